@@ -1,0 +1,1 @@
+"""The folders app (pages for folders)."""

@@ -1,0 +1,59 @@
+"""Template helpers for things the service layer returns."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from postdicom.types import Role
+
+register = template.Library()
+
+
+@register.filter
+def role_label(role: Role | str) -> str:
+    """The role's name in the user's language."""
+    labels = {
+        Role.ADMINISTRATOR: _("Administrator"),
+        Role.STAFF: _("Staff"),
+        Role.LIMITED: _("Limited access"),
+    }
+    return labels.get(Role(role), str(role))
+
+
+_ADMIN_TABS = (
+    ("overview", "portal:admin_home", _lazy("Overview")),
+    ("users", "portal:user_list", _lazy("Users")),
+    ("groups", "portal:group_list", _lazy("User groups")),
+    ("institutions", "portal:institution_list", _lazy("Institutions")),
+    ("nodes", "portal:node_list", _lazy("DICOM nodes")),
+    ("flags", "portal:flag_list", _lazy("Flags")),
+    ("audit", "portal:audit_log", _lazy("Audit log")),
+)
+
+
+@register.inclusion_tag("portal/_admin_tabs.html")
+def admin_tabs(current: str) -> dict[str, object]:
+    """The administration sub-navigation, with ``current`` marked."""
+    tabs = []
+    for key, url_name, label in _ADMIN_TABS:
+        try:
+            tabs.append({"key": key, "url": reverse(url_name), "label": label})
+        except NoReverseMatch:
+            continue
+    return {"tabs": tabs, "current": current}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: object) -> str:
+    """The current query string with ``changes`` applied (empty values remove a key)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

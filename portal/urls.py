@@ -1,0 +1,40 @@
+"""The portal's URLs: sign-in, language, administration, and each app under its prefix."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from portal.views import home
+
+handler403 = "portal.views.home.forbidden"
+handler404 = "portal.views.home.not_found"
+
+_reset = {
+    "email_template_name": "emails/password_reset.txt",
+    "html_email_template_name": "emails/password_reset.html",
+    "subject_template_name": "emails/password_reset_subject.txt",
+}
+
+account_patterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(**_reset), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("accounts/", include(account_patterns)),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("administration/", include("portal.admin_urls")),
+]

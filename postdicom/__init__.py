@@ -1,0 +1,47 @@
+"""The shared service layer: ``get_api()`` returns the configured backend.
+
+``settings.POSTDICOM = {"BACKEND": "dotted.path.Class", "OPTIONS": {...}}``; the backend is
+built once and rebuilt when a test overrides the setting.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from postdicom.contract import PostDicomApi
+
+__all__ = ["PostDicomApi", "get_api"]
+
+
+@cache
+def get_api() -> PostDicomApi:
+    """The backend named by ``settings.POSTDICOM``."""
+    config: dict[str, Any] = dict(getattr(settings, "POSTDICOM", {}))
+    unknown = set(config) - {"BACKEND", "OPTIONS"}
+    if unknown:
+        raise ImproperlyConfigured(f"POSTDICOM has unknown keys: {', '.join(sorted(unknown))}.")
+    path = config.get("BACKEND", "postdicom.local.LocalBackend")
+    try:
+        backend_class = import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"POSTDICOM BACKEND {path!r} cannot be imported: {exc}") from exc
+    if not (isinstance(backend_class, type) and issubclass(backend_class, PostDicomApi)):
+        raise ImproperlyConfigured(f"POSTDICOM BACKEND {path!r} is not a PostDicomApi.")
+    options = config.get("OPTIONS", {})
+    try:
+        return backend_class(**options)
+    except TypeError as exc:
+        raise ImproperlyConfigured(f"POSTDICOM OPTIONS are not accepted by {path}: {exc}") from exc
+
+
+@receiver(setting_changed)
+def _forget_backend(*, setting: str, **kwargs: object) -> None:
+    if setting == "POSTDICOM":
+        get_api.cache_clear()

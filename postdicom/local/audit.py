@@ -1,0 +1,34 @@
+"""Writing the audit trail. Every change in the embedded backend calls ``record``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from postdicom.context import client_ip
+from postdicom.local.models import AuditRecord
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def record(
+    actor: User | None,
+    action: str,
+    *,
+    target_type: str = "",
+    target_id: object = "",
+    target_label: str = "",
+    actor_name: str = "",
+    **detail: Any,
+) -> None:
+    """Append one event; the IP comes from ``postdicom.context``. ``detail`` must be JSON-able."""
+    AuditRecord.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=actor_name or (actor.get_username() if actor is not None else "system"),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        target_label=target_label[:250],
+        ip=client_ip(),
+        detail=detail,
+    )

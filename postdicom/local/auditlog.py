@@ -1,0 +1,56 @@
+"""Reading the audit trail, and recording sign-ins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+from django.utils import timezone
+
+from postdicom import types as t
+from postdicom.local import convert
+from postdicom.local.access import profile_of, require_admin
+from postdicom.local.audit import record
+from postdicom.local.models import AuditRecord
+from postdicom.local.paging import paginate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class AuditLogMixin:
+    def audit_log(self, *, actor: User, query: t.AuditQuery) -> t.Page[t.AuditEvent]:
+        require_admin(actor)
+        rows = AuditRecord.objects.all()
+        for word in query.text.split():
+            rows = rows.filter(
+                Q(actor_name__icontains=word)
+                | Q(target_label__icontains=word)
+                | Q(action__icontains=word)
+                | Q(ip__startswith=word)
+            )
+        if query.action:
+            rows = rows.filter(Q(action=query.action) | Q(action__startswith=query.action + "."))
+        if query.actor_id is not None:
+            rows = rows.filter(actor__profile__uuid=query.actor_id)
+        if query.date_from is not None:
+            rows = rows.filter(at__gte=_day_start(query.date_from))
+        if query.date_to is not None:
+            rows = rows.filter(at__lt=_day_start(query.date_to + dt.timedelta(days=1)))
+        return paginate(rows, query.page, query.page_size, convert.audit_event)
+
+    def record_authentication(self, *, username: str, user: User | None, event: str) -> None:
+        known = user if user is not None and user.pk else None
+        record(
+            known,
+            f"auth.{event}",
+            target_type="user",
+            target_id=profile_of(known).uuid if known is not None else "",
+            target_label=username[:150],
+            actor_name=(known.get_username() if known is not None else username[:150]) or "?",
+        )

@@ -1,0 +1,63 @@
+"""Institutions (PostDICOM's locations)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.errors import NotFound
+from postdicom.local import convert
+from postdicom.local.access import institutions_of, require_admin
+from postdicom.local.audit import record
+from postdicom.local.models import Institution
+from postdicom.local.validation import clean_name, ensure_unique_name
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def institution_row(actor: User, institution_id: UUID) -> Institution:
+    try:
+        return institutions_of(actor).get(uuid=institution_id)
+    except Institution.DoesNotExist:
+        raise NotFound(_("No such institution.")) from None
+
+
+class InstitutionsMixin:
+    def list_institutions(self, *, actor: User) -> tuple[t.Institution, ...]:
+        rows = institutions_of(actor).annotate(user_count=Count("profiles", distinct=True))
+        return tuple(convert.institution(i) for i in rows)
+
+    def get_institution(self, *, actor: User, institution_id: UUID) -> t.Institution:
+        return convert.institution(institution_row(actor, institution_id))
+
+    def create_institution(self, *, actor: User, draft: t.InstitutionDraft) -> t.Institution:
+        require_admin(actor)
+        name = clean_name(draft.name)
+        ensure_unique_name(Institution.objects.all(), name)
+        row = Institution.objects.create(name=name, address=draft.address.strip()[:250])
+        record(actor, "institution.created", target_type="institution", target_id=row.uuid, target_label=name)
+        return convert.institution(row)
+
+    def update_institution(
+        self, *, actor: User, institution_id: UUID, draft: t.InstitutionDraft, active: bool = True
+    ) -> t.Institution:
+        require_admin(actor)
+        row = institution_row(actor, institution_id)
+        name = clean_name(draft.name)
+        ensure_unique_name(Institution.objects.all(), name, exclude_pk=row.pk)
+        row.name, row.address, row.is_active = name, draft.address.strip()[:250], active
+        row.save(update_fields=["name", "address", "is_active"])
+        record(
+            actor,
+            "institution.updated",
+            target_type="institution",
+            target_id=row.uuid,
+            target_label=name,
+            active=active,
+        )
+        return convert.institution(row)
