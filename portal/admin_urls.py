@@ -1,9 +1,10 @@
 """Administration pages: users, user groups and membership, institutions, DICOM nodes,
-flags and the audit log. Administrators only."""
+flags and the audit log. Administrators only. Each topic keeps its URLs in
+``portal/urls_admin/<topic>.py``; all share the ``portal`` namespace."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from portal.views import admin_home, users
 
@@ -18,4 +19,9 @@ urlpatterns = [
     path("users/<uuid:user_id>/password/", users.user_password, name="user_password"),
     path("users/<uuid:user_id>/activate/", users.user_activate, name="user_activate"),
     path("users/<uuid:user_id>/deactivate/", users.user_deactivate, name="user_deactivate"),
+    path("groups/", include("portal.urls_admin.groups")),
+    path("institutions/", include("portal.urls_admin.institutions")),
+    path("nodes/", include("portal.urls_admin.nodes")),
+    path("flags/", include("portal.urls_admin.flags")),
+    path("audit/", include("portal.urls_admin.audit")),
 ]

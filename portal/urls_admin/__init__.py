@@ -1,0 +1,1 @@
+"""Administration URL modules, one per topic; ``portal.admin_urls`` includes them."""
