@@ -51,7 +51,7 @@ services:
 	@bash scripts/ensure-services.sh
 
 browser:
-	@command -v chromium >/dev/null || bash scripts/install-chromium.sh
+	@bash scripts/install-system-packages.sh
 
 ## messages: refresh the Spanish catalogue after changing strings, then translate and compile.
 messages: install-dev

@@ -13,13 +13,15 @@ from typing import ParamSpec, TypeVar
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django_htmx.middleware import HtmxDetails
 
 from postdicom import get_api
 from postdicom.types import Role, UserInfo
 
 P = ParamSpec("P")
-R = TypeVar("R", bound=HttpResponse)
+R = TypeVar("R", bound=HttpResponseBase)
 
 _CACHE_ATTR = "_rayport_me"
 
@@ -28,6 +30,7 @@ class AuthedRequest(HttpRequest):
     """A request behind ``login_required``: ``user`` is a real user."""
 
     user: User
+    htmx: HtmxDetails
 
 
 def me(request: HttpRequest) -> UserInfo:
@@ -39,12 +42,12 @@ def me(request: HttpRequest) -> UserInfo:
     return cached
 
 
-def admin_required(view: Callable[..., R]) -> Callable[..., HttpResponse]:
+def admin_required(view: Callable[..., R]) -> Callable[..., HttpResponseBase]:
     """Signed-in administrators only; other signed-in users get 403."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if me(request).role is not Role.ADMINISTRATOR:
             raise PermissionDenied
         return view(request, *args, **kwargs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from portal.views import admin_home, users
+from portal.views import admin_home, memberships, users
 
 app_name = "portal"
 
@@ -19,6 +19,12 @@ urlpatterns = [
     path("users/<uuid:user_id>/password/", users.user_password, name="user_password"),
     path("users/<uuid:user_id>/activate/", users.user_activate, name="user_activate"),
     path("users/<uuid:user_id>/deactivate/", users.user_deactivate, name="user_deactivate"),
+    path("users/<uuid:user_id>/groups/add/", memberships.user_group_add, name="user_group_add"),
+    path(
+        "users/<uuid:user_id>/groups/<uuid:group_id>/remove/",
+        memberships.user_group_remove,
+        name="user_group_remove",
+    ),
     path("groups/", include("portal.urls_admin.groups")),
     path("institutions/", include("portal.urls_admin.institutions")),
     path("nodes/", include("portal.urls_admin.nodes")),

@@ -97,9 +97,9 @@ def env_url(name: str, default: str, schemes: tuple[str, ...], *, environ: Mappi
 
 
 def check_secret_key(name: str, key: str) -> None:
-    """Refuse a key that Django's deploy check would call weak (security.W009)."""
+    """Refuse a missing key, or one that Django's deploy check would call weak (security.W009)."""
+    how = "(for example: python -c 'import secrets; print(secrets.token_urlsafe(64))')"
+    if not key:
+        raise ImproperlyConfigured(f"{name} must be set in production: use at least 50 random characters {how}.")
     if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
-        raise ImproperlyConfigured(
-            f"{name} is too weak for production: use at least 50 random characters "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(64))')."
-        )
+        raise ImproperlyConfigured(f"{name} is too weak for production: use at least 50 random characters {how}.")

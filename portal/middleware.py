@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from postdicom.context import calling_from
 
@@ -27,9 +30,13 @@ def client_address(request: HttpRequest) -> str | None:
 
 
 class SessionLifetimeMiddleware:
-    """Ends a signed-in session ``SESSION_MAX_HOURS`` after login, however active it was.
+    """Ends a signed-in session ``SESSION_MAX_HOURS`` after login, however active it was, and
+    tells the user when their session has ended (also when it lapsed after being idle).
 
-    The idle limit is Django's own: ``SESSION_COOKIE_AGE`` with ``SESSION_SAVE_EVERY_REQUEST``.
+    The idle limit is Django's own: ``SESSION_COOKIE_AGE`` with ``SESSION_SAVE_EVERY_REQUEST``;
+    a lapsed session shows up here as a session cookie the server no longer knows. An htmx
+    request that is sent to the sign-in page gets ``HX-Redirect``, so the whole page goes
+    there instead of the sign-in form landing inside a fragment.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -40,8 +47,28 @@ class SessionLifetimeMiddleware:
             started = request.session.setdefault(SESSION_STARTED, time.time())
             if time.time() - float(started) > settings.SESSION_MAX_HOURS * 3600:
                 logout(request)
-                messages.info(request, _("Your session has ended. Please sign in again."))
-        return self.get_response(request)
+                messages.info(request, session_ended_message())
+        elif _session_lapsed(request):
+            messages.info(request, session_ended_message())
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") == "true" and _is_sign_in_redirect(response):
+            return HttpResponseClientRedirect(response["Location"])
+        return response
+
+
+def session_ended_message() -> str:
+    return _("Your session has ended. Please sign in again.")
+
+
+def _session_lapsed(request: HttpRequest) -> bool:
+    """The browser sent a session cookie, but the server has no such session any more."""
+    return bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME)) and request.session.session_key is None
+
+
+def _is_sign_in_redirect(response: HttpResponse) -> bool:
+    if response.status_code != 302:
+        return False
+    return urlsplit(response["Location"]).path == urlsplit(resolve_url(settings.LOGIN_URL)).path
 
 
 class RequestContextMiddleware:

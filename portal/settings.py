@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -145,6 +146,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("RAYPORT_CELERY_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Orders deleted more than RAYPORT_RECYCLE_BIN_DAYS ago leave the recycle bin for good.
+    "purge-expired-orders": {
+        "task": "postdicom.local.tasks.purge_expired_orders",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    # Upload work a killed worker left behind (workers also look when they start).
+    "resume-uploads": {"task": "postdicom.local.tasks.resume_uploads", "schedule": 600.0},
+}
 CELERY_VISIBILITY_TIMEOUT = env_int("RAYPORT_CELERY_VISIBILITY_TIMEOUT", 4 * 3600, minimum=60)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object]
 if REDIS_URL:
@@ -160,6 +170,7 @@ else:
 
 # --- The service layer -------------------------------------------------------------------------
 POSTDICOM = {"BACKEND": env_str("RAYPORT_BACKEND", "postdicom.local.LocalBackend"), "OPTIONS": {}}
+RAYPORT_RECYCLE_BIN_DAYS = env_int("RAYPORT_RECYCLE_BIN_DAYS", 30, minimum=1)
 
 # --- Authentication and sessions ---------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -208,8 +219,36 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
+
+
+def _dicom_storage() -> dict[str, object]:
+    """Where DICOM instances and documents are stored: local disk, or an S3-compatible bucket
+    (django-storages, which needs boto3) with ``RAYPORT_STORAGE=s3``."""
+    if env_choice("RAYPORT_STORAGE", "local", ("local", "s3")) == "local":
+        return {
+            "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
+            "OPTIONS": {"location": MEDIA_ROOT},
+        }
+    bucket = env_str("RAYPORT_S3_BUCKET")
+    if not bucket:
+        raise ImproperlyConfigured("RAYPORT_S3_BUCKET must name the bucket when RAYPORT_STORAGE is s3.")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env_str("RAYPORT_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("RAYPORT_S3_REGION") or None,
+        "access_key": env_str("RAYPORT_S3_ACCESS_KEY") or None,
+        "secret_key": env_str("RAYPORT_S3_SECRET_KEY") or None,
+        "location": env_str("RAYPORT_S3_PREFIX"),
+        "file_overwrite": True,  # names come from UIDs: the same name is the same file
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "dicom": _dicom_storage(),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -218,6 +257,12 @@ STORAGES = {
         )
     },
 }
+# Uploads: chunks and browser uploads are assembled here before the workers store them (web
+# and worker nodes must share this folder); a chunk request may carry at most this much.
+RAYPORT_UPLOAD_DIR = Path(env_str("RAYPORT_UPLOAD_DIR", str(DATA_DIR / "uploads"))).resolve()
+RAYPORT_UPLOAD_CHUNK_MAX = env_int("RAYPORT_UPLOAD_CHUNK_MB", 16, minimum=1, maximum=1024) * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = str(RAYPORT_UPLOAD_DIR / "tmp")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing folder

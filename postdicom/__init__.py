@@ -6,6 +6,7 @@ built once and rebuilt when a test overrides the setting.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -23,11 +24,16 @@ __all__ = ["PostDicomApi", "get_api"]
 @cache
 def get_api() -> PostDicomApi:
     """The backend named by ``settings.POSTDICOM``."""
-    config: dict[str, Any] = dict(getattr(settings, "POSTDICOM", {}))
+    raw = getattr(settings, "POSTDICOM", {})
+    if not isinstance(raw, Mapping):
+        raise ImproperlyConfigured("POSTDICOM must be a dict with BACKEND and OPTIONS.")
+    config: dict[str, Any] = dict(raw)
     unknown = set(config) - {"BACKEND", "OPTIONS"}
     if unknown:
-        raise ImproperlyConfigured(f"POSTDICOM has unknown keys: {', '.join(sorted(unknown))}.")
+        raise ImproperlyConfigured(f"POSTDICOM has unknown keys: {', '.join(sorted(map(str, unknown)))}.")
     path = config.get("BACKEND", "postdicom.local.LocalBackend")
+    if not isinstance(path, str):
+        raise ImproperlyConfigured(f"POSTDICOM BACKEND must be a dotted path, not {path!r}.")
     try:
         backend_class = import_string(path)
     except ImportError as exc:
@@ -35,6 +41,8 @@ def get_api() -> PostDicomApi:
     if not (isinstance(backend_class, type) and issubclass(backend_class, PostDicomApi)):
         raise ImproperlyConfigured(f"POSTDICOM BACKEND {path!r} is not a PostDicomApi.")
     options = config.get("OPTIONS", {})
+    if not isinstance(options, Mapping):
+        raise ImproperlyConfigured(f"POSTDICOM OPTIONS must be a dict, not {options!r}.")
     try:
         return backend_class(**options)
     except TypeError as exc:

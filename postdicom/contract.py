@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from postdicom.errors import Unsupported
@@ -38,6 +38,7 @@ from postdicom.types import (
     FlagGroup,
     Folder,
     FolderListing,
+    FolderTree,
     Institution,
     InstitutionDraft,
     OrderDetail,
@@ -45,10 +46,16 @@ from postdicom.types import (
     OrderQuery,
     OrderSummary,
     Page,
+    RecycledOrder,
     Share,
     ShareAudience,
+    UploadBatchInfo,
+    UploadChunk,
     UploadFile,
+    UploadFileInfo,
+    UploadFileState,
     UploadReceipt,
+    UploadReport,
     UserDraft,
     UserGroupInfo,
     UserInfo,
@@ -60,6 +67,12 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     Actor = User
+
+
+class Readable(Protocol):
+    """What ``write_upload_chunk`` reads from: ``read(n)`` returns at most ``n`` bytes, b"" at the end."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 def _unsupported(name: str) -> Unsupported:
@@ -226,7 +239,8 @@ class PostDicomApi:
         raise _unsupported("audit_log")
 
     def record_authentication(self, *, username: str, user: Actor | None, event: str) -> None:
-        """Record ``login``, ``logout``, ``login_failed`` or ``locked_out`` for ``username``."""
+        """Record ``login``, ``logout``, ``login_failed``, ``locked_out``, ``password_changed`` or
+        ``password_reset`` for ``username``."""
         raise _unsupported("record_authentication")
 
     # --- API keys ---------------------------------------------------------------------------------
@@ -242,70 +256,151 @@ class PostDicomApi:
         raise _unsupported("revoke_api_key")
 
     # --- Orders -----------------------------------------------------------------------------------
+    #
+    # Who sees an order: administrators every order; staff the orders of their institutions;
+    # limited users the orders assigned to them or to one of their groups, and the orders
+    # they created or uploaded (later also those in folders shared with them). Deleted orders
+    # (in the recycle bin) are hidden from everything but ``recycle_bin``, ``restore_order``
+    # and ``purge_order``. An order the actor cannot see raises ``NotFound``; managing
+    # (delete, restore, purge, link, assign, move, flag) needs staff or administrator, else
+    # ``Forbidden``. Every change writes an audit event (``target_type`` "order").
 
     def create_order(self, *, actor: Actor, institution_id: UUID, draft: OrderDraft) -> OrderSummary:
-        """CreateOrderWithMinimumParameters / FullParameters / FullParameters2 / WithJSON."""
+        """CreateOrderWithMinimumParameters / FullParameters / FullParameters2 / WithJSON.
+
+        Creates a ``scheduled`` order in ``institution_id`` (one of the actor's active
+        institutions) and returns it. Any active user may create orders in their
+        institutions. Raises ``InvalidInput`` with every problem at once, keyed by
+        ``OrderDraft`` field names plus ``institution_id``: unknown/inactive/other
+        institution, empty patient name, missing patient ID or modality, a modality that is
+        not 1–16 upper-case letters/digits, ``order_time`` with seconds, a birth date in the
+        future, an accession number longer than 16 characters or already used in the
+        institution (recycle bin included), sex not M/F/O/"", a priority not in
+        ``ORDER_PRIORITIES``, scheduled equipment that is not a node of the institution,
+        text longer than ``ORDER_TEXT_LIMITS``. ``Forbidden`` for an inactive actor."""
         raise _unsupported("create_order")
 
     def possible_duplicates(self, *, actor: Actor, institution_id: UUID, draft: OrderDraft) -> tuple[OrderSummary, ...]:
-        """Open orders with the same patient ID, or the same name and birth date."""
+        """Open (not deleted) orders the actor can see that may be the same patient: the same
+        patient ID in ``institution_id``, or the same name (ignoring case, accents and
+        spacing) and birth date in any institution. Newest first, at most 20. Never raises
+        for an incomplete draft: fields left empty are simply not compared."""
         raise _unsupported("possible_duplicates")
 
     def search_orders(self, *, actor: Actor, query: OrderQuery) -> Page[OrderSummary]:
-        """GetPatientOrderList and its …WithDateRange, …WithBirthdate, …InFolder variants."""
+        """GetPatientOrderList and its …WithDateRange, …WithBirthdate, …InFolder variants.
+
+        The visible, not deleted orders matching every filter of ``query`` (see
+        ``OrderQuery``), sorted by ``query.sort`` then newest first, one page with the total
+        count. Raises ``InvalidInput`` for a patient name shorter than ``MIN_NAME_SEARCH``
+        (field ``patient_name``), an unknown sort (``sort``) or reversed date ranges
+        (``date_to``, ``birth_date_to``), or a ``folder_id`` that is not one of the actor's
+        folders (``folder_id``); ``Unsupported`` for ``folder_id`` on a backend without
+        folders."""
         raise _unsupported("search_orders")
 
     def order_properties(self, *, actor: Actor, order_id: UUID) -> OrderDetail:
-        """GetPatientOrderProperties."""
+        """GetPatientOrderProperties: every property, studies, documents, folders, flags,
+        assignments, linked orders and the audit history. ``NotFound`` when the order is
+        missing, deleted or hidden from the actor."""
         raise _unsupported("order_properties")
 
     def delete_order(self, *, actor: Actor, order_id: UUID) -> None:
-        """DeleteOrder: to the recycle bin. Staff and administrators only."""
+        """DeleteOrder: move to the recycle bin, keeping flags, assignments, folders and
+        links. ``NotFound`` (missing, hidden, already deleted); ``Forbidden`` for limited
+        users."""
         raise _unsupported("delete_order")
 
     def restore_order(self, *, actor: Actor, order_id: UUID) -> None:
+        """Take an order out of the recycle bin with everything intact. An order that is not
+        deleted is left as it is. ``NotFound`` (missing, hidden); ``Forbidden`` for limited
+        users."""
         raise _unsupported("restore_order")
 
     def purge_order(self, *, actor: Actor | None, order_id: UUID) -> None:
-        """Remove a deleted order and its files for good (``actor`` None: the purge task)."""
+        """Remove a deleted order and its files for good (``actor`` None: the purge task,
+        which sees every order). ``InvalidInput`` when the order is not in the recycle bin;
+        ``NotFound`` (missing, hidden); ``Forbidden`` for limited users."""
         raise _unsupported("purge_order")
 
-    def recycle_bin(self, *, actor: Actor, page: int = 1) -> Page[OrderSummary]:
+    def recycle_bin(self, *, actor: Actor, page: int = 1, page_size: int = 50) -> Page[RecycledOrder]:
+        """Deleted orders the actor can see, most recently deleted first, each with the time
+        it will be purged. ``Forbidden`` for limited users."""
         raise _unsupported("recycle_bin")
 
     def link_orders(self, *, actor: Actor, order_ids: Sequence[UUID]) -> UUID:
-        """CreateOrderGroup: returns the new group's id."""
+        """CreateOrderGroup: put these orders (two or more, one institution) in a new link
+        group and return its id. Orders leave the group they were in; a group left with one
+        order dissolves. ``InvalidInput`` (``order_ids``) for fewer than two orders or
+        several institutions; ``NotFound`` if any order is hidden; ``Forbidden`` for limited
+        users."""
         raise _unsupported("link_orders")
 
     def add_to_order_group(self, *, actor: Actor, group_id: UUID, order_ids: Sequence[UUID]) -> None:
+        """AddOrdersToOrderGroup: add orders (of the group's institution) to an existing link
+        group. ``NotFound`` for a group or order the actor cannot see; ``InvalidInput``
+        (``order_ids``) for another institution; ``Forbidden`` for limited users."""
         raise _unsupported("add_to_order_group")
 
     def unlink_orders(self, *, actor: Actor, order_ids: Sequence[UUID]) -> None:
+        """RemoveOrdersFromGroup: take these orders out of their link groups; a group left
+        with one order dissolves. Orders in no group are skipped. ``NotFound`` /
+        ``Forbidden`` as for ``link_orders``."""
         raise _unsupported("unlink_orders")
 
     def assign_order(
         self, *, actor: Actor, order_id: UUID, user_id: UUID | None = None, group_id: UUID | None = None
     ) -> None:
-        """AssignPatientOrderToUser / …ToUserGroup."""
+        """AssignPatientOrderToUser / …ToUserGroup: give exactly one of ``user_id`` (an
+        active user of the order's institution) or ``group_id`` (a user group). Assigning
+        twice changes nothing. ``InvalidInput`` (``user_id``/``group_id``) for none, both or
+        an unsuitable target; ``NotFound`` (order); ``Forbidden`` for limited users."""
         raise _unsupported("assign_order")
 
     def unassign_order(
         self, *, actor: Actor, order_id: UUID, user_id: UUID | None = None, group_id: UUID | None = None
     ) -> None:
+        """UnassignPatientOrderFromUser / …FromUserGroup; exactly one of the two. Removing
+        an assignment that does not exist changes nothing. Errors as ``assign_order``."""
         raise _unsupported("unassign_order")
 
     def move_order_to_institution(self, *, actor: Actor, order_id: UUID, institution_id: UUID) -> None:
-        """AssignPatientOrderToLocation."""
+        """AssignPatientOrderToLocation: move the order to another of the actor's active
+        institutions. Its scheduled equipment (a node of the old institution) is cleared and
+        it leaves its link group. ``InvalidInput`` (``institution_id``) for an institution
+        that is not the actor's or inactive, or whose orders already use the accession
+        number; ``NotFound`` (order); ``Forbidden`` for limited users."""
         raise _unsupported("move_order_to_institution")
 
     def set_order_flag(self, *, actor: Actor, order_id: UUID, group_id: UUID, flag_id: UUID | None) -> None:
-        """SetFlagToPatientOrder; ``flag_id`` None clears the group's flag."""
+        """SetFlagToPatientOrder: the order's flag in flag group ``group_id`` becomes
+        ``flag_id`` (replacing the previous one: at most one flag per group); ``flag_id``
+        None clears it. ``InvalidInput`` (``group_id``/``flag_id``) for an unknown group or
+        a flag of another group; ``NotFound`` (order); ``Forbidden`` for limited users."""
         raise _unsupported("set_order_flag")
 
-    # --- Files ----------------------------------------------------------------------------------
+    # --- Files: uploads and documents -----------------------------------------------------------
+    #
+    # Any active user may upload DICOM files into one of their active institutions. An upload
+    # (a batch) is seen by the user who started it and by administrators; for anyone else its
+    # id raises ``NotFound``. Files are received first, then stored by background workers:
+    # each file gets its own outcome (``UploadOutcome``) and one bad file never fails the
+    # batch. A SOP Instance UID is stored once, however often it is sent. A new study joins
+    # the order with the same Study Instance UID, else the order of the institution with the
+    # same accession number (a scheduled one's status becomes "images received"), else a new
+    # order created by the uploader; with a folder, the orders are filed into it at the end.
+    # Documents can be attached to, and read from, any order the actor can see.
 
-    def read_dicom_files(self, *, files: Sequence[UploadFile]) -> tuple[DicomFileSummary, ...]:
-        """ReadDicomFiles: what each file holds, without storing anything."""
+    def read_dicom_files(
+        self, *, actor: Actor, files: Sequence[UploadFile], institution_id: UUID | None = None
+    ) -> tuple[DicomFileSummary, ...]:
+        """ReadDicomFiles: what each file holds, in the order given, without storing anything.
+
+        A file that is not usable DICOM gets ``readable`` False and the reason; a DICOMDIR is
+        ``skipped``. With ``head_only`` files only the header is read (a header longer than
+        what was sent is "checked when sent"). Each readable file names the existing order it
+        would join (``order``) when the actor can see it; accession numbers are matched in
+        ``institution_id``. ``Forbidden`` for an inactive actor."""
         raise _unsupported("read_dicom_files")
 
     def upload_dicom(
@@ -317,44 +412,177 @@ class PostDicomApi:
         folder_id: UUID | None = None,
         anonymize: Anonymization | None = None,
     ) -> UploadReceipt:
-        """UploadDicomFiles, …IntoFolder, …WithAnonymization, …IntoFolderWithAnonymization."""
+        """UploadDicomFiles, …IntoFolder, …WithAnonymization, …IntoFolderWithAnonymization.
+
+        Takes files already on local disk (the service moves them away; ZIP archives are
+        expanded), queues their storing and returns the batch to follow with
+        ``upload_report``. ``InvalidInput`` for no files, a missing file, and as
+        ``start_upload``."""
         raise _unsupported("upload_dicom")
 
-    def upload_documents(self, *, actor: Actor, order_id: UUID, files: Sequence[UploadFile]) -> tuple[Document, ...]:
-        """UploadDocumentFiles: PDF, JPEG, PNG, BMP, MP4, checked by content."""
-        raise _unsupported("upload_documents")
-
-    # --- Folders --------------------------------------------------------------------------------
-
-    def create_folder(self, *, actor: Actor, name: str, parent_id: UUID | None = None, description: str = "") -> Folder:
-        """CreateFolder / …WithDescription; ``a/b`` creates both levels."""
-        raise _unsupported("create_folder")
-
-    def update_folder(
+    def start_upload(
         self,
         *,
         actor: Actor,
-        folder_id: UUID,
-        name: str,
-        description: str,
-        parent_id: UUID | None = None,
-    ) -> Folder:
-        """UpdateFolderWithJSON, plus moving under another parent."""
+        institution_id: UUID,
+        folder_id: UUID | None = None,
+        anonymize: Anonymization | None = None,
+    ) -> UploadBatchInfo:
+        """Open a batch for files sent in chunks (``add_upload_file``, ``write_upload_chunk``,
+        ``finish_upload``). ``InvalidInput`` with every problem at once: ``institution_id``
+        (not one of the actor's active institutions), ``folder_id`` (not the actor's folder),
+        and per replacement tag (a tag not in ``ANONYMIZATION_TAGS``, control characters, a
+        date that is not a date). ``Forbidden`` for an inactive actor."""
+        raise _unsupported("start_upload")
+
+    def add_upload_file(
+        self, *, actor: Actor, batch_id: UUID, name: str, size: int, last_modified: int = 0
+    ) -> UploadFileState:
+        """Register a file of an open batch by its name (relative path), size and modification
+        time (ms since the epoch) and return it with the bytes already received: the same
+        file registered again (after a page reload) is the same file, so only what is missing
+        is sent again. ``NotFound`` (batch); ``InvalidInput`` for a finished batch or a
+        negative size."""
+        raise _unsupported("add_upload_file")
+
+    def add_upload_files(
+        self, *, actor: Actor, batch_id: UUID, files: Sequence[UploadFileInfo]
+    ) -> tuple[UploadFileState, ...]:
+        """``add_upload_file`` for many files at once (in a few queries), in the order given."""
+        raise _unsupported("add_upload_files")
+
+    def write_upload_chunk(
+        self, *, actor: Actor, batch_id: UUID, file_id: UUID, offset: int, stream: Readable, length: int
+    ) -> UploadFileState:
+        """Append ``length`` bytes read from ``stream`` at ``offset`` and return the file's
+        state. ``offset`` must equal the bytes received so far; otherwise nothing is written
+        and the returned ``received`` says where to continue. The bytes are streamed to disk
+        in pieces (never held whole); fewer bytes than ``length`` (a broken connection) count
+        as far as they came. The last byte queues the file's storing. ``NotFound`` (batch,
+        file); ``InvalidInput`` for a finished batch or a chunk past the end of the file."""
+        raise _unsupported("write_upload_chunk")
+
+    def write_upload_chunks(
+        self, *, actor: Actor, batch_id: UUID, chunks: Sequence[UploadChunk], stream: Readable
+    ) -> tuple[UploadFileState, ...]:
+        """``write_upload_chunk`` for pieces of several files sent back to back in one
+        ``stream`` (small files travel many to a request), at most one piece per file; returns
+        each file's state in the order given. A piece that does not continue its file is read
+        past, not written. ``InvalidInput`` (``parts``) for no pieces, more than 64, or a file
+        twice; otherwise as ``write_upload_chunk``."""
+        raise _unsupported("write_upload_chunks")
+
+    def finish_upload(self, *, actor: Actor, batch_id: UUID) -> UploadBatchInfo:
+        """Close an open batch once every file is whole and queue the rest of its work;
+        finishing twice changes nothing. ``NotFound``; ``InvalidInput`` while files are
+        incomplete."""
+        raise _unsupported("finish_upload")
+
+    def upload_report(self, *, actor: Actor, batch_id: UUID, page: int = 1, page_size: int = 100) -> UploadReport:
+        """Progress and outcome of a batch, with one page of its files. ``NotFound``."""
+        raise _unsupported("upload_report")
+
+    def upload_documents(self, *, actor: Actor, order_id: UUID, files: Sequence[UploadFile]) -> tuple[Document, ...]:
+        """UploadDocumentFiles: attach PDF, JPEG, PNG, BMP or MP4 files to the order, each
+        recognised by its content. All or nothing: ``InvalidInput`` (``files``) lists every
+        refused file with the reason (what it looks like, or empty); ``NotFound`` for an
+        order the actor cannot see. Each document writes an audit event."""
+        raise _unsupported("upload_documents")
+
+    def open_document(self, *, actor: Actor, order_id: UUID, document_id: UUID) -> tuple[Document, IO[bytes]]:
+        """A document of a visible order and its content, opened for reading (the caller
+        closes it). ``NotFound`` for an order the actor cannot see or a document not on it."""
+        raise _unsupported("open_document")
+
+    # --- Folders --------------------------------------------------------------------------------
+    #
+    # Every user (limited ones too) has a private tree of folders; nobody else sees or changes
+    # it, administrators included: someone else's folder raises ``NotFound``. (Folders shared
+    # with a user or their groups come with the sharing issue.) Filing an order in a folder
+    # never changes the order, so any active user may file the orders they can see; a folder
+    # never shows, or counts, an order its owner may no longer see or one in the recycle bin.
+    # Names are one line of at most ``FOLDER_NAME_MAX`` characters, unique among siblings
+    # ignoring case; a tree is at most ``FOLDER_DEPTH_MAX`` levels deep. Every change writes an
+    # audit event (``target_type`` "folder"). ``Forbidden`` for an inactive actor.
+
+    def create_folder(self, *, actor: Actor, name: str, parent_id: UUID | None = None, description: str = "") -> Folder:
+        """CreateFolder / CreateFolderWithDescription.
+
+        Creates ``name`` inside ``parent_id`` (None: at the top level). A name with "/" makes
+        one level per part ("Cardiology/2026/March"): existing levels are reused, missing ones
+        created; the description goes to the last level. Parts are trimmed and empty parts
+        dropped. Returns the last level with its ancestors (its counts are 0: see
+        ``get_folder``). Raises ``NotFound`` for a parent that is not the actor's;
+        ``InvalidInput`` (``name``) for a name that is empty or made only of slashes and
+        spaces, a part that is too long or has control characters, a last level that already
+        exists, or a tree that would get too deep; (``description``) for a description longer
+        than ``FOLDER_DESCRIPTION_MAX``."""
+        raise _unsupported("create_folder")
+
+    def update_folder(self, *, actor: Actor, folder_id: UUID, name: str, description: str) -> Folder:
+        """UpdateFolderWithJSON: rename the folder and/or change its description (a change of
+        case only is a rename too). Returns the folder with its ancestors, without counts.
+        Raises ``NotFound`` (not the actor's); ``InvalidInput`` (``name``) for an empty name,
+        a name with "/", control characters or too long, or one a sibling already has;
+        (``description``) for a description too long."""
         raise _unsupported("update_folder")
 
+    def move_folder(self, *, actor: Actor, folder_id: UUID, parent_id: UUID | None) -> Folder:
+        """Move the folder, with everything below it, under ``parent_id`` (None: the top
+        level). Moving to where it already is changes nothing. Returns the folder with its new
+        ancestors, without counts. Raises ``NotFound`` for a folder or parent that is not the
+        actor's; ``InvalidInput`` (``parent_id``) for a parent that is the folder itself or
+        below it, a destination with a sub-folder of the same name, or a tree that would get
+        too deep."""
+        raise _unsupported("move_folder")
+
     def delete_folder(self, *, actor: Actor, folder_id: UUID) -> None:
+        """DeleteFolder: delete the folder and every folder below it. The orders filed in
+        them only leave those folders; no order is deleted. ``NotFound`` (not the actor's)."""
         raise _unsupported("delete_folder")
+
+    def get_folder(self, *, actor: Actor, folder_id: UUID) -> Folder:
+        """One of the actor's folders with its counts and ancestors. ``NotFound`` otherwise."""
+        raise _unsupported("get_folder")
 
     def list_folders(
         self, *, actor: Actor, parent_id: UUID | None = None, name: str = "", with_orders: bool = False
     ) -> FolderListing:
-        """GetFolderList."""
+        """GetFolderList (SearchFolder): the sub-folders of ``parent_id`` (None: the top
+        level) with their counts, by name; with ``name``, only those whose name contains it
+        (ignoring case). With ``with_orders``, also every order filed in ``parent_id`` that
+        the actor can see (none at the top level), newest first. ``NotFound`` for a parent
+        that is not the actor's."""
         raise _unsupported("list_folders")
 
-    def add_order_to_folders(self, *, actor: Actor, order_id: UUID, folder_ids: Sequence[UUID]) -> None:
+    def folder_tree(self, *, actor: Actor, with_counts: bool = True) -> FolderTree:
+        """The actor's whole tree, depth first, with ancestors; with ``with_counts`` every
+        folder's counts too (a few queries whatever the size of the tree)."""
+        raise _unsupported("folder_tree")
+
+    def search_folders(self, *, actor: Actor, text: str, limit: int = 50) -> tuple[Folder, ...]:
+        """The actor's folders at any depth whose name contains ``text`` (ignoring case and
+        spacing), with counts and ancestors, by path; at most ``limit``. Empty ``text``
+        finds nothing."""
+        raise _unsupported("search_folders")
+
+    def order_folders(self, *, actor: Actor, order_id: UUID) -> tuple[Folder, ...]:
+        """The actor's folders the order is filed in, by path, with ancestors but without
+        counts. ``NotFound`` when the order is missing, deleted or hidden from the actor."""
+        raise _unsupported("order_folders")
+
+    def add_order_to_folders(self, *, actor: Actor, order_id: UUID, folder_ids: Sequence[UUID]) -> int:
+        """AddOrderToFolder: file the order in each of ``folder_ids``; folders that already
+        hold it are skipped. Returns in how many folders it was newly filed. Raises
+        ``InvalidInput`` (``folder_ids``) for an empty list; ``NotFound`` for an order the
+        actor cannot see (or in the recycle bin) or a folder that is not theirs."""
         raise _unsupported("add_order_to_folders")
 
-    def remove_orders_from_folder(self, *, actor: Actor, folder_id: UUID, order_ids: Sequence[UUID]) -> None:
+    def remove_orders_from_folder(self, *, actor: Actor, folder_id: UUID, order_ids: Sequence[UUID]) -> int:
+        """RemoveOrderFromFolder: take the orders out of the folder (the orders stay).
+        Orders not in it are skipped. Returns how many left it. Raises ``InvalidInput``
+        (``order_ids``) for an empty list; ``NotFound`` for a folder that is not the actor's
+        or an order the actor cannot see."""
         raise _unsupported("remove_orders_from_folder")
 
     # --- Viewing and sharing -----------------------------------------------------------------------

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import cached_property
 from typing import Generic, TypeVar
 from uuid import UUID
 
@@ -230,10 +231,84 @@ class AuditQuery:
     page_size: int = 50
 
 
-# --- Orders (built out by the orders issue) -------------------------------------------------------
+# --- Orders -------------------------------------------------------------------------------------
+
+#: Common DICOM modality codes, for choice lists. Any code of 1–16 upper-case letters or
+#: digits is accepted (new devices bring new codes); these are the usual ones.
+MODALITIES: tuple[str, ...] = (
+    "CR", "CT", "DX", "ECG", "ES", "IO", "MG", "MR", "NM", "OP", "OT", "PT", "PX", "RF", "SC", "US", "XA",
+)  # fmt: skip
+
+#: Requested Procedure Priority (0040,1003) values; ``OrderDraft.priority`` is one of these or "".
+ORDER_PRIORITIES: tuple[str, ...] = ("STAT", "HIGH", "ROUTINE", "MEDIUM", "LOW")
+
+#: Patient sex values; ``OrderDraft.sex`` is one of these or "" (unknown).
+PATIENT_SEXES: tuple[str, ...] = ("M", "F", "O")
+
+#: Longest accepted value of each free-text ``OrderDraft`` field (DICOM's limits for the
+#: value representation the field becomes in a worklist: LO 64, SH 16, PN 64 per component).
+#: Forms use these as ``max_length``; the service refuses longer values.
+ORDER_TEXT_LIMITS: Mapping[str, int] = {
+    "patient_name": 200,  # whole LAST^FIRST^MIDDLE; each component at most 64
+    "patient_id": 64,
+    "other_patient_id": 64,
+    "modality": 16,
+    "accession_number": 16,
+    "study_description": 64,
+    "complaints": 1024,
+    "history": 1024,
+    "symptom": 1024,
+    "requesting_physician": 64,
+    "requesting_department": 64,
+    "referring_physician": 64,
+    "procedure_id": 16,
+    "procedure_description": 64,
+    "note1": 1024,
+    "note2": 1024,
+}
+
+#: Columns ``OrderQuery.sort`` accepts; prefix "-" for descending.
+ORDER_SORTS: tuple[str, ...] = (
+    "patient_name",
+    "patient_id",
+    "order_date",
+    "modality",
+    "accession_number",
+    "status",
+    "institution",
+)
+
+#: A patient-name search needs at least this many characters (East Asian wide characters
+#: count twice, so "太郎" is enough).
+MIN_NAME_SEARCH = 3
+
+
+def join_patient_name(last: str, first: str = "", middle: str = "") -> str:
+    """``LAST^FIRST^MIDDLE`` from its parts; trailing empty components are dropped."""
+    parts = [" ".join(p.split()) for p in (last, first, middle)]
+    while parts and not parts[-1]:
+        parts.pop()
+    return "^".join(parts)
+
+
+def split_patient_name(name: str) -> tuple[str, str, str]:
+    """(last, first, middle) of a ``LAST^FIRST^MIDDLE`` name; missing parts are ""."""
+    parts = name.split("^")
+    last, first, middle = [*parts, "", "", ""][:3]
+    return last, first, middle
+
+
+def display_patient_name(name: str) -> str:
+    """ "LAST, FIRST MIDDLE" for people to read."""
+    last, first, middle = split_patient_name(name)
+    given = " ".join(p for p in (first, middle) if p)
+    return f"{last}, {given}" if last and given else (last or given)
 
 
 class OrderStatus(StrEnum):
+    """Where an order stands. Orders created in a form start ``scheduled``; the first image
+    moves them to ``images_received``."""
+
     SCHEDULED = "scheduled"
     IMAGES_RECEIVED = "images_received"
     REPORTED = "reported"
@@ -242,35 +317,68 @@ class OrderStatus(StrEnum):
 
 @dataclass(frozen=True)
 class OrderDraft:
-    """Every field of CreateOrderWithMinimumParameters/FullParameters/FullParameters2/JSON."""
+    """Every field of CreateOrderWithMinimumParameters/FullParameters/FullParameters2/JSON.
 
-    patient_name: str  # LAST^FIRST^MIDDLE
+    Field names are also the keys of ``InvalidInput.field_errors`` from ``create_order``
+    (plus ``institution_id``). Text limits: ``ORDER_TEXT_LIMITS``.
+    """
+
+    patient_name: str  # LAST^FIRST^MIDDLE; see join_patient_name
     patient_id: str
-    modality: str
+    modality: str  # DICOM code, e.g. "CT"; lower case is accepted and upper-cased
     order_date: dt.date
-    order_time: dt.time | None = None
+    order_time: dt.time | None = None  # HH:MM (seconds must be 0)
     study_description: str = ""
     other_patient_id: str = ""
     birth_date: dt.date | None = None
-    sex: str = ""
-    accession_number: str = ""
+    sex: str = ""  # "M", "F", "O" or ""
+    accession_number: str = ""  # 1–16 characters, unique within the institution; "" = none
     complaints: str = ""
     history: str = ""
     symptom: str = ""
-    priority: str = ""
+    priority: str = ""  # one of ORDER_PRIORITIES or ""
     requesting_physician: str = ""
     requesting_department: str = ""
     referring_physician: str = ""
     procedure_id: str = ""
     procedure_description: str = ""
-    scheduled_equipment_id: UUID | None = None
+    scheduled_equipment_id: UUID | None = None  # a DICOM node of the order's institution
     performed_at: dt.datetime | None = None
     note1: str = ""
     note2: str = ""
 
+    @classmethod
+    def from_text(cls, values: Mapping[str, str]) -> OrderDraft:
+        """A draft from wire strings (PostDICOM's JSON keys mapped to field names):
+        dates ``YYYY-MM-DD``, ``order_time`` ``HH:MM``, ``performed_at`` ``YYYY-MM-DD HH:MM``,
+        ``scheduled_equipment_id`` a UUID; missing or "" optional values stay empty.
+
+        Raises ``InvalidInput`` naming every field that is not a real date/time/UUID, and
+        any unknown key. Business rules (lengths, uniqueness, …) are checked by
+        ``create_order``.
+        """
+        return _draft_from_text(cls, values)
+
 
 @dataclass(frozen=True)
 class OrderQuery:
+    """Filters of ``search_orders``; every filter given must match (AND).
+
+    * ``patient_name``: words that must each occur in some name component, ignoring case
+      and accents; at least ``MIN_NAME_SEARCH`` characters, else ``InvalidInput``.
+    * ``patient_id``, ``other_patient_id``, ``accession_number``: the value, or the
+      beginning of it ("AN-12" finds "AN-12345"), ignoring case.
+    * ``modalities``, ``institution_ids``, ``statuses``: any of those (institutions are
+      intersected with what the actor may see).
+    * ``date_from``/``date_to`` (order date) and ``birth_date_from``/``birth_date_to``:
+      inclusive.
+    * ``flag_id``: carries that flag; ``flagged``: carries any flag.
+    * ``assigned_to_me``: assigned to the actor directly or through one of their groups.
+    * ``folder_id``: filed directly in that folder of the actor's (backends without folders
+      raise ``Unsupported``).
+    * ``sort``: one of ``ORDER_SORTS``, "-" prefix for descending; else ``InvalidInput``.
+    """
+
     patient_name: str = ""
     patient_id: str = ""
     other_patient_id: str = ""
@@ -283,6 +391,7 @@ class OrderQuery:
     birth_date_to: dt.date | None = None
     statuses: tuple[OrderStatus, ...] = ()
     flag_id: UUID | None = None
+    flagged: bool = False
     assigned_to_me: bool = False
     folder_id: UUID | None = None
     sort: str = "-order_date"
@@ -292,9 +401,11 @@ class OrderQuery:
 
 @dataclass(frozen=True)
 class OrderSummary:
+    """One order as a list shows it. ``flags`` are ordered by flag group name."""
+
     id: UUID
     institution: Institution
-    patient_name: str
+    patient_name: str  # LAST^FIRST^MIDDLE
     patient_id: str
     other_patient_id: str
     birth_date: dt.date | None
@@ -308,47 +419,202 @@ class OrderSummary:
     flags: tuple[Flag, ...] = ()
     image_count: int = 0
     document_count: int = 0
-    group_id: UUID | None = None
+    group_id: UUID | None = None  # the link group; orders sharing it open together
+    created_at: dt.datetime | None = None
+
+    @property
+    def patient_display_name(self) -> str:
+        return display_patient_name(self.patient_name)
+
+    @property
+    def label(self) -> str:
+        """ "<patient name> · <accession or patient id>", as the audit trail names it."""
+        return f"{self.patient_display_name} · {self.accession_number or self.patient_id}"
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """One series of a study (filled in once uploads exist)."""
+
+    id: UUID
+    series_uid: str
+    modality: str
+    description: str = ""
+    number: int | None = None
+    image_count: int = 0
+
+
+@dataclass(frozen=True)
+class StudyInfo:
+    """One study of an order with its series (filled in once uploads exist)."""
+
+    id: UUID
+    study_uid: str
+    study_date: dt.date | None = None
+    description: str = ""
+    series: tuple[SeriesInfo, ...] = ()
+    image_count: int = 0
 
 
 @dataclass(frozen=True)
 class OrderDetail:
+    """GetPatientOrderProperties: everything about one order.
+
+    ``draft`` holds every property as entered; ``history`` is the order's audit trail,
+    newest first; ``linked_orders`` are the other orders of its link group that the actor
+    can see; ``can_manage`` tells whether the actor may delete, assign, move, link and flag.
+    ``folders`` are the actor's own folders holding the order, by path (without counts).
+    ``studies`` and ``documents`` stay empty until those features exist.
+    """
+
     summary: OrderSummary
     draft: OrderDraft
     created_by: str
     created_at: dt.datetime
+    updated_at: dt.datetime | None = None
+    scheduled_equipment: DicomNode | None = None
+    performed_at: dt.datetime | None = None
+    studies: tuple[StudyInfo, ...] = ()
+    documents: tuple[Document, ...] = ()
+    folders: tuple[Folder, ...] = ()
     assigned_users: tuple[UserInfo, ...] = ()
     assigned_groups: tuple[UserGroupInfo, ...] = ()
     linked_orders: tuple[OrderSummary, ...] = ()
     history: tuple[AuditEvent, ...] = ()
+    can_manage: bool = False
 
 
-# --- Files (built out by the uploads issue) ---------------------------------------------------------
+@dataclass(frozen=True)
+class RecycledOrder:
+    """An order in the recycle bin, and when it will be purged for good."""
+
+    order: OrderSummary
+    deleted_at: dt.datetime
+    deleted_by: str
+    purge_at: dt.datetime
+
+    @property
+    def days_left(self) -> int:
+        """Whole days until the purge, rounded up; 0 when it is due."""
+        remaining = (self.purge_at - dt.datetime.now(dt.UTC)).total_seconds()
+        return max(0, math.ceil(remaining / 86400))
+
+
+_DRAFT_DATES = ("order_date", "birth_date")
+
+
+def _draft_from_text(cls: type[OrderDraft], values: Mapping[str, str]) -> OrderDraft:
+    """See ``OrderDraft.from_text``."""
+    from django.utils.translation import gettext as _
+
+    from postdicom.errors import InvalidInput
+
+    known = {f.name for f in fields(cls)}
+    errors: dict[str, str] = {}
+    for key in values:
+        if key not in known:
+            errors[key] = _("Unknown field %(name)s.") % {"name": repr(key)}
+    raw = {k: (v or "").strip() for k, v in values.items() if k in known}
+    parsed: dict[str, object] = {}
+    for name, text in raw.items():
+        if name in _DRAFT_DATES:
+            try:
+                parsed[name] = dt.date.fromisoformat(text) if text and len(text) == 10 else None
+            except ValueError:
+                parsed[name] = None
+            if text and parsed[name] is None:
+                errors[name] = _("Enter a real date as YYYY-MM-DD.")
+        elif name == "order_time":
+            try:
+                parsed[name] = dt.datetime.strptime(text, "%H:%M").time() if text else None
+            except ValueError:
+                errors[name] = _("Enter a time as HH:MM (00:00 to 23:59).")
+        elif name == "performed_at":
+            try:
+                parsed[name] = dt.datetime.strptime(text, "%Y-%m-%d %H:%M") if text else None
+            except ValueError:
+                errors[name] = _("Enter a real date and time as YYYY-MM-DD HH:MM.")
+        elif name == "scheduled_equipment_id":
+            try:
+                parsed[name] = UUID(text) if text else None
+            except ValueError:
+                errors[name] = _("Choose a DICOM node by its id.")
+        else:
+            parsed[name] = text
+    if "order_date" not in raw or not raw["order_date"]:
+        errors.setdefault("order_date", _("This field is required."))
+    if errors:
+        raise InvalidInput(errors)
+    parsed.setdefault("patient_name", "")
+    parsed.setdefault("patient_id", "")
+    parsed.setdefault("modality", "")
+    return cls(**parsed)  # type: ignore[arg-type]
+
+
+# --- Files: uploads, the image index and documents ------------------------------------------------
+
+#: PostDICOM's anonymization tag list (DicomTagsEnum), as DICOM keywords, in its order.
+ANONYMIZATION_TAGS: tuple[str, ...] = (
+    "PatientName",
+    "PatientID",
+    "OtherPatientIDs",
+    "OtherPatientNames",
+    "StudyDescription",
+    "ReferringPhysicianName",
+    "InstitutionName",
+    "InstitutionAddress",
+    "AccessionNumber",
+    "StudyDate",
+)
 
 
 @dataclass(frozen=True)
 class Anonymization:
-    """Replacement values for PostDICOM's tag list, and/or the PS3.15 basic profile."""
+    """What to do to the files of an upload before they are stored.
+
+    ``replacements`` maps tags of ``ANONYMIZATION_TAGS`` (DICOM keywords; PostDICOM's
+    spellings such as ``PatientId`` or ``x00100010`` are accepted too) to the value to write;
+    "" empties the tag. ``basic_profile`` asks for a full de-identification following DICOM
+    PS3.15 Annex E (Basic Profile; UIDs remapped consistently within the upload, dates
+    shifted, private tags removed). When either is given, the original file is never stored.
+    """
 
     replacements: Mapping[str, str] = field(default_factory=dict)
     basic_profile: bool = False
 
+    @property
+    def active(self) -> bool:
+        return self.basic_profile or bool(self.replacements)
+
 
 @dataclass(frozen=True)
 class UploadFile:
-    """A file already on local disk (the web process streamed it there)."""
+    """A file already on local disk, handed to the service (which may move or delete it).
+
+    ``name`` is what the user called it (a relative path for folder uploads); ``size`` is the
+    whole file's size. With ``head_only`` the file at ``path`` holds only the first bytes of
+    the file (a preview sends the header, not the pixels)."""
 
     name: str
     path: str
     size: int
+    head_only: bool = False
 
 
 @dataclass(frozen=True)
 class DicomFileSummary:
+    """ReadDicomFiles: what one file holds, or why it cannot be used.
+
+    ``readable`` False with ``skipped`` True is a DICOMDIR (the index of a CD), which is left
+    out without being an error; otherwise ``reason`` says what is wrong, for clinic staff.
+    Dates are ISO strings ("" when absent). ``order`` is the existing order the file would
+    join (same Study Instance UID, or a scheduled order of the chosen institution with the
+    same accession number), when the actor can see it."""
+
     name: str
     readable: bool
     reason: str = ""
-    patient_name: str = ""
+    patient_name: str = ""  # as stored: LAST^FIRST^MIDDLE, possibly with = groups
     patient_id: str = ""
     birth_date: str = ""
     modality: str = ""
@@ -357,29 +623,178 @@ class DicomFileSummary:
     study_description: str = ""
     series_uid: str = ""
     sop_instance_uid: str = ""
+    skipped: bool = False
+    sex: str = ""
+    accession_number: str = ""
+    series_number: int | None = None
+    series_description: str = ""
+    burned_in_annotation: str = ""  # "YES", "NO" or ""
+    warnings: tuple[str, ...] = ()
+    order: OrderSummary | None = None
+    checked: bool = True  # False: only a header was sent, and it was not enough to read
+
+    @property
+    def patient_display_name(self) -> str:
+        return display_patient_name(self.patient_name.split("=")[0] or self.patient_name.replace("=", " "))
+
+
+@dataclass(frozen=True)
+class UploadFileInfo:
+    """A file about to be sent: its name (relative path), size and modification time (ms
+    since the epoch, as the browser reports it)."""
+
+    name: str
+    size: int
+    last_modified: int = 0
+
+
+@dataclass(frozen=True)
+class UploadChunk:
+    """``length`` bytes of an upload's file ``file_id``, starting at ``offset``."""
+
+    file_id: UUID
+    offset: int
+    length: int
+
+
+class UploadOutcome(StrEnum):
+    """Where one file of an upload stands. The last five are final."""
+
+    RECEIVING = "receiving"  # bytes are still arriving
+    RECEIVED = "received"  # waiting for the server-side work
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # the same image (SOP Instance UID) was already stored
+    REJECTED = "rejected"  # see ``reason``
+    SKIPPED = "skipped"  # a DICOMDIR
+    EXPANDED = "expanded"  # a ZIP archive, whose entries are files of their own
+
+
+class UploadState(StrEnum):
+    OPEN = "open"  # files are being sent
+    QUEUED = "queued"  # sent; the server is storing them
+    DONE = "done"  # every file has its outcome
+
+
+@dataclass(frozen=True)
+class UploadFileState:
+    """One file of an upload: bytes received so far and, once known, its outcome.
+    ``order_id`` is the order that received the image (when the actor may see it)."""
+
+    id: UUID
+    name: str
+    size: int
+    received: int
+    outcome: UploadOutcome
+    reason: str = ""
+    last_modified: int = 0
+    order_id: UUID | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UploadBatchInfo:
+    """An upload as a whole. ``counts`` maps each ``UploadOutcome`` value to its number
+    of files (ZIP entries included)."""
+
+    id: UUID
+    institution: Institution
+    state: UploadState
+    created_at: dt.datetime
+    created_by: str
+    folder_id: UUID | None = None
+    anonymized: bool = False
+    basic_profile: bool = False
+    file_count: int = 0
+    bytes_total: int = 0
+    bytes_received: int = 0
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def done_count(self) -> int:
+        final = (UploadOutcome.STORED, UploadOutcome.DUPLICATE, UploadOutcome.REJECTED, UploadOutcome.SKIPPED)
+        return sum(self.counts.get(o.value, 0) for o in final)
+
+    @property
+    def work_count(self) -> int:
+        """Files that get an outcome of their own (ZIP archives count through their entries)."""
+        return self.file_count - self.counts.get(UploadOutcome.EXPANDED.value, 0)
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """An upload's progress, then its result: the orders that received images (those the
+    actor can see), the files that were not stored with the reason, batch-level notes (a
+    folder that could not be used, say), and one page of every file."""
+
+    batch: UploadBatchInfo
+    orders: tuple[OrderSummary, ...]
+    problems: tuple[UploadFileState, ...]
+    notes: tuple[str, ...]
+    files: Page[UploadFileState]
 
 
 @dataclass(frozen=True)
 class UploadReceipt:
+    """What ``upload_dicom`` returns: the upload to follow with ``upload_report``."""
+
     batch_id: UUID
     file_count: int
 
 
+#: Documents an order accepts, by ``Document.kind``.
+DOCUMENT_KINDS: tuple[str, ...] = ("pdf", "jpeg", "png", "bmp", "mp4")
+
+
 @dataclass(frozen=True)
 class Document:
+    """A clinical document attached to an order; ``kind`` and ``content_type`` come from the
+    file's content, never from its name."""
+
     id: UUID
+    order_id: UUID
     name: str
+    kind: str  # one of DOCUMENT_KINDS
     content_type: str
     size: int
     uploaded_by: str
     uploaded_at: dt.datetime
 
+    @property
+    def is_image(self) -> bool:
+        return self.kind in ("jpeg", "png", "bmp")
+
 
 # --- Folders and sharing (built out by their issues) -------------------------------------------------
 
 
+#: Longest name of one folder level, longest description, deepest nesting (top level = 1).
+FOLDER_NAME_MAX = 120
+FOLDER_DESCRIPTION_MAX = 1000
+FOLDER_DEPTH_MAX = 20
+
+
+@dataclass(frozen=True)
+class FolderRef:
+    """A folder named in a path (breadcrumbs): its id and name."""
+
+    id: UUID
+    name: str
+
+
 @dataclass(frozen=True)
 class Folder:
+    """One folder, with the counts of GetFolderList's ``SubFolderList`` entries.
+
+    * ``order_count`` (OrderCount): orders filed directly in the folder.
+    * ``all_sub_order_count`` (AllSubOrderCount): orders filed in the folder and in every
+      folder below it; an order filed in two of them counts in each.
+    * ``sub_folder_count`` (SubFolderCount): its direct sub-folders;
+      ``all_sub_folder_count`` (AllSubFolderCount): every folder below it, at any depth.
+
+    Orders count only when the actor may see them and they are not in the recycle bin.
+    ``ancestors`` lists the folders above it, top level first (empty for a top-level folder).
+    """
+
     id: UUID
     name: str
     description: str
@@ -389,11 +804,71 @@ class Folder:
     sub_folder_count: int = 0
     all_sub_folder_count: int = 0
     is_shared: bool = False
+    ancestors: tuple[FolderRef, ...] = ()
+
+    @property
+    def depth(self) -> int:
+        """0 for a top-level folder."""
+        return len(self.ancestors)
+
+    @property
+    def path_label(self) -> str:
+        """ "Cardiology / 2026 / March": the names from the top level down to this folder."""
+        return " / ".join([*(a.name for a in self.ancestors), self.name])
+
+
+@dataclass(frozen=True)
+class FolderTree:
+    """Every folder of the actor's private tree, depth first, siblings by name (ignoring case)."""
+
+    folders: tuple[Folder, ...] = ()
+
+    @cached_property
+    def _by_id(self) -> dict[UUID, Folder]:
+        return {f.id: f for f in self.folders}
+
+    @cached_property
+    def _children(self) -> dict[UUID | None, tuple[Folder, ...]]:
+        children: dict[UUID | None, list[Folder]] = {}
+        for folder in self.folders:
+            children.setdefault(folder.parent_id, []).append(folder)
+        return {parent: tuple(kids) for parent, kids in children.items()}
+
+    def get(self, folder_id: UUID) -> Folder | None:
+        return self._by_id.get(folder_id)
+
+    def children(self, parent_id: UUID | None) -> tuple[Folder, ...]:
+        """Direct sub-folders of ``parent_id`` (None: the top-level folders), by name."""
+        return self._children.get(parent_id, ())
+
+    @property
+    def roots(self) -> tuple[Folder, ...]:
+        return self.children(None)
+
+    def subtree_ids(self, folder_id: UUID) -> frozenset[UUID]:
+        """The folder and every folder below it (empty when it is not in the tree)."""
+        if folder_id not in self._by_id:
+            return frozenset()
+        found, todo = {folder_id}, [folder_id]
+        while todo:
+            for child in self.children(todo.pop()):
+                found.add(child.id)
+                todo.append(child.id)
+        return frozenset(found)
+
+    def __len__(self) -> int:
+        return len(self.folders)
+
+    def __iter__(self) -> Iterator[Folder]:
+        return iter(self.folders)
 
 
 @dataclass(frozen=True)
 class FolderListing:
-    folder: Folder | None  # None: the root
+    """GetFolderList: ``folder`` (None for the top level), its sub-folders (those whose name
+    matched, when a name was given) and, when asked for, the orders filed in it."""
+
+    folder: Folder | None
     sub_folders: tuple[Folder, ...]
     orders: tuple[OrderSummary, ...] = ()
 

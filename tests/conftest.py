@@ -11,12 +11,13 @@ because they set the scene, while the code under test goes through the service l
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
 
 from postdicom import get_api
 from postdicom.contract import PostDicomApi
@@ -50,6 +51,20 @@ def make_user(
     profile.save(update_fields=["role"])
     profile.institutions.set(list(institutions))
     return user
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests() -> Iterator[None]:
+    """A request in Spanish leaves Spanish active in this thread; start every test in English."""
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Real hashing is slow by design; tests that check passwords do not need the cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from postdicom.types import Role
+from postdicom.types import Role, display_patient_name
 
 register = template.Library()
 
@@ -57,3 +57,17 @@ def query_with(context: template.Context, **changes: object) -> str:
             params[key] = str(value)
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def patient_name(name: str) -> str:
+    """``LAST^FIRST^MIDDLE`` as people read it: "Last, First Middle"."""
+    return display_patient_name(name or "")
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: template.Context, column: str) -> str:
+    """The query string that sorts by ``column``, flipping direction when already sorted by it."""
+    current = context["request"].GET.get("sort", "")
+    target = f"-{column}" if current == column else column
+    return query_with(context, sort=target, page="")

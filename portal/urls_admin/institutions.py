@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from portal.views import institutions
+
+urlpatterns: list[URLPattern] = [
+    path("", institutions.institution_list, name="institution_list"),
+    path("new/", institutions.institution_create, name="institution_create"),
+    path("<uuid:institution_id>/edit/", institutions.institution_edit, name="institution_edit"),
+]

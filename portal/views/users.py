@@ -14,6 +14,7 @@ from portal.access import AuthedRequest, admin_required
 from portal.forms.service import show_errors
 from portal.forms.users import NewUserForm, PasswordForm, UserFilterForm, UserForm
 from portal.rendering import render_page
+from portal.views.memberships import user_groups_context
 from postdicom import get_api
 from postdicom.errors import InvalidInput
 from postdicom.types import Role, UserQuery
@@ -56,14 +57,12 @@ def user_create(request: AuthedRequest) -> HttpResponse:
 @require_safe
 @admin_required
 def user_detail(request: AuthedRequest, user_id: UUID) -> HttpResponse:
-    api = get_api()
-    user = api.get_user(actor=request.user, user_id=user_id)
+    user = get_api().get_user(actor=request.user, user_id=user_id)
     context = {
         "section": "admin",
         "tab": "users",
         "subject": user,
-        "groups": api.groups_of_user(actor=request.user, user_id=user_id),
-        "all_groups": api.list_user_groups(actor=request.user),
+        **user_groups_context(request.user, user_id),
     }
     return render(request, "portal/users/detail.html", context)
 

@@ -40,7 +40,7 @@ class AuditLogMixin:
             rows = rows.filter(actor__profile__uuid=query.actor_id)
         if query.date_from is not None:
             rows = rows.filter(at__gte=_day_start(query.date_from))
-        if query.date_to is not None:
+        if query.date_to is not None and query.date_to < dt.date.max:  # the last day has no next day
             rows = rows.filter(at__lt=_day_start(query.date_to + dt.timedelta(days=1)))
         return paginate(rows, query.page, query.page_size, convert.audit_event)
 

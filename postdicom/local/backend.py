@@ -5,9 +5,21 @@ from __future__ import annotations
 from postdicom.contract import PostDicomApi
 from postdicom.local.auditlog import AuditLogMixin
 from postdicom.local.flags import FlagsMixin
+from postdicom.local.folders.create import CreateFoldersMixin
+from postdicom.local.folders.edit import EditFoldersMixin
+from postdicom.local.folders.listing import ListFoldersMixin
+from postdicom.local.folders.membership import FolderMembershipMixin
 from postdicom.local.groups import GroupsMixin
 from postdicom.local.institutions import InstitutionsMixin
 from postdicom.local.nodes import NodesMixin
+from postdicom.local.orders.assignment import AssignOrdersMixin
+from postdicom.local.orders.create import CreateOrdersMixin
+from postdicom.local.orders.flags import OrderFlagsMixin
+from postdicom.local.orders.links import LinkOrdersMixin
+from postdicom.local.orders.properties import OrderPropertiesMixin
+from postdicom.local.orders.recycle import RecycleBinMixin
+from postdicom.local.orders.search import SearchOrdersMixin
+from postdicom.local.uploads.service import UploadsMixin
 from postdicom.local.users import UsersMixin
 
 
@@ -18,6 +30,18 @@ class LocalBackend(
     NodesMixin,
     FlagsMixin,
     AuditLogMixin,
+    CreateOrdersMixin,
+    SearchOrdersMixin,
+    OrderPropertiesMixin,
+    RecycleBinMixin,
+    LinkOrdersMixin,
+    AssignOrdersMixin,
+    OrderFlagsMixin,
+    UploadsMixin,
+    CreateFoldersMixin,
+    EditFoldersMixin,
+    ListFoldersMixin,
+    FolderMembershipMixin,
     PostDicomApi,
 ):
     """Implements the contract on the local database. Each topic lives in its own mixin;

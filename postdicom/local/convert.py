@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
 
 from postdicom import types as t
 from postdicom.local.access import profile_of
@@ -10,9 +12,14 @@ from postdicom.local.models import (
     ApiKeyRecord,
     AuditRecord,
     DicomNodeRecord,
+    DocumentRecord,
     FlagGroupRecord,
     FlagRecord,
     Institution,
+    PatientOrder,
+    SeriesRecord,
+    StudyRecord,
+    UploadItem,
     UserGroup,
 )
 
@@ -99,4 +106,182 @@ def api_key(row: ApiKeyRecord) -> t.ApiKey:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked=row.revoked_at is not None,
+    )
+
+
+# --- Orders ---------------------------------------------------------------------------------------
+
+
+def order_flags(row: PatientOrder) -> tuple[t.Flag, ...]:
+    """The order's flags by group name; uses ``order_flags`` prefetched with ``flag__group``
+    (see ``postdicom.local.orders.search.with_summary_data``)."""
+    links = sorted(row.order_flags.all(), key=lambda link: (link.flag.group.name.casefold(), link.flag.group.pk))
+    return tuple(flag(link.flag) for link in links)
+
+
+def order_summary(row: PatientOrder) -> t.OrderSummary:
+    """Needs ``institution`` selected and ``order_flags`` prefetched to stay at one query."""
+    return t.OrderSummary(
+        id=row.uuid,
+        institution=institution(row.institution),
+        patient_name=row.patient_name,
+        patient_id=row.patient_id,
+        other_patient_id=row.other_patient_id,
+        birth_date=row.birth_date,
+        sex=row.sex,
+        modality=row.modality,
+        accession_number=row.accession_number,
+        study_description=row.study_description,
+        order_date=row.order_date,
+        order_time=row.order_time,
+        status=t.OrderStatus(row.status),
+        flags=order_flags(row),
+        group_id=row.group.uuid if row.group_id is not None and row.group is not None else None,
+        created_at=row.created_at,
+    )
+
+
+def order_draft(row: PatientOrder) -> t.OrderDraft:
+    """Every property of the order, as the draft that would create it."""
+    node = row.scheduled_equipment
+    return t.OrderDraft(
+        patient_name=row.patient_name,
+        patient_id=row.patient_id,
+        modality=row.modality,
+        order_date=row.order_date,
+        order_time=row.order_time,
+        study_description=row.study_description,
+        other_patient_id=row.other_patient_id,
+        birth_date=row.birth_date,
+        sex=row.sex,
+        accession_number=row.accession_number,
+        complaints=row.complaints,
+        history=row.history,
+        symptom=row.symptom,
+        priority=row.priority,
+        requesting_physician=row.requesting_physician,
+        requesting_department=row.requesting_department,
+        referring_physician=row.referring_physician,
+        procedure_id=row.procedure_id,
+        procedure_description=row.procedure_description,
+        scheduled_equipment_id=node.uuid if node is not None else None,
+        performed_at=row.performed_at,
+        note1=row.note1,
+        note2=row.note2,
+    )
+
+
+def recycled_order(row: PatientOrder, *, keep_days: int) -> t.RecycledOrder:
+    """An order in the recycle bin; it is purged ``keep_days`` after it was deleted."""
+    assert row.deleted_at is not None
+    deleted_by = row.deleted_by
+    return t.RecycledOrder(
+        order=order_summary(row),
+        deleted_at=row.deleted_at,
+        deleted_by=(deleted_by.get_full_name() or deleted_by.get_username()) if deleted_by is not None else "",
+        purge_at=row.deleted_at + dt.timedelta(days=keep_days),
+    )
+
+
+# --- Folders --------------------------------------------------------------------------------------
+
+
+class FolderFields(Protocol):
+    """What ``folder`` reads: a ``Folder`` row, or a named ``values_list`` row of it."""
+
+    @property
+    def uuid(self) -> UUID: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+
+def folder_ref(row: FolderFields) -> t.FolderRef:
+    return t.FolderRef(id=row.uuid, name=row.name)
+
+
+def folder(
+    row: FolderFields,
+    *,
+    parent_id: UUID | None,
+    ancestors: tuple[t.FolderRef, ...] = (),
+    order_count: int = 0,
+    all_sub_order_count: int = 0,
+    sub_folder_count: int = 0,
+    all_sub_folder_count: int = 0,
+) -> t.Folder:
+    """A folder; its parent's id, ancestors and counts come from the tree around it
+    (``postdicom.local.folders.tree``)."""
+    return t.Folder(
+        id=row.uuid,
+        name=row.name,
+        description=row.description,
+        parent_id=parent_id,
+        order_count=order_count,
+        all_sub_order_count=all_sub_order_count,
+        sub_folder_count=sub_folder_count,
+        all_sub_folder_count=all_sub_folder_count,
+        ancestors=ancestors,
+    )
+
+
+# --- Uploads, the image index and documents ---------------------------------------------------------
+
+
+def upload_file_state(item: UploadItem, order_uuids: dict[int, UUID] | None = None) -> t.UploadFileState:
+    """``order_uuids`` maps the pks of the orders the actor may see to their ids; other
+    orders are not named."""
+    order_id = (order_uuids or {}).get(item.order_id) if item.order_id is not None else None
+    return t.UploadFileState(
+        id=item.uuid,
+        name=item.name,
+        size=item.size,
+        received=item.received,
+        outcome=t.UploadOutcome(item.state),
+        reason=item.reason,
+        last_modified=item.last_modified,
+        order_id=order_id,
+        warnings=tuple(str(w) for w in item.warnings or ()),
+    )
+
+
+def series(row: SeriesRecord) -> t.SeriesInfo:
+    """Needs ``image_count`` annotated (stored instances)."""
+    return t.SeriesInfo(
+        id=row.uuid,
+        series_uid=row.series_uid,
+        modality=row.modality,
+        description=row.description,
+        number=row.number,
+        image_count=getattr(row, "image_count", 0),
+    )
+
+
+def study(row: StudyRecord) -> t.StudyInfo:
+    """Needs ``series`` prefetched with ``image_count`` annotated."""
+    parts = tuple(series(s) for s in row.series.all())
+    return t.StudyInfo(
+        id=row.uuid,
+        study_uid=row.study_uid,
+        study_date=row.study_date,
+        description=row.description,
+        series=parts,
+        image_count=sum(s.image_count for s in parts),
+    )
+
+
+def document(row: DocumentRecord, order_uuid: UUID) -> t.Document:
+    who = row.uploaded_by
+    return t.Document(
+        id=row.uuid,
+        order_id=order_uuid,
+        name=row.name,
+        kind=row.kind,
+        content_type=row.content_type,
+        size=row.size,
+        uploaded_by=(who.get_full_name() or who.get_username()) if who is not None else "",
+        uploaded_at=row.uploaded_at,
     )

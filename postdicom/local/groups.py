@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
@@ -22,11 +23,26 @@ from postdicom.local.validation import clean_name, ensure_unique_name
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+_DESCRIPTION_MAX = 250
+
 
 def _groups(actor: User) -> QuerySet[UserGroup]:
+    """Groups the actor may see, by name (ignoring case), with their member counts."""
     role = require_active(actor)
-    groups = UserGroup.objects.annotate(member_count=Count("members", distinct=True))
+    # Explicit order: Django drops ``Meta.ordering`` from queries with GROUP BY.
+    groups = UserGroup.objects.annotate(member_count=Count("members", distinct=True)).order_by(Lower("name"), "pk")
     return groups if role is not t.Role.LIMITED else groups.filter(members=actor)
+
+
+def _clean_description(value: str) -> str:
+    description = (value or "").strip()
+    if len(description) > _DESCRIPTION_MAX:
+        raise InvalidInput({"description": _("Use at most %(n)d characters.") % {"n": _DESCRIPTION_MAX}})
+    return description
+
+
+def _taken(name: str) -> InvalidInput:
+    return InvalidInput({"name": _("“%(name)s” is already taken.") % {"name": name}})
 
 
 def _group_row(actor: User, group_id: UUID) -> UserGroup:
@@ -49,42 +65,53 @@ class GroupsMixin:
     def create_user_group(self, *, actor: User, name: str, description: str = "") -> t.UserGroupInfo:
         require_admin(actor)
         name = clean_name(name)
+        description = _clean_description(description)
         ensure_unique_name(UserGroup.objects.all(), name)
-        group = UserGroup.objects.create(name=name, description=description.strip()[:250])
-        record(actor, "group.created", target_type="group", target_id=group.uuid, target_label=name)
+        try:
+            with transaction.atomic():
+                group = UserGroup.objects.create(name=name, description=description)
+                record(actor, "group.created", target_type="group", target_id=group.uuid, target_label=name)
+        except IntegrityError:  # created by someone else since the check above
+            raise _taken(name) from None
         return convert.user_group(group)
 
     def update_user_group(self, *, actor: User, group_id: UUID, name: str, description: str = "") -> t.UserGroupInfo:
         require_admin(actor)
         group = _group_row(actor, group_id)
         name = clean_name(name)
+        description = _clean_description(description)
         ensure_unique_name(UserGroup.objects.all(), name, exclude_pk=group.pk)
         old_name = group.name
         group.name = name
-        group.description = description.strip()[:250]
-        group.save(update_fields=["name", "description"])
-        record(
-            actor,
-            "group.updated",
-            target_type="group",
-            target_id=group.uuid,
-            target_label=name,
-            **({"renamed_from": old_name} if old_name != name else {}),
-        )
+        group.description = description
+        try:
+            with transaction.atomic():
+                group.save(update_fields=["name", "description"])
+                record(
+                    actor,
+                    "group.updated",
+                    target_type="group",
+                    target_id=group.uuid,
+                    target_label=name,
+                    **({"renamed_from": old_name} if old_name != name else {}),
+                )
+        except IntegrityError:  # renamed to a name taken since the check above
+            raise _taken(name) from None
         return convert.user_group(group)
 
     def delete_user_group(self, *, actor: User, group_id: UUID) -> None:
         require_admin(actor)
         group = _group_row(actor, group_id)
-        record(
-            actor,
-            "group.deleted",
-            target_type="group",
-            target_id=group.uuid,
-            target_label=group.name,
-            members=list(group.members.values_list("username", flat=True)),
-        )
-        group.delete()
+        with transaction.atomic():
+            record(
+                actor,
+                "group.deleted",
+                target_type="group",
+                target_id=group.uuid,
+                target_label=group.name,
+                members=list(group.members.order_by("username").values_list("username", flat=True)),
+            )
+            group.delete()
 
     def group_members(self, *, actor: User, group_id: UUID) -> tuple[t.UserInfo, ...]:
         group = _group_row(actor, group_id)

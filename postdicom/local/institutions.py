@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
@@ -20,17 +20,21 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+def _counted(rows: QuerySet[Institution]) -> QuerySet[Institution]:
+    """``rows`` with ``user_count``, which ``convert.institution`` reports."""
+    return rows.annotate(user_count=Count("profiles", distinct=True))
+
+
 def institution_row(actor: User, institution_id: UUID) -> Institution:
     try:
-        return institutions_of(actor).get(uuid=institution_id)
+        return _counted(institutions_of(actor)).get(uuid=institution_id)
     except Institution.DoesNotExist:
         raise NotFound(_("No such institution.")) from None
 
 
 class InstitutionsMixin:
     def list_institutions(self, *, actor: User) -> tuple[t.Institution, ...]:
-        rows = institutions_of(actor).annotate(user_count=Count("profiles", distinct=True))
-        return tuple(convert.institution(i) for i in rows)
+        return tuple(convert.institution(i) for i in _counted(institutions_of(actor)))
 
     def get_institution(self, *, actor: User, institution_id: UUID) -> t.Institution:
         return convert.institution(institution_row(actor, institution_id))
@@ -50,6 +54,7 @@ class InstitutionsMixin:
         row = institution_row(actor, institution_id)
         name = clean_name(draft.name)
         ensure_unique_name(Institution.objects.all(), name, exclude_pk=row.pk)
+        before = {"name": row.name, "address": row.address, "active": row.is_active}
         row.name, row.address, row.is_active = name, draft.address.strip()[:250], active
         row.save(update_fields=["name", "address", "is_active"])
         record(
@@ -59,5 +64,6 @@ class InstitutionsMixin:
             target_id=row.uuid,
             target_label=name,
             active=active,
+            before=before,
         )
         return convert.institution(row)

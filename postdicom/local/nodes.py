@@ -21,7 +21,7 @@ from postdicom.local.validation import clean_name
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")  # used with fullmatch: "$" allows a final "\n"
 
 
 def _nodes(actor: User) -> QuerySet[DicomNodeRecord]:
@@ -36,13 +36,17 @@ def _node_row(actor: User, node_id: UUID) -> DicomNodeRecord:
 
 
 def _valid_host(host: str) -> bool:
+    """An IPv4/IPv6 address or a DNS name. A name whose last label is all digits is a
+    mistyped address (``10.0.0.999``), not a host name (RFC 3696 §2), so it is refused."""
     try:
         ipaddress.ip_address(host)
         return True
     except ValueError:
         pass
     labels = host.rstrip(".").split(".")
-    return 0 < len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+    if labels[-1].isdigit():
+        return False
+    return 0 < len(host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
 
 
 def _check(draft: t.DicomNodeDraft, *, exclude_pk: int | None) -> tuple[dict[str, object], Institution]:

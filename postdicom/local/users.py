@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -10,7 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -86,38 +87,43 @@ class UsersMixin:
 
     def create_user(self, *, actor: User, draft: t.UserDraft, password: str) -> t.UserInfo:
         require_admin(actor)
+        draft = _trimmed(draft)
         institutions = _check_draft(draft, exclude_pk=None)
         user_model = get_user_model()
         candidate = user_model(
             username=draft.username, first_name=draft.first_name, last_name=draft.last_name, email=draft.email
         )
         _check_password(password, candidate)
-        with transaction.atomic():
-            created = user_model.objects.create_user(
-                username=draft.username,
-                password=password,
-                email=draft.email,
-                first_name=draft.first_name,
-                last_name=draft.last_name,
-            )
-            profile = profile_of(created)
-            profile.role = draft.role.value
-            profile.save(update_fields=["role"])
-            profile.institutions.set(institutions)
-            record(
-                actor,
-                "user.created",
-                target_type="user",
-                target_id=profile.uuid,
-                target_label=created.username,
-                role=draft.role.value,
-                institutions=[i.name for i in institutions],
-            )
+        try:
+            with transaction.atomic():
+                created = user_model.objects.create_user(
+                    username=draft.username,
+                    password=password,
+                    email=draft.email,
+                    first_name=draft.first_name,
+                    last_name=draft.last_name,
+                )
+                profile = profile_of(created)
+                profile.role = draft.role.value
+                profile.save(update_fields=["role"])
+                profile.institutions.set(institutions)
+                record(
+                    actor,
+                    "user.created",
+                    target_type="user",
+                    target_id=profile.uuid,
+                    target_label=created.username,
+                    role=draft.role.value,
+                    institutions=[i.name for i in institutions],
+                )
+        except IntegrityError:  # the user name was taken since the check above
+            raise InvalidInput({"username": _("This user name is already taken.")}) from None
         return convert.user(created)
 
     def update_user(self, *, actor: User, user_id: UUID, draft: t.UserDraft) -> t.UserInfo:
         require_admin(actor)
         row = user_row(actor, user_id)
+        draft = _trimmed(draft)
         if row.pk == actor.pk and draft.role is not t.Role.ADMINISTRATOR:
             raise InvalidInput({"role": _("You cannot take away your own administrator role.")})
         institutions = _check_draft(draft, exclude_pk=row.pk)
@@ -175,6 +181,17 @@ class UsersMixin:
         return tuple(
             t.Contact(name=u.get_full_name() or u.username, email=u.email, user_id=profile_of(u).uuid) for u in users
         )
+
+
+def _trimmed(draft: t.UserDraft) -> t.UserDraft:
+    """The draft without surrounding spaces, so that what is checked is what is saved."""
+    return replace(
+        draft,
+        username=draft.username.strip(),
+        first_name=draft.first_name.strip(),
+        last_name=draft.last_name.strip(),
+        email=draft.email.strip(),
+    )
 
 
 def _check_draft(draft: t.UserDraft, *, exclude_pk: int | None) -> list[Institution]:

@@ -29,10 +29,11 @@ def ensure_unique_name(rows: QuerySet[Model], name: str, *, field: str = "name",
         raise InvalidInput({field: _("“%(name)s” is already taken.") % {"name": name}})
 
 
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def clean_color(value: str, *, field: str = "color") -> str:
-    if not _COLOR.match(value or ""):
+    """``#rrggbb``, lower-cased. ``fullmatch``: ``$`` would let a trailing newline through."""
+    if not _COLOR.fullmatch(value or ""):
         raise InvalidInput({field: _("Choose a colour like #1a7f37.")})
     return value.lower()

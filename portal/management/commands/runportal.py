@@ -43,6 +43,7 @@ class Command(BaseCommand):
             [python, "manage.py", "runserver", options["addr"], "--noreload"],
         ]
         children = [subprocess.Popen(command, env=os.environ.copy()) for command in commands]
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
         broker = "Redis" if settings.REDIS_URL else "a local folder (no Redis needed)"
         self.stdout.write(f"Rayport: http://{options['addr']}/  · Celery broker: {broker}. Ctrl-C stops.")
         try:
@@ -60,3 +61,7 @@ class Command(BaseCommand):
                     child.wait(max(0.1, deadline - time.time()))
                 except subprocess.TimeoutExpired:
                     child.kill()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

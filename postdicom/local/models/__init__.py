@@ -4,14 +4,47 @@ from postdicom.local.models.accounts import Institution, Profile, UserGroup
 from postdicom.local.models.apikeys import ApiKeyRecord
 from postdicom.local.models.audit import AuditRecord
 from postdicom.local.models.directory import DicomNodeRecord, FlagGroupRecord, FlagRecord
+from postdicom.local.models.folders import Folder, FolderOrder
+from postdicom.local.models.orders import (
+    OrderFlag,
+    OrderGroup,
+    OrderGroupAssignment,
+    OrderUserAssignment,
+    PatientOrder,
+)
+from postdicom.local.models.uploads import (
+    BatchState,
+    DocumentRecord,
+    InstanceRecord,
+    ItemState,
+    SeriesRecord,
+    StudyRecord,
+    UploadBatch,
+    UploadItem,
+)
 
 __all__ = [
     "ApiKeyRecord",
     "AuditRecord",
+    "BatchState",
     "DicomNodeRecord",
+    "DocumentRecord",
     "FlagGroupRecord",
     "FlagRecord",
+    "Folder",
+    "FolderOrder",
+    "InstanceRecord",
     "Institution",
+    "ItemState",
+    "OrderFlag",
+    "OrderGroup",
+    "OrderGroupAssignment",
+    "OrderUserAssignment",
+    "PatientOrder",
     "Profile",
+    "SeriesRecord",
+    "StudyRecord",
+    "UploadBatch",
+    "UploadItem",
     "UserGroup",
 ]

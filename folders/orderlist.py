@@ -1,0 +1,44 @@
+"""The folder parts of the order list (``orders.views.listing.order_list``): its folder
+filter (``?folder=<id>``) and the folders offered to the bulk "Add to folders" action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+
+from folders.forms import FolderFilterForm
+from portal.access import AuthedRequest
+from postdicom import get_api
+from postdicom.errors import InvalidInput
+from postdicom.types import FolderTree, OrderQuery
+
+
+@dataclass(frozen=True)
+class FolderFilter:
+    choices: FolderTree | None  # the actor's folders; None when the backend has no folders
+    selected: UUID | None = None
+    malformed: bool = False
+
+    def narrow(self, query: OrderQuery) -> OrderQuery:
+        """``query`` limited to the chosen folder. ``InvalidInput`` (``folder_id``) for a
+        folder parameter that is not an id (one that is not the actor's: the service says)."""
+        if self.malformed:
+            raise InvalidInput({"folder_id": _("Choose one of your folders.")})
+        return replace(query, folder_id=self.selected) if self.selected is not None else query
+
+    def context(self) -> dict[str, Any]:
+        return {"folder_choices": self.choices, "folder_filter": self.selected}
+
+
+def folder_filter(request: AuthedRequest) -> FolderFilter:
+    api = get_api()
+    if "folder_tree" not in api.capabilities:
+        return FolderFilter(choices=None)
+    choices = api.folder_tree(actor=request.user, with_counts=False)
+    form = FolderFilterForm(request.GET)
+    if not form.is_valid():
+        return FolderFilter(choices=choices, malformed=True)
+    return FolderFilter(choices=choices, selected=form.cleaned_data["folder"])

@@ -1,0 +1,1 @@
+"""Forms of the order pages: they validate and convert; the service gets typed values."""

@@ -1,0 +1,39 @@
+"""One order: every property, its images, documents, flags, assignments, links and history."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.views.decorators.http import require_safe
+
+from orders.forms.search import STATUS_LABELS
+from orders.views.choices import assignees
+from portal.access import AuthedRequest
+from portal.rendering import render_page
+from postdicom import get_api
+
+
+@require_safe
+@login_required
+def order_detail(request: AuthedRequest, order_id: UUID) -> HttpResponse:
+    api = get_api()
+    detail = api.order_properties(actor=request.user, order_id=order_id)
+    current_flags = {flag.group_id: flag.id for flag in detail.summary.flags}
+    context = {
+        "section": "orders",
+        "order": detail.summary,
+        "detail": detail,
+        "status_labels": STATUS_LABELS,
+        "flag_groups": api.flag_dictionary(actor=request.user),
+        "current_flags": current_flags,
+    }
+    if detail.can_manage:
+        context["assignees"] = assignees(request, detail.summary.institution.id)
+        context["institutions"] = [
+            i
+            for i in api.list_institutions(actor=request.user)
+            if i.is_active and i.id != detail.summary.institution.id
+        ]
+    return render_page(request, "orders/detail.html", context)

@@ -1,0 +1,552 @@
+"""What a DICOM file holds: one file (:func:`summarize`) or a batch (:func:`read_dicom_files`).
+
+``summarize`` sniffs the file, walks its element headers (truncation, nesting, VRs: see
+:mod:`postdicom.dicom.layout`), then lets pydicom read the header only: it stops before the
+pixel data and leaves any other value over 1 MiB on disk, so a 2 GB file costs kilobytes.
+Text is decoded with the file's Specific Character Set (Japanese, Greek, Arabic, Russian…
+names keep their letters).
+
+``read_dicom_files`` is PostDICOM's ReadDicomFiles: patients → studies → series with instance
+counts, files that cannot be used with the reason, and DICOMDIRs skipped. For very large
+batches feed :class:`DicomGrouper` from :func:`iter_summaries` instead of keeping every result.
+
+Warnings (``DicomSummary.warnings``) are sentences for clinic staff about values that were
+questionable but did not stop the file (an unreadable date, characters that could not be
+decoded). pydicom reports them through :mod:`warnings`, which is captured per call; the
+capture is process-wide, so call this from one thread per process (as Celery's prefork pool
+and the web workers do).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from django.utils.translation import gettext as _
+from pydicom import datadict
+from pydicom.dataset import Dataset
+from pydicom.filereader import dcmread, read_dataset
+from pydicom.multival import MultiValue
+
+from postdicom import types as t
+from postdicom.dicom import problems
+from postdicom.dicom.layout import MAX_DEPTH, PIXEL_TAGS, Layout, scan_layout
+from postdicom.dicom.names import readable_name
+from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.sniff import DIRECTORY_RECORD_SEQUENCE, Sniff, sniff_open
+
+logger = logging.getLogger(__name__)
+
+#: Values larger than this (other than the pixel data, never read) stay on disk.
+DEFER_BYTES = 1 << 20
+
+StrPath = str | os.PathLike[str]
+
+_UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class DicomSummary:
+    """The tags the upload preview and the index need, decoded."""
+
+    patient_name: str  # as stored, decoded: "Yamada^Tarou=山田^太郎=やまだ^たろう"
+    patient_name_display: str  # "Yamada, Tarou (山田, 太郎 / やまだ, たろう)"
+    patient_id: str
+    birth_date: dt.date | None
+    sex: str  # "M", "F", "O" or ""
+    modality: str
+    sop_class_uid: str
+    study_instance_uid: str
+    series_instance_uid: str
+    sop_instance_uid: str
+    study_date: dt.date | None
+    study_time: dt.time | None
+    study_description: str
+    accession_number: str
+    series_number: int | None
+    series_description: str
+    institution_name: str
+    transfer_syntax_uid: str
+    number_of_frames: int  # 0 when the file has no pixel data
+    burned_in_annotation: str  # "YES", "NO" or "" (not stated)
+    has_pixel_data: bool
+    has_file_meta: bool
+    character_set: str  # Specific Character Set, values joined with "\"
+    file_size: int
+    warnings: tuple[str, ...] = ()
+
+
+# --- reading the header ------------------------------------------------------------------------------
+
+
+def _at_pixel_data(tag: Any, vr: str | None, length: int) -> bool:
+    return int(tag) in PIXEL_TAGS
+
+
+@dataclass
+class Header:
+    """A file's data set as pydicom read it (no pixel data), with its layout."""
+
+    dataset: Dataset
+    layout: Layout
+    sniffed: Sniff
+    notes: list[str] = field(default_factory=list)  # pydicom's own warnings while reading
+
+
+def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: int = MAX_DEPTH) -> Header:
+    """Read the data set before the pixel data; raise :class:`DicomProblem` for a bad file.
+
+    ``defer`` leaves values over :data:`DEFER_BYTES` unread (the anonymizer reads them all).
+    Deflated data sets are read whole, pixel data included: pydicom inflates them in memory.
+    """
+    if not sniffed.is_dicom:
+        raise sniffed.problem()
+    start = sniffed.start
+    assert start is not None
+    layout = sniffed.layout or scan_layout(fp, start, sniffed.size, max_depth)
+    if DIRECTORY_RECORD_SEQUENCE in layout.top_level_tags:
+        raise problems.dicomdir()
+    defer_size = DEFER_BYTES if defer else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fp.seek(0)
+            if start.has_meta:
+                dataset: Dataset = dcmread(
+                    fp,
+                    force=True,
+                    stop_before_pixels=not start.encoding.deflated,
+                    defer_size=None if start.encoding.deflated else defer_size,
+                )
+            else:
+                fp.seek(start.offset)
+                dataset = read_dataset(
+                    fp,
+                    start.encoding.implicit_vr,
+                    start.encoding.little_endian,
+                    stop_when=_at_pixel_data,
+                    defer_size=defer_size,
+                )
+        except RecursionError:
+            raise problems.too_deep(max_depth) from None
+        except DicomProblem:
+            raise
+        except Exception as error:
+            logger.info("pydicom could not read a file: %r", error)
+            raise problems.damaged() from error
+    if "DirectoryRecordSequence" in dataset:  # a deflated DICOMDIR, which the walk could not see
+        raise problems.dicomdir()
+    return Header(dataset, layout, sniffed, [str(w.message) for w in caught])
+
+
+# --- values ------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads one tag at a time, turning pydicom's complaints into warnings or problems."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self._warnings: dict[int, str] = {}  # one per tag: the last (most precise) one wins
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self._warnings.values())
+
+    def _questionable(self, tag: int, keyword: str) -> None:
+        label = problems.tag_label(tag, keyword)
+        self._warnings[tag] = _("Tag %(tag)s holds a questionable value.") % {"tag": label}
+
+    def warn_unreadable(self, keyword: str) -> None:
+        tag = datadict.tag_for_keyword(keyword)
+        assert tag is not None
+        label = problems.tag_label(tag, keyword)
+        self._warnings[tag] = _("Tag %(tag)s holds a value that could not be understood; it was left out.") % {
+            "tag": label
+        }
+
+    def raw(self, keyword: str, *, essential: bool = False) -> Any:
+        tag = datadict.tag_for_keyword(keyword)
+        assert tag is not None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                element = self.dataset.get(keyword)
+            except Exception:
+                if essential:
+                    raise problems.damaged_value(tag, keyword) from None
+                self.warn_unreadable(keyword)
+                return None
+        if caught:
+            self._questionable(tag, keyword)
+        return element
+
+    def text(self, keyword: str) -> str:
+        value = self.raw(keyword)
+        if value is None:
+            return ""
+        if isinstance(value, MultiValue | list | tuple):
+            return "\\".join(str(v) for v in value).strip()
+        if isinstance(value, bytes):
+            return value.decode("ascii", errors="replace").strip()
+        return str(value).strip()
+
+    def uid(self, keyword: str, *, required: bool) -> str:
+        tag = datadict.tag_for_keyword(keyword)
+        assert tag is not None
+        value = self.raw(keyword, essential=required)
+        text = ("" if value is None else str(value)).strip().rstrip("\x00").strip()
+        if not text:
+            if required:
+                raise problems.missing_uid(keyword)
+            return ""
+        if len(text) > 64 or not _UID.match(text):
+            if required:
+                raise problems.damaged_value(tag, keyword)
+            self._questionable(tag, keyword)
+        return text
+
+    def date(self, keyword: str) -> dt.date | None:
+        text = self.text(keyword)
+        if not text:
+            return None
+        digits = text.replace(".", "").replace("-", "")  # ACR-NEMA wrote 2004.01.19
+        if len(digits) == 8 and digits.isdigit():
+            try:
+                return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+            except ValueError:
+                pass
+        self.warn_unreadable(keyword)
+        return None
+
+    def time(self, keyword: str) -> dt.time | None:
+        text = self.text(keyword).replace(":", "")
+        if not text:
+            return None
+        whole, _dot, fraction = text.partition(".")
+        try:
+            if len(whole) not in (2, 4, 6) or not whole.isdigit() or (fraction and not fraction.isdigit()):
+                raise ValueError(text)
+            hour, minute, second = int(whole[:2]), int(whole[2:4] or 0), int(whole[4:6] or 0)
+            micro = int((fraction + "000000")[:6]) if fraction else 0
+            return dt.time(hour, minute, min(second, 59), micro)
+        except ValueError:
+            self.warn_unreadable(keyword)
+            return None
+
+    def integer(self, keyword: str, *, essential: bool = False) -> int | None:
+        value = self.raw(keyword, essential=essential)
+        if value is None or str(value).strip() == "":
+            return None
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            if essential:
+                tag = datadict.tag_for_keyword(keyword)
+                assert tag is not None
+                raise problems.damaged_value(tag, keyword) from None
+            self.warn_unreadable(keyword)
+            return None
+
+
+def summary_of(header: Header) -> DicomSummary:
+    """The :class:`DicomSummary` of a header read by :func:`read_header`."""
+    dataset, layout, sniffed = header.dataset, header.layout, header.sniffed
+    assert sniffed.start is not None
+    read = _Reader(dataset)
+    sop_instance_uid = read.uid("SOPInstanceUID", required=True)
+    study_instance_uid = read.uid("StudyInstanceUID", required=True)
+    series_instance_uid = read.uid("SeriesInstanceUID", required=True)
+    has_pixels = layout.has_pixel_data if layout.scanned else not PIXEL_TAGS.isdisjoint(map(int, dataset.keys()))
+    frames = read.integer("NumberOfFrames", essential=True)
+    if frames is None:
+        frames = 1 if has_pixels else 0
+    elif frames < 1 and has_pixels:
+        raise problems.damaged_value(datadict.tag_for_keyword("NumberOfFrames") or 0, "NumberOfFrames")
+    patient_name = read.text("PatientName")
+    sex = read.text("PatientSex").upper()
+    if sex not in ("M", "F", "O"):
+        if sex:
+            read.warn_unreadable("PatientSex")
+        sex = ""
+    burned_in = read.text("BurnedInAnnotation").upper()
+    return DicomSummary(
+        patient_name=patient_name,
+        patient_name_display=readable_name(patient_name),
+        patient_id=read.text("PatientID"),
+        birth_date=read.date("PatientBirthDate"),
+        sex=sex,
+        modality=read.text("Modality").upper(),
+        sop_class_uid=read.uid("SOPClassUID", required=False),
+        study_instance_uid=study_instance_uid,
+        series_instance_uid=series_instance_uid,
+        sop_instance_uid=sop_instance_uid,
+        study_date=read.date("StudyDate"),
+        study_time=read.time("StudyTime"),
+        study_description=read.text("StudyDescription"),
+        accession_number=read.text("AccessionNumber"),
+        series_number=read.integer("SeriesNumber"),
+        series_description=read.text("SeriesDescription"),
+        institution_name=read.text("InstitutionName"),
+        transfer_syntax_uid=sniffed.start.transfer_syntax,
+        number_of_frames=frames,
+        burned_in_annotation=burned_in if burned_in in ("YES", "NO") else "",
+        has_pixel_data=has_pixels,
+        has_file_meta=sniffed.start.has_meta,
+        character_set=read.text("SpecificCharacterSet"),
+        file_size=sniffed.size,
+        warnings=read.warnings,
+    )
+
+
+def summarize(path: StrPath, *, max_depth: int = MAX_DEPTH) -> DicomSummary:
+    """The summary of one file; raise :class:`DicomProblem` (with a reason) when it is unusable."""
+    try:
+        with open(path, "rb") as fp:
+            size = os.fstat(fp.fileno()).st_size
+            sniffed = sniff_open(fp, size)
+            return summary_of(read_header(fp, sniffed, max_depth=max_depth))
+    except OSError:
+        raise problems.unreadable() from None
+
+
+# --- a batch -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file of the batch that was not used, and why."""
+
+    name: str
+    code: ProblemCode
+    reason: str
+
+
+@dataclass(frozen=True)
+class SeriesGroup:
+    series_instance_uid: str
+    series_number: int | None
+    series_description: str
+    modality: str
+    instance_count: int  # distinct SOP Instance UIDs
+    file_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StudyGroup:
+    study_instance_uid: str
+    study_date: dt.date | None
+    study_time: dt.time | None
+    study_description: str
+    accession_number: str
+    institution_name: str
+    transfer_syntaxes: tuple[str, ...]
+    series: tuple[SeriesGroup, ...]
+
+    @property
+    def modalities(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.modality for s in self.series if s.modality))
+
+    @property
+    def instance_count(self) -> int:
+        return sum(s.instance_count for s in self.series)
+
+
+@dataclass(frozen=True)
+class PatientGroup:
+    patient_id: str
+    patient_name: str  # as stored
+    patient_name_display: str
+    birth_date: dt.date | None
+    sex: str
+    studies: tuple[StudyGroup, ...]
+
+
+@dataclass(frozen=True)
+class DicomReadResult:
+    """ReadDicomFiles: what a batch of files holds."""
+
+    patients: tuple[PatientGroup, ...]
+    problems: tuple[FileProblem, ...]  # unusable files, with the reason
+    skipped: tuple[FileProblem, ...]  # DICOMDIR files: skipped, not errors
+    duplicates: tuple[str, ...]  # names of files whose SOP Instance UID came earlier in the batch
+    file_count: int
+
+    @property
+    def study_count(self) -> int:
+        return sum(len(p.studies) for p in self.patients)
+
+    @property
+    def instance_count(self) -> int:
+        return sum(s.instance_count for p in self.patients for s in p.studies)
+
+
+@dataclass
+class _Series:
+    first: DicomSummary
+    sop_uids: set[str] = field(default_factory=set)
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Study:
+    first: DicomSummary
+    patient_key: tuple[str, str]
+    series: dict[str, _Series] = field(default_factory=dict)
+    syntaxes: dict[str, None] = field(default_factory=dict)
+
+
+class DicomGrouper:
+    """Builds a :class:`DicomReadResult` one file at a time (keeps counts and names only)."""
+
+    def __init__(self) -> None:
+        self._patients: dict[tuple[str, str], DicomSummary] = {}
+        self._studies: dict[str, _Study] = {}
+        self._problems: list[FileProblem] = []
+        self._skipped: list[FileProblem] = []
+        self._duplicates: list[str] = []
+        self._seen: set[str] = set()
+        self._count = 0
+
+    def add(self, name: str, outcome: DicomSummary | DicomProblem) -> None:
+        self._count += 1
+        if isinstance(outcome, DicomProblem):
+            target = self._skipped if outcome.code is ProblemCode.DICOMDIR else self._problems
+            target.append(FileProblem(name, outcome.code, outcome.reason))
+            return
+        summary = outcome
+        if summary.sop_instance_uid in self._seen:
+            self._duplicates.append(name)
+            return
+        self._seen.add(summary.sop_instance_uid)
+        study = self._studies.get(summary.study_instance_uid)
+        if study is None:
+            key = (summary.patient_id, summary.patient_name)
+            self._patients.setdefault(key, summary)
+            study = self._studies[summary.study_instance_uid] = _Study(summary, key)
+        study.syntaxes[summary.transfer_syntax_uid] = None
+        series = study.series.setdefault(summary.series_instance_uid, _Series(summary))
+        series.sop_uids.add(summary.sop_instance_uid)
+        series.names.append(name)
+
+    def result(self) -> DicomReadResult:
+        by_patient: dict[tuple[str, str], list[StudyGroup]] = {key: [] for key in self._patients}
+        for uid, study in self._studies.items():
+            series = sorted(
+                (
+                    SeriesGroup(
+                        series_instance_uid=series_uid,
+                        series_number=s.first.series_number,
+                        series_description=s.first.series_description,
+                        modality=s.first.modality,
+                        instance_count=len(s.sop_uids),
+                        file_names=tuple(s.names),
+                    )
+                    for series_uid, s in study.series.items()
+                ),
+                key=lambda g: (g.series_number is None, g.series_number or 0, g.series_instance_uid),
+            )
+            first = study.first
+            by_patient[study.patient_key].append(
+                StudyGroup(
+                    study_instance_uid=uid,
+                    study_date=first.study_date,
+                    study_time=first.study_time,
+                    study_description=first.study_description,
+                    accession_number=first.accession_number,
+                    institution_name=first.institution_name,
+                    transfer_syntaxes=tuple(study.syntaxes),
+                    series=tuple(series),
+                )
+            )
+        patients = []
+        for key, studies in by_patient.items():
+            first = self._patients[key]
+            studies.sort(key=lambda s: (s.study_date or dt.date.min, s.study_instance_uid))
+            patients.append(
+                PatientGroup(
+                    patient_id=first.patient_id,
+                    patient_name=first.patient_name,
+                    patient_name_display=first.patient_name_display,
+                    birth_date=first.birth_date,
+                    sex=first.sex,
+                    studies=tuple(studies),
+                )
+            )
+        patients.sort(key=lambda p: (p.patient_name_display.casefold(), p.patient_id))
+        return DicomReadResult(
+            patients=tuple(patients),
+            problems=tuple(self._problems),
+            skipped=tuple(self._skipped),
+            duplicates=tuple(self._duplicates),
+            file_count=self._count,
+        )
+
+
+def _name_and_path(item: StrPath | tuple[str, StrPath]) -> tuple[str, StrPath]:
+    if isinstance(item, tuple):
+        return item
+    return os.path.basename(os.fspath(item)), item
+
+
+def iter_summaries(
+    files: Iterable[StrPath | tuple[str, StrPath]], *, max_depth: int = MAX_DEPTH
+) -> Iterator[tuple[str, DicomSummary | DicomProblem]]:
+    """(name, summary or problem) for each file; items are paths or (display name, path) pairs."""
+    for item in files:
+        name, path = _name_and_path(item)
+        try:
+            yield name, summarize(path, max_depth=max_depth)
+        except DicomProblem as problem:
+            yield name, problem
+
+
+def read_dicom_files(files: Iterable[StrPath | tuple[str, StrPath]], *, max_depth: int = MAX_DEPTH) -> DicomReadResult:
+    """ReadDicomFiles: patients → studies → series → instance counts, plus the unusable files."""
+    grouper = DicomGrouper()
+    for name, outcome in iter_summaries(files, max_depth=max_depth):
+        grouper.add(name, outcome)
+    return grouper.result()
+
+
+def file_summary(name: str, outcome: DicomSummary | DicomProblem) -> t.DicomFileSummary:
+    """The contract's per-file :class:`postdicom.types.DicomFileSummary` for one outcome."""
+    if isinstance(outcome, DicomProblem):
+        return t.DicomFileSummary(name=name, readable=False, reason=outcome.reason)
+    return t.DicomFileSummary(
+        name=name,
+        readable=True,
+        patient_name=outcome.patient_name,
+        patient_id=outcome.patient_id,
+        birth_date=outcome.birth_date.isoformat() if outcome.birth_date else "",
+        modality=outcome.modality,
+        study_uid=outcome.study_instance_uid,
+        study_date=outcome.study_date.isoformat() if outcome.study_date else "",
+        study_description=outcome.study_description,
+        series_uid=outcome.series_instance_uid,
+        sop_instance_uid=outcome.sop_instance_uid,
+    )
+
+
+__all__ = [
+    "DicomGrouper",
+    "DicomReadResult",
+    "DicomSummary",
+    "FileProblem",
+    "Header",
+    "PatientGroup",
+    "SeriesGroup",
+    "StudyGroup",
+    "file_summary",
+    "iter_summaries",
+    "read_dicom_files",
+    "read_header",
+    "summarize",
+    "summary_of",
+]

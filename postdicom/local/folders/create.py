@@ -1,0 +1,82 @@
+"""Creating folders (CreateFolder, CreateFolderWithDescription), one level or a whole path."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.errors import InvalidInput
+from postdicom.local import convert
+from postdicom.local.folders.access import ancestor_refs, folder_row, label, owned_folders, record_folder
+from postdicom.local.folders.names import clean_description, same_name, split_path
+from postdicom.local.folders.tree import describe
+from postdicom.local.models import Folder
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def taken(name: str) -> InvalidInput:
+    return InvalidInput({"name": _("There is already a folder named “%(name)s” here.") % {"name": name}})
+
+
+def too_deep() -> InvalidInput:
+    return InvalidInput({"name": _("Folders can be nested at most %(n)d levels deep.") % {"n": t.FOLDER_DEPTH_MAX}})
+
+
+def _sibling(actor: User, parent: Folder | None, name: str) -> Folder | None:
+    """The sub-folder of ``parent`` (None: the top level) named ``name``, ignoring case."""
+    rows = owned_folders(actor)
+    rows = rows.filter(parent=parent) if parent is not None else rows.filter(parent__isnull=True)
+    return next((row for row in rows.filter(name__iexact=name) if same_name(row.name, name)), None)
+
+
+class CreateFoldersMixin:
+    def create_folder(
+        self, *, actor: User, name: str, parent_id: UUID | None = None, description: str = ""
+    ) -> t.Folder:
+        levels = split_path(name)
+        description = clean_description(description)
+        try:
+            with transaction.atomic():
+                return self._create_levels(actor, levels, parent_id, description)
+        except IntegrityError:  # the same name was created by someone else meanwhile
+            raise taken(levels[-1]) from None
+
+    def _create_levels(self, actor: User, levels: list[str], parent_id: UUID | None, description: str) -> t.Folder:
+        parent = folder_row(actor, parent_id, for_update=True) if parent_id is not None else None
+        ancestors = (*ancestor_refs(parent), convert.folder_ref(parent)) if parent is not None else ()
+        if len(ancestors) + len(levels) > t.FOLDER_DEPTH_MAX:
+            raise too_deep()
+        *path, last = levels
+        for level in path:  # existing levels are reused, missing ones created
+            row = _sibling(actor, parent, level) or self._create_one(actor, parent, ancestors, level, "")
+            parent, ancestors = row, (*ancestors, convert.folder_ref(row))
+        existing = _sibling(actor, parent, last)
+        if existing is not None:
+            raise taken(existing.name)
+        return describe(self._create_one(actor, parent, ancestors, last, description), ancestors)
+
+    def _create_one(
+        self, actor: User, parent: Folder | None, ancestors: tuple[t.FolderRef, ...], name: str, description: str
+    ) -> Folder:
+        row = Folder.objects.create(
+            owner=actor,
+            parent=parent,
+            path=parent.subtree_prefix if parent is not None else "/",
+            name=name,
+            description=description,
+        )
+        record_folder(
+            actor,
+            "folder.created",
+            row,
+            label(row, ancestors),
+            parent=" / ".join(a.name for a in ancestors),
+            **({"description": description} if description else {}),
+        )
+        return row

@@ -1,0 +1,105 @@
+"""Filing orders in folders (AddOrderToFolder, RemoveOrderFromFolder), the folders that hold
+an order, and the folder filter of the order search (GetPatientOrderListInFolder).
+
+An order is filed, shown and counted in a folder only while its owner may see it (the rule
+of ``postdicom.local.orders.visibility``) and it is not in the recycle bin; the filing itself
+stays, so the order comes back when it is restored or assigned again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.errors import InvalidInput, NotFound
+from postdicom.local.folders.access import ancestors_of, folder_row, label, owned_folders, record_folder
+from postdicom.local.folders.tree import describe
+from postdicom.local.models import FolderOrder, PatientOrder
+from postdicom.local.orders.visibility import order_label, order_row, visible_orders
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def in_folder(rows: QuerySet[PatientOrder], actor: User, folder_id: UUID) -> QuerySet[PatientOrder]:
+    """The orders of ``rows`` filed in the actor's folder ``folder_id``; ``InvalidInput``
+    (``folder_id``) when that is not one of the actor's folders."""
+    pk = owned_folders(actor).filter(uuid=folder_id).values_list("pk", flat=True).first()
+    if pk is None:
+        raise InvalidInput({"folder_id": _("No such folder.")})
+    return rows.filter(pk__in=FolderOrder.objects.filter(folder_id=pk).values("order_id"))
+
+
+def holding(actor: User, order: PatientOrder) -> tuple[t.Folder, ...]:
+    """The actor's folders that ``order`` is filed in, by path (without counts): two queries."""
+    rows = list(owned_folders(actor).filter(memberships__order=order))
+    ancestors = ancestors_of(rows)
+    folders = [describe(row, ancestors[row.pk]) for row in rows]
+    return tuple(sorted(folders, key=lambda f: [n.casefold() for n in (*(a.name for a in f.ancestors), f.name)]))
+
+
+class FolderMembershipMixin:
+    def order_folders(self, *, actor: User, order_id: UUID) -> tuple[t.Folder, ...]:
+        return holding(actor, order_row(actor, order_id))
+
+    def add_order_to_folders(self, *, actor: User, order_id: UUID, folder_ids: Sequence[UUID]) -> int:
+        wanted = list(dict.fromkeys(folder_ids))
+        if not wanted:
+            raise InvalidInput({"folder_ids": _("Choose at least one folder.")})
+        with transaction.atomic():
+            order = order_row(actor, order_id)
+            # Locked (in primary key order, so concurrent filings never deadlock) so that a
+            # folder deleted meanwhile is NotFound rather than a foreign key error.
+            locked = owned_folders(actor).select_for_update().filter(uuid__in=wanted).order_by("pk")
+            rows = {row.uuid: row for row in locked}
+            if len(rows) != len(wanted):
+                raise NotFound(_("No such folder."))
+            filed = set(
+                FolderOrder.objects.filter(order=order, folder__in=rows.values()).values_list("folder_id", flat=True)
+            )
+            adding = [rows[u] for u in wanted if rows[u].pk not in filed]
+            FolderOrder.objects.bulk_create(
+                [FolderOrder(folder=row, order=order, added_by=actor) for row in adding], ignore_conflicts=True
+            )
+            ancestors = ancestors_of(adding)
+            for row in adding:
+                record_folder(
+                    actor,
+                    "folder.order_added",
+                    row,
+                    label(row, ancestors[row.pk]),
+                    order_id=str(order.uuid),
+                    order=order_label(order),
+                )
+        return len(adding)
+
+    def remove_orders_from_folder(self, *, actor: User, folder_id: UUID, order_ids: Sequence[UUID]) -> int:
+        wanted = list(dict.fromkeys(order_ids))
+        if not wanted:
+            raise InvalidInput({"order_ids": _("Choose at least one order.")})
+        with transaction.atomic():
+            row = folder_row(actor, folder_id, for_update=True)
+            orders = {o.pk: o for o in visible_orders(actor).filter(uuid__in=wanted)}
+            if len(orders) != len(wanted):
+                raise NotFound(_("No such order."))
+            filed = FolderOrder.objects.filter(folder=row, order_id__in=list(orders))
+            leaving = sorted(filed.values_list("order_id", flat=True))
+            filed.delete()
+            folder_label = label(row, ancestors_of([row])[row.pk])
+            for pk in leaving:
+                order = orders[pk]
+                record_folder(
+                    actor,
+                    "folder.order_removed",
+                    row,
+                    folder_label,
+                    order_id=str(order.uuid),
+                    order=order_label(order),
+                )
+        return len(leaving)

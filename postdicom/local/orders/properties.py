@@ -1,0 +1,98 @@
+"""One order with everything about it (GetPatientOrderProperties)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.errors import NotFound
+from postdicom.local import convert
+from postdicom.local.folders.membership import holding
+from postdicom.local.models import AuditRecord, PatientOrder, SeriesRecord, StudyRecord, UserGroup
+from postdicom.local.orders.search import with_summary_data
+from postdicom.local.orders.visibility import can_manage, visible_orders
+from postdicom.local.uploads.documents import order_documents
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+#: The newest audit events shown with an order; the full trail is in the audit log.
+HISTORY_LIMIT = 200
+
+
+def _order(actor: User, order_id: UUID) -> PatientOrder:
+    rows = with_summary_data(visible_orders(actor)).select_related("created_by", "scheduled_equipment__institution")
+    try:
+        return rows.get(uuid=order_id)
+    except PatientOrder.DoesNotExist:
+        raise NotFound(_("No such order.")) from None
+
+
+def _linked(actor: User, order: PatientOrder) -> tuple[t.OrderSummary, ...]:
+    if order.group_id is None:
+        return ()
+    others = visible_orders(actor).filter(group_id=order.group_id).exclude(pk=order.pk)
+    return tuple(convert.order_summary(o) for o in with_summary_data(others).order_by("order_date", "id"))
+
+
+def _assigned_users(order: PatientOrder) -> tuple[t.UserInfo, ...]:
+    users = (
+        get_user_model()
+        .objects.filter(order_assignments__order=order)
+        .select_related("profile")
+        .prefetch_related("profile__institutions")
+        .order_by("last_name", "first_name", "username")
+    )
+    return tuple(convert.user(u) for u in users)
+
+
+def _assigned_groups(order: PatientOrder) -> tuple[t.UserGroupInfo, ...]:
+    groups = (
+        UserGroup.objects.filter(order_assignments__order=order)
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by("name")
+    )
+    return tuple(convert.user_group(g) for g in groups)
+
+
+def _studies(order: PatientOrder) -> tuple[t.StudyInfo, ...]:
+    """The order's studies with their series and stored image counts (two queries)."""
+    series = SeriesRecord.objects.annotate(image_count=Count("instances", filter=Q(instances__stored=True))).order_by(
+        "number", "id"
+    )
+    rows = StudyRecord.objects.filter(order=order).prefetch_related(Prefetch("series", queryset=series))
+    return tuple(convert.study(s) for s in rows.order_by("study_date", "id"))
+
+
+def _history(order: PatientOrder) -> tuple[t.AuditEvent, ...]:
+    events = AuditRecord.objects.filter(target_type="order", target_id=str(order.uuid)).order_by("-at", "-id")
+    return tuple(convert.audit_event(e) for e in events[:HISTORY_LIMIT])
+
+
+class OrderPropertiesMixin:
+    def order_properties(self, *, actor: User, order_id: UUID) -> t.OrderDetail:
+        order = _order(actor, order_id)
+        creator = order.created_by
+        node = order.scheduled_equipment
+        return t.OrderDetail(
+            summary=convert.order_summary(order),
+            draft=convert.order_draft(order),
+            created_by=(creator.get_full_name() or creator.get_username()) if creator is not None else "",
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+            scheduled_equipment=convert.dicom_node(node) if node is not None else None,
+            performed_at=order.performed_at,
+            studies=_studies(order),
+            documents=order_documents(order),
+            folders=holding(actor, order),  # the actor's folders holding it
+            assigned_users=_assigned_users(order),
+            assigned_groups=_assigned_groups(order),
+            linked_orders=_linked(actor, order),
+            history=_history(order),
+            can_manage=can_manage(actor),
+        )

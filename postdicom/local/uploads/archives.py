@@ -1,0 +1,84 @@
+"""ZIP archives in an upload: each entry becomes an upload item of its own.
+
+The extraction itself (limits on size, entry count and ratio, unsafe names, ZIPs in ZIPs) is
+``postdicom.dicom.archives``; this module files what it yields. Expanding again after a crash
+finds the entries already made (same batch, name and size) and keeps them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.db import transaction
+
+from postdicom.dicom.archives import ArchiveRefused, MemberStatus, iter_zip
+from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.local.models import ItemState, UploadItem
+from postdicom.local.uploads.receive import item_path
+from postdicom.local.uploads.storage import remove_tree
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def is_zip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) == _ZIP_MAGIC
+
+
+def _file_member(
+    item: UploadItem, name: str, size: int, extracted: Path | None, state: str, code: str, reason: str
+) -> None:
+    child, created = UploadItem.objects.get_or_create(
+        batch=item.batch,
+        parent=item,
+        name=f"{item.name}/{name}"[-1024:],
+        size=size,
+        last_modified=0,
+        defaults={"received": size if extracted else 0, "state": ItemState.RECEIVING},
+    )
+    if not created and child.state != ItemState.RECEIVING:
+        if extracted is not None:
+            os.remove(extracted)
+        return
+    child.batch = item.batch
+    if extracted is not None:
+        os.replace(extracted, item_path(child))
+        child.received = size
+    child.state = state
+    child.code = code
+    child.reason = reason[:500]
+    child.save(update_fields=["received", "state", "code", "reason"])
+    if state == ItemState.RECEIVED:
+        from postdicom.local.tasks import queue_items_ingest
+
+        child_pk = child.pk
+        transaction.on_commit(lambda: queue_items_ingest([child_pk]))
+
+
+def expand(item: UploadItem, received: Path) -> None:
+    """Make an item of every entry of the archive, then mark the archive ``expanded`` (or
+    ``rejected`` with the reason when the archive as a whole cannot be read)."""
+    from postdicom.local.uploads.ingest import finish_item
+
+    folder = received.with_name(received.name + ".x")
+    remove_tree(str(folder))
+    folder.mkdir(parents=True)
+    try:
+        for member in iter_zip(received, folder):
+            if member.status is MemberStatus.EXTRACTED:
+                assert member.path is not None
+                _file_member(item, member.name, member.size, member.path, ItemState.RECEIVED, "", "")
+            elif member.status is MemberStatus.SKIPPED:
+                _file_member(item, member.name, 0, None, ItemState.SKIPPED, ProblemCode.DICOMDIR.value, member.reason)
+            else:
+                code = member.problem.value if member.problem else "refused"
+                _file_member(item, member.name, member.size, None, ItemState.REJECTED, code[:20], member.reason)
+    except ArchiveRefused as refused:
+        finish_item(item, ItemState.REJECTED, problem=DicomProblem(ProblemCode.UNREADABLE, refused.reason))
+        item.code = refused.code[:20]
+        item.save(update_fields=["code"])
+        return
+    finally:
+        remove_tree(str(folder))
+    finish_item(item, ItemState.EXPANDED)

@@ -1,0 +1,254 @@
+"""Which order a study joins, and the index rows of a stored instance.
+
+A study (Study Instance UID) belongs to one order for good. A study not seen before joins,
+in this order of preference:
+
+1. the live order of the batch's institution with the same accession number (a scheduled
+   order first; a scheduled order's status becomes "images received");
+2. else a new order in the batch's institution, created by the uploader from the file's
+   patient and study (status "images received").
+
+Claiming an instance (``claim_instance``) inserts its row before its file is written: the
+unique SOP Instance UID decides, in the database, which of several concurrent senders stores
+it; the others learn it is a duplicate. The row remembers the claiming upload item, so that
+the same item run again after a crash continues its own claim.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+from postdicom import types as t
+from postdicom.dicom.read import DicomSummary
+from postdicom.local.audit import record
+from postdicom.local.models import InstanceRecord, PatientOrder, SeriesRecord, StudyRecord, UploadBatch, UploadItem
+from postdicom.local.orders.visibility import order_label
+
+_MODALITY = re.compile(r"^[A-Z0-9]{1,16}$")
+
+
+def _order_name(patient_name: str) -> str:
+    """The first non-empty ``=`` group of a DICOM name, as an order's LAST^FIRST^MIDDLE."""
+    groups = [g for g in patient_name.split("=") if g.replace("^", "").strip()]
+    parts = [" ".join(p.split())[:64] for p in (groups[0] if groups else "").split("^")][:5]
+    while parts and not parts[-1]:
+        parts.pop()
+    return "^".join(parts)[:200]
+
+
+def _modality(value: str) -> str:
+    first = (value or "").split("\\")[0].strip().upper()
+    return first if _MODALITY.match(first) else "OT"
+
+
+def _text(value: str, limit: int) -> str:
+    return " ".join((value or "").split())[:limit]
+
+
+def _scheduled_or_matching(batch: UploadBatch, accession: str) -> PatientOrder | None:
+    if not accession:
+        return None
+    rows = (
+        PatientOrder.objects.annotate(acc=Upper("accession_number"))
+        .filter(institution=batch.institution, deleted_at__isnull=True, acc=accession.upper())
+        .select_for_update(of=("self",))
+    )
+    return rows.filter(status=t.OrderStatus.SCHEDULED.value).first() or rows.first()
+
+
+def _create_order(batch: UploadBatch, summary: DicomSummary) -> PatientOrder:
+    study_time = summary.study_time.replace(second=0, microsecond=0) if summary.study_time else None
+    values = {
+        "institution": batch.institution,
+        "status": t.OrderStatus.IMAGES_RECEIVED.value,
+        "patient_name": _order_name(summary.patient_name) or "UNKNOWN",
+        "patient_id": _text(summary.patient_id, 64),
+        "birth_date": summary.birth_date,
+        "sex": summary.sex,
+        "modality": _modality(summary.modality),
+        "study_description": _text(summary.study_description, 64),
+        "order_date": summary.study_date or timezone.localdate(),
+        "order_time": study_time,
+        "created_by": batch.created_by,
+    }
+    accession = _text(summary.accession_number, 16)
+    try:
+        with transaction.atomic():
+            order = PatientOrder.objects.create(accession_number=accession, **values)
+    except IntegrityError:
+        # Another upload made an order with this accession number a moment ago (join it),
+        # or an order in the recycle bin keeps it (the new order goes without).
+        existing = _scheduled_or_matching(batch, accession)
+        if existing is not None:
+            return existing
+        order = PatientOrder.objects.create(accession_number="", **values)
+    record(
+        batch.created_by,
+        "order.created",
+        target_type="order",
+        target_id=order.uuid,
+        target_label=order_label(order),
+        institution=batch.institution.name,
+        modality=order.modality,
+        accession_number=order.accession_number,
+        order_date=order.order_date.isoformat(),
+        source="upload",
+        upload=str(batch.uuid),
+    )
+    return order
+
+
+def _receive_images(batch: UploadBatch, order: PatientOrder) -> None:
+    if order.status == t.OrderStatus.SCHEDULED.value:
+        order.status = t.OrderStatus.IMAGES_RECEIVED.value
+        order.save(update_fields=["status", "updated_at"])
+        record(
+            batch.created_by,
+            "order.images_received",
+            target_type="order",
+            target_id=order.uuid,
+            target_label=order_label(order),
+            upload=str(batch.uuid),
+        )
+
+
+def study_for(batch: UploadBatch, summary: DicomSummary) -> StudyRecord:
+    """The study row for the file's Study Instance UID, made (with its order) when new."""
+    study = StudyRecord.objects.select_related("order").filter(study_uid=summary.study_instance_uid).first()
+    if study is not None:
+        return study
+    try:
+        with transaction.atomic():
+            order = _scheduled_or_matching(batch, _text(summary.accession_number, 16))
+            if order is None:
+                order = _create_order(batch, summary)
+            else:
+                _receive_images(batch, order)
+            return StudyRecord.objects.create(
+                order=order,
+                study_uid=summary.study_instance_uid,
+                patient_name=summary.patient_name[:324],
+                patient_id=_text(summary.patient_id, 64),
+                birth_date=summary.birth_date,
+                sex=summary.sex,
+                study_date=summary.study_date,
+                study_time=summary.study_time,
+                description=_text(summary.study_description, 64),
+                accession_number=_text(summary.accession_number, 16),
+            )
+    except IntegrityError:  # another worker made the same study a moment ago
+        return StudyRecord.objects.select_related("order").get(study_uid=summary.study_instance_uid)
+
+
+def series_for(study: StudyRecord, summary: DicomSummary) -> SeriesRecord:
+    series, _created = SeriesRecord.objects.select_related("study__order").get_or_create(
+        series_uid=summary.series_instance_uid,
+        defaults={
+            "study": study,
+            "modality": _modality(summary.modality) if summary.modality else "",
+            "description": _text(summary.series_description, 64),
+            "number": summary.series_number,
+        },
+    )
+    return series
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The instance row for a SOP Instance UID: whether this item stores it (``mine``), and
+    whether its file is already in storage."""
+
+    instance_pk: int
+    order_pk: int
+    mine: bool
+    stored: bool
+
+
+# Series UID → (series pk, order pk), per process: the files of a series arrive together, so
+# most files need no index lookup at all. Rows are never re-parented; a purge deletes them,
+# which the insert notices (a foreign key error) and the entry is forgotten.
+_SERIES: dict[str, tuple[int, int]] = {}
+_SERIES_LIMIT = 10_000
+
+
+def _series_ids(batch: UploadBatch, summary: DicomSummary) -> tuple[int, int]:
+    hit = _SERIES.get(summary.series_instance_uid)
+    if hit is not None:
+        return hit
+    with transaction.atomic():
+        study = study_for(batch, summary)
+        series = series_for(study, summary)
+    ids = (series.pk, series.study.order_id)
+    if len(_SERIES) >= _SERIES_LIMIT:
+        _SERIES.clear()
+    _SERIES[summary.series_instance_uid] = ids
+    return ids
+
+
+def _field(name: str) -> models.Field[Any, Any]:
+    field = InstanceRecord._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _insert(series_pk: int, item: UploadItem, summary: DicomSummary, file_name: str) -> int | None:
+    """``INSERT … ON CONFLICT DO NOTHING``: the new row's pk, or None when another item
+    already holds this SOP Instance UID (one statement, no existence check first)."""
+    values = {
+        "uuid": uuid.uuid4(),
+        "series_id": series_pk,
+        "sop_instance_uid": summary.sop_instance_uid,
+        "sop_class_uid": summary.sop_class_uid[:64],
+        "transfer_syntax_uid": summary.transfer_syntax_uid[:64],
+        "number_of_frames": summary.number_of_frames,
+        "file_name": file_name,
+        "size": 0,
+        "sha256": "",
+        "stored": False,
+        "claimed_by": item.uuid,
+        "uploaded_by_id": item.batch.created_by_id,
+        "created_at": timezone.now(),
+    }
+    fields = [_field(name) for name in values]
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values.values(), strict=True)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    holes = ", ".join(["%s"] * len(values))
+    # Only quoted column names from the model are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(InstanceRecord._meta.db_table)} ({columns}) VALUES ({holes}) "  # noqa: S608
+        f"ON CONFLICT ({quote('sop_instance_uid')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    # No savepoint: ON CONFLICT never raises for the unique UID, and foreign keys are
+    # checked when the caller's transaction commits.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def claim_instance(item: UploadItem, summary: DicomSummary, file_name: str) -> Claim:
+    """Claim the file's SOP Instance UID for ``item``, making index rows and the order as
+    needed; a row claimed by another item means the file is a duplicate. Call it inside the
+    transaction that records the outcome: its row lock holds other senders of the same
+    instance until that commits."""
+    series_pk, order_pk = _series_ids(item.batch, summary)
+    pk = _insert(series_pk, item, summary, file_name)
+    if pk is not None:
+        return Claim(pk, order_pk, mine=True, stored=False)
+    found = InstanceRecord.objects.filter(sop_instance_uid=summary.sop_instance_uid).values_list(
+        "pk", "series__study__order_id", "claimed_by", "stored"
+    )[0]
+    return Claim(found[0], found[1], mine=found[2] == item.uuid, stored=found[3])
+
+
+def forget_cached_series() -> None:
+    """Tests and purges: drop the per-process series cache."""
+    _SERIES.clear()

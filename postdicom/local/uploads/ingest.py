@@ -1,0 +1,333 @@
+"""Turning received files into stored, indexed instances (run by Celery workers).
+
+Every step is safe to run again. An item is ``received`` until its outcome is written; a
+worker killed at any point leaves it ``received`` (or leaves a committed outcome) and the
+item is simply done again (``resume_unfinished`` when a worker starts, or the redelivered
+task). Items are taken in groups (``GROUP``), each locked for this process:
+
+1. ZIP archives are expanded into items of their own (``archives``) and are done.
+2. With anonymization, the received file is anonymized into ``<item>.anon`` (the original
+   is never stored); the upload's UID map is derived from the batch's secret, so a second
+   run maps every UID the same way.
+3. The file is sniffed and read (``postdicom.dicom``); a bad file gets its reason, a
+   DICOMDIR is skipped.
+4. In one transaction for the group: each instance is claimed (``indexing.claim_instance``;
+   another item's claim means a duplicate), written to storage under its UID name
+   (a hard link renamed into place: atomic, no bytes copied), hashed, and its outcome
+   recorded. A crash rolls the claims back; whoever stores those instances next writes the
+   same names again, so no stray file is left.
+5. The item's temporary files are removed; the batch's folder goes when the batch is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.read import DicomSummary
+from postdicom.local.audit import record
+from postdicom.local.models import BatchState, InstanceRecord, ItemState, PatientOrder, UploadBatch, UploadItem
+from postdicom.local.orders.visibility import order_label
+from postdicom.local.uploads import archives
+from postdicom.local.uploads.indexing import Claim, claim_instance, forget_cached_series
+from postdicom.local.uploads.locks import item_locks
+from postdicom.local.uploads.receive import batch_dir, item_path
+from postdicom.local.uploads.storage import file_storage, instance_name, put_file, remove_tree, sha256_of
+
+log = logging.getLogger(__name__)
+
+
+def _remove(path: Path | str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def finish_item(
+    item: UploadItem,
+    state: str,
+    *,
+    problem: DicomProblem | None = None,
+    claim: Claim | None = None,
+    warnings: tuple[str, ...] = (),
+) -> None:
+    item.state = state
+    item.code = problem.code.value if problem is not None else ""
+    item.reason = problem.reason[:500] if problem is not None else ""
+    item.instance_id = claim.instance_pk if claim is not None else None
+    item.order_id = claim.order_pk if claim is not None else None
+    item.warnings = list(warnings)
+    item.finished_at = timezone.now()
+    item.save(update_fields=["state", "code", "reason", "instance", "order", "warnings", "finished_at"])
+
+
+def _anonymization(batch: UploadBatch) -> t.Anonymization | None:
+    if not batch.anonymized:
+        return None
+    return t.Anonymization(replacements=dict(batch.replacements or {}), basic_profile=batch.basic_profile)
+
+
+def _prepare(item: UploadItem, source: Path) -> tuple[Path, tuple[str, ...]]:
+    """The file to store (anonymized when asked) and the warnings about it."""
+    request = _anonymization(item.batch)
+    if request is None:
+        return source, ()
+    from postdicom.dicom.anonymize import anonymize_file
+    from postdicom.dicom.uids import UidMap
+
+    target = source.with_name(source.name + ".anon")
+    _remove(target)
+    uid_map = UidMap.from_hex(item.batch.uid_secret) if item.batch.basic_profile else None
+    report = anonymize_file(source, target, request, uid_map)
+    return target, tuple(report.warnings)
+
+
+def _recover(item: UploadItem) -> None:
+    """The received file is gone: an earlier run moved it into storage and died before it
+    wrote the outcome. Finish from what is in storage."""
+    found = (
+        InstanceRecord.objects.filter(claimed_by=item.uuid)
+        .values_list("pk", "series__study__order_id", "file_name", "stored")
+        .first()
+    )
+    storage = file_storage()
+    if found is not None and storage.exists(found[2]):
+        pk, order_pk, name, stored = found
+        if not stored:
+            digest = sha256_of(storage.path(name)) if isinstance(storage, FileSystemStorage) else ""
+            InstanceRecord.objects.filter(pk=pk).update(stored=True, size=storage.size(name), sha256=digest)
+        finish_item(item, ItemState.STORED, claim=Claim(pk, order_pk, mine=True, stored=True))
+        return
+    finish_item(
+        item,
+        ItemState.REJECTED,
+        problem=DicomProblem(
+            ProblemCode.UNREADABLE,
+            _("The file was lost on the server before it could be stored; please send it again."),
+        ),
+    )
+
+
+@dataclass
+class _Ready:
+    """A file that was read (and anonymized) and waits to be stored."""
+
+    item: UploadItem
+    summary: DicomSummary
+    name: str
+    source: Path
+    warnings: tuple[str, ...]
+
+
+def _read(item: UploadItem, received: Path) -> _Ready | None:
+    """Anonymize (when asked) and read the file; a bad file gets its outcome here."""
+    from postdicom.dicom.read import summarize
+
+    try:
+        source, warnings = _prepare(item, received)
+        summary = summarize(source)
+    except DicomProblem as problem:
+        state = ItemState.SKIPPED if problem.code is ProblemCode.DICOMDIR else ItemState.REJECTED
+        finish_item(item, state, problem=problem)
+        return None
+    warnings = tuple(dict.fromkeys((*warnings, *summary.warnings)))
+    name = instance_name(summary.study_instance_uid, summary.series_instance_uid, summary.sop_instance_uid)
+    return _Ready(item, summary, name, source, warnings)
+
+
+def _store(ready: _Ready) -> None:
+    item = ready.item
+    claim = claim_instance(item, ready.summary, ready.name)
+    if not claim.mine:
+        finish_item(item, ItemState.DUPLICATE, claim=claim, warnings=ready.warnings)
+        return
+    if not claim.stored:
+        size, digest = put_file(ready.name, str(ready.source), key=str(item.uuid))
+        InstanceRecord.objects.filter(pk=claim.instance_pk).update(stored=True, size=size, sha256=digest)
+    finish_item(item, ItemState.STORED, claim=claim, warnings=ready.warnings)
+
+
+def _store_all(group: list[_Ready]) -> None:
+    """Store the files in one transaction, from the claims to the outcomes: the claims' row
+    locks keep concurrent senders of the same instances waiting until this commits (or dies,
+    which rolls the claims back; a file written under the same name is rewritten by whoever
+    stores that instance next, so nothing is left behind)."""
+    try:
+        with transaction.atomic():
+            for ready in group:
+                _store(ready)
+        return
+    except IntegrityError:
+        # Foreign keys are checked at commit: a series this process remembered was purged
+        # meanwhile. Forget what it remembers and store the files one by one.
+        forget_cached_series()
+    for ready in group:
+        ready.item.refresh_from_db(fields=["state"])
+        if ready.item.state == ItemState.RECEIVED:
+            with transaction.atomic():
+                _store(ready)
+
+
+def _cleanup(item: UploadItem) -> None:
+    if item.state in ItemState.final():
+        received = item_path(item)
+        _remove(received)
+        _remove(received.with_name(received.name + ".anon"))
+
+
+def ingest_items(item_pks: list[int]) -> set[int]:
+    """Do received items, storing the readable ones together; returns the pks another
+    worker holds (it will finish them)."""
+    with item_locks(item_pks) as held:
+        items = list(
+            UploadItem.objects.select_related("batch").filter(pk__in=held, state=ItemState.RECEIVED).order_by("id")
+        )
+        group: list[_Ready] = []
+        with translation.override(settings.LANGUAGE_CODE):
+            for item in items:
+                received = item_path(item)
+                if not received.exists():
+                    _recover(item)
+                elif archives.is_zip(received):
+                    archives.expand(item, received)
+                elif (ready := _read(item, received)) is not None:
+                    group.append(ready)
+            if group:
+                _store_all(group)
+        for item in items:
+            _cleanup(item)
+    return set(item_pks) - held
+
+
+def ingest_item(item_pk: int) -> bool:
+    """Do one received item; False when another worker holds it (it will finish it)."""
+    return not ingest_items([item_pk])
+
+
+#: Items ingested together (one transaction, one lock statement).
+GROUP = 32
+
+
+def pending_items(batch: UploadBatch) -> list[int]:
+    return list(batch.items.filter(state=ItemState.RECEIVED).order_by("id").values_list("pk", flat=True))
+
+
+def _file_orders(batch: UploadBatch) -> list[str]:
+    """File the orders that received images into the batch's folder; notes for the report."""
+    if batch.folder_uuid is None or batch.created_by is None:
+        return []
+    from postdicom import get_api
+    from postdicom.errors import PostDicomError
+
+    notes: list[str] = []
+    order_ids = (
+        batch.items.filter(state__in=[ItemState.STORED, ItemState.DUPLICATE])
+        .exclude(order=None)
+        .values_list("order__uuid", flat=True)
+        .distinct()
+    )
+    for order_id in order_ids:
+        try:
+            get_api().add_order_to_folders(actor=batch.created_by, order_id=order_id, folder_ids=[batch.folder_uuid])
+        except PostDicomError as error:
+            notes.append(error.message)
+    return notes
+
+
+def finish_batch_if_done(batch_pk: int) -> bool:
+    """Mark a sent batch done once every item has its outcome (exactly once)."""
+    waiting = UploadItem.objects.filter(batch_id=batch_pk, state__in=[ItemState.RECEIVING, ItemState.RECEIVED])
+    if not UploadBatch.objects.filter(pk=batch_pk, state=BatchState.QUEUED).exists() or waiting.exists():
+        return UploadBatch.objects.filter(pk=batch_pk, state=BatchState.DONE).exists()
+    with transaction.atomic():
+        batch = (
+            UploadBatch.objects.select_for_update(of=("self",))
+            .select_related("institution", "created_by")
+            .filter(pk=batch_pk)
+            .first()
+        )
+        if batch is None or batch.state != BatchState.QUEUED:
+            return batch is not None and batch.state == BatchState.DONE
+        if batch.items.filter(state__in=[ItemState.RECEIVING, ItemState.RECEIVED]).exists():
+            return False
+        with translation.override(settings.LANGUAGE_CODE):
+            notes = _file_orders(batch)
+        counts = dict(batch.items.values_list("state").annotate(n=Count("id")).order_by())
+        _record_images(batch)
+        batch.state = BatchState.DONE
+        batch.finished_at = timezone.now()
+        batch.notes = [*(batch.notes or []), *notes]
+        batch.save(update_fields=["state", "finished_at", "notes"])
+        record(
+            batch.created_by,
+            "upload.finished",
+            target_type="upload",
+            target_id=batch.uuid,
+            target_label=batch.institution.name,
+            **{state: counts.get(state, 0) for state in ItemState.final()},
+        )
+        folder = batch_dir(batch)
+        transaction.on_commit(lambda: remove_tree(str(folder)))
+    return True
+
+
+def _record_images(batch: UploadBatch) -> None:
+    """One audit event per order that received images from this batch."""
+    rows = (
+        batch.items.filter(state=ItemState.STORED)
+        .exclude(order=None)
+        .values("order")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    stored = {row["order"]: row["n"] for row in rows}
+    for order in PatientOrder.objects.filter(pk__in=stored):
+        record(
+            batch.created_by,
+            "order.images_added",
+            target_type="order",
+            target_id=order.uuid,
+            target_label=order_label(order),
+            images=stored[order.pk],
+            upload=str(batch.uuid),
+        )
+
+
+def run_batch(batch_pk: int) -> bool:
+    """Ingest whatever of the batch is still waiting, then finish it if it can be."""
+    batch = UploadBatch.objects.filter(pk=batch_pk).first()
+    if batch is None:
+        return True
+    held_elsewhere: set[int] = set()
+    while pending := [pk for pk in pending_items(batch) if pk not in held_elsewhere]:
+        for start in range(0, len(pending), GROUP):  # ZIP archives add entries as they go: look again
+            held_elsewhere |= ingest_items(pending[start : start + GROUP])
+    return finish_batch_if_done(batch_pk)
+
+
+def resume_unfinished() -> int:
+    """After a worker restart: redo every received item nobody is working on, and finish
+    the batches that can be finished. Returns how many batches were looked at."""
+    batches = UploadBatch.objects.filter(
+        Q(state=BatchState.QUEUED) | Q(state=BatchState.OPEN, items__state=ItemState.RECEIVED)
+    ).distinct()
+    pks = list(batches.values_list("pk", flat=True))
+    for pk in pks:
+        run_batch(pk)
+    return len(pks)
+
+
+def batch_pk_of(batch_id: UUID) -> int | None:
+    return UploadBatch.objects.filter(uuid=batch_id).values_list("pk", flat=True).first()

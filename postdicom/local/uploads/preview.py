@@ -1,0 +1,159 @@
+"""ReadDicomFiles: what files hold before they are sent, and which orders they would join.
+
+The browser sends only the first bytes of each large file (its header). A header-only file
+is read with its real size declared, so the element walk steps over the pixel data it does
+not have; compressed pixel data (fragments) cannot be stepped over that way, so the header is
+then read without the walk (pydicom stops before the pixel data). A header longer than what
+was sent is reported as "checked when sent", never as a damaged file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.dicom.layout import Layout, scan_layout
+from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.read import DicomSummary, read_header, summarize, summary_of
+from postdicom.dicom.sniff import Sniff, sniff_open
+from postdicom.local import convert
+from postdicom.local.access import require_active
+from postdicom.local.orders.search import with_summary_data
+from postdicom.local.orders.visibility import visible_orders
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
+
+_INCOMPLETE = (ProblemCode.TRUNCATED, ProblemCode.DAMAGED, ProblemCode.DAMAGED_VALUE)
+
+
+def summarize_head(path: str, size: int) -> DicomSummary:
+    """The summary of a file of ``size`` bytes of which ``path`` holds the beginning."""
+    with open(path, "rb") as fp:
+        sniffed = sniff_open(fp, size)
+        if sniffed.is_dicom and sniffed.layout is None and sniffed.start is not None:
+            try:
+                layout = scan_layout(fp, sniffed.start, size)
+            except DicomProblem as problem:
+                if problem.code is not ProblemCode.TRUNCATED:
+                    raise
+                layout = Layout(
+                    sniffed.start, size, 0, None, None, scanned=False, top_level_tags=frozenset(),
+                    encoding=sniffed.start.encoding,
+                )  # fmt: skip
+            sniffed = Sniff(sniffed.kind, size, sniffed.start, layout)
+        return summary_of(read_header(fp, sniffed))
+
+
+class _Unchecked(DicomProblem):
+    """Only the header was sent, and it was not enough to read the file."""
+
+
+def _incomplete() -> DicomProblem:
+    return _Unchecked(
+        ProblemCode.TRUNCATED,
+        _("The beginning of this file was not enough to read it; it will be checked when it is sent."),
+    )
+
+
+def _summarize(upload: t.UploadFile) -> DicomSummary | DicomProblem:
+    try:
+        if upload.head_only:
+            return summarize_head(upload.path, upload.size)
+        return summarize(upload.path)
+    except DicomProblem as problem:
+        if upload.head_only and problem.code in _INCOMPLETE:
+            return _incomplete()
+        return problem
+    except OSError:
+        return DicomProblem(ProblemCode.UNREADABLE, _("The file could not be opened."))
+    except Exception:  # a header cut inside the file meta trips the reader: never a 500
+        logger.info("Preview of %s failed", upload.name, exc_info=True)
+        if upload.head_only:
+            return _incomplete()
+        return DicomProblem(ProblemCode.DAMAGED, _("The file is damaged and cannot be read."))
+
+
+def _file_summary(name: str, outcome: DicomSummary | DicomProblem, order: t.OrderSummary | None) -> t.DicomFileSummary:
+    if isinstance(outcome, DicomProblem):
+        return t.DicomFileSummary(
+            name=name,
+            readable=False,
+            reason=outcome.reason,
+            skipped=outcome.code is ProblemCode.DICOMDIR,
+            checked=not isinstance(outcome, _Unchecked),
+        )
+    return t.DicomFileSummary(
+        name=name,
+        readable=True,
+        patient_name=outcome.patient_name,
+        patient_id=outcome.patient_id,
+        birth_date=outcome.birth_date.isoformat() if outcome.birth_date else "",
+        modality=outcome.modality,
+        study_uid=outcome.study_instance_uid,
+        study_date=outcome.study_date.isoformat() if outcome.study_date else "",
+        study_description=outcome.study_description,
+        series_uid=outcome.series_instance_uid,
+        sop_instance_uid=outcome.sop_instance_uid,
+        sex=outcome.sex,
+        accession_number=outcome.accession_number,
+        series_number=outcome.series_number,
+        series_description=outcome.series_description,
+        burned_in_annotation=outcome.burned_in_annotation,
+        warnings=outcome.warnings,
+        order=order,
+    )
+
+
+def _joined_orders(
+    actor: User, institution_id: UUID | None, summaries: list[DicomSummary]
+) -> tuple[dict[str, t.OrderSummary], dict[str, t.OrderSummary]]:
+    """(by study UID, by upper-cased accession number) the visible orders files would join."""
+    study_uids = {s.study_instance_uid for s in summaries}
+    accessions = {s.accession_number.strip().upper() for s in summaries if s.accession_number.strip()}
+    visible = visible_orders(actor)
+    by_study: dict[str, t.OrderSummary] = {}
+    if study_uids:
+        rows = with_summary_data(visible.filter(studies__study_uid__in=study_uids)).prefetch_related("studies")
+        for order in rows:
+            summary = convert.order_summary(order)
+            for study in order.studies.all():
+                if study.study_uid in study_uids:
+                    by_study[study.study_uid] = summary
+    by_accession: dict[str, t.OrderSummary] = {}
+    if accessions and institution_id is not None:
+        rows = with_summary_data(
+            visible.annotate(acc=Upper("accession_number")).filter(
+                Q(acc__in=accessions), institution__uuid=institution_id
+            )
+        ).order_by("-status", "id")  # "scheduled" sorts after "images_received": scheduled wins
+        for order in rows:
+            by_accession[order.accession_number.upper()] = convert.order_summary(order)
+    return by_study, by_accession
+
+
+def read_files(
+    actor: User, files: Sequence[t.UploadFile], institution_id: UUID | None
+) -> tuple[t.DicomFileSummary, ...]:
+    require_active(actor)
+    outcomes = [(f.name, _summarize(f)) for f in files]
+    readable = [o for _name, o in outcomes if isinstance(o, DicomSummary)]
+    by_study, by_accession = _joined_orders(actor, institution_id, readable)
+    results = []
+    for name, outcome in outcomes:
+        order = None
+        if isinstance(outcome, DicomSummary):
+            order = by_study.get(outcome.study_instance_uid) or by_accession.get(
+                outcome.accession_number.strip().upper()
+            )
+        results.append(_file_summary(name, outcome, order))
+    return tuple(results)

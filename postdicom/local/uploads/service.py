@@ -1,0 +1,91 @@
+"""The upload methods of ``LocalBackend`` (see the contract for what each promises)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING
+from uuid import UUID
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.contract import Readable
+from postdicom.errors import InvalidInput
+from postdicom.local import convert
+from postdicom.local.uploads import documents, preview, receive, report
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class UploadsMixin:
+    def read_dicom_files(
+        self, *, actor: User, files: Sequence[t.UploadFile], institution_id: UUID | None = None
+    ) -> tuple[t.DicomFileSummary, ...]:
+        return preview.read_files(actor, files, institution_id)
+
+    def start_upload(
+        self,
+        *,
+        actor: User,
+        institution_id: UUID,
+        folder_id: UUID | None = None,
+        anonymize: t.Anonymization | None = None,
+    ) -> t.UploadBatchInfo:
+        batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="browser")
+        return report.batch_info(batch)
+
+    def add_upload_file(
+        self, *, actor: User, batch_id: UUID, name: str, size: int, last_modified: int = 0
+    ) -> t.UploadFileState:
+        return convert.upload_file_state(receive.register_file(actor, batch_id, name, size, last_modified))
+
+    def add_upload_files(
+        self, *, actor: User, batch_id: UUID, files: Sequence[t.UploadFileInfo]
+    ) -> tuple[t.UploadFileState, ...]:
+        return tuple(convert.upload_file_state(item) for item in receive.register_files(actor, batch_id, files))
+
+    def write_upload_chunk(
+        self, *, actor: User, batch_id: UUID, file_id: UUID, offset: int, stream: Readable, length: int
+    ) -> t.UploadFileState:
+        return convert.upload_file_state(receive.write_chunk(actor, batch_id, file_id, offset, stream, length))
+
+    def write_upload_chunks(
+        self, *, actor: User, batch_id: UUID, chunks: Sequence[t.UploadChunk], stream: Readable
+    ) -> tuple[t.UploadFileState, ...]:
+        items = receive.write_chunks(actor, batch_id, chunks, stream)
+        return tuple(convert.upload_file_state(item) for item in items)
+
+    def finish_upload(self, *, actor: User, batch_id: UUID) -> t.UploadBatchInfo:
+        return report.batch_info(receive.finish(actor, batch_id))
+
+    def upload_report(self, *, actor: User, batch_id: UUID, page: int = 1, page_size: int = 100) -> t.UploadReport:
+        return report.build_report(actor, batch_id, page, page_size)
+
+    def upload_dicom(
+        self,
+        *,
+        actor: User,
+        institution_id: UUID,
+        files: Sequence[t.UploadFile],
+        folder_id: UUID | None = None,
+        anonymize: t.Anonymization | None = None,
+    ) -> t.UploadReceipt:
+        if not files:
+            raise InvalidInput({"files": _("Choose at least one file.")})
+        missing = [f.name for f in files if not os.path.isfile(f.path)]
+        if missing:
+            raise InvalidInput({"files": _("These files are missing: %(names)s") % {"names": ", ".join(missing)}})
+        with transaction.atomic():
+            batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="api")
+            receive.take_files(batch, list(files))
+            receive.finish(actor, batch.uuid)
+        return t.UploadReceipt(batch_id=batch.uuid, file_count=len(files))
+
+    def upload_documents(self, *, actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> tuple[t.Document, ...]:
+        return documents.add_documents(actor, order_id, files)
+
+    def open_document(self, *, actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Document, IO[bytes]]:
+        return documents.open_document(actor, order_id, document_id)

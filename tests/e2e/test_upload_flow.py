@@ -1,0 +1,96 @@
+"""A technician uploads a CD's folder of images with anonymization, watches the progress,
+opens the order the images made, and attaches the referral letter (a PDF) to it."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import expect
+from pydicom.uid import generate_uid
+
+from portal.celery import app
+from postdicom.local.models import DocumentRecord, InstanceRecord
+from postdicom.local.uploads.indexing import forget_cached_series
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import shot, sign_in
+from tests.uploads.files import make_image, pdf_bytes
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def eager_ingest(settings, tmp_path):
+    """The live server stores what it receives in this test's folders, and the ingest runs
+    right after each request commits (no separate worker in a browser test)."""
+    storages = copy.deepcopy(django_settings.STORAGES)
+    storages["dicom"] = {
+        "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "media")},
+    }
+    settings.STORAGES = storages
+    settings.RAYPORT_UPLOAD_DIR = tmp_path / "uploads"
+    forget_cached_series()
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield tmp_path
+    app.conf.task_always_eager = before
+
+
+def test_upload_a_folder_with_anonymization_then_a_pdf(page, staff_user, clinic, eager_ingest, tmp_path):
+    folder = tmp_path / "CD" / "CT-CHEST"
+    study, series = generate_uid(), generate_uid()
+    for number in range(6):
+        make_image(
+            folder / f"IM{number:04d}",
+            patient_name="Real^Person",
+            patient_id="REAL-42",
+            study_uid=study,
+            series_uid=series,
+            rows=64,
+            columns=64,
+        )
+    (tmp_path / "CD" / "DICOMDIR").write_bytes(b"\x00" * 128 + b"DICM")  # a broken index: listed, not fatal
+    letter = tmp_path / "referral.pdf"
+    letter.write_bytes(pdf_bytes())
+
+    sign_in(page, "sam", PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Upload").click()
+    expect(page.get_by_role("heading", name="Upload images")).to_be_visible()
+    page.locator("#pick-folder").set_input_files(str(tmp_path / "CD"))
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("Real, Person")
+    expect(preview).to_contain_text("New order")
+    expect(preview.locator("tbody tr td").nth(4)).to_have_text("6")
+    shot(page, "preview")
+
+    page.get_by_text("Anonymize the images (optional)").click()
+    page.get_by_label("Patient name", exact=True).check()
+    page.get_by_label("New value for Patient name").fill("Anonymous^Patient")
+    page.get_by_label("Patient ID", exact=True).check()
+    page.get_by_label("New value for Patient ID").fill("ANON-1")
+    shot(page, "anonymization")
+    page.get_by_role("button", name="Send").click()
+
+    expect(page).to_have_url(re.compile(r"/orders/upload/batches/[0-9a-f-]+/$"), timeout=30_000)
+    expect(page.locator("#upload-status h2").first).to_have_text("Done", timeout=30_000)
+    expect(page.locator("#upload-status")).to_contain_text("6 stored")
+    shot(page, "report")
+    assert InstanceRecord.objects.count() == 6
+    for name in (eager_ingest / "media").rglob("*.dcm"):
+        assert b"Real^Person" not in name.read_bytes()
+
+    page.get_by_role("link", name=re.compile("Anonymous, Patient")).first.click()
+    expect(page.get_by_role("heading", name=re.compile("Anonymous, Patient"))).to_be_visible()
+    expect(page.locator("main")).to_contain_text("ANON-1")
+    expect(page.locator("main")).to_contain_text("Images received")
+    shot(page, "order")
+
+    page.locator("#document-files").set_input_files(str(letter))
+    page.locator("#documents").get_by_role("button", name="Attach", exact=True).click()
+    expect(page.locator("#documents")).to_contain_text("referral.pdf")
+    expect(page.locator("#documents").get_by_role("link", name="Download")).to_be_visible()
+    shot(page, "document")
+    assert DocumentRecord.objects.get().kind == "pdf"

@@ -1,0 +1,165 @@
+"""Settings as the environment makes them: production refuses unsafe values at start-up, and a
+proper production environment passes Django's deployment checks without a warning.
+
+Each case starts ``manage.py`` in a fresh process, because settings are read once per process.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = secrets.token_urlsafe(64)
+
+
+@pytest.fixture
+def environ(tmp_path):
+    """The test's own environment without any RAYPORT_ variable, data in a temporary folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAYPORT_") and k != "DJANGO_SETTINGS_MODULE"}
+    env["RAYPORT_DATA_DIR"] = str(tmp_path)
+    return env
+
+
+@pytest.fixture
+def production(environ):
+    return {
+        **environ,
+        "RAYPORT_ENV": "production",
+        "RAYPORT_SECRET_KEY": STRONG_KEY,
+        "RAYPORT_ALLOWED_HOSTS": "portal.clinic.example",
+    }
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def settings_of(env, *names):
+    """Some settings as a fresh process sees them."""
+    script = (
+        "import json, django; from django.conf import settings; django.setup();"
+        f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _refuses(result, variable):
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr.strip().splitlines()[-1]
+
+
+# --- Production refuses to start with unsafe settings ------------------------------------------------
+
+
+def test_production_with_debug_refuses_to_start(production):
+    _refuses(manage({**production, "RAYPORT_DEBUG": "true"}, "check"), "RAYPORT_DEBUG")
+
+
+@pytest.mark.parametrize("key", ["", "short", "django-insecure-" + "x" * 60, "ab" * 40])
+def test_production_with_a_weak_or_missing_secret_key_refuses_to_start(production, key):
+    env = {**production, "RAYPORT_SECRET_KEY": key}
+    if not key:
+        del env["RAYPORT_SECRET_KEY"]
+    _refuses(manage(env, "check"), "RAYPORT_SECRET_KEY")
+
+
+def test_production_without_allowed_hosts_refuses_to_start(production):
+    env = dict(production)
+    del env["RAYPORT_ALLOWED_HOSTS"]
+    _refuses(manage(env, "check"), "RAYPORT_ALLOWED_HOSTS")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RAYPORT_ENV", "staging"),
+        ("RAYPORT_SESSION_IDLE_MINUTES", "0"),
+        ("RAYPORT_SESSION_MAX_HOURS", "half a day"),
+        ("RAYPORT_LOGIN_FAILURE_LIMIT", "0"),
+        ("DATABASE_URL", "mysql://db/rayport"),
+    ],
+)
+def test_a_bad_value_names_its_variable(environ, variable, value):
+    _refuses(manage({**environ, variable: value}, "check"), variable)
+
+
+# --- A proper production environment ---------------------------------------------------------------------
+
+
+def test_production_passes_the_deployment_checks_without_warnings(production):
+    result = manage(production, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_security_settings(production):
+    values = settings_of(
+        production,
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "ALLOWED_HOSTS",
+    )
+    assert values == {
+        "DEBUG": False,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31_536_000,
+        "ALLOWED_HOSTS": ["portal.clinic.example"],
+    }
+
+
+def test_development_defaults(environ):
+    values = settings_of(environ, "DEBUG", "SESSION_COOKIE_SECURE", "ALLOWED_HOSTS", "SECRET_KEY")
+    assert values["DEBUG"] is True
+    assert values["SESSION_COOKIE_SECURE"] is False
+    assert values["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]
+    # A random key is made once and kept in the data folder.
+    assert values["SECRET_KEY"] == (Path(environ["RAYPORT_DATA_DIR"]) / "secret_key").read_text().strip()
+
+
+def test_session_and_sign_in_limits_come_from_the_environment(environ):
+    env = {
+        **environ,
+        "RAYPORT_SESSION_IDLE_MINUTES": "5",
+        "RAYPORT_SESSION_MAX_HOURS": "2",
+        "RAYPORT_LOGIN_FAILURE_LIMIT": "3",
+        "RAYPORT_LOGIN_COOLOFF_MINUTES": "30",
+    }
+    values = settings_of(
+        env,
+        "SESSION_COOKIE_AGE",
+        "SESSION_MAX_HOURS",
+        "SESSION_SAVE_EVERY_REQUEST",
+        "AXES_FAILURE_LIMIT",
+        "AXES_COOLOFF_TIME",
+    )
+    assert values == {
+        "SESSION_COOKIE_AGE": 300,
+        "SESSION_MAX_HOURS": 2,
+        "SESSION_SAVE_EVERY_REQUEST": True,
+        "AXES_FAILURE_LIMIT": 3,
+        "AXES_COOLOFF_TIME": 0.5,
+    }

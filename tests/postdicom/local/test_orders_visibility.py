@@ -1,0 +1,168 @@
+"""Who sees which order, and what each role may do to it: every order method × every role.
+
+Personas: administrator, staff of the order's institution, staff of another institution
+(outsider), a limited user the order is assigned to, one it is not assigned to, one who
+gets it through a user group, and a limited user who created the order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from postdicom import get_api
+from postdicom.errors import Forbidden, NotFound
+from postdicom.local.models import FlagGroupRecord, FlagRecord, Institution
+from postdicom.local.orders.visibility import visible_orders
+from postdicom.types import OrderQuery, OrderSummary
+from tests.postdicom.local.orders_setup import create, group_with, limited, row, uid
+
+ROLES = ["admin", "staff", "outsider", "assigned", "unassigned", "via_group"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def scene(
+    admin_user: User, staff_user: User, outsider: User, limited_user: User, clinic: Institution
+) -> dict[str, Any]:
+    """Two orders of ``clinic`` assigned to ``limited_user`` and to a group of ``gus``."""
+    api = get_api()
+    order = create(staff_user, clinic, accession_number="ACC-1")
+    buddy = create(staff_user, clinic, patient_id="P-2", accession_number="ACC-2")
+    gus = limited("gus", clinic)
+    group = group_with(gus)
+    for each in (order, buddy):
+        api.assign_order(actor=staff_user, order_id=each.id, user_id=uid(limited_user))
+        api.assign_order(actor=staff_user, order_id=each.id, group_id=group.uuid)
+    users = {
+        "admin": admin_user,
+        "staff": staff_user,
+        "outsider": outsider,
+        "assigned": limited_user,
+        "unassigned": limited("lena", clinic),
+        "via_group": gus,
+    }
+    return {"order": order, "buddy": buddy, "users": users, "clinic": clinic}
+
+
+def test_visible_orders_per_role(scene: dict[str, Any]) -> None:
+    order: OrderSummary = scene["order"]
+    counts = {role: visible_orders(user).count() for role, user in scene["users"].items()}
+    assert counts == {"admin": 2, "staff": 2, "outsider": 0, "assigned": 2, "unassigned": 0, "via_group": 2}
+    get_api().unassign_order(actor=scene["users"]["staff"], order_id=order.id, user_id=uid(scene["users"]["assigned"]))
+    assert list(visible_orders(scene["users"]["assigned"]).values_list("uuid", flat=True)) == [scene["buddy"].id]
+    assert visible_orders(scene["users"]["via_group"]).count() == 2
+
+
+def test_limited_user_sees_orders_they_created(clinic: Institution) -> None:
+    creator = limited("cleo", clinic)
+    mine = create(creator, clinic)
+    assert list(visible_orders(creator).values_list("uuid", flat=True)) == [mine.id]
+    assert get_api().order_properties(actor=creator, order_id=mine.id).can_manage is False
+
+
+def test_deleted_orders_are_hidden_from_every_role(scene: dict[str, Any], staff_user: User) -> None:
+    get_api().delete_order(actor=staff_user, order_id=scene["order"].id)
+    for user in scene["users"].values():
+        assert scene["order"].id not in set(visible_orders(user).values_list("uuid", flat=True))
+    assert visible_orders(scene["users"]["admin"], deleted=True).get().uuid == scene["order"].id
+
+
+def test_inactive_user_sees_nothing(scene: dict[str, Any], staff_user: User) -> None:
+    staff_user.is_active = False
+    staff_user.save()
+    with pytest.raises(Forbidden):
+        get_api().search_orders(actor=staff_user, query=OrderQuery())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_order_properties_per_role(scene: dict[str, Any], role: str) -> None:
+    user, order = scene["users"][role], scene["order"]
+    if role in ("outsider", "unassigned"):
+        with pytest.raises(NotFound):
+            get_api().order_properties(actor=user, order_id=order.id)
+    else:
+        detail = get_api().order_properties(actor=user, order_id=order.id)
+        assert detail.summary.id == order.id
+        assert detail.can_manage is (role in ("admin", "staff"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_search_per_role(scene: dict[str, Any], role: str) -> None:
+    page = get_api().search_orders(actor=scene["users"][role], query=OrderQuery(patient_name="peña"))
+    expected = {"admin": 2, "staff": 2, "outsider": 0, "assigned": 2, "unassigned": 0, "via_group": 2}
+    assert page.total == expected[role]
+
+
+def _flags() -> tuple[Any, Any]:
+    group = FlagGroupRecord.objects.create(name="Urgency")
+    return group.uuid, FlagRecord.objects.create(group=group, name="Urgent", color="#cc0000").uuid
+
+
+# Each management method, called on ``order`` (and ``buddy`` where it needs two orders).
+MANAGE: dict[str, Callable[[User, dict[str, Any]], object]] = {
+    "delete_order": lambda u, s: get_api().delete_order(actor=u, order_id=s["order"].id),
+    "restore_order": lambda u, s: get_api().restore_order(actor=u, order_id=s["order"].id),
+    "link_orders": lambda u, s: get_api().link_orders(actor=u, order_ids=[s["order"].id, s["buddy"].id]),
+    "unlink_orders": lambda u, s: get_api().unlink_orders(actor=u, order_ids=[s["order"].id]),
+    "assign_order": lambda u, s: get_api().assign_order(
+        actor=u, order_id=s["order"].id, user_id=uid(s["users"]["unassigned"])
+    ),
+    "unassign_order": lambda u, s: get_api().unassign_order(
+        actor=u, order_id=s["order"].id, user_id=uid(s["users"]["assigned"])
+    ),
+    "move_order_to_institution": lambda u, s: get_api().move_order_to_institution(
+        actor=u, order_id=s["order"].id, institution_id=s["clinic"].uuid
+    ),
+    "set_order_flag": lambda u, s: get_api().set_order_flag(
+        actor=u, order_id=s["order"].id, group_id=_flags()[0], flag_id=None
+    ),
+}
+
+
+@pytest.mark.parametrize("method", sorted(MANAGE))
+@pytest.mark.parametrize("role", ROLES)
+def test_manage_methods_per_role(scene: dict[str, Any], method: str, role: str) -> None:
+    """Staff and administrators manage; a limited user who sees the order gets Forbidden;
+    whoever does not see it gets NotFound (nothing is revealed)."""
+    call = MANAGE[method]
+    user = scene["users"][role]
+    if role in ("outsider", "unassigned"):
+        with pytest.raises(NotFound):
+            call(user, scene)
+    elif role in ("assigned", "via_group"):
+        with pytest.raises(Forbidden):
+            call(user, scene)
+    else:
+        call(user, scene)
+    assert row(scene["order"].id).institution_id == scene["clinic"].pk
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_recycle_methods_per_role(scene: dict[str, Any], staff_user: User, role: str) -> None:
+    api = get_api()
+    api.delete_order(actor=staff_user, order_id=scene["order"].id)
+    user = scene["users"][role]
+    if role in ("admin", "staff"):
+        assert [r.order.id for r in api.recycle_bin(actor=user).items] == [scene["order"].id]
+        api.purge_order(actor=user, order_id=scene["order"].id)
+        assert not visible_orders(user, deleted=True).exists()
+        return
+    if role == "outsider":
+        assert api.recycle_bin(actor=user).total == 0
+    else:
+        with pytest.raises(Forbidden):
+            api.recycle_bin(actor=user)
+    expected = NotFound if role in ("outsider", "unassigned") else Forbidden
+    with pytest.raises(expected):
+        api.restore_order(actor=user, order_id=scene["order"].id)
+    with pytest.raises(expected):
+        api.purge_order(actor=user, order_id=scene["order"].id)
+    assert row(scene["order"].id).deleted_at is not None

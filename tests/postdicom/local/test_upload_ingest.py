@@ -1,0 +1,279 @@
+"""Ingesting uploads in the local backend: real files in; index rows, orders and stored files
+out. The ingest runs in this process here (``run_batch``), exactly as a worker runs it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pydicom
+import pytest
+from django.test import TestCase
+from pydicom.uid import generate_uid
+
+from postdicom import get_api
+from postdicom import types as t
+from postdicom.local.models import AuditRecord, InstanceRecord, PatientOrder, StudyRecord, UploadItem
+from postdicom.local.uploads.storage import put_file
+from tests.orders.conftest import new_order
+from tests.uploads.conftest import outcomes, report, stored_files, upload, upload_dirs  # noqa: F401
+from tests.uploads.files import (
+    BROKEN,
+    CHARSET_FILES,
+    deep_sequences,
+    make_image,
+    make_zip,
+    make_zip_bomb,
+    pdf_bytes,
+    png_bytes,
+    pydicom_reads,
+    shipped,
+    shipped_files,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_one_image_makes_an_order_with_its_study(staff_user, clinic, tmp_path):
+    path = make_image(tmp_path / "in" / "a.dcm", patient_name="Doe^Jane", accession="ACC-9")
+    receipt = upload(staff_user, clinic, [path], tmp_path)
+    result = report(staff_user, receipt)
+    assert result.batch.state is t.UploadState.DONE
+    assert result.batch.counts == {"stored": 1}
+    (order,) = result.orders
+    assert (order.patient_name, order.patient_id, order.accession_number) == ("Doe^Jane", "PID-1", "ACC-9")
+    assert order.status is t.OrderStatus.IMAGES_RECEIVED
+    assert order.order_date == dt.date(2026, 11, 20)
+    instance = InstanceRecord.objects.get()
+    assert instance.stored
+    assert len(instance.sha256) == 64
+    assert [str(p) for p in stored_files(tmp_path)] == [instance.file_name]
+    assert (tmp_path / "media" / instance.file_name).read_bytes() == path.read_bytes()
+    assert not list((tmp_path / "uploads").rglob("*-*"))  # the batch's temporary folder is gone
+    detail = get_api().order_properties(actor=staff_user, order_id=order.id)
+    (study,) = detail.studies
+    assert study.image_count == 1
+    assert study.series[0].modality == "CT"
+    actions = set(AuditRecord.objects.values_list("action", flat=True))
+    assert {"upload.started", "upload.finished", "order.created", "order.images_added"} <= actions
+
+
+def test_every_readable_pydicom_file_is_stored_and_indexed(staff_user, clinic, tmp_path):
+    expected: dict[str, tuple] = {}
+    paths = []
+    for path in shipped_files():
+        ds = None if path.name in BROKEN else pydicom_reads(path)
+        if ds is not None:
+            paths.append(path)
+            expected.setdefault(str(ds.SOPInstanceUID).strip(), (path, ds))
+    assert len(expected) > 50
+    receipt = upload(staff_user, clinic, paths, tmp_path)
+    result = report(staff_user, receipt, page_size=500)
+    not_stored = {f.name: f.reason for f in result.files.items if f.outcome.value not in ("stored", "duplicate")}
+    assert not not_stored, not_stored
+    broken = upload(staff_user, clinic, [shipped(name) for name in BROKEN], tmp_path)
+    for name, (outcome, reason) in outcomes(staff_user, broken).items():
+        assert outcome == "rejected", name
+        assert BROKEN[name] in reason, (name, reason)
+    for sop_uid, (path, ds) in expected.items():
+        instance = InstanceRecord.objects.select_related("series__study").get(sop_instance_uid=sop_uid)
+        assert instance.series.series_uid == str(ds.SeriesInstanceUID).strip(), path
+        assert instance.series.study.study_uid == str(ds.StudyInstanceUID).strip(), path
+        assert instance.series.study.patient_id == str(ds.get("PatientID", "") or "").strip()[:64], path
+    assert InstanceRecord.objects.count() == len(expected)
+    assert len(stored_files(tmp_path)) == len(expected)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in CHARSET_FILES.glob("chr*.dcm") if pydicom_reads(p) is not None),
+)
+def test_charset_files_keep_their_names(staff_user, clinic, tmp_path, name):
+    path = shipped(name)
+    ds = pydicom.dcmread(path)
+    upload(staff_user, clinic, [path], tmp_path)
+    study = StudyRecord.objects.get(study_uid=str(ds.StudyInstanceUID))
+    assert study.patient_name == str(ds.PatientName)
+    order = PatientOrder.objects.get()
+    first_group = next(g for g in str(ds.PatientName).split("=") if g.replace("^", "").strip())
+    assert order.patient_name.split("^")[0] == first_group.split("^")[0].strip()
+
+
+def test_bad_files_each_get_a_reason_and_never_stop_the_batch(staff_user, clinic, tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not an image")
+    (folder / "empty.dcm").write_bytes(b"")
+    (folder / "photo.dcm").write_bytes(png_bytes())  # the extension lies
+    (folder / "report.dcm").write_bytes(pdf_bytes())
+    deep = deep_sequences(folder / "deep.dcm")
+    good = make_image(folder / "good.dcm")
+    files = [
+        folder / "notes.txt",
+        folder / "empty.dcm",
+        folder / "photo.dcm",
+        folder / "report.dcm",
+        shipped("MR_truncated.dcm"),
+        shipped("badVR.dcm"),
+        shipped("no_meta.dcm"),
+        deep,
+        good,
+    ]
+    receipt = upload(staff_user, clinic, files, tmp_path)
+    result = outcomes(staff_user, receipt)
+    assert result["good.dcm"][0] == "stored"
+    assert result["no_meta.dcm"][0] == "stored"  # no meta header, but a readable data set
+    for name in ("notes.txt", "empty.dcm", "photo.dcm", "report.dcm", "MR_truncated.dcm", "deep.dcm"):
+        outcome, reason = result[name]
+        assert outcome == "rejected", name
+        assert reason, name
+    assert "empty" in result["empty.dcm"][1]
+    assert "PNG" in result["photo.dcm"][1]
+    assert "PDF" in result["report.dcm"][1]
+    assert "cut short" in result["MR_truncated.dcm"][1]
+    assert "deep" in result["deep.dcm"][1]
+    assert result["badVR.dcm"][0] in ("rejected", "stored")  # pydicom itself reads it
+    assert report(staff_user, receipt).batch.state is t.UploadState.DONE
+
+
+def test_dicomdir_is_skipped_not_an_error(staff_user, clinic, tmp_path):
+    receipt = upload(staff_user, clinic, [shipped("DICOMDIR")], tmp_path)
+    outcome, reason = outcomes(staff_user, receipt)["DICOMDIR"]
+    assert outcome == "skipped"
+    assert "DICOMDIR" in reason
+
+
+def test_same_instance_twice_is_stored_once(staff_user, clinic, tmp_path):
+    path = make_image(tmp_path / "in" / "a.dcm")
+    first = upload(staff_user, clinic, [path, path], tmp_path)
+    assert sorted(o for o, _ in outcomes(staff_user, first).values()) == ["duplicate", "stored"]
+    second = upload(staff_user, clinic, [path], tmp_path)
+    assert [o for o, _ in outcomes(staff_user, second).values()] == ["duplicate"]
+    assert InstanceRecord.objects.count() == 1
+    assert len(stored_files(tmp_path)) == 1
+    assert report(staff_user, second).orders  # the duplicate still points at its order
+
+
+def test_study_joins_its_order_and_scheduled_accession_order(staff_user, clinic, tmp_path):
+    scheduled = new_order(staff_user, clinic, accession_number="SCHED-1", patient_name="Booked^Bob")
+    study_uid = generate_uid()
+    a = make_image(tmp_path / "in" / "a.dcm", study_uid=study_uid, accession="sched-1")
+    b = make_image(tmp_path / "in" / "b.dcm", study_uid=study_uid, accession="sched-1")
+    upload(staff_user, clinic, [a], tmp_path)
+    order = PatientOrder.objects.get(uuid=scheduled.id)
+    assert order.status == "images_received"
+    assert StudyRecord.objects.get(study_uid=study_uid).order_id == order.pk
+    upload(staff_user, clinic, [b], tmp_path)
+    assert PatientOrder.objects.count() == 1
+    assert InstanceRecord.objects.filter(series__study__order=order).count() == 2
+    assert AuditRecord.objects.filter(action="order.images_received", target_id=str(order.uuid)).count() == 1
+
+
+def test_accession_of_another_institution_makes_a_new_order(staff_user, admin_user, clinic, other_clinic, tmp_path):
+    new_order(admin_user, other_clinic, accession_number="X-1")
+    path = make_image(tmp_path / "in" / "a.dcm", accession="X-1")
+    receipt = upload(staff_user, clinic, [path], tmp_path)
+    (order,) = report(staff_user, receipt).orders
+    assert order.institution.id == clinic.uuid
+    assert order.accession_number == "X-1"
+
+
+def test_anonymization_never_stores_the_original(staff_user, clinic, tmp_path):
+    path = make_image(tmp_path / "in" / "a.dcm", patient_name="Secret^Sarah", patient_id="SECRET-ID")
+    original = pydicom.dcmread(path)
+    anonymize = t.Anonymization(replacements={"PatientName": "Anon^Ymous", "PatientID": "ANON-1"})
+    receipt = upload(staff_user, clinic, [path], tmp_path, anonymize=anonymize)
+    assert [o for o, _ in outcomes(staff_user, receipt).values()] == ["stored"]
+    (stored,) = stored_files(tmp_path)
+    data = (tmp_path / "media" / stored).read_bytes()
+    assert b"Secret" not in data
+    assert b"SECRET-ID" not in data
+    ds = pydicom.dcmread(tmp_path / "media" / stored)
+    assert (str(ds.PatientName), ds.PatientID) == ("Anon^Ymous", "ANON-1")
+    assert ds.SOPInstanceUID == original.SOPInstanceUID  # replacements keep the UIDs
+    (order,) = report(staff_user, receipt).orders
+    assert order.patient_name == "Anon^Ymous"
+    for leftover in (tmp_path / "uploads").rglob("*"):
+        assert not leftover.is_file() or b"Secret" not in leftover.read_bytes()
+
+
+def test_basic_profile_remaps_uids_consistently_within_a_batch(staff_user, clinic, tmp_path):
+    study_uid, series_uid = generate_uid(), generate_uid()
+    files = [
+        make_image(tmp_path / "in" / f"{i}.dcm", study_uid=study_uid, series_uid=series_uid, patient_name="Real^Name")
+        for i in range(3)
+    ]
+    receipt = upload(staff_user, clinic, files, tmp_path, anonymize=t.Anonymization(basic_profile=True))
+    assert sorted(o for o, _ in outcomes(staff_user, receipt).values()) == ["stored"] * 3
+    (study,) = StudyRecord.objects.all()
+    assert study.study_uid != study_uid
+    assert study.series.get().series_uid != series_uid
+    for name in stored_files(tmp_path):
+        ds = pydicom.dcmread(tmp_path / "media" / name)
+        assert ds.PatientIdentityRemoved == "YES"
+        assert "Real" not in str(ds.get("PatientName", ""))
+        assert ds.StudyInstanceUID == study.study_uid
+
+
+def test_zip_archives_are_expanded_safely(staff_user, clinic, tmp_path):
+    inner = make_image(tmp_path / "z" / "inner.dcm")
+    nested = make_zip(tmp_path / "z" / "nested.zip", {"x.dcm": inner.read_bytes()})
+    archive = make_zip(
+        tmp_path / "in" / "study.zip",
+        {
+            "CT/IM1.dcm": inner.read_bytes(),
+            "../evil.dcm": inner.read_bytes(),
+            "/abs.dcm": inner.read_bytes(),
+            "nested.zip": nested.read_bytes(),
+            "readme.txt": b"hello",
+        },
+    )
+    bomb = make_zip_bomb(tmp_path / "in" / "bomb.zip")
+    receipt = upload(staff_user, clinic, [archive, bomb], tmp_path)
+    result = outcomes(staff_user, receipt)
+    assert result["study.zip"][0] == "expanded"
+    assert result["study.zip/CT/IM1.dcm"][0] == "stored"
+    assert result["study.zip/../evil.dcm"][0] == "rejected"
+    assert "outside" in result["study.zip/../evil.dcm"][1]
+    assert result["study.zip//abs.dcm"][0] == "rejected"
+    assert "ZIP archive inside" in result["study.zip/nested.zip"][1]
+    assert result["study.zip/readme.txt"][0] == "rejected"
+    bomb_entries = {k: v for k, v in result.items() if k.startswith("bomb.zip/")}
+    assert bomb_entries
+    assert all(o == "rejected" and "ZIP bomb" in r for o, r in bomb_entries.values())
+    assert not (tmp_path.parent / "evil.dcm").exists()
+    assert InstanceRecord.objects.count() == 1
+
+
+def test_purge_deletes_the_files(staff_user, clinic, tmp_path):
+    path = make_image(tmp_path / "in" / "a.dcm")
+    receipt = upload(staff_user, clinic, [path], tmp_path)
+    (order,) = report(staff_user, receipt).orders
+    api = get_api()
+    api.upload_documents(
+        actor=staff_user,
+        order_id=order.id,
+        files=[t.UploadFile(name="r.pdf", path=str(_write(tmp_path / "r.pdf", pdf_bytes())), size=10)],
+    )
+    assert len(stored_files(tmp_path)) == 2
+    api.delete_order(actor=staff_user, order_id=order.id)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        api.purge_order(actor=staff_user, order_id=order.id)
+    assert stored_files(tmp_path) == []
+    assert InstanceRecord.objects.count() == 0
+    assert UploadItem.objects.get().instance is None
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def test_storing_the_same_file_again_leaves_no_part_file(tmp_path):
+    """A retry after a crash links the same received file again: rename() would keep the
+    part name when both names are the same file."""
+    source = make_image(tmp_path / "in" / "a.dcm")
+    first = put_file("dicom/x/y/z.dcm", str(source), key="k")
+    second = put_file("dicom/x/y/z.dcm", str(source), key="k")
+    assert first == second
+    assert [str(p) for p in stored_files(tmp_path)] == ["dicom/x/y/z.dcm"]
+    assert source.exists()

@@ -1,0 +1,75 @@
+"""Fixtures for upload tests: a private storage and upload folder per test, and helpers to
+upload files through the service and run the ingest the way a worker does."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import TestCase
+
+from postdicom import get_api
+from postdicom.local.models import UploadBatch
+from postdicom.local.uploads.indexing import forget_cached_series
+from postdicom.local.uploads.ingest import run_batch
+from postdicom.types import UploadFile
+
+
+@pytest.fixture(autouse=True)
+def upload_dirs(settings, tmp_path, monkeypatch):
+    """Files go to this test's own folders, and nothing is sent to a broker: tests run the
+    ingest themselves (``run``), or start a real worker (tests/uploads/test_worker.py)."""
+    forget_cached_series()  # pks of rows an earlier test rolled back
+    queued = []
+    monkeypatch.setattr("postdicom.local.tasks.queue_items_ingest", lambda pks: queued.append(("items", pks)))
+    monkeypatch.setattr("postdicom.local.tasks.queue_batch_finish", lambda pk: queued.append(("batch", pk)))
+    storages = copy.deepcopy(django_settings.STORAGES)
+    storages["dicom"] = {
+        "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "media")},
+    }
+    settings.STORAGES = storages
+    settings.RAYPORT_UPLOAD_DIR = tmp_path / "uploads"
+    (tmp_path / "uploads").mkdir()
+    return tmp_path
+
+
+def stored_files(root: Path) -> list[Path]:
+    """Every file in storage (relative), part files included."""
+    media = root / "media"
+    return sorted(p.relative_to(media) for p in media.rglob("*") if p.is_file()) if media.exists() else []
+
+
+def upload(actor, institution, paths, tmp_path, *, folder_id=None, anonymize=None, ingest=True):
+    """Upload copies of ``paths`` through ``upload_dicom`` and (by default) ingest them."""
+    staging = tmp_path / "staging"
+    staging.mkdir(exist_ok=True)
+    files = []
+    for index, path in enumerate(paths):
+        copy_path = staging / f"{index:05d}-{Path(path).name}"
+        shutil.copyfile(path, copy_path)
+        files.append(UploadFile(name=Path(path).name, path=str(copy_path), size=copy_path.stat().st_size))
+    receipt = get_api().upload_dicom(
+        actor=actor, institution_id=institution.uuid, files=files, folder_id=folder_id, anonymize=anonymize
+    )
+    if ingest:
+        run(receipt)
+    return receipt
+
+
+def report(actor, receipt, page_size=500):
+    return get_api().upload_report(actor=actor, batch_id=receipt.batch_id, page_size=page_size)
+
+
+def outcomes(actor, receipt) -> dict[str, tuple[str, str]]:
+    """file name → (outcome, reason)."""
+    return {f.name: (f.outcome.value, f.reason) for f in report(actor, receipt).files.items}
+
+
+def run(receipt):
+    """Ingest the batch as a worker would, running its after-commit steps too."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run_batch(UploadBatch.objects.get(uuid=receipt.batch_id).pk)
