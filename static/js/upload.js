@@ -119,6 +119,11 @@
   });
   clearButton.addEventListener("click", function () {
     entries = []; seen = {};
+    // Starting again also forgets an interrupted upload: the next Send makes a new one.
+    resumable = null;
+    banner.hidden = true;
+    localStorage.removeItem(STORE_KEY);
+    clearButton.hidden = true;
     form.querySelectorAll("input[type=file]").forEach(function (input) { input.value = ""; });
     changed();
   });
@@ -157,7 +162,7 @@
 
   function changed() {
     var run = ++previewRun;
-    clearButton.hidden = !entries.length;
+    clearButton.hidden = !entries.length && !resumable;
     preview.textContent = "";
     if (!entries.length) { return; }
     var total = entries.reduce(function (sum, e) { return sum + e.size; }, 0);
@@ -559,6 +564,7 @@
         received: size(batch.bytes_received), total: size(batch.bytes_total),
       });
       banner.hidden = false;
+      clearButton.hidden = false;
     }).catch(function () { localStorage.removeItem(STORE_KEY); });
   })();
 })();

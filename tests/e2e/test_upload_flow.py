@@ -94,3 +94,49 @@ def test_upload_a_folder_with_anonymization_then_a_pdf(page, staff_user, clinic,
     expect(page.locator("#documents").get_by_role("link", name="Download")).to_be_visible()
     shot(page, "document")
     assert DocumentRecord.objects.get().kind == "pdf"
+
+
+def test_a_reload_resumes_the_same_batch(page, staff_user, clinic, eager_ingest, tmp_path):
+    """Half of a file was sent before the tab closed: after a reload the page offers to
+    continue, the same file is chosen again, and only the missing bytes go."""
+    import io
+    import json
+
+    from postdicom import get_api
+    from postdicom.local.models import UploadItem
+
+    path = make_image(tmp_path / "CT" / "IM0001", rows=256, columns=256)
+    data = path.read_bytes()
+    api = get_api()
+    sign_in(page, "sam", PASSWORD)
+    page.goto("/orders/upload/")
+    batch = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
+    # Registered as the page registers it: name, size, modification time in ms.
+    mtime = int(path.stat().st_mtime * 1000)
+    state = api.add_upload_file(actor=staff_user, batch_id=batch.id, name="IM0001", size=len(data), last_modified=mtime)
+    half = len(data) // 2
+    api.write_upload_chunk(
+        actor=staff_user, batch_id=batch.id, file_id=state.id, offset=0, stream=io.BytesIO(data[:half]), length=half
+    )
+    stored = {
+        "id": str(batch.id),
+        "files_url": f"/orders/upload/batches/{batch.id}/files/",
+        "parts_url": f"/orders/upload/batches/{batch.id}/parts/",
+        "finish_url": f"/orders/upload/batches/{batch.id}/finish/",
+        "report_url": f"/orders/upload/batches/{batch.id}/",
+    }
+    page.evaluate("(value) => localStorage.setItem('rayport.upload', value)", json.dumps(stored))
+    page.reload()
+    banner = page.locator("#resume-banner")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("was interrupted")
+    shot(page, "resume-offered")
+
+    page.locator("#pick-files").set_input_files(str(path))
+    page.get_by_role("button", name="Send").click()
+    expect(page).to_have_url(re.compile(rf"/orders/upload/batches/{batch.id}/$"), timeout=30_000)
+    expect(page.locator("#upload-status h2").first).to_have_text("Done", timeout=30_000)
+    item = UploadItem.objects.get()
+    assert item.state == "stored"
+    assert (item.received, item.last_modified) == (len(data), mtime)
+    assert page.evaluate("() => localStorage.getItem('rayport.upload')") is None

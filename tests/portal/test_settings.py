@@ -19,8 +19,10 @@ STRONG_KEY = secrets.token_urlsafe(64)
 
 @pytest.fixture
 def environ(tmp_path):
-    """The test's own environment without any RAYPORT_ variable, data in a temporary folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAYPORT_") and k != "DJANGO_SETTINGS_MODULE"}
+    """The test's own environment without any RAYPORT_ variable, data in a temporary folder.
+    (The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for their own process; a deployment never has it.)"""
+    unwanted = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAYPORT_") and k not in unwanted}
     env["RAYPORT_DATA_DIR"] = str(tmp_path)
     return env
 

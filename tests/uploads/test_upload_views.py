@@ -232,3 +232,10 @@ def test_get_api_sees_the_upload_capabilities():
 
 def test_client_fixture_is_plain(client: Client):
     assert client.get(reverse("orders:upload")).status_code == 302
+
+
+def test_the_page_offers_the_users_folders(staff_client, staff_user):
+    folder = get_api().create_folder(actor=staff_user, name="Cardiology/2026")
+    content = staff_client.get(reverse("orders:upload")).content.decode()
+    assert "Cardiology / 2026" in content
+    assert str(folder.id) in content

@@ -277,3 +277,26 @@ def test_storing_the_same_file_again_leaves_no_part_file(tmp_path):
     assert first == second
     assert [str(p) for p in stored_files(tmp_path)] == ["dicom/x/y/z.dcm"]
     assert source.exists()
+
+
+def test_orders_are_filed_into_the_chosen_folder(staff_user, clinic, tmp_path):
+    api = get_api()
+    folder = api.create_folder(actor=staff_user, name="Cardiology/2026")
+    path = make_image(tmp_path / "in" / "a.dcm")
+    receipt = upload(staff_user, clinic, [path], tmp_path, folder_id=folder.id)
+    (order,) = report(staff_user, receipt).orders
+    assert [f.id for f in api.order_folders(actor=staff_user, order_id=order.id)] == [folder.id]
+
+
+def test_a_folder_deleted_meanwhile_is_noted_not_fatal(staff_user, clinic, tmp_path):
+    api = get_api()
+    folder = api.create_folder(actor=staff_user, name="Gone soon")
+    path = make_image(tmp_path / "in" / "a.dcm")
+    receipt = upload(staff_user, clinic, [path], tmp_path, folder_id=folder.id, ingest=False)
+    api.delete_folder(actor=staff_user, folder_id=folder.id)
+    from tests.uploads.conftest import run
+
+    run(receipt)
+    result = report(staff_user, receipt)
+    assert result.batch.counts == {"stored": 1}
+    assert result.notes
