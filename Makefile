@@ -55,8 +55,8 @@ browser:
 
 ## messages: refresh the Spanish catalogue after changing strings, then translate and compile.
 messages: install-dev
-	$(PY) manage.py makemessages -l es --no-obsolete --add-location file
-	$(PY) manage.py compilemessages
+	$(PY) manage.py makemessages -l es --no-obsolete --add-location file --ignore=.venv --ignore=data
+	$(PY) manage.py compilemessages -l es --ignore=.venv
 
 clean:
 	rm -rf $(VENV) data

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Protocol
 from uuid import UUID
 
+from django.utils.translation import gettext as _
+
 from postdicom.errors import Unsupported
 from postdicom.types import (
     Account,
@@ -76,7 +78,7 @@ class Readable(Protocol):
 
 
 def _unsupported(name: str) -> Unsupported:
-    return Unsupported(f"This server cannot {name.replace('_', ' ')}.")
+    return Unsupported(_("This server cannot do this (%(name)s).") % {"name": name.replace("_", " ")})
 
 
 class PostDicomApi:

@@ -33,8 +33,9 @@ MINIMAL_FIELDS = (
     "order_time",
 )
 
-_SEX_CHOICES = [("", _("Unknown")), ("F", _("Female")), ("M", _("Male")), ("O", _("Other"))]
-_PRIORITY_LABELS = {
+SEX_LABELS = {"F": _("Female"), "M": _("Male"), "O": _("Other")}
+_SEX_CHOICES = [("", _("Unknown")), *SEX_LABELS.items()]
+PRIORITY_LABELS = {
     "STAT": _("Stat (immediately)"),
     "HIGH": _("High"),
     "ROUTINE": _("Routine"),
@@ -78,7 +79,7 @@ class OrderForm(forms.Form):
     priority = forms.ChoiceField(
         label=_("Priority"),
         required=False,
-        choices=[("", _("Not set"))] + [(p, _PRIORITY_LABELS[p]) for p in ORDER_PRIORITIES],
+        choices=[("", _("Not set"))] + [(p, PRIORITY_LABELS[p]) for p in ORDER_PRIORITIES],
     )
     requesting_physician = _text(_("Requesting physician"), "requesting_physician")
     requesting_department = _text(_("Requesting department"), "requesting_department")

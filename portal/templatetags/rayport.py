@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from postdicom.types import Role, display_patient_name
 
@@ -24,13 +24,13 @@ def role_label(role: Role | str) -> str:
 
 
 _ADMIN_TABS = (
-    ("overview", "portal:admin_home", _lazy("Overview")),
-    ("users", "portal:user_list", _lazy("Users")),
-    ("groups", "portal:group_list", _lazy("User groups")),
-    ("institutions", "portal:institution_list", _lazy("Institutions")),
-    ("nodes", "portal:node_list", _lazy("DICOM nodes")),
-    ("flags", "portal:flag_list", _lazy("Flags")),
-    ("audit", "portal:audit_log", _lazy("Audit log")),
+    ("overview", "portal:admin_home", gettext_lazy("Overview")),
+    ("users", "portal:user_list", gettext_lazy("Users")),
+    ("groups", "portal:group_list", gettext_lazy("User groups")),
+    ("institutions", "portal:institution_list", gettext_lazy("Institutions")),
+    ("nodes", "portal:node_list", gettext_lazy("DICOM nodes")),
+    ("flags", "portal:flag_list", gettext_lazy("Flags")),
+    ("audit", "portal:audit_log", gettext_lazy("Audit log")),
 )
 
 

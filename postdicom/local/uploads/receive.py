@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from postdicom import types as t
 from postdicom.contract import Readable
@@ -324,7 +325,12 @@ def finish(actor: User, batch_id: UUID) -> UploadBatch:
         missing = batch.items.filter(parent=None, state=ItemState.RECEIVING).count()
         if missing:
             raise InvalidInput(
-                _("%(n)d file(s) have not been sent completely yet; send them before finishing.") % {"n": missing}
+                ngettext(
+                    "%(n)d file has not been sent completely yet; send it before finishing.",
+                    "%(n)d files have not been sent completely yet; send them before finishing.",
+                    missing,
+                )
+                % {"n": missing}
             )
         batch.state = BatchState.QUEUED
         batch.completed_at = timezone.now()
