@@ -234,3 +234,10 @@ def test_move_to_another_institution(admin_client, admin_user, order, other_clin
     assert get_api().order_properties(actor=admin_user, order_id=order.id).summary.institution.name == "North Imaging"
     assert outsider_client.get(_detail(order)).status_code == 200  # now in the outsider's institution
     assert staff_client.get(_detail(order)).status_code == 404
+
+
+def test_without_any_institution_the_pages_say_what_to_do(admin_client):
+    for name in ("orders:create", "orders:upload"):
+        response = admin_client.get(reverse(name))
+        assert response.status_code == 200
+        assert "There is no institution" in response.content.decode()
