@@ -62,7 +62,9 @@ class OrderForm(forms.Form):
         help_text=_("A DICOM modality code, like CT, MR, US or CR."),
     )
     study_description = _text(_("Study description"), "study_description")
-    order_date = forms.DateField(label=_("Order date"), widget=forms.DateInput(attrs={"type": "date"}))
+    order_date = forms.DateField(
+        label=_("Order date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     order_time = forms.TimeField(
         label=_("Order time"),
         required=False,
@@ -71,7 +73,9 @@ class OrderForm(forms.Form):
     )
     # --- More details
     other_patient_id = _text(_("Other patient ID"), "other_patient_id")
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = forms.DateField(
+        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     sex = forms.ChoiceField(label=_("Sex"), choices=_SEX_CHOICES, required=False)
     accession_number = _text(
         _("Accession number"), "accession_number", help_text=_("1 to 16 characters, unique in the institution.")

@@ -35,11 +35,17 @@ class OrderSearchForm(forms.Form):
     )
     institution = forms.TypedMultipleChoiceField(label=_("Institutions"), required=False, coerce=UUID)
     date_from = forms.DateField(
-        label=_("Order date from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Order date from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    date_to = forms.DateField(label=_("Order date to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    birth_from = forms.DateField(label=_("Born from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    birth_to = forms.DateField(label=_("Born until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=_("Order date to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    birth_from = forms.DateField(
+        label=_("Born from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    birth_to = forms.DateField(
+        label=_("Born until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     status = forms.MultipleChoiceField(
         label=_("Status"), required=False, choices=list(STATUS_LABELS.items()), widget=forms.SelectMultiple
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from postdicom import get_api
 from postdicom.errors import NotFound
@@ -241,3 +242,13 @@ def test_without_any_institution_the_pages_say_what_to_do(admin_client):
         response = admin_client.get(reverse(name))
         assert response.status_code == 200
         assert "There is no institution" in response.content.decode()
+
+
+def test_date_fields_keep_iso_values_in_spanish(staff_client, clinic):
+    """HTML date inputs only understand YYYY-MM-DD, whatever the page's language."""
+    response = staff_client.get(reverse("orders:create"), HTTP_ACCEPT_LANGUAGE="es")
+    content = response.content.decode()
+    assert 'lang="es"' in content
+    assert f'name="order_date" value="{timezone.localdate().isoformat()}"' in content
+    listing = staff_client.get(reverse("orders:list"), {"date_from": "2026-11-01"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert 'value="2026-11-01"' in listing.content.decode()
