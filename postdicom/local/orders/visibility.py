@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from postdicom.errors import Forbidden, NotFound
 from postdicom.local.access import profile_of, require_active
-from postdicom.local.models import OrderGroupAssignment, OrderUserAssignment, PatientOrder
+from postdicom.local.models import InstanceRecord, OrderGroupAssignment, OrderUserAssignment, PatientOrder
 from postdicom.types import Role, display_patient_name
 
 if TYPE_CHECKING:
@@ -50,7 +50,9 @@ def _limited_filter(actor: User) -> Q:
     assigned = OrderUserAssignment.objects.filter(user=actor).values("order_id").order_by()
     via_groups = OrderGroupAssignment.objects.filter(user_group__members=actor).values("order_id").order_by()
     own = PatientOrder.objects.filter(created_by=actor).values("id").order_by()
-    ids = assigned.union(via_groups, own, *_shared_with(actor))
+    # Images they uploaded into an order someone else created (same Study Instance UID).
+    uploaded = InstanceRecord.objects.filter(uploaded_by=actor).values("series__study__order_id").order_by()
+    ids = assigned.union(via_groups, own, uploaded, *_shared_with(actor))
     return Q(pk__in=ids)
 
 

@@ -300,3 +300,17 @@ def test_a_folder_deleted_meanwhile_is_noted_not_fatal(staff_user, clinic, tmp_p
     result = report(staff_user, receipt)
     assert result.batch.counts == {"stored": 1}
     assert result.notes
+
+
+def test_a_limited_user_sees_the_order_their_images_joined(staff_user, limited_user, clinic, tmp_path):
+    study_uid = generate_uid()
+    first = make_image(tmp_path / "in" / "a.dcm", study_uid=study_uid)
+    upload(staff_user, clinic, [first], tmp_path)
+    order = PatientOrder.objects.get()
+    assert not get_api().search_orders(actor=limited_user, query=t.OrderQuery()).items
+    second = make_image(tmp_path / "in" / "b.dcm", study_uid=study_uid)
+    upload(limited_user, clinic, [second], tmp_path)
+    assert PatientOrder.objects.count() == 1
+    (seen,) = get_api().search_orders(actor=limited_user, query=t.OrderQuery()).items
+    assert seen.id == order.uuid
+    assert get_api().order_properties(actor=limited_user, order_id=order.uuid).summary.id == order.uuid
