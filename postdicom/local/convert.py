@@ -138,6 +138,8 @@ def order_summary(row: PatientOrder) -> t.OrderSummary:
         flags=order_flags(row),
         group_id=row.group.uuid if row.group_id is not None and row.group is not None else None,
         created_at=row.created_at,
+        image_count=getattr(row, "image_count", 0),
+        document_count=getattr(row, "document_count", 0),
     )
 
 

@@ -12,7 +12,7 @@ from postdicom.local import convert
 from postdicom.local.folders.access import ancestor_refs, folder_row, owned_folders
 from postdicom.local.folders.names import search_key
 from postdicom.local.folders.tree import whole_tree, with_subtree
-from postdicom.local.orders.search import with_summary_data
+from postdicom.local.orders.search import attach_file_counts, with_summary_data
 from postdicom.local.orders.visibility import visible_orders
 
 if TYPE_CHECKING:
@@ -49,8 +49,9 @@ class ListFoldersMixin:
         orders: tuple[t.OrderSummary, ...] = ()
         if with_orders:
             rows = with_summary_data(visible_orders(actor).filter(folder_memberships__folder=row))
-            rows = rows.order_by("-order_date", "-order_time", "-id")[:MAX_LISTED_ORDERS]
-            orders = tuple(convert.order_summary(o) for o in rows)
+            listed = list(rows.order_by("-order_date", "-order_time", "-id")[:MAX_LISTED_ORDERS])
+            attach_file_counts(listed)
+            orders = tuple(convert.order_summary(o) for o in listed)
         sub_folders = tuple(f for f in subtree.children(folder.id) if _matches(f.name, wanted))
         return t.FolderListing(folder=folder, sub_folders=sub_folders, orders=orders)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,14 @@ from postdicom import types as t
 from postdicom.errors import InvalidInput
 from postdicom.local import convert
 from postdicom.local.folders.membership import in_folder
-from postdicom.local.models import OrderFlag, OrderGroupAssignment, OrderUserAssignment, PatientOrder
+from postdicom.local.models import (
+    DocumentRecord,
+    InstanceRecord,
+    OrderFlag,
+    OrderGroupAssignment,
+    OrderUserAssignment,
+    PatientOrder,
+)
 from postdicom.local.orders.names import long_enough, normalize_name
 from postdicom.local.orders.visibility import visible_orders
 from postdicom.local.paging import MAX_PAGE_SIZE
@@ -152,7 +159,26 @@ def page_of(rows: QuerySet[PatientOrder], number: int, size: int) -> t.Page[t.Or
         if number > last:
             number, start = last, (last - 1) * size
             items = list(rows[start : start + size])
+    attach_file_counts(items)
     return t.Page(items=tuple(convert.order_summary(r) for r in items), total=total, number=number, size=size)
+
+
+def attach_file_counts(rows: list[PatientOrder]) -> None:
+    """Set ``image_count`` and ``document_count`` on a page of orders: two grouped queries
+    over that page's ids only, so the cost does not grow with the table."""
+    ids = [row.pk for row in rows]
+    images = dict(
+        InstanceRecord.objects.filter(stored=True, series__study__order_id__in=ids)
+        .values_list("series__study__order_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    documents = dict(
+        DocumentRecord.objects.filter(order_id__in=ids).values_list("order_id").annotate(n=Count("pk")).order_by()
+    )
+    for row in rows:
+        row.image_count = images.get(row.pk, 0)  # type: ignore[attr-defined]
+        row.document_count = documents.get(row.pk, 0)  # type: ignore[attr-defined]
 
 
 class SearchOrdersMixin:

@@ -314,3 +314,13 @@ def test_a_limited_user_sees_the_order_their_images_joined(staff_user, limited_u
     (seen,) = get_api().search_orders(actor=limited_user, query=t.OrderQuery()).items
     assert seen.id == order.uuid
     assert get_api().order_properties(actor=limited_user, order_id=order.uuid).summary.id == order.uuid
+
+
+def test_search_results_count_images_and_documents(staff_user, clinic, tmp_path, client):
+    study_uid = generate_uid()
+    paths = [make_image(tmp_path / "in" / f"{n}.dcm", study_uid=study_uid) for n in range(3)]
+    upload(staff_user, clinic, paths, tmp_path)
+    (summary,) = get_api().search_orders(actor=staff_user, query=t.OrderQuery()).items
+    assert (summary.image_count, summary.document_count) == (3, 0)
+    client.force_login(staff_user)
+    assert "3 images" in client.get("/orders/").content.decode()
