@@ -515,10 +515,24 @@ def read_dicom_files(files: Iterable[StrPath | tuple[str, StrPath]], *, max_dept
     return grouper.result()
 
 
-def file_summary(name: str, outcome: DicomSummary | DicomProblem) -> t.DicomFileSummary:
-    """The contract's per-file :class:`postdicom.types.DicomFileSummary` for one outcome."""
+def file_summary(
+    name: str,
+    outcome: DicomSummary | DicomProblem,
+    *,
+    order: t.OrderSummary | None = None,
+    checked: bool = True,
+) -> t.DicomFileSummary:
+    """The contract's per-file :class:`postdicom.types.DicomFileSummary` for one outcome.
+    ``order`` is the order the file would join; ``checked`` False marks a problem found in
+    a partial read (the whole file is checked again when it is sent)."""
     if isinstance(outcome, DicomProblem):
-        return t.DicomFileSummary(name=name, readable=False, reason=outcome.reason)
+        return t.DicomFileSummary(
+            name=name,
+            readable=False,
+            reason=outcome.reason,
+            skipped=outcome.code is ProblemCode.DICOMDIR,
+            checked=checked,
+        )
     return t.DicomFileSummary(
         name=name,
         readable=True,
@@ -531,6 +545,13 @@ def file_summary(name: str, outcome: DicomSummary | DicomProblem) -> t.DicomFile
         study_description=outcome.study_description,
         series_uid=outcome.series_instance_uid,
         sop_instance_uid=outcome.sop_instance_uid,
+        sex=outcome.sex,
+        accession_number=outcome.accession_number,
+        series_number=outcome.series_number,
+        series_description=outcome.series_description,
+        burned_in_annotation=outcome.burned_in_annotation,
+        warnings=outcome.warnings,
+        order=order,
     )
 
 

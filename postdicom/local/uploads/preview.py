@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 from postdicom.dicom.layout import Layout, scan_layout
 from postdicom.dicom.problems import DicomProblem, ProblemCode
-from postdicom.dicom.read import DicomSummary, read_header, summarize, summary_of
+from postdicom.dicom.read import DicomSummary, file_summary, read_header, summarize, summary_of
 from postdicom.dicom.sniff import Sniff, sniff_open
 from postdicom.local import convert
 from postdicom.local.access import require_active
@@ -84,34 +84,7 @@ def _summarize(upload: t.UploadFile) -> DicomSummary | DicomProblem:
 
 
 def _file_summary(name: str, outcome: DicomSummary | DicomProblem, order: t.OrderSummary | None) -> t.DicomFileSummary:
-    if isinstance(outcome, DicomProblem):
-        return t.DicomFileSummary(
-            name=name,
-            readable=False,
-            reason=outcome.reason,
-            skipped=outcome.code is ProblemCode.DICOMDIR,
-            checked=not isinstance(outcome, _Unchecked),
-        )
-    return t.DicomFileSummary(
-        name=name,
-        readable=True,
-        patient_name=outcome.patient_name,
-        patient_id=outcome.patient_id,
-        birth_date=outcome.birth_date.isoformat() if outcome.birth_date else "",
-        modality=outcome.modality,
-        study_uid=outcome.study_instance_uid,
-        study_date=outcome.study_date.isoformat() if outcome.study_date else "",
-        study_description=outcome.study_description,
-        series_uid=outcome.series_instance_uid,
-        sop_instance_uid=outcome.sop_instance_uid,
-        sex=outcome.sex,
-        accession_number=outcome.accession_number,
-        series_number=outcome.series_number,
-        series_description=outcome.series_description,
-        burned_in_annotation=outcome.burned_in_annotation,
-        warnings=outcome.warnings,
-        order=order,
-    )
+    return file_summary(name, outcome, order=order, checked=not isinstance(outcome, _Unchecked))
 
 
 def _joined_orders(
