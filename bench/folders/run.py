@@ -23,8 +23,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +41,7 @@ from django.db import connection  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.timing import Timing, percentile, sql_clock  # noqa: E402
 from postdicom import get_api  # noqa: E402
 from postdicom.local.access import profile_of  # noqa: E402
 from postdicom.local.models import Folder, FolderOrder, Institution, PatientOrder  # noqa: E402
@@ -168,37 +167,6 @@ def loaded(user: User | None, folders: int, memberships: int) -> bool:
 # --- Measuring ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Timing:
-    wall: list[float] = field(default_factory=list)
-    sql: list[float] = field(default_factory=list)
-    queries: list[int] = field(default_factory=list)
-
-
-@contextmanager
-def clock(timing: Timing) -> Iterator[None]:
-    spent: list[float] = []
-
-    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            spent.append(time.perf_counter() - start)
-
-    started = time.perf_counter()
-    with connection.execute_wrapper(wrapper):
-        yield
-    timing.wall.append((time.perf_counter() - started) * 1000)
-    timing.sql.append(sum(spent) * 1000)
-    timing.queries.append(len(spent))
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def measure(user: User, runs: int) -> None:
     from django.test import Client
     from django.test.utils import setup_test_environment
@@ -242,13 +210,13 @@ def measure(user: User, runs: int) -> None:
     for label, call in [*http_cases, *service_cases]:
         timing = Timing()
         for run in range(runs + 1):
-            with clock(timing if run else Timing()):
+            with sql_clock(timing if run else Timing()):
                 result = call()
             status = getattr(result, "status_code", 200)
             assert status == 200, (label, status)
         print(
-            f"{label:36} {_pct(timing.wall, 50):>7.1f} {_pct(timing.wall, 95):>7.1f}"
-            f" {_pct(timing.sql, 50):>8.1f} {_pct(timing.sql, 95):>8.1f} {max(timing.queries):>3}",
+            f"{label:36} {percentile(timing.wall, 50):>7.1f} {percentile(timing.wall, 95):>7.1f}"
+            f" {percentile(timing.sql, 50):>8.1f} {percentile(timing.sql, 95):>8.1f} {max(timing.queries):>3}",
             flush=True,
         )
 

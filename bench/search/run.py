@@ -19,7 +19,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from django.db import connection  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.timing import Timing, percentile, sql_clock  # noqa: E402
 from postdicom import get_api  # noqa: E402
 from postdicom.local.access import profile_of  # noqa: E402
 from postdicom.local.models import (  # noqa: E402
@@ -318,38 +318,6 @@ def _extras(cursor: Any, s: Scene) -> None:
 # --- Measuring ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Timing:
-    wall: list[float] = field(default_factory=list)
-    sql: list[float] = field(default_factory=list)
-    queries: list[int] = field(default_factory=list)
-    rows: int = 0
-
-
-@contextmanager
-def sql_clock(timing: Timing) -> Iterator[None]:
-    spent: list[float] = []
-
-    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            spent.append(time.perf_counter() - start)
-
-    started = time.perf_counter()
-    with connection.execute_wrapper(wrapper):
-        yield
-    timing.wall.append((time.perf_counter() - started) * 1000)
-    timing.sql.append(sum(spent) * 1000)
-    timing.queries.append(len(spent))
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 Case = tuple[str, User, Callable[[random.Random], dict[str, Any]]]
 
 
@@ -482,11 +450,12 @@ def measure(s: Scene, runs: int, http: bool) -> None:
                     response = client.get(url, params)
                 assert response.status_code == 200, (label, response.status_code)
         line = (
-            f"{label:36} {service.rows:>9,} {_pct(service.sql, 50):>8.1f} {_pct(service.sql, 95):>8.1f}"
-            f" {_pct(service.wall, 95):>8.1f} {max(service.queries):>3}"
+            f"{label:36} {service.rows:>9,} {percentile(service.sql, 50):>8.1f} {percentile(service.sql, 95):>8.1f}"
+            f" {percentile(service.wall, 95):>8.1f} {max(service.queries):>3}"
         )
         if page.wall:
-            line += f" {_pct(page.wall, 50):>9.1f} {_pct(page.wall, 95):>9.1f} {_pct(page.sql, 95):>10.1f}"
+            wall50, wall95, sql95 = percentile(page.wall, 50), percentile(page.wall, 95), percentile(page.sql, 95)
+            line += f" {wall50:>9.1f} {wall95:>9.1f} {sql95:>10.1f}"
         print(line, flush=True)
 
 
