@@ -4,13 +4,10 @@ thousands of folders), so the fields here take any UUID and the service decides.
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from orders.forms.actions import OrderIdsForm
+from orders.forms.actions import OrderIdsForm, UUIDsField
 from postdicom.types import FOLDER_DEPTH_MAX, FOLDER_DESCRIPTION_MAX, FOLDER_NAME_MAX, Folder
 
 
@@ -57,13 +54,7 @@ class FolderSearchForm(forms.Form):
 class FolderIdsForm(forms.Form):
     """Folders ticked or chosen (any UUID; the service refuses folders that are not yours)."""
 
-    folder_ids = forms.TypedMultipleChoiceField(
-        coerce=UUID, error_messages={"required": _("Choose at least one folder.")}
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["folder_ids"].valid_value = _is_uuid  # type: ignore[attr-defined]
+    folder_ids = UUIDsField(error_messages={"required": _("Choose at least one folder.")})
 
 
 class BulkAddToFoldersForm(OrderIdsForm, FolderIdsForm):
@@ -74,11 +65,3 @@ class FolderFilterForm(forms.Form):
     """The order list's folder filter (``?folder=<id>``)."""
 
     folder = forms.UUIDField(required=False)
-
-
-def _is_uuid(value: object) -> bool:
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True

@@ -13,15 +13,11 @@ from django.views.decorators.http import require_safe
 
 from folders.forms import FolderSearchForm, NewFolderForm
 from folders.sidebar import closed_nodes, side_tree
-from orders.forms.search import STATUS_LABELS, OrderSearchForm, presets
-from orders.views.choices import assignees
-from orders.views.listing import QUERY_FIELDS
-from portal.access import AuthedRequest, me
-from portal.forms.service import show_errors
+from orders.views.listing import search_context
+from portal.access import AuthedRequest
 from portal.rendering import render_page
 from postdicom import get_api
-from postdicom.errors import InvalidInput
-from postdicom.types import Folder, Role
+from postdicom.types import Folder
 
 
 def shared_sections(request: AuthedRequest) -> dict[str, Any]:
@@ -56,27 +52,7 @@ def folder_home(request: AuthedRequest) -> HttpResponse:
 
 def _orders_context(request: AuthedRequest, folder: Folder) -> dict[str, Any]:
     """The folder's orders in the order list's table, with its filters and bulk actions."""
-    api = get_api()
-    actor = request.user
-    flag_groups = api.flag_dictionary(actor=actor)
-    form = OrderSearchForm(request.GET, institutions=api.list_institutions(actor=actor), flag_groups=flag_groups)
-    page = None
-    if form.is_valid():
-        try:
-            page = api.search_orders(actor=actor, query=replace(form.query(), folder_id=folder.id))
-        except InvalidInput as error:
-            show_errors(form, error, fields=QUERY_FIELDS)
-    can_manage = me(request).role is not Role.LIMITED
-    return {
-        "form": form,
-        "page": page,
-        "presets": presets(),
-        "status_labels": STATUS_LABELS,
-        "flag_groups": flag_groups,
-        "can_manage": can_manage,
-        "assignees": assignees(request) if can_manage else [],
-        "sort": form.cleaned_data.get("sort") if form.is_valid() else "",
-    }
+    return search_context(request, lambda query: replace(query, folder_id=folder.id))
 
 
 @require_safe

@@ -37,17 +37,24 @@ class MoveForm(forms.Form):
     institution_id = forms.UUIDField(error_messages={"required": _("Choose an institution.")})
 
 
+class UUIDsField(forms.TypedMultipleChoiceField):
+    """Several ids. Any UUID is a valid choice: the service decides what the actor may touch."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(coerce=UUID, **kwargs)
+
+    def valid_value(self, value: object) -> bool:
+        try:
+            UUID(str(value))
+        except ValueError:
+            return False
+        return True
+
+
 class OrderIdsForm(forms.Form):
     """The orders ticked in the list."""
 
-    order_ids = forms.TypedMultipleChoiceField(
-        coerce=UUID, error_messages={"required": _("Tick at least one order first.")}
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Any UUID is a valid choice; the service decides what the actor may touch.
-        self.fields["order_ids"].valid_value = _is_uuid  # type: ignore[attr-defined]
+    order_ids = UUIDsField(error_messages={"required": _("Tick at least one order first.")})
 
 
 class BulkFlagForm(OrderIdsForm):
@@ -63,11 +70,3 @@ class BulkFlagForm(OrderIdsForm):
 
 class BulkAssignForm(OrderIdsForm, AssignForm):
     pass
-
-
-def _is_uuid(value: object) -> bool:
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import reverse
@@ -15,7 +18,7 @@ from portal.forms.service import show_errors
 from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import Role
+from postdicom.types import OrderQuery, Role
 
 #: Service query field → search form field.
 QUERY_FIELDS = {
@@ -31,25 +34,22 @@ QUERY_FIELDS = {
 }
 
 
-@require_safe
-@login_required
-def order_list(request: AuthedRequest) -> HttpResponse:
-    """Search orders; htmx gets only the results as the filters change."""
+def search_context(request: AuthedRequest, narrow: Callable[[OrderQuery], OrderQuery]) -> dict[str, Any]:
+    """The order table's context, shared by every page that shows it: the filters, the page
+    of results (``narrow`` adds what the page itself fixes, e.g. a folder), the presets and
+    the choices of the bulk actions."""
     api = get_api()
     actor = request.user
-    institutions = api.list_institutions(actor=actor)
     flag_groups = api.flag_dictionary(actor=actor)
-    form = OrderSearchForm(request.GET, institutions=institutions, flag_groups=flag_groups)
-    folders = folder_filter(request)  # the folder filter and the folders of "Add to folders"
+    form = OrderSearchForm(request.GET, institutions=api.list_institutions(actor=actor), flag_groups=flag_groups)
     page = None
     if form.is_valid():
         try:
-            page = api.search_orders(actor=actor, query=folders.narrow(form.query()))
+            page = api.search_orders(actor=actor, query=narrow(form.query()))
         except InvalidInput as error:
             show_errors(form, error, fields=QUERY_FIELDS)
     can_manage = me(request).role is not Role.LIMITED
-    context = {
-        "section": "orders",
+    return {
         "form": form,
         "page": page,
         "presets": presets(),
@@ -58,6 +58,17 @@ def order_list(request: AuthedRequest) -> HttpResponse:
         "can_manage": can_manage,
         "assignees": assignees(request) if can_manage else [],
         "sort": form.cleaned_data.get("sort") if form.is_valid() else "",
+    }
+
+
+@require_safe
+@login_required
+def order_list(request: AuthedRequest) -> HttpResponse:
+    """Search orders; htmx gets only the results as the filters change."""
+    folders = folder_filter(request)  # the folder filter and the folders of "Add to folders"
+    context = {
+        "section": "orders",
+        **search_context(request, folders.narrow),
         "list_url": reverse("orders:list"),
         **folders.context(),
     }
