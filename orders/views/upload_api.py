@@ -195,16 +195,8 @@ def upload_register(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
     return JsonResponse({"files": [_file_json(state) for state in states]})
 
 
-@require_http_methods(["PUT"])
-@login_required
-def upload_chunk(request: AuthedRequest, batch_id: UUID, file_id: UUID) -> HttpResponse:
-    """Never touches ``request.body``: the service reads the request in 1 MiB pieces."""
-    try:
-        offset = int(request.GET.get("offset", ""))
-        if offset < 0:
-            raise ValueError
-    except ValueError:
-        return _error(_("Say where this chunk starts (offset)."))
+def _body_length(request: AuthedRequest) -> int | HttpResponse:
+    """The body's declared length, or the error answer when it is missing or over the limit."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or "")
     except ValueError:
@@ -215,6 +207,22 @@ def upload_chunk(request: AuthedRequest, batch_id: UUID, file_id: UUID) -> HttpR
             status=413,
             max_bytes=settings.RAYPORT_UPLOAD_CHUNK_MAX,
         )
+    return length
+
+
+@require_http_methods(["PUT"])
+@login_required
+def upload_chunk(request: AuthedRequest, batch_id: UUID, file_id: UUID) -> HttpResponse:
+    """Never touches ``request.body``: the service reads the request in 1 MiB pieces."""
+    try:
+        offset = int(request.GET.get("offset", ""))
+        if offset < 0:
+            raise ValueError
+    except ValueError:
+        return _error(_("Say where this chunk starts (offset)."))
+    length = _body_length(request)
+    if isinstance(length, HttpResponse):
+        return length
     try:
         state = get_api().write_upload_chunk(
             actor=request.user, batch_id=batch_id, file_id=file_id, offset=offset, stream=request, length=length
@@ -245,16 +253,9 @@ def upload_parts(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
     chunks = _parts(request.headers.get("X-Upload-Parts", ""))
     if not chunks:
         return _error(_("Describe the pieces in X-Upload-Parts as id:offset:length, comma-separated."))
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        return _error(_("A chunk needs a Content-Length."), status=411)
-    if length > settings.RAYPORT_UPLOAD_CHUNK_MAX:
-        return _error(
-            _("A chunk may carry at most %(n)d MB.") % {"n": settings.RAYPORT_UPLOAD_CHUNK_MAX >> 20},
-            status=413,
-            max_bytes=settings.RAYPORT_UPLOAD_CHUNK_MAX,
-        )
+    length = _body_length(request)
+    if isinstance(length, HttpResponse):
+        return length
     if length != sum(chunk.length for chunk in chunks):
         return _error(_("The pieces do not add up to the request's length."))
     try:
