@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 PG = "postgres://postgres@127.0.0.1:5432"
-CHUNK = 8 * 1024 * 1024
+CHUNK = 16 * 1024 * 1024
 PASSWORD = "bench-password-4711"  # a throwaway user in a throwaway database
 
 
@@ -167,6 +167,48 @@ class Result:
         return self.megabytes / self.seconds
 
 
+def cpu_by_kind() -> dict[str, float]:
+    """CPU seconds used so far by each kind of process on the machine (web, worker, database,
+    Orthanc, this script), from /proc: where the time of a run goes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry.name) == me:
+            kind = "clients (this script)"
+        elif "gunicorn" in command:
+            kind = "web (gunicorn)"
+        elif "celery" in command:
+            kind = "worker (celery)"
+        elif command.startswith("postgres"):
+            kind = "postgresql"
+        elif "redis" in command:
+            kind = "redis"
+        elif "Orthanc" in command:
+            kind = "orthanc"
+        else:
+            continue
+        totals[kind] = totals.get(kind, 0.0) + seconds
+    return totals
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], seconds: float) -> None:
+    used = {kind: after.get(kind, 0.0) - before.get(kind, 0.0) for kind in after}
+    parts = ", ".join(
+        f"{kind} {value:.2f}" for kind, value in sorted(used.items(), key=lambda kv: -kv[1]) if value > 0.005
+    )
+    print(f"    CPU seconds in {seconds:.2f} s on {os.cpu_count()} cores: {parts}")
+
+
 # --- the portal -----------------------------------------------------------------------------------
 
 
@@ -252,7 +294,7 @@ class Portal:
         for (_name, size, read), state in zip(files, registered, strict=True):
             offset = state["received"]
             if size - offset < CHUNK:  # small files travel together, as the browser sends them
-                if sum(len(b) for _i, _o, b in bundle) + size - offset > CHUNK or len(bundle) >= 32:
+                if sum(len(b) for _i, _o, b in bundle) + size - offset > CHUNK or len(bundle) >= 64:
                     flush()
                 bundle.append((state["id"], offset, read(offset, size)))
                 continue
@@ -312,6 +354,7 @@ def bench_portal(args: argparse.Namespace, corpus: list[Path]) -> tuple[Result, 
         time.sleep(2)  # let the worker finish starting
         parts = share(corpus, args.clients)
         ids: list[str] = [""] * args.clients
+        cpu_before = cpu_by_kind()
         started = time.perf_counter()
 
         def work(n: int) -> None:
@@ -324,6 +367,7 @@ def bench_portal(args: argparse.Namespace, corpus: list[Path]) -> tuple[Result, 
             while not portal.done(conn, ids, len(corpus)):
                 time.sleep(0.05)
         seconds = time.perf_counter() - started
+        cpu_report(cpu_before, cpu_by_kind(), seconds)
         size = sum(p.stat().st_size for p in corpus) / 1e6
         print(f"  portal: sent in {sent:.1f} s, everything indexed after {seconds:.1f} s")
         if args.big_gb:
@@ -404,6 +448,7 @@ def bench_orthanc(args: argparse.Namespace, corpus: list[Path], index: str) -> R
     with running([orthanc, str(folder / "config.json")], dict(os.environ), folder / "orthanc.log"):
         wait_http(base + "/system")
         parts = share(corpus, args.clients)
+        cpu_before = cpu_by_kind()
         started = time.perf_counter()
 
         def work(n: int) -> None:
@@ -413,6 +458,7 @@ def bench_orthanc(args: argparse.Namespace, corpus: list[Path], index: str) -> R
 
         in_threads(work, args.clients)
         seconds = time.perf_counter() - started
+        cpu_report(cpu_before, cpu_by_kind(), seconds)
         count = httpx.get(base + "/statistics").json()["CountInstances"]
         assert count == len(corpus), count
     size = sum(p.stat().st_size for p in corpus) / 1e6

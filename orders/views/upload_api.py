@@ -117,6 +117,7 @@ def _batch_json(batch: UploadBatchInfo) -> dict[str, Any]:
         "files_url": reverse("orders:upload_register", args=[batch.id]),
         "finish_url": reverse("orders:upload_finish", args=[batch.id]),
         "parts_url": reverse("orders:upload_parts", args=[batch.id]),
+        "chunk_bytes": settings.RAYPORT_UPLOAD_CHUNK_MAX,
     }
 
 

@@ -7,9 +7,9 @@
   var HEAD_BYTES = 64 * 1024; // what a preview sends of each file: the header, not the pixels
   var PREVIEW_BATCH = 50; // files per preview request (the server takes at most 50)
   var REGISTER_BATCH = 500; // files per registration request
-  var CHUNK_BYTES = 8 * 1024 * 1024; // bytes per chunk request (the server takes up to 16 MB)
+  var CHUNK_BYTES = 16 * 1024 * 1024; // bytes per request, unless the server takes less (batch.chunk_bytes)
   var PARALLEL = 4; // requests in flight at the same time
-  var BUNDLE_FILES = 32; // small files travel together, this many at most to a request
+  var BUNDLE_FILES = 64; // small files travel together, this many at most to a request (the server's limit)
   var RETRIES = 8; // attempts per chunk before giving up (the upload can still be resumed)
   var STORE_KEY = "rayport.upload";
 
@@ -398,7 +398,7 @@
         entry.bar.value = entry.size;
         return Promise.resolve();
       }
-      var end = Math.min(entry.size, entry.received + CHUNK_BYTES);
+      var end = Math.min(entry.size, entry.received + chunkBytes(batch));
       var start = entry.received;
       return putChunk(entry, url, start, entry.file.slice(start, end)).then(function (state) {
         attempts = 0;
@@ -480,7 +480,12 @@
     return attempt();
   }
 
+  function chunkBytes(batch) {
+    return Math.min(CHUNK_BYTES, batch.chunk_bytes || CHUNK_BYTES);
+  }
+
   function jobsFor(batch) {
+    var limit = chunkBytes(batch);
     var jobs = [];
     var group = [];
     var groupBytes = 0;
@@ -491,8 +496,8 @@
     entries.forEach(function (entry) {
       var left = entry.size - entry.received;
       if (entry.done || left <= 0) { return; }
-      if (left >= CHUNK_BYTES) { jobs.push(function () { return sendFile(batch, entry); }); return; }
-      if (groupBytes + left > CHUNK_BYTES || group.length >= BUNDLE_FILES) { flush(); }
+      if (left >= limit) { jobs.push(function () { return sendFile(batch, entry); }); return; }
+      if (groupBytes + left > limit || group.length >= BUNDLE_FILES) { flush(); }
       group.push(entry);
       groupBytes += left;
     });

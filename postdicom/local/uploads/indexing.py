@@ -8,9 +8,9 @@ in this order of preference:
 2. else a new order in the batch's institution, created by the uploader from the file's
    patient and study (status "images received").
 
-Claiming an instance (``claim_instance``) inserts its row before its file is written: the
-unique SOP Instance UID decides, in the database, which of several concurrent senders stores
-it; the others learn it is a duplicate. The row remembers the claiming upload item, so that
+Claiming instances (``claim_instances``) inserts their rows before their files are written:
+the unique SOP Instance UID decides, in the database, which of several concurrent senders
+stores each; the others learn it is a duplicate. The row remembers the claiming upload item, so that
 the same item run again after a crash continues its own claim.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,10 +199,35 @@ def _field(name: str) -> models.Field[Any, Any]:
     return field
 
 
-def _insert(series_pk: int, item: UploadItem, summary: DicomSummary, file_name: str) -> int | None:
-    """``INSERT … ON CONFLICT DO NOTHING``: the new row's pk, or None when another item
-    already holds this SOP Instance UID (one statement, no existence check first)."""
-    values = {
+def _insert_all(rows: list[dict[str, Any]]) -> dict[str, tuple[int, uuid.UUID]]:
+    """One ``INSERT … ON CONFLICT DO NOTHING`` for every row: SOP Instance UID → (pk, claiming
+    item) of the rows this statement made. A UID another item already holds makes nothing
+    (no existence check first); of two rows with the same UID, one is made."""
+    if not rows:
+        return {}
+    names = list(rows[0])
+    fields = [_field(name) for name in names]
+    params = [
+        field.get_db_prep_save(row[name], connection) for row in rows for field, name in zip(fields, names, strict=True)
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    holes = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(rows))
+    # Only quoted column names from the model are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(InstanceRecord._meta.db_table)} ({columns}) VALUES {holes} "  # noqa: S608
+        f"ON CONFLICT ({quote('sop_instance_uid')}) DO NOTHING "
+        f"RETURNING {quote('id')}, {quote('sop_instance_uid')}, {quote('claimed_by')}"
+    )
+    # No savepoint: ON CONFLICT never raises for the unique UID, and foreign keys are
+    # checked when the caller's transaction commits.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {uid: (int(pk), uuid.UUID(str(item))) for pk, uid, item in cursor.fetchall()}
+
+
+def _row(series_pk: int, item: UploadItem, summary: DicomSummary, file_name: str, now: Any) -> dict[str, Any]:
+    return {
         "uuid": uuid.uuid4(),
         "series_id": series_pk,
         "sop_instance_uid": summary.sop_instance_uid,
@@ -214,39 +240,42 @@ def _insert(series_pk: int, item: UploadItem, summary: DicomSummary, file_name: 
         "stored": False,
         "claimed_by": item.uuid,
         "uploaded_by_id": item.batch.created_by_id,
-        "created_at": timezone.now(),
+        "created_at": now,
     }
-    fields = [_field(name) for name in values]
-    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values.values(), strict=True)]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    holes = ", ".join(["%s"] * len(values))
-    # Only quoted column names from the model are formatted in; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(InstanceRecord._meta.db_table)} ({columns}) VALUES ({holes}) "  # noqa: S608
-        f"ON CONFLICT ({quote('sop_instance_uid')}) DO NOTHING RETURNING {quote('id')}"
-    )
-    # No savepoint: ON CONFLICT never raises for the unique UID, and foreign keys are
-    # checked when the caller's transaction commits.
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
 
 
-def claim_instance(item: UploadItem, summary: DicomSummary, file_name: str) -> Claim:
-    """Claim the file's SOP Instance UID for ``item``, making index rows and the order as
-    needed; a row claimed by another item means the file is a duplicate. Call it inside the
-    transaction that records the outcome: its row lock holds other senders of the same
-    instance until that commits."""
-    series_pk, order_pk = _series_ids(item.batch, summary)
-    pk = _insert(series_pk, item, summary, file_name)
-    if pk is not None:
-        return Claim(pk, order_pk, mine=True, stored=False)
-    found = InstanceRecord.objects.filter(sop_instance_uid=summary.sop_instance_uid).values_list(
-        "pk", "series__study__order_id", "claimed_by", "stored"
-    )[0]
-    return Claim(found[0], found[1], mine=found[2] == item.uuid, stored=found[3])
+def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary, str]]) -> list[Claim]:
+    """Claim each file's SOP Instance UID for its item (``(item, summary, file name)``),
+    making index rows and orders as needed; a row claimed by another item means the file is
+    a duplicate (also when two files of ``files`` carry the same UID). Two statements for
+    the whole group once its series are known: one insert, and one look-up of the UIDs it
+    did not make. Call it inside the transaction that records the outcomes: the new rows'
+    locks hold other senders of the same instances until that commits."""
+    series = [_series_ids(item.batch, summary) for item, summary, _name in files]
+    now = timezone.now()
+    rows = [
+        _row(series_pk, item, summary, name, now)
+        for (item, summary, name), (series_pk, _order) in zip(files, series, strict=True)
+    ]
+    # The same order of UIDs in every worker: two groups sharing instances cannot deadlock.
+    made = _insert_all(sorted(rows, key=lambda row: row["sop_instance_uid"]))
+    others = {summary.sop_instance_uid for _item, summary, _name in files} - made.keys()
+    held = {
+        uid: (pk, order_pk, claimed_by, stored)
+        for uid, pk, order_pk, claimed_by, stored in InstanceRecord.objects.filter(sop_instance_uid__in=others)
+        .values_list("sop_instance_uid", "pk", "series__study__order_id", "claimed_by", "stored")
+        .order_by()
+    }
+    claims = []
+    for (item, summary, _name), (_series, order_pk) in zip(files, series, strict=True):
+        uid = summary.sop_instance_uid
+        if uid in made:
+            pk, maker = made[uid]
+            claims.append(Claim(pk, order_pk, mine=maker == item.uuid, stored=False))
+        else:
+            pk, held_order, holder, stored = held[uid]
+            claims.append(Claim(pk, held_order, mine=holder == item.uuid, stored=stored))
+    return claims
 
 
 def forget_cached_series() -> None:

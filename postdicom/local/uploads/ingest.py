@@ -11,7 +11,7 @@ task). Items are taken in groups (``GROUP``), each locked for this process:
    run maps every UID the same way.
 3. The file is sniffed and read (``postdicom.dicom``); a bad file gets its reason, a
    DICOMDIR is skipped.
-4. In one transaction for the group: each instance is claimed (``indexing.claim_instance``;
+4. In one transaction for the group: the instances are claimed (``indexing.claim_instances``;
    another item's claim means a duplicate), written to storage under its UID name
    (a hard link renamed into place: atomic, no bytes copied), hashed, and its outcome
    recorded. A crash rolls the claims back; whoever stores those instances next writes the
@@ -39,10 +39,11 @@ from postdicom import types as t
 from postdicom.dicom.problems import DicomProblem, ProblemCode
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
+from postdicom.local.bulk import update_rows
 from postdicom.local.models import BatchState, InstanceRecord, ItemState, PatientOrder, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label
 from postdicom.local.uploads import archives
-from postdicom.local.uploads.indexing import Claim, claim_instance, forget_cached_series
+from postdicom.local.uploads.indexing import Claim, claim_instances, forget_cached_series
 from postdicom.local.uploads.locks import item_locks
 from postdicom.local.uploads.receive import batch_dir, item_path
 from postdicom.local.uploads.storage import file_storage, instance_name, put_file, remove_tree, sha256_of
@@ -55,6 +56,36 @@ def _remove(path: Path | str) -> None:
         os.remove(path)
 
 
+def set_outcome(
+    item: UploadItem,
+    state: str,
+    *,
+    problem: DicomProblem | None = None,
+    claim: Claim | None = None,
+    warnings: tuple[str, ...] = (),
+) -> None:
+    """Give the item its outcome, in memory (``save_outcomes`` writes it)."""
+    item.state = state
+    item.code = problem.code.value if problem is not None else ""
+    item.reason = problem.reason[:500] if problem is not None else ""
+    item.instance_id = claim.instance_pk if claim is not None else None
+    item.order_id = claim.order_pk if claim is not None else None
+    item.warnings = list(warnings)
+    item.finished_at = timezone.now()
+
+
+_OUTCOME = ["state", "code", "reason", "instance", "order", "warnings", "finished_at"]
+
+
+def save_outcomes(items: list[UploadItem]) -> None:
+    """Write the outcomes ``set_outcome`` gave (one statement for any number of items)."""
+    update_rows(
+        UploadItem,
+        _OUTCOME,
+        [(i.pk, i.state, i.code, i.reason, i.instance_id, i.order_id, i.warnings, i.finished_at) for i in items],
+    )
+
+
 def finish_item(
     item: UploadItem,
     state: str,
@@ -63,14 +94,8 @@ def finish_item(
     claim: Claim | None = None,
     warnings: tuple[str, ...] = (),
 ) -> None:
-    item.state = state
-    item.code = problem.code.value if problem is not None else ""
-    item.reason = problem.reason[:500] if problem is not None else ""
-    item.instance_id = claim.instance_pk if claim is not None else None
-    item.order_id = claim.order_pk if claim is not None else None
-    item.warnings = list(warnings)
-    item.finished_at = timezone.now()
-    item.save(update_fields=["state", "code", "reason", "instance", "order", "warnings", "finished_at"])
+    set_outcome(item, state, problem=problem, claim=claim, warnings=warnings)
+    save_outcomes([item])
 
 
 def _anonymization(batch: UploadBatch) -> t.Anonymization | None:
@@ -147,16 +172,19 @@ def _read(item: UploadItem, received: Path) -> _Ready | None:
     return _Ready(item, summary, name, source, warnings)
 
 
-def _store(ready: _Ready) -> None:
-    item = ready.item
-    claim = claim_instance(item, ready.summary, ready.name)
-    if not claim.mine:
-        finish_item(item, ItemState.DUPLICATE, claim=claim, warnings=ready.warnings)
-        return
-    if not claim.stored:
-        size, digest = put_file(ready.name, str(ready.source), key=str(item.uuid))
-        InstanceRecord.objects.filter(pk=claim.instance_pk).update(stored=True, size=size, sha256=digest)
-    finish_item(item, ItemState.STORED, claim=claim, warnings=ready.warnings)
+def _store(group: list[_Ready]) -> None:
+    """Claim the group's instances, put the files that are this group's to store, record
+    every outcome: a few statements whatever the size of the group."""
+    claims = claim_instances([(ready.item, ready.summary, ready.name) for ready in group])
+    stored: list[tuple[int, bool, int, str]] = []
+    for ready, claim in zip(group, claims, strict=True):
+        if claim.mine and not claim.stored:
+            size, digest = put_file(ready.name, str(ready.source), key=str(ready.item.uuid))
+            stored.append((claim.instance_pk, True, size, digest))
+        state = ItemState.STORED if claim.mine else ItemState.DUPLICATE
+        set_outcome(ready.item, state, claim=claim, warnings=ready.warnings)
+    update_rows(InstanceRecord, ["stored", "size", "sha256"], stored)
+    save_outcomes([ready.item for ready in group])
 
 
 def _store_all(group: list[_Ready]) -> None:
@@ -166,8 +194,7 @@ def _store_all(group: list[_Ready]) -> None:
     stores that instance next, so nothing is left behind)."""
     try:
         with transaction.atomic():
-            for ready in group:
-                _store(ready)
+            _store(group)
         return
     except IntegrityError:
         # Foreign keys are checked at commit: a series this process remembered was purged
@@ -177,7 +204,7 @@ def _store_all(group: list[_Ready]) -> None:
         ready.item.refresh_from_db(fields=["state"])
         if ready.item.state == ItemState.RECEIVED:
             with transaction.atomic():
-                _store(ready)
+                _store([ready])
 
 
 def _cleanup(item: UploadItem) -> None:

@@ -35,6 +35,7 @@ from postdicom.contract import Readable
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.access import institutions_of, require_active
 from postdicom.local.audit import record
+from postdicom.local.bulk import column, values_table
 from postdicom.local.models import BatchState, Institution, ItemState, UploadBatch, UploadItem
 from postdicom.local.uploads.report import visible_batches
 from postdicom.local.uploads.storage import PIECE
@@ -184,10 +185,8 @@ def register_files(actor: User, batch_id: UUID, files: Sequence[t.UploadFileInfo
         items = [found[key] for key in keys]
         for item in items:
             item.batch = batch
-            path = folder / str(item.uuid)
-            if item.state == ItemState.RECEIVING and not path.exists():
-                path.touch()
             if item.size == 0 and item.state == ItemState.RECEIVING:
+                (folder / str(item.uuid)).touch()  # the others' files appear with their first bytes
                 _mark_received(item)
     return items
 
@@ -253,32 +252,52 @@ def _write_part(item: UploadItem, offset: int, stream: Readable, length: int) ->
     return written
 
 
+def _advance(moves: list[tuple[int, int, int, bool]]) -> set[int]:
+    """Compare-and-set the received counters of many items in one statement: each
+    ``(pk, old, new, whole)`` moves only if the item still has ``old`` bytes and is still
+    receiving (a second sender of the same bytes cannot move it twice). The pks that moved."""
+    rows = [(pk, old, new, ItemState.RECEIVED if whole else ItemState.RECEIVING) for pk, old, new, whole in moves]
+    source, params = values_table(UploadItem, ["id", "received", "received", "state"], rows)
+    table = connection.ops.quote_name(UploadItem._meta.db_table)
+
+    def v(index: int, name: str) -> str:
+        return column(UploadItem, index, name)
+
+    # Only the model's quoted table name is formatted in; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET received = {v(3, 'received')}, state = {v(4, 'state')} FROM {source} "  # noqa: S608
+        f"WHERE {table}.id = {v(1, 'id')} AND {table}.received = {v(2, 'received')} AND {table}.state = %s "
+        f"RETURNING {table}.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, ItemState.RECEIVING])
+        return {int(row[0]) for row in cursor.fetchall()}
+
+
 def _count(items: dict[UUID, UploadItem], progress: list[tuple[UUID, int, int]]) -> list[int]:
     """Record the bytes that arrived, in one short transaction after the body was read (so
     a slow client never holds a transaction open); the pks of the items now whole."""
-    whole: list[int] = []
+    moves = []
+    for file_id, offset, written in progress:
+        item = items[file_id]
+        moves.append((item.pk, offset, offset + written, offset + written == item.size))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # A counter lost in a database crash only makes the browser send those bytes
             # again (the offsets are compared), so this commit need not wait for the disk.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        for file_id, offset, written in progress:
-            item = items[file_id]
-            done = offset + written == item.size
-            # Compare-and-set: a second sender of the same bytes cannot move the count twice.
-            moved = UploadItem.objects.filter(pk=item.pk, received=offset, state=ItemState.RECEIVING).update(
-                received=offset + written, state=ItemState.RECEIVED if done else ItemState.RECEIVING
-            )
-            if not moved:
-                item.refresh_from_db(fields=["received", "state"])
-                continue
-            item.received = offset + written
-            if done:
-                item.state = ItemState.RECEIVED
-                whole.append(item.pk)
+        moved = _advance(moves)
+        whole = [pk for pk, _old, _new, done in moves if done and pk in moved]
         if whole:
             _queue_ingest(*whole)
+    for (file_id, _offset, _written), (pk, _old, new, done) in zip(progress, moves, strict=True):
+        item = items[file_id]
+        if pk in moved:
+            item.received = new
+            item.state = ItemState.RECEIVED if done else ItemState.RECEIVING
+        else:
+            item.refresh_from_db(fields=["received", "state"])
     return whole
 
 

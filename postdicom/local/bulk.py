@@ -1,0 +1,63 @@
+"""Many rows in one statement, where the ORM would send one per row or build a large
+``CASE`` expression per field (``bulk_update``), which costs more Python than the work.
+
+Only the model's own quoted table and column names are formatted into the SQL; every value
+is a parameter, prepared by its model field as the ORM would (``get_db_prep_save``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def values_table(
+    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
+) -> tuple[str, list[Any]]:
+    """``(VALUES (…), (…)) AS v`` for ``rows`` of the model's fields ``names``, and its
+    parameters. Column *i* (from 1) is ``v.column<i>``, cast to the field's type on PostgreSQL
+    (a column of NULLs would otherwise be text); ``column(i, name)`` spells it."""
+    fields = [_field(model, name) for name in names]
+    holes = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    params = [
+        field.get_db_prep_save(value, connection) for row in rows for field, value in zip(fields, row, strict=True)
+    ]
+    return f"(VALUES {holes}) AS v", params
+
+
+def column(model: type[models.Model], index: int, name: str) -> str:
+    """``v.column<index>`` as the type of the model's field ``name``."""
+    plain = f"v.column{index}"
+    if connection.vendor != "postgresql":
+        return plain  # SQLite takes any value in any column; a CAST there would convert it
+    return f"CAST({plain} AS {_field(model, name).db_type(connection)})"
+
+
+def update_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
+    """Set the fields ``names`` of many rows at once: each row is ``(pk, value, …)`` in the
+    order of ``names``. Returns how many rows changed."""
+    if not rows:
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = model._meta.pk
+    assert pk is not None
+    source, params = values_table(model, [pk.name, *names], rows)
+    assignments = ", ".join(
+        f"{quote(_field(model, name).column)} = {column(model, index, name)}" for index, name in enumerate(names, 2)
+    )
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
+        f"WHERE {table}.{quote(pk.column)} = {column(model, 1, pk.name)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
