@@ -151,8 +151,9 @@ def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: 
 class _Reader:
     """Reads one tag at a time, turning pydicom's complaints into warnings or problems."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, caught: list[warnings.WarningMessage]) -> None:
         self.dataset = dataset
+        self._caught = caught  # what pydicom warns while the summary is read (one recorder per file)
         self._warnings: dict[int, str] = {}  # one per tag: the last (most precise) one wins
 
     @property
@@ -174,16 +175,15 @@ class _Reader:
     def raw(self, keyword: str, *, essential: bool = False) -> Any:
         tag = datadict.tag_for_keyword(keyword)
         assert tag is not None
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                element = self.dataset.get(keyword)
-            except Exception:
-                if essential:
-                    raise problems.damaged_value(tag, keyword) from None
-                self.warn_unreadable(keyword)
-                return None
-        if caught:
+        before = len(self._caught)
+        try:
+            element = self.dataset.get(keyword)
+        except Exception:
+            if essential:
+                raise problems.damaged_value(tag, keyword) from None
+            self.warn_unreadable(keyword)
+            return None
+        if len(self._caught) > before:
             self._questionable(tag, keyword)
         return element
 
@@ -257,9 +257,14 @@ class _Reader:
 
 def summary_of(header: Header) -> DicomSummary:
     """The :class:`DicomSummary` of a header read by :func:`read_header`."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        return _summary(header, _Reader(header.dataset, caught))
+
+
+def _summary(header: Header, read: _Reader) -> DicomSummary:
     dataset, layout, sniffed = header.dataset, header.layout, header.sniffed
     assert sniffed.start is not None
-    read = _Reader(dataset)
     sop_instance_uid = read.uid("SOPInstanceUID", required=True)
     study_instance_uid = read.uid("StudyInstanceUID", required=True)
     series_instance_uid = read.uid("SeriesInstanceUID", required=True)
