@@ -4,11 +4,22 @@ thousands of folders), so the fields here take any UUID and the service decides.
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from orders.forms.actions import OrderIdsForm, UUIDsField
-from postdicom.types import FOLDER_DEPTH_MAX, FOLDER_DESCRIPTION_MAX, FOLDER_NAME_MAX, Folder
+from postdicom.types import (
+    FOLDER_DEPTH_MAX,
+    FOLDER_DESCRIPTION_MAX,
+    FOLDER_NAME_MAX,
+    Folder,
+    FolderShareOptions,
+    ShareAudience,
+)
 
 
 def _description() -> forms.CharField:
@@ -65,3 +76,63 @@ class FolderFilterForm(forms.Form):
     """The order list's folder filter (``?folder=<id>``)."""
 
     folder = forms.UUIDField(required=False)
+
+
+class ShareFolderForm(forms.Form):
+    """Share a folder with colleagues and/or user groups: the choices and the rights offered
+    come from the service (``FolderShareOptions``); rights the actor cannot grant are shown
+    disabled, and the service checks again."""
+
+    user_ids = forms.TypedMultipleChoiceField(
+        label=_("Colleagues"), required=False, coerce=UUID, widget=forms.CheckboxSelectMultiple
+    )
+    group_ids = forms.TypedMultipleChoiceField(
+        label=_("User groups"), required=False, coerce=UUID, widget=forms.CheckboxSelectMultiple
+    )
+    may_edit = forms.BooleanField(
+        label=_("May edit"),
+        required=False,
+        help_text=_("Add and remove orders, and create and rename folders inside it."),
+    )
+    may_reshare = forms.BooleanField(
+        label=_("May share it further"),
+        required=False,
+        help_text=_("With at most the same rights, for at most as long."),
+    )
+    includes_restricted_orders = forms.BooleanField(
+        label=_("Include restricted orders"),
+        required=False,
+        help_text=_(
+            "Recipients also see the orders filed here that their role would otherwise hide "
+            "(for example referring doctors with limited access)."
+        ),
+    )
+    expires = forms.DateField(
+        label=_("Last day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty for no end."),
+    )
+
+    def __init__(self, *args: Any, options: FolderShareOptions, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user_ids"].choices = [(str(u.id), u.name) for u in options.users]  # type: ignore[attr-defined]
+        self.fields["group_ids"].choices = [(str(g.id), g.name) for g in options.groups]  # type: ignore[attr-defined]
+        for name in ("may_edit", "may_reshare", "includes_restricted_orders"):
+            if not getattr(options, name):
+                self.fields[name].disabled = True
+        if options.latest_expiry is not None:
+            self.fields["expires"].help_text = _("At the latest %(day)s, when your own access ends.") % {
+                "day": date_format(options.latest_expiry)
+            }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("user_ids") and not data.get("group_ids") and not self.errors:
+            raise forms.ValidationError(_("Choose at least one colleague or group."))
+        return data
+
+    def audience(self) -> ShareAudience:
+        return ShareAudience(
+            user_ids=tuple(self.cleaned_data["user_ids"]), group_ids=tuple(self.cleaned_data["group_ids"])
+        )

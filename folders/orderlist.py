@@ -10,10 +10,11 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 
 from folders.forms import FolderFilterForm
+from folders.shared import editable, shared_lists
 from portal.access import AuthedRequest
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import FolderTree, OrderQuery
+from postdicom.types import FolderTree, OrderQuery, SharedFolder
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class FolderFilter:
     choices: FolderTree | None  # the actor's folders; None when the backend has no folders
     selected: UUID | None = None
     malformed: bool = False
+    shared_targets: tuple[SharedFolder, ...] = ()  # shared folders the actor may file in
 
     def narrow(self, query: OrderQuery) -> OrderQuery:
         """``query`` limited to the chosen folder. ``InvalidInput`` (``folder_id``) for a
@@ -30,7 +32,13 @@ class FolderFilter:
         return replace(query, folder_id=self.selected) if self.selected is not None else query
 
     def context(self) -> dict[str, Any]:
-        return {"folder_choices": self.choices, "folder_filter": self.selected}
+        return {
+            "folder_choices": self.choices,
+            "folder_filter": self.selected,
+            "shared_targets": self.shared_targets,
+            # the bulk bar's folder actions: the actor's folders or shared ones they may edit
+            "folder_actions": bool(self.choices) or bool(self.shared_targets),
+        }
 
 
 def folder_filter(request: AuthedRequest) -> FolderFilter:
@@ -38,7 +46,8 @@ def folder_filter(request: AuthedRequest) -> FolderFilter:
     if "folder_tree" not in api.capabilities:
         return FolderFilter(choices=None)
     choices = api.folder_tree(actor=request.user, with_counts=False)
+    shared = editable(shared_lists(request))
     form = FolderFilterForm(request.GET)
     if not form.is_valid():
-        return FolderFilter(choices=choices, malformed=True)
-    return FolderFilter(choices=choices, selected=form.cleaned_data["folder"])
+        return FolderFilter(choices=choices, malformed=True, shared_targets=shared)
+    return FolderFilter(choices=choices, selected=form.cleaned_data["folder"], shared_targets=shared)

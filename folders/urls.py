@@ -1,10 +1,10 @@
-"""Folder pages: the tree, one folder, create/rename/move/delete, filing orders."""
+"""Folder pages: the tree, one folder, create/rename/move/delete, filing orders, sharing."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from folders.views import browse, filing, manage
+from folders.views import browse, filing, manage, sharing
 
 app_name = "folders"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("<uuid:folder_id>/move/", manage.folder_move, name="move"),
     path("<uuid:folder_id>/delete/", manage.folder_delete, name="delete"),
     path("<uuid:folder_id>/remove-orders/", filing.remove_orders, name="remove_orders"),
+    path("<uuid:folder_id>/share/", sharing.folder_share, name="share"),
+    path("<uuid:folder_id>/shares/<uuid:share_id>/revoke/", sharing.share_revoke, name="revoke_share"),
 ]

@@ -79,6 +79,9 @@ ACTION_LABELS: Mapping[str, Promise] = {
     "folder.deleted": gettext_lazy("Folder deleted"),
     "folder.order_added": gettext_lazy("Order filed in folder"),
     "folder.order_removed": gettext_lazy("Order removed from folder"),
+    "folder.shared": gettext_lazy("Folder shared"),
+    "folder.share_changed": gettext_lazy("Folder share changed"),
+    "folder.share_revoked": gettext_lazy("Folder share revoked"),
     "upload.started": gettext_lazy("Upload started"),
     "upload.finished": gettext_lazy("Upload finished"),
 }
@@ -116,6 +119,14 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "last_name": gettext_lazy("last name"),
     "email": gettext_lazy("e-mail"),
     "description": gettext_lazy("description"),
+    "owner": gettext_lazy("owner"),
+    "may_edit": gettext_lazy("may edit"),
+    "may_reshare": gettext_lazy("may share further"),
+    "includes_restricted_orders": gettext_lazy("includes restricted orders"),
+    "expires": gettext_lazy("last day"),
+    "reshared": gettext_lazy("shared further by a recipient"),
+    "with_the_share_it_came_from": gettext_lazy("with the share it came from"),
+    "shares_ended": gettext_lazy("shares ended"),
 }
 
 

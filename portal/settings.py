@@ -223,7 +223,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 def _dicom_storage() -> dict[str, object]:
     """Where DICOM instances and documents are stored: local disk, or an S3-compatible bucket
-    (django-storages, which needs boto3) with ``RAYPORT_STORAGE=s3``."""
+    (django-storages with boto3) with ``RAYPORT_STORAGE=s3``. Without an access key, boto3
+    finds credentials its own way (an instance role, ``AWS_*`` variables)."""
     if env_choice("RAYPORT_STORAGE", "local", ("local", "s3")) == "local":
         return {
             "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
@@ -232,16 +233,24 @@ def _dicom_storage() -> dict[str, object]:
     bucket = env_str("RAYPORT_S3_BUCKET")
     if not bucket:
         raise ImproperlyConfigured("RAYPORT_S3_BUCKET must name the bucket when RAYPORT_STORAGE is s3.")
+    access_key, secret_key = env_str("RAYPORT_S3_ACCESS_KEY"), env_str("RAYPORT_S3_SECRET_KEY")
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured("RAYPORT_S3_ACCESS_KEY and RAYPORT_S3_SECRET_KEY must be set together.")
+    addressing = env_choice("RAYPORT_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual"))
     options = {
         "bucket_name": bucket,
-        "endpoint_url": env_str("RAYPORT_S3_ENDPOINT_URL") or None,
+        "endpoint_url": env_url("RAYPORT_S3_ENDPOINT_URL", "", ("http", "https")) or None,
         "region_name": env_str("RAYPORT_S3_REGION") or None,
-        "access_key": env_str("RAYPORT_S3_ACCESS_KEY") or None,
-        "secret_key": env_str("RAYPORT_S3_SECRET_KEY") or None,
-        "location": env_str("RAYPORT_S3_PREFIX"),
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "location": env_str("RAYPORT_S3_PREFIX").strip("/"),
+        "addressing_style": None if addressing == "auto" else addressing,
         "file_overwrite": True,  # names come from UIDs: the same name is the same file
         "default_acl": None,
         "querystring_auth": True,
+        # Reads go through postdicom.local.uploads.storage.open_stored, which streams; should
+        # anything open an S3File, it spools to disk beyond this instead of holding it all.
+        "max_memory_size": 8 << 20,
     }
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 

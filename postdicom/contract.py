@@ -40,6 +40,7 @@ from postdicom.types import (
     FlagGroup,
     Folder,
     FolderListing,
+    FolderShareOptions,
     FolderTree,
     Institution,
     InstitutionDraft,
@@ -51,6 +52,8 @@ from postdicom.types import (
     RecycledOrder,
     Share,
     ShareAudience,
+    SharedFolderList,
+    SharedFolderListing,
     UploadBatchInfo,
     UploadChunk,
     UploadFile,
@@ -493,14 +496,19 @@ class PostDicomApi:
 
     def open_document(self, *, actor: Actor, order_id: UUID, document_id: UUID) -> tuple[Document, IO[bytes]]:
         """A document of a visible order and its content, opened for reading (the caller
-        closes it). ``NotFound`` for an order the actor cannot see or a document not on it."""
+        closes it). The content is seekable, and seeking before reading is cheap on every
+        storage, so serving a byte range reads only that range. ``NotFound`` for an order the
+        actor cannot see or a document not on it."""
         raise _unsupported("open_document")
 
     # --- Folders --------------------------------------------------------------------------------
     #
     # Every user (limited ones too) has a private tree of folders; nobody else sees or changes
-    # it, administrators included: someone else's folder raises ``NotFound``. (Folders shared
-    # with a user or their groups come with the sharing issue.) Filing an order in a folder
+    # it, administrators included: someone else's folder raises ``NotFound``, unless its owner
+    # shared it with the actor or one of their groups (``share_folder``): then the actor sees
+    # it and the folders below it, and with the right to edit also files and removes orders
+    # in them and creates and renames folders inside it (``Forbidden`` when shared to view
+    # only); moving and deleting stay the owner's. Filing an order in a folder
     # never changes the order, so any active user may file the orders they can see; a folder
     # never shows, or counts, an order its owner may no longer see or one in the recycle bin.
     # Names are one line of at most ``FOLDER_NAME_MAX`` characters, unique among siblings
@@ -514,7 +522,9 @@ class PostDicomApi:
         one level per part ("Cardiology/2026/March"): existing levels are reused, missing ones
         created; the description goes to the last level. Parts are trimmed and empty parts
         dropped. Returns the last level with its ancestors (its counts are 0: see
-        ``get_folder``). Raises ``NotFound`` for a parent that is not the actor's;
+        ``get_folder``). A parent shared with the actor with the right to edit gets the new
+        folders in its owner's tree. Raises ``NotFound`` for a parent that is not the actor's
+        nor shared with them, ``Forbidden`` for one shared to view only;
         ``InvalidInput`` (``name``) for a name that is empty or made only of slashes and
         spaces, a part that is too long or has control characters, a last level that already
         exists, or a tree that would get too deep; (``description``) for a description longer
@@ -523,8 +533,10 @@ class PostDicomApi:
 
     def update_folder(self, *, actor: Actor, folder_id: UUID, name: str, description: str) -> Folder:
         """UpdateFolderWithJSON: rename the folder and/or change its description (a change of
-        case only is a rename too). Returns the folder with its ancestors, without counts.
-        Raises ``NotFound`` (not the actor's); ``InvalidInput`` (``name``) for an empty name,
+        case only is a rename too). Returns the folder with its ancestors, without counts. A
+        folder inside one shared with the actor with the right to edit may be renamed too (not
+        the shared folder itself: ``Forbidden``). Raises ``NotFound`` (not the actor's nor
+        shared with them); ``InvalidInput`` (``name``) for an empty name,
         a name with "/", control characters or too long, or one a sibling already has;
         (``description``) for a description too long."""
         raise _unsupported("update_folder")
@@ -577,14 +589,16 @@ class PostDicomApi:
         """AddOrderToFolder: file the order in each of ``folder_ids``; folders that already
         hold it are skipped. Returns in how many folders it was newly filed. Raises
         ``InvalidInput`` (``folder_ids``) for an empty list; ``NotFound`` for an order the
-        actor cannot see (or in the recycle bin) or a folder that is not theirs."""
+        actor cannot see (or in the recycle bin) or a folder that is neither theirs nor shared
+        with them; ``Forbidden`` for a folder shared with them to view only."""
         raise _unsupported("add_order_to_folders")
 
     def remove_orders_from_folder(self, *, actor: Actor, folder_id: UUID, order_ids: Sequence[UUID]) -> int:
         """RemoveOrderFromFolder: take the orders out of the folder (the orders stay).
         Orders not in it are skipped. Returns how many left it. Raises ``InvalidInput``
-        (``order_ids``) for an empty list; ``NotFound`` for a folder that is not the actor's
-        or an order the actor cannot see."""
+        (``order_ids``) for an empty list; ``NotFound`` for a folder that is neither the
+        actor's nor shared with them, or an order the actor cannot see; ``Forbidden`` for a
+        folder shared with them to view only."""
         raise _unsupported("remove_orders_from_folder")
 
     # --- Viewing and sharing -----------------------------------------------------------------------
@@ -619,6 +633,62 @@ class PostDicomApi:
         description: str = "",
         expires: dt.date | None = None,
         downloadable: bool = False,
-    ) -> Share:
-        """ShareFolderWithEmail / WithURL / ToUpload… / WithAccountUser / WithAccountUserGroup."""
+        may_edit: bool = False,
+        may_reshare: bool = False,
+        includes_restricted_orders: bool = False,
+    ) -> tuple[Share, ...]:
+        """ShareFolderWithEmail / WithURL / ToUpload… / WithAccountUser / WithAccountUserGroup.
+
+        With account users and/or user groups (``audience.user_ids``, ``group_ids``): one
+        share per recipient, returned in the order given (users first). Recipients see the
+        folder and every folder below it under "Shared with me" / "Shared with my groups";
+        ``may_edit`` lets them file and remove orders and create and rename folders inside it,
+        ``may_reshare`` lets them share it further (never with more rights, nor for longer,
+        than their own), ``includes_restricted_orders`` lets them see the orders filed there
+        that their role would hide (as far as the owner sees them). ``expires`` is the last
+        day the share works (a re-share without one ends with its sharer's access). Sharing
+        again with a recipient who has the folder changes that share. ``password``,
+        ``title``, ``description`` and ``downloadable`` are for e-mail and link shares.
+
+        The owner may share any of their folders (limited users without restricted orders);
+        a recipient only a folder shared with them with ``may_reshare``. Raises ``NotFound``
+        for a folder that is neither; ``Forbidden`` when the actor's share does not allow
+        re-sharing; ``InvalidInput`` for no recipient (``user_ids``), a recipient the actor
+        may not choose, themselves or the owner (``user_ids``, ``group_ids``), a recipient
+        who already has the folder from someone else, a past ``expires`` or one after the
+        re-sharer's own access ends (``expires``), or rights the actor does not have
+        (``may_edit``, ``includes_restricted_orders``); ``Unsupported`` for audiences this
+        backend cannot share with. Writes one audit event per share made or changed."""
         raise _unsupported("share_folder")
+
+    def folder_share_options(self, *, actor: Actor, folder_id: UUID) -> FolderShareOptions:
+        """What the share dialog of a folder offers the actor: the colleagues and groups they
+        may share it with and the most they may grant. ``NotFound`` / ``Forbidden`` as
+        ``share_folder``."""
+        raise _unsupported("folder_share_options")
+
+    def folder_shares(self, *, actor: Actor, folder_id: UUID) -> tuple[Share, ...]:
+        """The shares of the folder that are not revoked (expired ones marked ``expired``),
+        oldest first: all of them for its owner, those the actor made for a recipient.
+        ``NotFound`` for a folder that is neither the actor's nor shared with them."""
+        raise _unsupported("folder_shares")
+
+    def revoke_folder_share(self, *, actor: Actor, share_id: UUID) -> None:
+        """End a folder share now, and every share re-shared through it. The folder's owner
+        may revoke any of its shares, a re-sharer those they made; revoking twice changes
+        nothing. ``NotFound`` for a share the actor does not know of; ``Forbidden`` for a
+        recipient of the folder who did not make it. Writes an audit event per share."""
+        raise _unsupported("revoke_folder_share")
+
+    def shared_folders(self, *, actor: Actor) -> SharedFolderList:
+        """The folders shared with the actor, and with the actor's groups, that work today
+        (not revoked, not expired, owner active), by name, with their owner, who shared them
+        and what the actor may do in them."""
+        raise _unsupported("shared_folders")
+
+    def get_shared_folder(self, *, actor: Actor, folder_id: UUID) -> SharedFolderListing:
+        """A folder shared with the actor (or a folder below one), with its counts (orders
+        the actor may see), its sub-folders and the actor's rights in it; its ancestors start
+        at the shared folder. ``NotFound`` when it is not shared with the actor (their own
+        folders: ``get_folder``)."""
+        raise _unsupported("get_shared_folder")

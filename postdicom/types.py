@@ -374,8 +374,8 @@ class OrderQuery:
       inclusive.
     * ``flag_id``: carries that flag; ``flagged``: carries any flag.
     * ``assigned_to_me``: assigned to the actor directly or through one of their groups.
-    * ``folder_id``: filed directly in that folder of the actor's (backends without folders
-      raise ``Unsupported``).
+    * ``folder_id``: filed directly in that folder of the actor's, or in a folder shared with
+      them (backends without folders raise ``Unsupported``).
     * ``sort``: one of ``ORDER_SORTS``, "-" prefix for descending; else ``InvalidInput``.
     """
 
@@ -875,7 +875,9 @@ class FolderListing:
 
 @dataclass(frozen=True)
 class ShareAudience:
-    """Who receives a folder share: exactly one kind is set."""
+    """Who receives a folder share: an e-mail address (with the password in a second e-mail
+    when ``password_email`` is given), a link, an upload-only folder, or account users and/or
+    user groups (``user_ids``, ``group_ids``: one share per recipient). One kind per share."""
 
     email: str = ""
     password_email: str = ""
@@ -884,14 +886,132 @@ class ShareAudience:
     user_ids: tuple[UUID, ...] = ()
     group_ids: tuple[UUID, ...] = ()
 
+    @property
+    def accounts(self) -> bool:
+        """Account users or user groups (ShareFolderWithAccountUser / …UserGroup)."""
+        return bool(self.user_ids or self.group_ids)
+
+    @property
+    def outside(self) -> bool:
+        """An e-mail address, a link or an upload-only folder (people without an account)."""
+        return bool(self.email or self.password_email or self.link or self.upload_only)
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A user named in a share: the id of ``UserInfo`` and the name to show."""
+
+    id: UUID
+    name: str
+    username: str = ""
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    """A user group named in a share."""
+
+    id: UUID
+    name: str
+
 
 @dataclass(frozen=True)
 class Share:
+    """Orders or a folder shared with an audience.
+
+    A folder shared with an account user or a user group names the ``folder``, the recipient
+    (``user`` or ``group``), who shared it (``shared_by``) and what it allows: viewing always,
+    ``may_edit`` (file and remove orders, create and rename sub-folders), ``may_reshare``
+    (share it further, never with more rights), ``includes_restricted_orders`` (recipients also
+    see the orders filed in it that their role would hide). ``expires`` is the last day it
+    works; ``expired`` tells whether that day is past. ``url`` is for link and e-mail shares.
+    """
+
     id: UUID
-    url: str
-    expires: dt.date | None
-    downloadable: bool
+    url: str = ""
+    expires: dt.date | None = None
+    downloadable: bool = False
     revoked: bool = False
+    folder: FolderRef | None = None
+    user: PersonRef | None = None
+    group: GroupRef | None = None
+    shared_by: PersonRef | None = None
+    may_edit: bool = False
+    may_reshare: bool = False
+    includes_restricted_orders: bool = False
+    expired: bool = False
+    created_at: dt.datetime | None = None
+
+    @property
+    def recipient_name(self) -> str:
+        if self.user is not None:
+            return self.user.name
+        return self.group.name if self.group is not None else ""
+
+
+@dataclass(frozen=True)
+class SharedFolder:
+    """A folder shared with the actor (``group`` None) or with one of their groups, as the
+    "Shared with me" and "Shared with my groups" lists show it. ``share_id`` is the share that
+    gives the access; the rights are what the actor may do in it (capped by the re-sharer's)."""
+
+    share_id: UUID
+    folder: Folder
+    owner: PersonRef
+    shared_by: PersonRef
+    group: GroupRef | None = None
+    may_edit: bool = False
+    may_reshare: bool = False
+    includes_restricted_orders: bool = False
+    expires: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SharedFolderList:
+    """``shared_folders``: shared with the actor, and with the actor's groups, by name."""
+
+    with_me: tuple[SharedFolder, ...] = ()
+    with_my_groups: tuple[SharedFolder, ...] = ()
+
+
+@dataclass(frozen=True)
+class FolderAccess:
+    """What the actor may do in a folder someone else owns and shared with them (directly, or
+    through a folder above it). ``top`` is the highest shared folder above (or equal to) it:
+    the actor sees nothing above ``top``. ``expires``: the last day of the longest access."""
+
+    owner: PersonRef
+    top: FolderRef
+    may_edit: bool = False
+    may_reshare: bool = False
+    includes_restricted_orders: bool = False
+    expires: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SharedFolderListing:
+    """``get_shared_folder``: a shared folder with its counts (orders the actor may see) and
+    its ancestors from ``access.top`` down, its sub-folders, and the actor's rights in it."""
+
+    folder: Folder
+    sub_folders: tuple[Folder, ...]
+    access: FolderAccess
+
+
+@dataclass(frozen=True)
+class FolderShareOptions:
+    """What the share dialog offers: the colleagues and groups the actor may share the folder
+    with (not themselves, not its owner), and the most the actor may grant (everything for
+    the owner, except restricted orders for limited users; a re-sharer their own rights).
+    ``latest_expiry`` is the last day a re-sharer's share may last (None: no limit)."""
+
+    folder: Folder
+    users: tuple[PersonRef, ...]
+    groups: tuple[GroupRef, ...]
+    is_owner: bool
+    may_edit: bool
+    may_reshare: bool
+    includes_restricted_orders: bool
+    latest_expiry: dt.date | None = None
 
 
 @dataclass(frozen=True)

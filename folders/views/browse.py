@@ -1,5 +1,6 @@
 """Browsing folders: the folders home (top level and search), one folder's page (its tree,
-sub-folders and orders, with the order list's filters), and the sub-folders of a branch."""
+sub-folders and orders, with the order list's filters; a folder shared with the user shows in
+read-only or edit mode, as its share allows), and the sub-folders of a branch."""
 
 from __future__ import annotations
 
@@ -12,20 +13,21 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
 from folders.forms import FolderSearchForm, NewFolderForm
+from folders.shared import editable, sections, shared_lists
 from folders.sidebar import closed_nodes, side_tree
 from orders.views.listing import search_context
 from portal.access import AuthedRequest
 from portal.rendering import render_page
 from postdicom import get_api
-from postdicom.types import Folder
+from postdicom.types import Folder, FolderTree
 
 
 def shared_sections(request: AuthedRequest) -> dict[str, Any]:
-    """Hook for the sharing issue: the folders shared with the user ("Shared with me") and
-    with the user's groups ("Shared with my groups"), each with what the share allows, as
-    the service will list them. Nothing can be shared yet, so both are empty and the pages
-    say so."""
-    return {"shared_with_me": (), "shared_with_my_groups": ()}
+    """The folders shared with the user ("Shared with me") and with the user's groups
+    ("Shared with my groups"), each with its owner, what the share allows and its last day;
+    and the shared folders the user may file orders in (``shared_targets``)."""
+    found = shared_lists(request)
+    return {**sections(found), "shared_targets": editable(found)}
 
 
 @require_safe
@@ -64,8 +66,11 @@ def folder_detail(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
     # The orders alone (htmx) need the folder names for "Add to folders", not the counts.
     tree = api.folder_tree(actor=request.user, with_counts=not request.htmx)
     # The tree holds the actor's folders with their counts; a folder that is not in it is
-    # someone else's or gone, and the service says so (NotFound: 404).
-    folder = tree.get(folder_id) or api.get_folder(actor=request.user, folder_id=folder_id)
+    # shared with them, or someone else's or gone, and the service says so (NotFound: 404).
+    folder = tree.get(folder_id)
+    if folder is None:
+        return _shared_folder_detail(request, folder_id, tree)
+    shares = () if request.htmx or "folder_shares" not in api.capabilities else None
     context = {
         "section": "folders",
         "folder": folder,
@@ -76,6 +81,39 @@ def folder_detail(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
         "list_url": request.path,
         **_orders_context(request, folder),
         **shared_sections(request),
+        "is_owner": True,
+        "folder_actions": True,
+        "shares": api.folder_shares(actor=request.user, folder_id=folder.id) if shares is None else shares,
+    }
+    return render_page(request, "folders/detail.html", context, fragment="results")
+
+
+def _shared_folder_detail(request: AuthedRequest, folder_id: UUID, tree: FolderTree) -> HttpResponse:
+    """A folder someone shared with the user (or one below it): its sub-folders and the
+    orders the user may see in it; filing, removing and creating sub-folders only when the
+    share allows editing, "Share" only when it allows re-sharing."""
+    listing = get_api().get_shared_folder(actor=request.user, folder_id=folder_id)
+    folder, access = listing.folder, listing.access
+    shared = shared_lists(request)
+    targets = editable(shared)
+    context = {
+        "section": "folders",
+        "folder": folder,
+        "access": access,
+        "is_owner": False,
+        "folder_readonly": not access.may_edit,
+        "may_rename": access.may_edit and folder.id != access.top.id,
+        # "Remove from this folder" when editing; "Add to folders" when there is somewhere to file
+        "folder_actions": access.may_edit or bool(tree) or bool(targets),
+        "current_shared": access.top.id,
+        "tree": tree,
+        "nodes": side_tree(tree),
+        "sub_folders": listing.sub_folders,
+        "folder_choices": tree,
+        "list_url": request.path,
+        **_orders_context(request, folder),
+        **sections(shared),
+        "shared_targets": targets,
     }
     return render_page(request, "folders/detail.html", context, fragment="results")
 

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from folders.forms import BulkAddToFoldersForm, FolderIdsForm
+from folders.shared import editable, shared_lists
 from orders.forms.actions import OrderIdsForm
 from portal.access import AuthedRequest
 from portal.forms.service import show_errors
@@ -88,10 +89,20 @@ def file_order(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         "order": detail.summary,
         "filed": {f.id for f in detail.folders},
         "tree": tree,
+        "shared_targets": editable(shared_lists(request)),
         "form": form,
         "chosen": {str(v) for v in form["folder_ids"].value() or ()},
     }
     return render_page(request, "folders/file_order.html", context, fragment="picker")
+
+
+def _folder_exists(request: AuthedRequest, folder_id: UUID) -> None:
+    """``NotFound`` (404) unless the folder is the user's or shared with them."""
+    api = get_api()
+    try:
+        api.get_folder(actor=request.user, folder_id=folder_id)
+    except NotFound:
+        api.get_shared_folder(actor=request.user, folder_id=folder_id)
 
 
 @require_POST
@@ -109,7 +120,7 @@ def remove_orders(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
             actor=request.user, folder_id=folder_id, order_ids=form.cleaned_data["order_ids"]
         )
     except NotFound:
-        api.get_folder(actor=request.user, folder_id=folder_id)  # someone else's folder: 404
+        _folder_exists(request, folder_id)  # someone else's folder: 404
         messages.error(request, _("One of the ticked orders is no longer available. Nothing was removed."))
         return back
     messages.success(

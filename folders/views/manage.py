@@ -1,6 +1,8 @@
 """Creating, renaming, moving and deleting folders. GET shows the form (or, for delete, what
 will happen); POST does it and goes to the folder, or shows the form again with the
-service's messages next to the fields and what was typed kept."""
+service's messages next to the fields and what was typed kept. In a folder shared with the
+user with the right to edit, they may also create sub-folders and rename the folders inside
+it; moving and deleting stay the owner's."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +22,7 @@ from portal.access import AuthedRequest
 from portal.forms.service import show_errors
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound
+from postdicom.types import Folder
 
 _NOT_YOURS = gettext_lazy("Choose one of your folders.")
 
@@ -36,8 +40,10 @@ def folder_create(request: AuthedRequest) -> HttpResponse:
     """A new folder at the top level or inside another (``?parent=<id>`` preselects it)."""
     api = get_api()
     tree = api.folder_tree(actor=request.user, with_counts=False)
-    parent = _uuid(request.GET.get("parent"))
-    initial = {"parent": parent if parent is not None and tree.get(parent) else None}
+    parent = _uuid(request.POST.get("parent") if request.method == "POST" else request.GET.get("parent"))
+    # A parent that is not the user's own: a folder shared with them that they may edit.
+    shared_parent = _shared_parent(request, parent) if parent is not None and not tree.get(parent) else None
+    initial = {"parent": parent if parent is not None and (tree.get(parent) or shared_parent) else None}
     form = NewFolderForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -52,7 +58,38 @@ def folder_create(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, _("The folder “%(name)s” is ready.") % {"name": created.path_label})
             return redirect("folders:detail", folder_id=created.id)
-    return render(request, "folders/create.html", {"section": "folders", "form": form, "tree": tree})
+    context = {"section": "folders", "form": form, "tree": tree, "shared_parent": shared_parent}
+    return render(request, "folders/create.html", context)
+
+
+def _shared_parent(request: AuthedRequest, folder_id: UUID) -> Folder | None:
+    """The folder shared with the user that new folders go into, when they may edit it
+    (None when it is not shared with them: the form says so; 403 when view only)."""
+    api = get_api()
+    if "get_shared_folder" not in api.capabilities:
+        return None
+    try:
+        listing = api.get_shared_folder(actor=request.user, folder_id=folder_id)
+    except NotFound:
+        return None
+    if not listing.access.may_edit:
+        raise PermissionDenied(_("This folder is shared with you to view only."))
+    return listing.folder
+
+
+def _renamable(request: AuthedRequest, folder_id: UUID) -> Folder:
+    """The user's folder, or a folder inside one shared with them that they may edit (403
+    for the shared folder itself or a view-only share; 404 otherwise)."""
+    api = get_api()
+    try:
+        return api.get_folder(actor=request.user, folder_id=folder_id)
+    except NotFound:
+        if "get_shared_folder" not in api.capabilities:
+            raise
+    listing = api.get_shared_folder(actor=request.user, folder_id=folder_id)
+    if not listing.access.may_edit or listing.folder.id == listing.access.top.id:
+        raise PermissionDenied(_("Only the owner can rename this folder."))
+    return listing.folder
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,7 +97,7 @@ def folder_create(request: AuthedRequest) -> HttpResponse:
 def folder_edit(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
     """Rename the folder or change its description."""
     api = get_api()
-    folder = api.get_folder(actor=request.user, folder_id=folder_id)
+    folder = _renamable(request, folder_id)
     form = FolderForm(request.POST if request.method == "POST" else None, initial=FolderForm.initial_for(folder))
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,9 +1,10 @@
 """Clinical documents of an order: attach them, open them, download them.
 
-Files are served from storage in pieces (``FileResponse``) with the type recognised from
-their content when they were attached, ``X-Content-Type-Options: nosniff`` and a
-``Content-Disposition``: downloads are attachments; the inline view (for ``<img>``,
-``<video>`` and opening a PDF) also gets a CSP that lets nothing run.
+Files are served from storage in pieces with the type recognised from their content when
+they were attached, ``X-Content-Type-Options: nosniff`` and a ``Content-Disposition``:
+downloads are attachments; the inline view (for ``<img>``, ``<video>`` and opening a PDF)
+also gets a CSP that lets nothing run. Both answer a single byte range (``portal.downloads``:
+206, or 416 past the end), so a video can be sought and a download resumed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from orders.forms.upload import DocumentForm
 from portal.access import AuthedRequest
+from portal.downloads import file_response
 from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.errors import InvalidInput
@@ -72,10 +74,10 @@ def _document_upload(request: AuthedRequest, order_id: UUID) -> HttpResponse:
     return redirect(reverse("orders:detail", args=[order_id]) + "#documents")
 
 
-def _serve(request: AuthedRequest, order_id: UUID, document_id: UUID, *, inline: bool) -> FileResponse:
+def _serve(request: AuthedRequest, order_id: UUID, document_id: UUID, *, inline: bool) -> HttpResponseBase:
     document, handle = get_api().open_document(actor=request.user, order_id=order_id, document_id=document_id)
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=document.name, content_type=document.content_type
+    response = file_response(
+        request, handle, as_attachment=not inline, filename=document.name, content_type=document.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

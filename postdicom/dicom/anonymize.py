@@ -204,7 +204,7 @@ def _output_syntax(layout: Layout) -> tuple[str, bool, bool]:
         if declared.is_little_endian == actual.little_endian and not declared.is_deflated:
             return start.transfer_syntax, declared.is_implicit_VR, declared.is_little_endian
     if layout.pixel_encapsulated:  # compressed pixels, but no trustworthy syntax says how
-        raise problems.damaged(_("compressed pixel data without a transfer syntax"))
+        raise problems.damaged("compressed_without_syntax")
     return actual.transfer_syntax, actual.implicit_vr, actual.little_endian
 
 

@@ -27,11 +27,11 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from django.utils.translation import gettext as _
+from postdicom.dicom.problems import Params, ProblemCode, sentence
 
 CHUNK = 1 << 20
 GiB = 1 << 30
@@ -61,14 +61,17 @@ class MemberStatus(StrEnum):
 
 
 class MemberProblem(StrEnum):
-    UNSAFE_NAME = "unsafe_name"
-    SYMLINK = "symlink"
-    NESTED_ZIP = "nested_zip"
-    ENCRYPTED = "encrypted"
-    UNSUPPORTED = "unsupported"
-    DAMAGED = "damaged"
-    RATIO = "ratio"
-    DICOMDIR = "dicomdir"
+    """Why a member was not extracted; the values are ``ProblemCode`` values (the sentences
+    are :func:`postdicom.dicom.problems.sentence`'s)."""
+
+    UNSAFE_NAME = ProblemCode.ZIP_UNSAFE_NAME.value
+    SYMLINK = ProblemCode.ZIP_SYMLINK.value
+    NESTED_ZIP = ProblemCode.ZIP_NESTED.value
+    ENCRYPTED = ProblemCode.ZIP_ENCRYPTED.value
+    UNSUPPORTED = ProblemCode.ZIP_UNSUPPORTED.value
+    DAMAGED = ProblemCode.ZIP_MEMBER_DAMAGED.value
+    RATIO = ProblemCode.ZIP_RATIO.value
+    DICOMDIR = ProblemCode.DICOMDIR.value
 
 
 @dataclass(frozen=True)
@@ -81,26 +84,26 @@ class ZipMember:
     size: int = 0  # bytes extracted (for a RATIO refusal: how many came out before it stopped)
     problem: MemberProblem | None = None
     reason: str = ""
+    params: Params = field(default_factory=dict, compare=False)  # what ``reason`` was made from
 
 
 class ArchiveRefused(Exception):
     """The archive as a whole cannot be read (further); ``reason`` is for clinic staff."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: ProblemCode, **params: str | int) -> None:
+        reason = sentence(code, params)
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.params = params
 
 
 def _not_a_zip() -> ArchiveRefused:
-    return ArchiveRefused("damaged", _("This ZIP archive is damaged or is not a ZIP archive."))
+    return ArchiveRefused(ProblemCode.ZIP_DAMAGED)
 
 
 def _too_many(limit: int) -> ArchiveRefused:
-    return ArchiveRefused(
-        "too_many_entries",
-        _("This ZIP archive holds more than %(limit)d files; split it into smaller archives.") % {"limit": limit},
-    )
+    return ArchiveRefused(ProblemCode.ZIP_TOO_MANY, limit=limit)
 
 
 def _directory_size(path: Path, size: int) -> tuple[int, int]:
@@ -146,8 +149,15 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16)
 
 
-def _refused(name: str, problem: MemberProblem, reason: str) -> ZipMember:
-    return ZipMember(name=name, status=MemberStatus.REFUSED, problem=problem, reason=reason)
+def _refused(name: str, problem: MemberProblem, size: int = 0, **params: str | int) -> ZipMember:
+    return ZipMember(
+        name=name,
+        status=MemberStatus.REFUSED,
+        size=size,
+        problem=problem,
+        reason=sentence(problem.value, params),
+        params=params,
+    )
 
 
 def _remove(path: Path) -> None:
@@ -185,28 +195,20 @@ def iter_zip(
                 continue
             name = safe_name(info.filename)
             if name is None:
-                yield _refused(
-                    info.filename,
-                    MemberProblem.UNSAFE_NAME,
-                    _("This file's path in the archive points outside it, so it was not extracted."),
-                )
+                yield _refused(info.filename, MemberProblem.UNSAFE_NAME)
                 continue
             if _is_symlink(info):
-                yield _refused(name, MemberProblem.SYMLINK, _("This is a link to another file, not a file."))
+                yield _refused(name, MemberProblem.SYMLINK)
                 continue
             if info.flag_bits & 0x1:
-                yield _refused(
-                    name,
-                    MemberProblem.ENCRYPTED,
-                    _("This file is protected with a password; unpack it and upload the files."),
-                )
+                yield _refused(name, MemberProblem.ENCRYPTED)
                 continue
             if name.rsplit("/", 1)[-1].upper() == "DICOMDIR":
                 yield ZipMember(
                     name=name,
                     status=MemberStatus.SKIPPED,
                     problem=MemberProblem.DICOMDIR,
-                    reason=_("This is a DICOMDIR (the index of a CD or DVD), not an image; it is skipped."),
+                    reason=sentence(ProblemCode.DICOMDIR),
                 )
                 continue
             target = folder / f"{index:06d}.part"
@@ -227,56 +229,31 @@ def _extract(
                 if first and chunk.startswith(_ZIP_MAGICS):
                     out.close()
                     _remove(target)
-                    return (
-                        _refused(
-                            name,
-                            MemberProblem.NESTED_ZIP,
-                            _("This is a ZIP archive inside the ZIP archive; it was not opened. Upload it on its own."),
-                        ),
-                        total,
-                    )
+                    return _refused(name, MemberProblem.NESTED_ZIP), total
                 first = False
                 produced += len(chunk)
                 total += len(chunk)
                 if total > limits.max_total_bytes:
                     out.close()
                     _remove(target)
-                    raise ArchiveRefused(
-                        "too_large",
-                        _("This ZIP archive unpacks to more than %(size)s; split it into smaller archives.")
-                        % {"size": _size(limits.max_total_bytes)},
-                    )
+                    raise ArchiveRefused(ProblemCode.ZIP_TOO_LARGE, size=_size(limits.max_total_bytes))
                 if produced > limits.ratio_floor_bytes and produced > allowed:
                     out.close()
                     _remove(target)
-                    reason = _(
-                        "This file unpacks to more than %(ratio)d times its packed size, as only "
-                        "“ZIP bombs” do; it was not extracted."
-                    ) % {"ratio": int(limits.max_ratio)}
                     # size: how much came out before the extraction stopped
-                    return ZipMember(name, MemberStatus.REFUSED, None, produced, MemberProblem.RATIO, reason), total
+                    return _refused(name, MemberProblem.RATIO, produced, ratio=int(limits.max_ratio)), total
                 out.write(chunk)
     except ArchiveRefused:
         raise
     except NotImplementedError:
         _remove(target)
-        return (
-            _refused(name, MemberProblem.UNSUPPORTED, _("This file is packed with a method that cannot be read.")),
-            total,
-        )
+        return _refused(name, MemberProblem.UNSUPPORTED), total
     except RuntimeError:  # zipfile's "encrypted, password required"
         _remove(target)
-        return (
-            _refused(
-                name,
-                MemberProblem.ENCRYPTED,
-                _("This file is protected with a password; unpack it and upload the files."),
-            ),
-            total,
-        )
+        return _refused(name, MemberProblem.ENCRYPTED), total
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
         _remove(target)
-        return _refused(name, MemberProblem.DAMAGED, _("This file is damaged inside the archive.")), total
+        return _refused(name, MemberProblem.DAMAGED), total
     except BaseException:
         _remove(target)
         raise

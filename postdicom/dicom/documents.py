@@ -5,8 +5,9 @@ returns the canonical content type and extension to store and serve the file wit
 :class:`DocumentRefused` with a sentence for clinic staff that names what the file looks like
 (an HTML page, an SVG image, a ZIP archive, a program, a DICOM image…) when it can tell.
 
-:func:`describe_content` is also used by :mod:`postdicom.dicom.sniff` to explain why a file
-with a ``.dcm`` name is not DICOM ("it looks like a PNG image").
+:func:`content_kind` is also used by :mod:`postdicom.dicom.sniff` to explain why a file
+with a ``.dcm`` name is not DICOM ("it looks like a PNG image"): it names the kind with a key
+that can be stored, and :func:`kind_label` words it in the reader's language.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import struct
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 #: How many bytes of a file the checks look at.
 HEAD_BYTES = 4096
@@ -122,72 +124,113 @@ def _accepted(head: bytes) -> DocumentType | None:
 def _markup_kind(head: bytes) -> str:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()[:1024]
     if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in text):
-        return _("an SVG image")
+        return "svg"
     html_starts = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<iframe", b"<meta", b"<!--")
     if text.startswith(html_starts) or (text.startswith(b"<?xml") and b"<html" in text):
-        return _("an HTML web page")
+        return "html"
     if text.startswith(b"<?xml"):
-        return _("an XML file")
+        return "xml"
     return ""
 
 
-def describe_content(head: bytes) -> str:
-    """What the first bytes of a file look like, as "a PNG image"; "" when unknown."""
+#: What a kind of file is called in sentences ("This file looks like a PNG image"), by the
+#: language-neutral key :func:`content_kind` returns.
+_KIND_LABELS = {
+    "pdf": gettext_lazy("a PDF document"),
+    "jpeg": gettext_lazy("a JPEG image"),
+    "png": gettext_lazy("a PNG image"),
+    "bmp": gettext_lazy("a BMP image"),
+    "mp4": gettext_lazy("an MP4 video"),
+    "dicom": gettext_lazy("a DICOM image"),
+    "zip": gettext_lazy("a ZIP archive"),
+    "windows_program": gettext_lazy("a Windows program"),
+    "linux_program": gettext_lazy("a Linux program"),
+    "macos_program": gettext_lazy("a macOS program"),
+    "script": gettext_lazy("a script"),
+    "gif": gettext_lazy("a GIF image"),
+    "tiff": gettext_lazy("a TIFF image"),
+    "rar": gettext_lazy("a RAR archive"),
+    "7z": gettext_lazy("a 7-Zip archive"),
+    "gzip": gettext_lazy("a gzip archive"),
+    "office": gettext_lazy("a Microsoft Office document"),
+    "rtf": gettext_lazy("an RTF document"),
+    "mp3": gettext_lazy("an MP3 audio file"),
+    "webm": gettext_lazy("a WebM or MKV video"),
+    "webp": gettext_lazy("a WebP image"),
+    "wav": gettext_lazy("a WAV audio file"),
+    "avi": gettext_lazy("an AVI video"),
+    "3gp": gettext_lazy("a 3GP video"),
+    "quicktime": gettext_lazy("a QuickTime movie"),
+    "m4a": gettext_lazy("an M4A audio file"),
+    "heic": gettext_lazy("an HEIC image"),
+    "iso_media": gettext_lazy("an ISO media file"),
+    "svg": gettext_lazy("an SVG image"),
+    "html": gettext_lazy("an HTML web page"),
+    "xml": gettext_lazy("an XML file"),
+}
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),
+    (b"PK\x07\x08", "zip"),
+    (b"MZ", "windows_program"),
+    (b"\x7fELF", "linux_program"),
+    (b"\xcf\xfa\xed\xfe", "macos_program"),
+    (b"\xce\xfa\xed\xfe", "macos_program"),
+    (b"\xca\xfe\xba\xbe", "macos_program"),
+    (b"#!", "script"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"Rar!\x1a\x07", "rar"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x1f\x8b", "gzip"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "office"),
+    (b"{\\rtf", "rtf"),
+    (b"ID3", "mp3"),
+    (b"\x1a\x45\xdf\xa3", "webm"),
+)
+
+
+def content_kind(head: bytes) -> str:
+    """What the first bytes of a file look like, as a key ("png", "html"…) of
+    :func:`kind_label`; "" when unknown. Keys never change, so they can be stored."""
     accepted = _accepted(head)
     if accepted is not None:
-        return {
-            "pdf": _("a PDF document"),
-            "jpeg": _("a JPEG image"),
-            "png": _("a PNG image"),
-            "bmp": _("a BMP image"),
-            "mp4": _("an MP4 video"),
-        }[accepted.kind]
+        return accepted.kind
     if len(head) >= 132 and head[128:132] == b"DICM":
-        return _("a DICOM image")
-    signatures: tuple[tuple[bytes, str], ...] = (
-        (b"PK\x03\x04", _("a ZIP archive")),
-        (b"PK\x05\x06", _("a ZIP archive")),
-        (b"PK\x07\x08", _("a ZIP archive")),
-        (b"MZ", _("a Windows program")),
-        (b"\x7fELF", _("a Linux program")),
-        (b"\xcf\xfa\xed\xfe", _("a macOS program")),
-        (b"\xce\xfa\xed\xfe", _("a macOS program")),
-        (b"\xca\xfe\xba\xbe", _("a macOS program")),
-        (b"#!", _("a script")),
-        (b"GIF87a", _("a GIF image")),
-        (b"GIF89a", _("a GIF image")),
-        (b"II*\x00", _("a TIFF image")),
-        (b"MM\x00*", _("a TIFF image")),
-        (b"Rar!\x1a\x07", _("a RAR archive")),
-        (b"7z\xbc\xaf\x27\x1c", _("a 7-Zip archive")),
-        (b"\x1f\x8b", _("a gzip archive")),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _("a Microsoft Office document")),
-        (b"{\\rtf", _("an RTF document")),
-        (b"ID3", _("an MP3 audio file")),
-        (b"\x1a\x45\xdf\xa3", _("a WebM or MKV video")),
-    )
-    for magic, label in signatures:
+        return "dicom"
+    for magic, kind in _SIGNATURES:
         if head.startswith(magic):
-            return label
+            return kind
     if head[:4] == b"RIFF" and len(head) >= 12:
-        return {
-            b"WEBP": _("a WebP image"),
-            b"WAVE": _("a WAV audio file"),
-            b"AVI ": _("an AVI video"),
-        }.get(head[8:12], "")
+        return {b"WEBP": "webp", b"WAVE": "wav", b"AVI ": "avi"}.get(head[8:12], "")
     brands = _ftyp_brands(head)
     if brands is not None:
         major = brands[0]
         if major[:3] in (b"3gp", b"3g2"):
-            return _("a 3GP video")
+            return "3gp"
         if major == b"qt  ":
-            return _("a QuickTime movie")
+            return "quicktime"
         if major[:3] in (b"M4A", b"M4B"):
-            return _("an M4A audio file")
+            return "m4a"
         if major[:3] in (b"hei", b"mif"):
-            return _("an HEIC image")
-        return _("an ISO media file")
+            return "heic"
+        return "iso_media"
     return _markup_kind(head)
+
+
+def kind_label(kind: str) -> str:
+    """A :func:`content_kind` key as words ("a PNG image") in the active language; "" for
+    an unknown key."""
+    label = _KIND_LABELS.get(kind)
+    return str(label) if label is not None else ""
+
+
+def describe_content(head: bytes) -> str:
+    """What the first bytes of a file look like, as "a PNG image"; "" when unknown."""
+    return kind_label(content_kind(head))
 
 
 def detect_document(head: bytes) -> DocumentType:

@@ -1,20 +1,33 @@
 """Why a file cannot be used, as a stable code for programs and a sentence for clinic staff.
 
 Every helper in :mod:`postdicom.dicom` raises :class:`DicomProblem` (and nothing else) for a
-file it refuses. ``code`` never changes, so the ingest can store it and tests can compare it;
-``reason`` is translated with the language active when the problem is raised (the request's,
-or the one a Celery task activates).
+file it refuses; ZIP archives (:mod:`postdicom.dicom.archives`) report their refusals with the
+same codes. A problem is a ``code`` that never changes plus the few ``params`` its sentence
+needs (numbers, tag keywords, a kind of file as a key: nothing in a human language), so the
+sentence can be made again in any language later: :func:`sentence` is the one place where
+each code's sentence is written. ``reason`` is that sentence in the language active when the
+problem was raised (the request's, or the worker's); the upload report stores ``code`` and
+:meth:`DicomProblem.stored` instead and shows :func:`stored_sentence` in the reader's language.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from postdicom.dicom.documents import kind_label
+
+#: What a sentence may be given: numbers and language-neutral text (keys, keywords, UIDs).
+Params = Mapping[str, str | int]
 
 
 class ProblemCode(StrEnum):
-    """What went wrong with a file, independent of the language."""
+    """What went wrong with a file, independent of the language (at most 20 characters:
+    ``UploadItem.code`` stores it)."""
 
     EMPTY = "empty"
     NOT_DICOM = "not_dicom"
@@ -26,15 +39,39 @@ class ProblemCode(StrEnum):
     DAMAGED_VALUE = "damaged_value"
     MISSING_UID = "missing_uid"
     UNREADABLE = "unreadable"
+    LOST = "lost"
+    # ZIP archives: the whole archive…
+    ZIP_DAMAGED = "zip_damaged"
+    ZIP_TOO_MANY = "zip_too_many"
+    ZIP_TOO_LARGE = "zip_too_large"
+    # …or one of its members
+    ZIP_UNSAFE_NAME = "zip_unsafe_name"
+    ZIP_SYMLINK = "zip_symlink"
+    ZIP_NESTED = "zip_nested"
+    ZIP_ENCRYPTED = "zip_encrypted"
+    ZIP_UNSUPPORTED = "zip_unsupported"
+    ZIP_MEMBER_DAMAGED = "zip_member_damaged"
+    ZIP_RATIO = "zip_ratio"
 
 
 class DicomProblem(Exception):
     """A file was refused; ``reason`` is safe to show to clinic staff."""
 
-    def __init__(self, code: ProblemCode, reason: str) -> None:
+    def __init__(self, code: ProblemCode, reason: str, params: Params | None = None) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.params: dict[str, str | int] = dict(params or {})
+
+    @classmethod
+    def of(cls, code: ProblemCode, **params: str | int) -> DicomProblem:
+        """The problem ``code`` with its sentence in the active language."""
+        return cls(code, sentence(code, params), params)
+
+    def stored(self) -> str:
+        """``params`` as a short JSON object, to keep beside the code (``UploadItem.reason``)
+        and turn into a sentence later with :func:`stored_sentence`."""
+        return stored_params(self.params, self.reason)
 
     def __repr__(self) -> str:
         return f"DicomProblem({self.code.value!r}, {self.reason!r})"
@@ -46,71 +83,165 @@ def tag_label(tag: int, keyword: str = "") -> str:
     return f"{text} {keyword}" if keyword else text
 
 
+#: Details ``damaged`` can name, by key.
+_DAMAGE_DETAILS = {
+    "compressed_without_syntax": gettext_lazy("compressed pixel data without a transfer syntax"),
+}
+
+_UID_NAMES = {
+    "StudyInstanceUID": gettext_lazy("Study Instance UID"),
+    "SeriesInstanceUID": gettext_lazy("Series Instance UID"),
+    "SOPInstanceUID": gettext_lazy("SOP Instance UID"),
+}
+
+
+def _not_dicom(p: Params) -> str:
+    kind = kind_label(str(p.get("kind", "")))
+    if kind:
+        return _("This is not a DICOM file (it looks like %(kind)s).") % {"kind": kind}
+    return _("This is not a DICOM file.")
+
+
+def _damaged(p: Params) -> str:
+    detail = _DAMAGE_DETAILS.get(str(p.get("detail", "")))
+    if detail is not None:
+        return _("The file is damaged and cannot be read (%(detail)s).") % {"detail": detail}
+    return _("The file is damaged and cannot be read.")
+
+
+def _missing_uid(p: Params) -> str:
+    keyword = str(p["keyword"])
+    return _("This DICOM file has no %(name)s, so it cannot be filed with a study.") % {
+        "name": _UID_NAMES.get(keyword, keyword)
+    }
+
+
+#: Every code's sentence, written once.
+_SENTENCES: dict[str, Callable[[Params], str]] = {
+    ProblemCode.EMPTY: lambda p: _("The file is empty."),
+    ProblemCode.NOT_DICOM: _not_dicom,
+    ProblemCode.DICOMDIR: lambda p: _("This is a DICOMDIR (the index of a CD or DVD), not an image; it is skipped."),
+    ProblemCode.TRUNCATED: lambda p: _("The file is cut short (it may not have finished uploading)."),
+    ProblemCode.TOO_DEEP: lambda p: (
+        _("The file nests sequences more than %(limit)d levels deep, which no real image does; it is refused.")
+        % {"limit": int(p["limit"])}
+    ),
+    ProblemCode.BAD_VR: lambda p: (
+        _("The file is damaged: tag %(tag)s has an unknown value type “%(vr)s”.")
+        % {"tag": tag_label(int(p["tag"])), "vr": p["vr"]}
+    ),
+    ProblemCode.DAMAGED: _damaged,
+    ProblemCode.DAMAGED_VALUE: lambda p: (
+        _("A damaged value in tag %(tag)s.") % {"tag": tag_label(int(p["tag"]), str(p["keyword"]))}
+    ),
+    ProblemCode.MISSING_UID: _missing_uid,
+    ProblemCode.UNREADABLE: lambda p: _("The file could not be opened."),
+    ProblemCode.LOST: lambda p: _("The file was lost on the server before it could be stored; please send it again."),
+    ProblemCode.ZIP_DAMAGED: lambda p: _("This ZIP archive is damaged or is not a ZIP archive."),
+    ProblemCode.ZIP_TOO_MANY: lambda p: (
+        _("This ZIP archive holds more than %(limit)d files; split it into smaller archives.")
+        % {"limit": int(p["limit"])}
+    ),
+    ProblemCode.ZIP_TOO_LARGE: lambda p: (
+        _("This ZIP archive unpacks to more than %(size)s; split it into smaller archives.") % {"size": p["size"]}
+    ),
+    ProblemCode.ZIP_UNSAFE_NAME: lambda p: _(
+        "This file's path in the archive points outside it, so it was not extracted."
+    ),
+    ProblemCode.ZIP_SYMLINK: lambda p: _("This is a link to another file, not a file."),
+    ProblemCode.ZIP_NESTED: lambda p: _(
+        "This is a ZIP archive inside the ZIP archive; it was not opened. Upload it on its own."
+    ),
+    ProblemCode.ZIP_ENCRYPTED: lambda p: _("This file is protected with a password; unpack it and upload the files."),
+    ProblemCode.ZIP_UNSUPPORTED: lambda p: _("This file is packed with a method that cannot be read."),
+    ProblemCode.ZIP_MEMBER_DAMAGED: lambda p: _("This file is damaged inside the archive."),
+    ProblemCode.ZIP_RATIO: lambda p: (
+        _(
+            "This file unpacks to more than %(ratio)d times its packed size, as only "
+            "“ZIP bombs” do; it was not extracted."
+        )
+        % {"ratio": int(p["ratio"])}
+    ),
+}
+
+
+def sentence(code: ProblemCode | str, params: Params | None = None) -> str:
+    """The sentence for clinic staff that ``code`` with ``params`` stands for, in the active
+    language. Raises ``KeyError`` for an unknown code or a missing parameter."""
+    return _SENTENCES[code](params or {})
+
+
+#: The longest stored form (``UploadItem.reason``).
+STORED_LIMIT = 500
+
+
+def stored_params(params: Params, reason: str) -> str:
+    """``params`` as a short JSON object; ``reason`` itself in the (unexpected) case where
+    they do not fit, so that something readable is kept."""
+    text = json.dumps(dict(params), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text if len(text) <= STORED_LIMIT else reason[:STORED_LIMIT]
+
+
+def stored_sentence(code: str, stored: str) -> str:
+    """The sentence for a code and the parameters ``stored_params`` made, in the active
+    language. Anything else (no code, a row written before codes had parameters, a code of
+    a newer version) is shown as it was stored."""
+    if not code or code not in _SENTENCES or not stored.startswith("{"):
+        return stored
+    try:
+        params = json.loads(stored)
+        return sentence(code, params) if isinstance(params, dict) else stored
+    except (ValueError, KeyError, TypeError):
+        return stored
+
+
 def empty_file() -> DicomProblem:
-    return DicomProblem(ProblemCode.EMPTY, _("The file is empty."))
+    return DicomProblem.of(ProblemCode.EMPTY)
 
 
 def not_dicom(looks_like: str = "") -> DicomProblem:
-    if looks_like:
-        return DicomProblem(
-            ProblemCode.NOT_DICOM,
-            _("This is not a DICOM file (it looks like %(kind)s).") % {"kind": looks_like},
-        )
-    return DicomProblem(ProblemCode.NOT_DICOM, _("This is not a DICOM file."))
+    """``looks_like``: what the file looks like, as a key of
+    :func:`postdicom.dicom.documents.content_kind` ("png", "html"…), or ""."""
+    return (
+        DicomProblem.of(ProblemCode.NOT_DICOM, kind=looks_like)
+        if looks_like
+        else DicomProblem.of(ProblemCode.NOT_DICOM)
+    )
 
 
 def dicomdir() -> DicomProblem:
-    return DicomProblem(
-        ProblemCode.DICOMDIR,
-        _("This is a DICOMDIR (the index of a CD or DVD), not an image; it is skipped."),
-    )
+    return DicomProblem.of(ProblemCode.DICOMDIR)
 
 
 def truncated() -> DicomProblem:
-    return DicomProblem(ProblemCode.TRUNCATED, _("The file is cut short (it may not have finished uploading)."))
+    return DicomProblem.of(ProblemCode.TRUNCATED)
 
 
 def too_deep(limit: int) -> DicomProblem:
-    return DicomProblem(
-        ProblemCode.TOO_DEEP,
-        _("The file nests sequences more than %(limit)d levels deep, which no real image does; it is refused.")
-        % {"limit": limit},
-    )
+    return DicomProblem.of(ProblemCode.TOO_DEEP, limit=limit)
 
 
 def bad_vr(tag: int, vr: str) -> DicomProblem:
-    return DicomProblem(
-        ProblemCode.BAD_VR,
-        _("The file is damaged: tag %(tag)s has an unknown value type “%(vr)s”.") % {"tag": tag_label(tag), "vr": vr},
-    )
+    return DicomProblem.of(ProblemCode.BAD_VR, tag=tag, vr=vr)
 
 
 def damaged(detail: str = "") -> DicomProblem:
-    if detail:
-        return DicomProblem(
-            ProblemCode.DAMAGED, _("The file is damaged and cannot be read (%(detail)s).") % {"detail": detail}
-        )
-    return DicomProblem(ProblemCode.DAMAGED, _("The file is damaged and cannot be read."))
+    """``detail``: a key of ``_DAMAGE_DETAILS`` ("compressed_without_syntax"), or ""."""
+    return DicomProblem.of(ProblemCode.DAMAGED, detail=detail) if detail else DicomProblem.of(ProblemCode.DAMAGED)
 
 
 def damaged_value(tag: int, keyword: str) -> DicomProblem:
-    return DicomProblem(
-        ProblemCode.DAMAGED_VALUE, _("A damaged value in tag %(tag)s.") % {"tag": tag_label(tag, keyword)}
-    )
+    return DicomProblem.of(ProblemCode.DAMAGED_VALUE, tag=tag, keyword=keyword)
 
 
 def missing_uid(keyword: str) -> DicomProblem:
-    names = {
-        "StudyInstanceUID": _("Study Instance UID"),
-        "SeriesInstanceUID": _("Series Instance UID"),
-        "SOPInstanceUID": _("SOP Instance UID"),
-    }
-    return DicomProblem(
-        ProblemCode.MISSING_UID,
-        _("This DICOM file has no %(name)s, so it cannot be filed with a study.")
-        % {"name": names.get(keyword, keyword)},
-    )
+    return DicomProblem.of(ProblemCode.MISSING_UID, keyword=keyword)
 
 
 def unreadable() -> DicomProblem:
-    return DicomProblem(ProblemCode.UNREADABLE, _("The file could not be opened."))
+    return DicomProblem.of(ProblemCode.UNREADABLE)
+
+
+def lost() -> DicomProblem:
+    """The received file vanished before it was stored (see ``ingest._recover``)."""
+    return DicomProblem.of(ProblemCode.LOST)

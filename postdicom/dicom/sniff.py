@@ -15,12 +15,13 @@ Nothing here reads pixel data, so a multi-GB file costs a few small reads.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import BinaryIO
 
 from postdicom.dicom import problems
-from postdicom.dicom.documents import describe_content
+from postdicom.dicom.documents import content_kind
 from postdicom.dicom.layout import DICOMDIR_CLASS, DatasetStart, Layout, find_dataset, scan_layout
 from postdicom.dicom.problems import DicomProblem, ProblemCode
 
@@ -45,6 +46,7 @@ class Sniff:
     layout: Layout | None = None  # already walked (files without meta), so readers need not walk again
     code: ProblemCode | None = None
     reason: str = ""
+    params: Mapping[str, str | int] = field(default_factory=dict, compare=False)
 
     @property
     def is_dicom(self) -> bool:
@@ -53,11 +55,11 @@ class Sniff:
     def problem(self) -> DicomProblem:
         """The refusal (or the DICOMDIR skip) as an exception; only when not :attr:`is_dicom`."""
         assert self.code is not None
-        return DicomProblem(self.code, self.reason)
+        return DicomProblem(self.code, self.reason, self.params)
 
 
 def _refused(size: int, problem: DicomProblem) -> Sniff:
-    return Sniff(FileKind.REFUSED, size, code=problem.code, reason=problem.reason)
+    return Sniff(FileKind.REFUSED, size, code=problem.code, reason=problem.reason, params=problem.params)
 
 
 def sniff_open(fp: BinaryIO, size: int) -> Sniff:
@@ -70,7 +72,7 @@ def sniff_open(fp: BinaryIO, size: int) -> Sniff:
         return _refused(size, problem)
     if start is None:
         fp.seek(0)
-        return _refused(size, problems.not_dicom(describe_content(fp.read(4096))))
+        return _refused(size, problems.not_dicom(content_kind(fp.read(4096))))
     if start.media_storage_sop_class == DICOMDIR_CLASS:
         skip = problems.dicomdir()
         return Sniff(FileKind.DICOMDIR, size, start, code=skip.code, reason=skip.reason)
@@ -88,7 +90,7 @@ def sniff_open(fp: BinaryIO, size: int) -> Sniff:
     if SOP_INSTANCE_UID in tags or STUDY_INSTANCE_UID in tags:
         return Sniff(FileKind.DICOM, size, start, layout)
     fp.seek(0)
-    return _refused(size, problems.not_dicom(describe_content(fp.read(4096))))
+    return _refused(size, problems.not_dicom(content_kind(fp.read(4096))))
 
 
 def sniff(path: str | os.PathLike[str]) -> Sniff:

@@ -9,6 +9,8 @@ from postdicom.local.folders.create import CreateFoldersMixin
 from postdicom.local.folders.edit import EditFoldersMixin
 from postdicom.local.folders.listing import ListFoldersMixin
 from postdicom.local.folders.membership import FolderMembershipMixin
+from postdicom.local.folders.shared import SharedFoldersMixin
+from postdicom.local.folders.sharing import ShareFoldersMixin
 from postdicom.local.groups import GroupsMixin
 from postdicom.local.institutions import InstitutionsMixin
 from postdicom.local.nodes import NodesMixin
@@ -42,6 +44,8 @@ class LocalBackend(
     EditFoldersMixin,
     ListFoldersMixin,
     FolderMembershipMixin,
+    ShareFoldersMixin,
+    SharedFoldersMixin,
     PostDicomApi,
 ):
     """Implements the contract on the local database. Each topic lives in its own mixin;

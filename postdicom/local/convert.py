@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from postdicom import types as t
+from postdicom.dicom.problems import stored_sentence
 from postdicom.local.access import profile_of
 from postdicom.local.models import (
     ApiKeyRecord,
@@ -15,6 +16,7 @@ from postdicom.local.models import (
     DocumentRecord,
     FlagGroupRecord,
     FlagRecord,
+    FolderShare,
     Institution,
     PatientOrder,
     SeriesRecord,
@@ -230,6 +232,30 @@ def folder(
     )
 
 
+def person(row: User) -> t.PersonRef:
+    """A user named in a share."""
+    return t.PersonRef(id=profile_of(row).uuid, name=row.get_full_name() or row.username, username=row.username)
+
+
+def folder_share(row: FolderShare, *, today: dt.date) -> t.Share:
+    """A folder shared with an account user or a user group (``row.folder``, ``user``,
+    ``group`` and ``shared_by`` loaded with it)."""
+    return t.Share(
+        id=row.uuid,
+        expires=row.expires,
+        revoked=row.revoked_at is not None,
+        folder=folder_ref(row.folder),
+        user=person(row.user) if row.user is not None else None,
+        group=t.GroupRef(id=row.group.uuid, name=row.group.name) if row.group is not None else None,
+        shared_by=person(row.shared_by),
+        may_edit=row.may_edit,
+        may_reshare=row.may_reshare,
+        includes_restricted_orders=row.includes_restricted_orders,
+        expired=row.expires is not None and row.expires < today,
+        created_at=row.created_at,
+    )
+
+
 # --- Uploads, the image index and documents ---------------------------------------------------------
 
 
@@ -243,7 +269,8 @@ def upload_file_state(item: UploadItem, order_uuids: dict[int, UUID] | None = No
         size=item.size,
         received=item.received,
         outcome=t.UploadOutcome(item.state),
-        reason=item.reason,
+        # stored as a code and its parameters: worded here, in the reader's language
+        reason=stored_sentence(item.code, item.reason),
         last_modified=item.last_modified,
         order_id=order_id,
         warnings=tuple(str(w) for w in item.warnings or ()),

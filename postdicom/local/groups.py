@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _DESCRIPTION_MAX = 250
 
 
-def _groups(actor: User) -> QuerySet[UserGroup]:
+def visible_groups(actor: User) -> QuerySet[UserGroup]:
     """Groups the actor may see, by name (ignoring case), with their member counts."""
     role = require_active(actor)
     # Explicit order: Django drops ``Meta.ordering`` from queries with GROUP BY.
@@ -47,14 +47,14 @@ def _taken(name: str) -> InvalidInput:
 
 def _group_row(actor: User, group_id: UUID) -> UserGroup:
     try:
-        return _groups(actor).get(uuid=group_id)
+        return visible_groups(actor).get(uuid=group_id)
     except UserGroup.DoesNotExist:
         raise NotFound(_("No such user group.")) from None
 
 
 class GroupsMixin:
     def list_user_groups(self, *, actor: User, text: str = "") -> tuple[t.UserGroupInfo, ...]:
-        groups = _groups(actor)
+        groups = visible_groups(actor)
         if text.strip():
             groups = groups.filter(name__icontains=text.strip())
         return tuple(convert.user_group(g) for g in groups)
@@ -120,7 +120,7 @@ class GroupsMixin:
 
     def groups_of_user(self, *, actor: User, user_id: UUID) -> tuple[t.UserGroupInfo, ...]:
         member = user_row(actor, user_id)
-        return tuple(convert.user_group(g) for g in _groups(actor).filter(members=member))
+        return tuple(convert.user_group(g) for g in visible_groups(actor).filter(members=member))
 
     def add_group_members(self, *, actor: User, group_id: UUID, user_ids: Sequence[UUID]) -> int:
         return self._change_members(actor, group_id, user_ids, joining=True)

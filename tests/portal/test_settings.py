@@ -165,3 +165,69 @@ def test_session_and_sign_in_limits_come_from_the_environment(environ):
         "AXES_FAILURE_LIMIT": 3,
         "AXES_COOLOFF_TIME": 0.5,
     }
+
+
+# --- Where files are stored (RAYPORT_STORAGE, RAYPORT_S3_*) -------------------------------------------
+
+S3 = {
+    "RAYPORT_STORAGE": "s3",
+    "RAYPORT_S3_BUCKET": "clinic-images",
+    "RAYPORT_S3_ENDPOINT_URL": "https://minio.clinic.example:9000",
+    "RAYPORT_S3_REGION": "eu-west-1",
+    "RAYPORT_S3_ACCESS_KEY": "key-id",
+    "RAYPORT_S3_SECRET_KEY": "key-secret",
+    "RAYPORT_S3_PREFIX": "/rayport/",
+    "RAYPORT_S3_ADDRESSING_STYLE": "path",
+}
+
+
+def test_local_disk_is_the_default(environ):
+    storage = settings_of(environ, "STORAGES")["STORAGES"]["dicom"]
+    assert storage["BACKEND"] == "postdicom.local.uploads.storage.AtomicFileSystemStorage"
+
+
+def test_s3_takes_the_bucket_and_its_connection_from_the_environment(environ):
+    storage = settings_of({**environ, **S3}, "STORAGES")["STORAGES"]["dicom"]
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = storage["OPTIONS"]
+    assert {k: options[k] for k in ("bucket_name", "endpoint_url", "region_name", "location", "addressing_style")} == {
+        "bucket_name": "clinic-images",
+        "endpoint_url": "https://minio.clinic.example:9000",
+        "region_name": "eu-west-1",
+        "location": "rayport",
+        "addressing_style": "path",
+    }
+    assert (options["access_key"], options["secret_key"]) == ("key-id", "key-secret")
+    assert options["file_overwrite"] is True
+
+
+def test_s3_settings_build_a_working_storage(environ):
+    """The pinned django-storages and boto3 are installed and accept every option."""
+    env = {**environ, **S3, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    result = manage(
+        env,
+        "shell",
+        "-c",
+        "from postdicom.local.uploads.storage import file_storage; s = file_storage(); "
+        "print(type(s).__name__, s.bucket.name, s.connection.meta.client.meta.endpoint_url)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "S3Storage",
+        "clinic-images",
+        "https://minio.clinic.example:9000",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"RAYPORT_STORAGE": "s3"}, "RAYPORT_S3_BUCKET"),
+        ({"RAYPORT_STORAGE": "ftp"}, "RAYPORT_STORAGE"),
+        ({**S3, "RAYPORT_S3_ENDPOINT_URL": "minio:9000"}, "RAYPORT_S3_ENDPOINT_URL"),
+        ({**S3, "RAYPORT_S3_ADDRESSING_STYLE": "dns"}, "RAYPORT_S3_ADDRESSING_STYLE"),
+        ({**S3, "RAYPORT_S3_SECRET_KEY": ""}, "RAYPORT_S3_SECRET_KEY"),
+    ],
+)
+def test_a_bad_storage_setting_names_its_variable(environ, variables, named):
+    _refuses(manage({**environ, **variables}, "check"), named)

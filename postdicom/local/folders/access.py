@@ -1,13 +1,15 @@
 """Whose folders an actor reaches, and the audit trail of folder changes.
 
 A folder belongs to one user and nobody else sees it, administrators included: a folder that
-is not the actor's does not exist for them (``NotFound``). Folders shared with the actor or
-their groups come with the sharing issue (see ``shared_folders``).
+is not the actor's does not exist for them (``NotFound``), unless its owner shared it with the
+actor or one of their groups (``reach``): then the actor sees it and what is below it, and with
+the right to edit also files orders in it and creates or renames sub-folders (``writable_row``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -15,10 +17,11 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
-from postdicom.errors import NotFound
+from postdicom.errors import Forbidden, NotFound
 from postdicom.local import convert
 from postdicom.local.access import require_active
 from postdicom.local.audit import record
+from postdicom.local.folders.reach import Access, access_to, editable_row, grants
 from postdicom.local.models import Folder
 
 if TYPE_CHECKING:
@@ -32,9 +35,9 @@ def owned_folders(actor: User) -> QuerySet[Folder]:
 
 
 def shared_folders(actor: User) -> QuerySet[Folder]:
-    """Hook for the sharing issue: folders shared with ``actor`` or one of their groups
-    (listed under "Shared with me" / "Shared with my groups"). Nothing is shared yet."""
-    return Folder.objects.none()
+    """The folders shared with ``actor`` or one of their groups that count today (the shared
+    folders themselves; the folders below them are reached through them)."""
+    return Folder.objects.filter(pk__in={g.folder.pk for g in grants(actor)})
 
 
 def folder_row(actor: User, folder_id: UUID, *, for_update: bool = False) -> Folder:
@@ -46,6 +49,62 @@ def folder_row(actor: User, folder_id: UUID, *, for_update: bool = False) -> Fol
         return rows.get(uuid=folder_id)
     except Folder.DoesNotExist:
         raise NotFound(_("No such folder.")) from None
+
+
+@dataclass(frozen=True)
+class Writable:
+    """A folder the actor may change the contents of: their own (``access`` None), or one
+    shared with them with the right to edit."""
+
+    row: Folder
+    access: Access | None = None
+
+    @property
+    def owner_id(self) -> int:
+        return self.row.owner_id
+
+    def visible(self, ancestors: tuple[t.FolderRef, ...]) -> tuple[t.FolderRef, ...]:
+        """Of the ancestors of a folder at or below ``row``, those the actor may see."""
+        return ancestors if self.access is None else self.access.visible_ancestors(ancestors)
+
+
+def writable_row(actor: User, folder_id: UUID, *, for_update: bool = False) -> Writable:
+    """One of the actor's folders, or one shared with them with the right to edit (locked
+    with ``for_update``). ``NotFound`` when neither; ``Forbidden`` when shared to view only."""
+    try:
+        return Writable(folder_row(actor, folder_id, for_update=for_update))
+    except NotFound:
+        found = editable_row(actor, folder_id, for_update=for_update)
+        return Writable(found.row, found)
+
+
+def writable_rows(actor: User, folder_ids: list[UUID]) -> dict[UUID, Writable]:
+    """``writable_row`` for several folders, all locked in one statement in primary key order
+    (concurrent filings never deadlock). ``NotFound`` / ``Forbidden`` as ``writable_row``."""
+    require_active(actor)
+    locked = list(
+        Folder.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(uuid__in=folder_ids)
+        .order_by("pk")
+    )
+    found = {row.uuid: row for row in locked}
+    if len(found) != len(set(folder_ids)):
+        raise NotFound(_("No such folder."))
+    mine = {u: Writable(row) for u, row in found.items() if row.owner_id == actor.pk}
+    others = [row for row in locked if row.owner_id != actor.pk]
+    if not others:
+        return mine
+    reached = grants(actor)
+    result = dict(mine)
+    for row in others:
+        access = access_to(actor, row, reached)
+        if access is None:
+            raise NotFound(_("No such folder."))
+        if not access.may_edit:
+            raise Forbidden(_("This folder is shared with you to view only."))
+        result[row.uuid] = Writable(row, access)
+    return result
 
 
 def ancestor_pks(path: str) -> list[int]:
@@ -72,5 +131,8 @@ def label(row: Folder, ancestors: tuple[t.FolderRef, ...]) -> str:
 
 
 def record_folder(actor: User, action: str, row: Folder, folder_label: str, **detail: Any) -> None:
-    """One audit event about ``row`` (``target_type`` "folder")."""
+    """One audit event about ``row`` (``target_type`` "folder"); a change someone makes in a
+    folder shared with them names the folder's owner."""
+    if actor.pk is not None and row.owner_id != actor.pk:
+        detail = {"owner": row.owner.get_username(), **detail}
     record(actor, action, target_type="folder", target_id=row.uuid, target_label=folder_label, **detail)

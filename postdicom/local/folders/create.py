@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 from postdicom.errors import InvalidInput
 from postdicom.local import convert
-from postdicom.local.folders.access import ancestor_refs, folder_row, label, owned_folders, record_folder
+from postdicom.local.access import require_active
+from postdicom.local.folders.access import ancestor_refs, label, record_folder, writable_row
 from postdicom.local.folders.names import clean_description, same_name, split_path
 from postdicom.local.folders.tree import describe
 from postdicom.local.models import Folder
@@ -28,9 +29,9 @@ def too_deep() -> InvalidInput:
     return InvalidInput({"name": _("Folders can be nested at most %(n)d levels deep.") % {"n": t.FOLDER_DEPTH_MAX}})
 
 
-def _sibling(actor: User, parent: Folder | None, name: str) -> Folder | None:
-    """The sub-folder of ``parent`` (None: the top level) named ``name``, ignoring case."""
-    rows = owned_folders(actor)
+def _sibling(owner_id: int, parent: Folder | None, name: str) -> Folder | None:
+    """The sub-folder of ``parent`` (None: the owner's top level) named ``name``, ignoring case."""
+    rows = Folder.objects.filter(owner_id=owner_id)
     rows = rows.filter(parent=parent) if parent is not None else rows.filter(parent__isnull=True)
     return next((row for row in rows.filter(name__iexact=name) if same_name(row.name, name)), None)
 
@@ -48,24 +49,36 @@ class CreateFoldersMixin:
             raise taken(levels[-1]) from None
 
     def _create_levels(self, actor: User, levels: list[str], parent_id: UUID | None, description: str) -> t.Folder:
-        parent = folder_row(actor, parent_id, for_update=True) if parent_id is not None else None
+        require_active(actor)
+        # The parent is the actor's, or shared with them with the right to edit: then the new
+        # folders are its owner's, like the rest of that tree.
+        target = writable_row(actor, parent_id, for_update=True) if parent_id is not None else None
+        parent = target.row if target is not None else None
+        owner_id = parent.owner_id if parent is not None else actor.pk
         ancestors = (*ancestor_refs(parent), convert.folder_ref(parent)) if parent is not None else ()
         if len(ancestors) + len(levels) > t.FOLDER_DEPTH_MAX:
             raise too_deep()
         *path, last = levels
         for level in path:  # existing levels are reused, missing ones created
-            row = _sibling(actor, parent, level) or self._create_one(actor, parent, ancestors, level, "")
+            row = _sibling(owner_id, parent, level) or self._create_one(actor, owner_id, parent, ancestors, level, "")
             parent, ancestors = row, (*ancestors, convert.folder_ref(row))
-        existing = _sibling(actor, parent, last)
+        existing = _sibling(owner_id, parent, last)
         if existing is not None:
             raise taken(existing.name)
-        return describe(self._create_one(actor, parent, ancestors, last, description), ancestors)
+        created = self._create_one(actor, owner_id, parent, ancestors, last, description)
+        return describe(created, target.visible(ancestors) if target is not None else ancestors)
 
     def _create_one(
-        self, actor: User, parent: Folder | None, ancestors: tuple[t.FolderRef, ...], name: str, description: str
+        self,
+        actor: User,
+        owner_id: int,
+        parent: Folder | None,
+        ancestors: tuple[t.FolderRef, ...],
+        name: str,
+        description: str,
     ) -> Folder:
         row = Folder.objects.create(
-            owner=actor,
+            owner_id=owner_id,
             parent=parent,
             path=parent.subtree_prefix if parent is not None else "/",
             name=name,

@@ -11,21 +11,29 @@ from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
-from postdicom.errors import InvalidInput, NotFound
+from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local import convert
-from postdicom.local.folders.access import ancestor_refs, folder_row, label, owned_folders, record_folder
+from postdicom.local.folders.access import (
+    ancestor_refs,
+    folder_row,
+    label,
+    owned_folders,
+    record_folder,
+    writable_row,
+)
 from postdicom.local.folders.create import taken
 from postdicom.local.folders.names import clean_description, clean_name, same_name
 from postdicom.local.folders.tree import describe, subtree
-from postdicom.local.models import Folder, FolderOrder
+from postdicom.local.models import Folder, FolderOrder, FolderShare
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-def _clash(actor: User, parent_pk: int | None, name: str, exclude_pk: int) -> Folder | None:
-    """Another folder of the same parent (None: the top level) with ``name``, ignoring case."""
-    rows = owned_folders(actor).exclude(pk=exclude_pk).filter(name__iexact=name)
+def _clash(owner_id: int, parent_pk: int | None, name: str, exclude_pk: int) -> Folder | None:
+    """Another folder of the same parent (None: the owner's top level) with ``name``,
+    ignoring case."""
+    rows = Folder.objects.filter(owner_id=owner_id).exclude(pk=exclude_pk).filter(name__iexact=name)
     rows = rows.filter(parent_id=parent_pk) if parent_pk is not None else rows.filter(parent__isnull=True)
     return next((row for row in rows if same_name(row.name, name)), None)
 
@@ -45,13 +53,18 @@ class EditFoldersMixin:
             raise taken(name) from None
 
     def _update(self, actor: User, folder_id: UUID, name: str, description: str) -> t.Folder:
-        row = folder_row(actor, folder_id, for_update=True)
-        if _clash(actor, row.parent_id, name, row.pk) is not None:
+        # The actor's folder, or a folder inside one shared with them with the right to edit
+        # (the shared folder itself keeps the name its owner gave it).
+        target = writable_row(actor, folder_id, for_update=True)
+        row = target.row
+        if target.access is not None and not target.access.editable_below_share():
+            raise Forbidden(_("Only the owner can rename a shared folder. You can rename the folders inside it."))
+        if _clash(row.owner_id, row.parent_id, name, row.pk) is not None:
             raise taken(name)
         ancestors = ancestor_refs(row)
         old_name, old_description = row.name, row.description
         if (old_name, old_description) == (name, description):
-            return describe(row, ancestors)
+            return describe(row, target.visible(ancestors))
         row.name, row.description = name, description
         row.save(update_fields=["name", "description", "updated_at"])
         folder_label = label(row, ancestors)
@@ -60,7 +73,7 @@ class EditFoldersMixin:
             record_folder(actor, "folder.renamed", row, folder_label, renamed_from=old_name, **changed)
         else:
             record_folder(actor, "folder.updated", row, folder_label, **changed)
-        return describe(row, ancestors)
+        return describe(row, target.visible(ancestors))
 
     def move_folder(self, *, actor: User, folder_id: UUID, parent_id: UUID | None) -> t.Folder:
         try:
@@ -84,7 +97,7 @@ class EditFoldersMixin:
             return describe(row, old_ancestors)  # already there
         if target is not None and (target.pk == row.pk or target.path.startswith(row.subtree_prefix)):
             raise _refuse_move(_("A folder cannot move into itself or into one of its own sub-folders."))
-        if _clash(actor, target.pk if target is not None else None, row.name, row.pk) is not None:
+        if _clash(actor.pk, target.pk if target is not None else None, row.name, row.pk) is not None:
             raise _refuse_move(
                 _("The destination already has a folder named “%(name)s”. Rename one of them first.")
                 % {"name": row.name}
@@ -116,6 +129,8 @@ class EditFoldersMixin:
             ancestors = ancestor_refs(row)
             pks = list(subtree(owned_folders(actor), row).values_list("pk", flat=True))
             removed, _by_model = FolderOrder.objects.filter(folder_id__in=pks).delete()
+            # Their shares go with them (the recipients lose the folders).
+            shares = FolderShare.objects.filter(folder_id__in=pks, revoked_at__isnull=True).count()
             record_folder(
                 actor,
                 "folder.deleted",
@@ -123,5 +138,6 @@ class EditFoldersMixin:
                 label(row, ancestors),
                 sub_folders_deleted=len(pks) - 1,
                 orders_removed=removed,
+                **({"shares_ended": shares} if shares else {}),
             )
             Folder.objects.filter(pk__in=pks).delete()

@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 
 from postdicom import types as t
 from postdicom.errors import InvalidInput, NotFound
-from postdicom.local.folders.access import ancestors_of, folder_row, label, owned_folders, record_folder
+from postdicom.local.folders.access import (
+    ancestors_of,
+    label,
+    owned_folders,
+    record_folder,
+    writable_row,
+    writable_rows,
+)
+from postdicom.local.folders.reach import shared_row
 from postdicom.local.folders.tree import describe
 from postdicom.local.models import FolderOrder, PatientOrder
 from postdicom.local.orders.visibility import order_label, order_row, visible_orders
@@ -28,11 +36,14 @@ if TYPE_CHECKING:
 
 
 def in_folder(rows: QuerySet[PatientOrder], actor: User, folder_id: UUID) -> QuerySet[PatientOrder]:
-    """The orders of ``rows`` filed in the actor's folder ``folder_id``; ``InvalidInput``
-    (``folder_id``) when that is not one of the actor's folders."""
+    """The orders of ``rows`` filed in the folder ``folder_id``, the actor's or one shared
+    with them; ``InvalidInput`` (``folder_id``) when it is neither."""
     pk = owned_folders(actor).filter(uuid=folder_id).values_list("pk", flat=True).first()
     if pk is None:
-        raise InvalidInput({"folder_id": _("No such folder.")})
+        try:
+            pk = shared_row(actor, folder_id).row.pk
+        except NotFound:
+            raise InvalidInput({"folder_id": _("No such folder.")}) from None
     return rows.filter(pk__in=FolderOrder.objects.filter(folder_id=pk).values("order_id"))
 
 
@@ -55,11 +66,9 @@ class FolderMembershipMixin:
         with transaction.atomic():
             order = order_row(actor, order_id)
             # Locked (in primary key order, so concurrent filings never deadlock) so that a
-            # folder deleted meanwhile is NotFound rather than a foreign key error.
-            locked = owned_folders(actor).select_for_update().filter(uuid__in=wanted).order_by("pk")
-            rows = {row.uuid: row for row in locked}
-            if len(rows) != len(wanted):
-                raise NotFound(_("No such folder."))
+            # folder deleted meanwhile is NotFound rather than a foreign key error. The
+            # actor's folders, or folders shared with them with the right to edit.
+            rows = {u: w.row for u, w in writable_rows(actor, wanted).items()}
             filed = set(
                 FolderOrder.objects.filter(order=order, folder__in=rows.values()).values_list("folder_id", flat=True)
             )
@@ -84,7 +93,7 @@ class FolderMembershipMixin:
         if not wanted:
             raise InvalidInput({"order_ids": _("Choose at least one order.")})
         with transaction.atomic():
-            row = folder_row(actor, folder_id, for_update=True)
+            row = writable_row(actor, folder_id, for_update=True).row
             orders = {o.pk: o for o in visible_orders(actor).filter(uuid__in=wanted)}
             if len(orders) != len(wanted):
                 raise NotFound(_("No such order."))

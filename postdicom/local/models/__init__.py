@@ -4,6 +4,7 @@ from postdicom.local.models.accounts import Institution, Profile, UserGroup
 from postdicom.local.models.apikeys import ApiKeyRecord
 from postdicom.local.models.audit import AuditRecord
 from postdicom.local.models.directory import DicomNodeRecord, FlagGroupRecord, FlagRecord
+from postdicom.local.models.folder_shares import FolderShare
 from postdicom.local.models.folders import Folder, FolderOrder
 from postdicom.local.models.orders import (
     OrderFlag,
@@ -33,6 +34,7 @@ __all__ = [
     "FlagRecord",
     "Folder",
     "FolderOrder",
+    "FolderShare",
     "InstanceRecord",
     "Institution",
     "ItemState",

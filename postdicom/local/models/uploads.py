@@ -88,7 +88,9 @@ class UploadItem(models.Model):
     received = models.BigIntegerField(default=0)  # bytes on disk so far
     state = models.CharField(max_length=10, choices=ItemState.choices, default=ItemState.RECEIVING)
     code = models.CharField(max_length=20, blank=True)  # postdicom.dicom.problems.ProblemCode
-    reason = models.CharField(max_length=500, blank=True)  # for clinic staff
+    # The parameters of the code's sentence as JSON (postdicom.dicom.problems.stored_params), so
+    # the report words the reason in the reader's language; rows from before: the sentence.
+    reason = models.CharField(max_length=500, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     instance = models.ForeignKey(
         "InstanceRecord", null=True, blank=True, on_delete=models.SET_NULL, related_name="upload_items"

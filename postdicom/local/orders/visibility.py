@@ -3,8 +3,11 @@
 * Administrators see every order.
 * Staff see the orders of their institutions.
 * Limited users see the orders assigned to them or to one of their user groups, and the
-  orders they created or uploaded themselves (and, once folders exist, the orders in
-  folders shared with them: see ``_shared_with``).
+  orders they created or uploaded themselves.
+* Anyone also sees the orders filed in a folder shared with them (or one of their groups)
+  whose share explicitly includes restricted orders, and in the folders below it, as far as
+  the folder's owner may see them (see ``_shared_with``). A share without that permission
+  shows its recipients only the orders this rule already lets them see.
 
 An order the actor cannot see does not exist for them (``NotFound``); one they can see but
 not change gives ``Forbidden``. Deleted orders are seen only by the recycle-bin methods.
@@ -13,15 +16,22 @@ not change gives ``Forbidden``. Deleted orders are seen only by the recycle-bin 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from postdicom.errors import Forbidden, NotFound
-from postdicom.local.access import profile_of, require_active
-from postdicom.local.models import InstanceRecord, OrderGroupAssignment, OrderUserAssignment, PatientOrder
+from postdicom.local.access import profile_of, require_active, role_of
+from postdicom.local.folders.reach import grants
+from postdicom.local.models import (
+    FolderOrder,
+    InstanceRecord,
+    OrderGroupAssignment,
+    OrderUserAssignment,
+    PatientOrder,
+)
 from postdicom.types import Role, display_patient_name
 
 if TYPE_CHECKING:
@@ -37,14 +47,22 @@ def visible_orders(actor: User, *, deleted: bool = False) -> QuerySet[PatientOrd
     rows = PatientOrder.objects.filter(deleted_at__isnull=not deleted)
     if role is Role.ADMINISTRATOR:
         return rows
+    return rows.filter(_role_rule(actor, role, _shared_with(actor)))
+
+
+def _role_rule(user: User, role: Role, shared: Sequence[QuerySet[Any]] = ()) -> Q:
+    """The orders ``user`` sees by their role, plus the ids of ``shared``."""
+    if role is Role.ADMINISTRATOR:
+        return Q()
     if role is Role.STAFF:
         # A literal list (a user has a handful of institutions) plans better than a join.
-        mine = list(profile_of(actor).institutions.values_list("pk", flat=True))
-        return rows.filter(institution_id__in=mine)
-    return rows.filter(_limited_filter(actor))
+        mine = list(profile_of(user).institutions.values_list("pk", flat=True))
+        by_role = Q(institution_id__in=mine)
+        return by_role | Q(pk__in=shared[0].union(*shared[1:])) if shared else by_role
+    return _limited_filter(user, shared)
 
 
-def _limited_filter(actor: User) -> Q:
+def _limited_filter(actor: User, shared: Sequence[QuerySet[Any]] = ()) -> Q:
     """A limited user's orders: one ``id IN (… UNION …)`` so that PostgreSQL starts from the
     few ids the user may see instead of testing every order."""
     assigned = OrderUserAssignment.objects.filter(user=actor).values("order_id").order_by()
@@ -52,14 +70,29 @@ def _limited_filter(actor: User) -> Q:
     own = PatientOrder.objects.filter(created_by=actor).values("id").order_by()
     # Images they uploaded into an order someone else created (same Study Instance UID).
     uploaded = InstanceRecord.objects.filter(uploaded_by=actor).values("series__study__order_id").order_by()
-    ids = assigned.union(via_groups, own, uploaded, *_shared_with(actor))
+    ids = assigned.union(via_groups, own, uploaded, *shared)
     return Q(pk__in=ids)
 
 
-def _shared_with(actor: User) -> Sequence[QuerySet[PatientOrder]]:
-    """Hook for the folders issue: querysets of ``values("id")`` of orders in folders shared
-    with ``actor``. No folders yet, so nothing."""
-    return ()
+def _shared_with(actor: User) -> list[QuerySet[Any]]:
+    """``values("id")`` querysets of the orders ``actor`` sees through folder shares that
+    include restricted orders: per folder owner, the orders filed in the shared folders and
+    below them that the owner sees by their role (a share never shows more than its owner
+    sees). Nothing (and one query) when no such share reaches the actor."""
+    owners: dict[int, User] = {}
+    below: dict[int, Q] = {}
+    for grant in grants(actor, restricted_only=True):
+        folder = grant.folder
+        owners[folder.owner_id] = folder.owner
+        here = Q(folder_id=folder.pk) | Q(folder__path__startswith=folder.subtree_prefix)
+        below[folder.owner_id] = below[folder.owner_id] | here if folder.owner_id in below else here
+    found = []
+    for pk, owner in owners.items():
+        filed = FolderOrder.objects.filter(below[pk]).values("order_id").order_by()
+        found.append(
+            PatientOrder.objects.filter(pk__in=filed).filter(_role_rule(owner, role_of(owner))).values("id").order_by()
+        )
+    return found
 
 
 def can_manage(actor: User) -> bool:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from django.db import transaction
 
-from postdicom.dicom.archives import ArchiveRefused, MemberStatus, iter_zip
-from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.archives import ArchiveRefused, MemberStatus, ZipMember, iter_zip
+from postdicom.dicom.problems import DicomProblem, ProblemCode, stored_params
 from postdicom.local.models import ItemState, UploadItem
 from postdicom.local.uploads.receive import item_path
 from postdicom.local.uploads.storage import remove_tree
@@ -47,13 +47,19 @@ def _file_member(
         child.received = size
     child.state = state
     child.code = code
-    child.reason = reason[:500]
+    child.reason = reason[:500]  # the stored form of the code's parameters (``_stored``)
     child.save(update_fields=["received", "state", "code", "reason"])
     if state == ItemState.RECEIVED:
         from postdicom.local.tasks import queue_items_ingest
 
         child_pk = child.pk
         transaction.on_commit(lambda: queue_items_ingest([child_pk]))
+
+
+def _stored(member: ZipMember) -> str:
+    """What ``UploadItem.reason`` keeps of a member's refusal: the parameters of its code's
+    sentence (``postdicom.dicom.problems.stored_sentence`` words it for the reader)."""
+    return stored_params(member.params, member.reason)
 
 
 def expand(item: UploadItem, received: Path) -> None:
@@ -70,14 +76,13 @@ def expand(item: UploadItem, received: Path) -> None:
                 assert member.path is not None
                 _file_member(item, member.name, member.size, member.path, ItemState.RECEIVED, "", "")
             elif member.status is MemberStatus.SKIPPED:
-                _file_member(item, member.name, 0, None, ItemState.SKIPPED, ProblemCode.DICOMDIR.value, member.reason)
+                _file_member(item, member.name, 0, None, ItemState.SKIPPED, ProblemCode.DICOMDIR.value, _stored(member))
             else:
-                code = member.problem.value if member.problem else "refused"
-                _file_member(item, member.name, member.size, None, ItemState.REJECTED, code[:20], member.reason)
+                code = member.problem.value if member.problem else ProblemCode.UNREADABLE.value
+                _file_member(item, member.name, member.size, None, ItemState.REJECTED, code, _stored(member))
     except ArchiveRefused as refused:
-        finish_item(item, ItemState.REJECTED, problem=DicomProblem(ProblemCode.UNREADABLE, refused.reason))
-        item.code = refused.code[:20]
-        item.save(update_fields=["code"])
+        problem = DicomProblem(refused.code, refused.reason, refused.params)
+        finish_item(item, ItemState.REJECTED, problem=problem)
         return
     finally:
         remove_tree(str(folder))

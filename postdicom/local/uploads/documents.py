@@ -23,7 +23,7 @@ from postdicom.local import convert
 from postdicom.local.audit import record
 from postdicom.local.models import DocumentRecord, PatientOrder
 from postdicom.local.orders.visibility import order_label, order_row
-from postdicom.local.uploads.storage import delete_files, document_name, file_storage, put_file
+from postdicom.local.uploads.storage import delete_files, document_name, open_stored, put_file
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -107,7 +107,7 @@ def open_document(actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Doc
     if row is None:
         raise NotFound(_("No such document."))
     try:
-        handle = file_storage().open(row.file_name, "rb")
+        handle = open_stored(row.file_name)
     except FileNotFoundError:
         raise NotFound(_("The document's file is missing.")) from None
     return convert.document(row, order.uuid), handle

@@ -29,13 +29,12 @@ from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from postdicom import types as t
+from postdicom.dicom import problems
 from postdicom.dicom.problems import DicomProblem, ProblemCode
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
@@ -46,7 +45,7 @@ from postdicom.local.uploads import archives
 from postdicom.local.uploads.indexing import Claim, claim_instances, forget_cached_series
 from postdicom.local.uploads.locks import item_locks
 from postdicom.local.uploads.receive import batch_dir, item_path
-from postdicom.local.uploads.storage import file_storage, instance_name, put_file, remove_tree, sha256_of
+from postdicom.local.uploads.storage import file_storage, instance_name, put_file, remove_tree, stored_sha256
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,9 @@ def set_outcome(
     """Give the item its outcome, in memory (``save_outcomes`` writes it)."""
     item.state = state
     item.code = problem.code.value if problem is not None else ""
-    item.reason = problem.reason[:500] if problem is not None else ""
+    # The code and its sentence's parameters, not the sentence: the report words it in the
+    # reader's language (postdicom.dicom.problems.stored_sentence).
+    item.reason = problem.stored() if problem is not None else ""
     item.instance_id = claim.instance_pk if claim is not None else None
     item.order_id = claim.order_pk if claim is not None else None
     item.warnings = list(warnings)
@@ -131,18 +132,11 @@ def _recover(item: UploadItem) -> None:
     if found is not None and storage.exists(found[2]):
         pk, order_pk, name, stored = found
         if not stored:
-            digest = sha256_of(storage.path(name)) if isinstance(storage, FileSystemStorage) else ""
+            digest = stored_sha256(name)
             InstanceRecord.objects.filter(pk=pk).update(stored=True, size=storage.size(name), sha256=digest)
         finish_item(item, ItemState.STORED, claim=Claim(pk, order_pk, mine=True, stored=True))
         return
-    finish_item(
-        item,
-        ItemState.REJECTED,
-        problem=DicomProblem(
-            ProblemCode.UNREADABLE,
-            _("The file was lost on the server before it could be stored; please send it again."),
-        ),
-    )
+    finish_item(item, ItemState.REJECTED, problem=problems.lost())
 
 
 @dataclass

@@ -19,6 +19,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
+from postdicom.dicom import problems
 from postdicom.dicom.layout import Layout, scan_layout
 from postdicom.dicom.problems import DicomProblem, ProblemCode
 from postdicom.dicom.read import DicomSummary, file_summary, read_header, summarize, summary_of
@@ -75,12 +76,12 @@ def _summarize(upload: t.UploadFile) -> DicomSummary | DicomProblem:
             return _incomplete()
         return problem
     except OSError:
-        return DicomProblem(ProblemCode.UNREADABLE, _("The file could not be opened."))
+        return problems.unreadable()
     except Exception:  # a header cut inside the file meta trips the reader: never a 500
         logger.info("Preview of %s failed", upload.name, exc_info=True)
         if upload.head_only:
             return _incomplete()
-        return DicomProblem(ProblemCode.DAMAGED, _("The file is damaged and cannot be read."))
+        return problems.damaged()
 
 
 def _file_summary(name: str, outcome: DicomSummary | DicomProblem, order: t.OrderSummary | None) -> t.DicomFileSummary:

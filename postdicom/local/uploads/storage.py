@@ -11,16 +11,20 @@ On local disk a file first goes to ``<name>.part-<key>`` beside its final name (
 to the received file when both are on one disk, else a copy) and is then renamed over it
 (``os.replace`` is atomic): a reader never sees half a file, and the part name is the same
 on every retry of the same upload item, so a retry reuses it rather than leaving it behind.
-S3 uploads appear whole or not at all by themselves.
+S3 uploads appear whole or not at all by themselves: the received file is handed to the
+storage open, and django-storages sends it in parts (boto3's managed upload), never reading it
+into memory whole. Reading goes through ``open_stored`` (never ``Storage.path``, which a
+bucket has not), which streams from any storage and serves byte ranges without reading the rest.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import shutil
-from typing import Any
+from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
@@ -51,11 +55,95 @@ def document_name(order_uuid: object, document_uuid: object, extension: str) -> 
 
 
 def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while piece := handle.read(PIECE):
-            digest.update(piece)
+        return _sha256_of_handle(handle)
+
+
+def _sha256_of_handle(handle: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while piece := handle.read(PIECE):
+        digest.update(piece)
     return digest.hexdigest()
+
+
+def stored_sha256(name: str) -> str:
+    """SHA-256 (hex) of the stored file ``name``, read in pieces from whichever storage."""
+    with open_stored(name) as handle:
+        return _sha256_of_handle(handle)
+
+
+def open_stored(name: str) -> IO[bytes]:
+    """The stored file ``name`` opened for reading in pieces; ``FileNotFoundError`` when it
+    is not there. Seeking before reading costs nothing, so serving a byte range of a large
+    file reads only that range: on local disk this is the file itself; on S3 it is a reader
+    that asks the bucket for the bytes from where it stands (django-storages' own ``S3File``
+    would first download the whole object into memory)."""
+    storage = file_storage()
+    if isinstance(storage, FileSystemStorage):
+        return open(storage.path(name), "rb")
+    from storages.backends.s3 import S3Storage
+
+    if isinstance(storage, S3Storage):
+        return io.BufferedReader(_ObjectReader(storage, name), PIECE)
+    return storage.open(name, "rb")
+
+
+class _ObjectReader(io.RawIOBase):
+    """An S3 object as a seekable binary file: one ``HEAD`` when opened, then one ranged
+    ``GET`` (``bytes=<position>-``) streamed from the first read after each seek."""
+
+    def __init__(self, storage: Any, name: str) -> None:
+        from botocore.exceptions import ClientError
+        from storages.utils import clean_name
+
+        super().__init__()
+        self.name = name
+        # django-storages turns a storage name into the object key (the prefix, ``location``)
+        self._object = storage.bucket.Object(storage._normalize_name(clean_name(name)))
+        try:
+            self._size = int(self._object.content_length)  # the HEAD request
+        except ClientError as error:
+            if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                raise FileNotFoundError(name) from None
+            raise
+        self._position = 0
+        self._body: Any = None
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        start = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        position = max(start + offset, 0)
+        if position != self._position:
+            self._drop_body()
+        self._position = position
+        return position
+
+    def readinto(self, buffer: Any) -> int:
+        if self._position >= self._size or len(buffer) == 0:
+            return 0
+        if self._body is None:
+            self._body = self._object.get(Range=f"bytes={self._position}-")["Body"]
+        data = self._body.read(len(buffer))
+        buffer[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+    def _drop_body(self) -> None:
+        if self._body is not None:
+            self._body.close()
+            self._body = None
+
+    def close(self) -> None:
+        self._drop_body()
+        super().close()
 
 
 def _copy_hashing(source: str, target: str) -> str:
@@ -94,15 +182,23 @@ def put_file(name: str, source: str, *, key: str) -> tuple[int, str]:
         if storage.file_permissions_mode is not None:
             os.chmod(final, storage.file_permissions_mode)
         return size, digest
-    digest = sha256_of(source)
-    if storage.exists(name):
+    return size, _put_remote(storage, name, source)
+
+
+def _put_remote(storage: Storage, name: str, source: str) -> str:
+    """Any other storage (S3…): the storage reads the open file in pieces (django-storages
+    sends a multipart upload; nothing holds the whole file in memory) and overwrites the
+    name, which the object store makes visible whole or not at all. Returns the SHA-256."""
+    if storage.get_available_name(name) != name:  # it would not overwrite: make room
         storage.delete(name)
     with open(source, "rb") as handle:
+        digest = _sha256_of_handle(handle)
+        handle.seek(0)
         saved = storage.save(name, File(handle, name=os.path.basename(name)))
     if saved != name:  # a storage that renames instead of overwriting: keep one copy only
         storage.delete(saved)
         raise OSError(f"storage saved {name!r} as {saved!r}")
-    return size, digest
+    return digest
 
 
 def delete_files(names: list[str]) -> None:

@@ -16,6 +16,7 @@ from postdicom.dicom.archives import (
     iter_zip,
     safe_name,
 )
+from postdicom.dicom.problems import ProblemCode
 from tests.postdicom.dicom.conftest import data_file
 
 
@@ -137,7 +138,7 @@ def test_total_size_is_counted_while_reading(tmp_path, out):
     with pytest.raises(ArchiveRefused) as caught:
         seen.extend(iter_zip(archive, out, limits))
     assert [m.name for m in seen] == ["a.dcm"]
-    assert caught.value.code == "too_large"
+    assert caught.value.code is ProblemCode.ZIP_TOO_LARGE
     assert sorted(p.name for p in out.iterdir()) == ["000001.part"]
 
 
@@ -145,14 +146,14 @@ def test_too_many_entries_refuses_the_archive_before_reading(tmp_path, out):
     archive = make_zip(tmp_path / "many.zip", {f"{i}.dcm": b"x" for i in range(5)})
     with pytest.raises(ArchiveRefused) as caught:
         next(iter_zip(archive, out, ZipLimits(max_entries=3)))
-    assert caught.value.code == "too_many_entries"
+    assert caught.value.code is ProblemCode.ZIP_TOO_MANY
     assert "more than 3 files" in caught.value.reason
 
 
 def test_not_a_zip_and_damaged_members(tmp_path, out, ct_small):
     with pytest.raises(ArchiveRefused) as caught:
         next(iter_zip(ct_small, out))
-    assert caught.value.code == "damaged"
+    assert caught.value.code is ProblemCode.ZIP_DAMAGED
     archive = make_zip(tmp_path / "damaged.zip", {"a.dcm": bytes(range(256)) * 400})
     data = bytearray(archive.read_bytes())
     data[60:90] = b"\xff" * 30  # inside the compressed data of the only member

@@ -345,7 +345,8 @@ class TestRead:
             api.create_folder(actor=staff_user, name=f"Top {n}/Middle/Leaf")
         large, large_reads = tree_queries()
         assert (small, large) == (3, 93)
-        assert len(large_reads) == len(small_reads) <= 3  # the profile, the folders, the counts
+        # the profile, the folder shares that may show the actor more orders, the folders, the counts
+        assert len(large_reads) == len(small_reads) <= 4
 
     def test_counts_leave_the_parallel_setting_as_it_was(self, staff_user: User) -> None:
         get_api().create_folder(actor=staff_user, name="Top")

@@ -1,0 +1,77 @@
+"""Reading folders that others shared with the actor: the "Shared with me" and "Shared with my
+groups" lists, and one shared folder with its sub-folders and counts.
+
+Counts are of the orders the actor may see (``visible_orders``, which already includes what a
+share with restricted orders adds), so a folder never counts an order its reader cannot open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db.models import Count
+
+from postdicom import types as t
+from postdicom.local import convert
+from postdicom.local.folders.access import ancestor_refs
+from postdicom.local.folders.reach import Grant, grants, shared_row
+from postdicom.local.folders.tree import build, describe, subtree, values
+from postdicom.local.models import Folder
+from postdicom.local.orders.visibility import visible_orders
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _counts(actor: User, folder_pks: Collection[int]) -> dict[int, int]:
+    """How many orders the actor may see (live ones) are filed in each of ``folder_pks``."""
+    rows = (
+        visible_orders(actor)
+        .filter(folder_memberships__folder_id__in=list(folder_pks))
+        .values_list("folder_memberships__folder_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def _entry(grant: Grant) -> t.SharedFolder:
+    share = grant.share
+    group = share.group
+    return t.SharedFolder(
+        share_id=share.uuid,
+        folder=describe(share.folder, ()),
+        owner=convert.person(share.folder.owner),
+        shared_by=convert.person(share.shared_by),
+        group=t.GroupRef(id=group.uuid, name=group.name) if group is not None else None,
+        may_edit=grant.may_edit,
+        may_reshare=grant.may_reshare,
+        includes_restricted_orders=grant.includes_restricted_orders,
+        expires=grant.expires,
+    )
+
+
+def _by_name(entry: t.SharedFolder) -> tuple[str, str, str]:
+    return (entry.folder.name.casefold(), entry.owner.name.casefold(), str(entry.share_id))
+
+
+class SharedFoldersMixin:
+    def shared_folders(self, *, actor: User) -> t.SharedFolderList:
+        entries = [_entry(g) for g in grants(actor)]
+        return t.SharedFolderList(
+            with_me=tuple(sorted((e for e in entries if e.group is None), key=_by_name)),
+            with_my_groups=tuple(sorted((e for e in entries if e.group is not None), key=_by_name)),
+        )
+
+    def get_shared_folder(self, *, actor: User, folder_id: UUID) -> t.SharedFolderListing:
+        access = shared_row(actor, folder_id)
+        row = access.row
+        rows = values(subtree(Folder.objects.filter(owner_id=row.owner_id), row))
+        built = build(
+            rows, _counts(actor, [r.pk for r in rows]), top_ancestors=access.visible_ancestors(ancestor_refs(row))
+        )
+        tree = t.FolderTree(folders=tuple(built))
+        folder = built[0]
+        return t.SharedFolderListing(folder=folder, sub_folders=tree.children(folder.id), access=access.describe())

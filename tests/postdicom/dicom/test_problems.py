@@ -1,0 +1,79 @@
+"""Problem codes and their sentences: written once, made again in any language."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import translation
+
+from postdicom.dicom import problems
+from postdicom.dicom.problems import DicomProblem, ProblemCode, sentence, stored_sentence
+
+#: Parameters for the codes whose sentences need them.
+PARAMS: dict[ProblemCode, dict[str, str | int]] = {
+    ProblemCode.TOO_DEEP: {"limit": 64},
+    ProblemCode.BAD_VR: {"tag": 0x00100010, "vr": "ZZ"},
+    ProblemCode.DAMAGED_VALUE: {"tag": 0x00280008, "keyword": "NumberOfFrames"},
+    ProblemCode.MISSING_UID: {"keyword": "SOPInstanceUID"},
+    ProblemCode.ZIP_TOO_MANY: {"limit": 100_000},
+    ProblemCode.ZIP_TOO_LARGE: {"size": "20 GiB"},
+    ProblemCode.ZIP_RATIO: {"ratio": 200},
+}
+
+
+@pytest.mark.parametrize("code", list(ProblemCode))
+def test_every_code_has_a_sentence_in_english_and_in_spanish(code):
+    params = PARAMS.get(code, {})
+    assert len(code.value) <= 20  # UploadItem.code
+    with translation.override("en"):
+        english = sentence(code, params)
+    with translation.override("es"):
+        spanish = sentence(code, params)
+    assert english
+    assert spanish
+    assert spanish != english
+
+
+def test_parameters_are_language_neutral_and_the_sentence_follows_the_language():
+    with translation.override("en"):
+        problem = problems.not_dicom("png")
+    assert problem.reason == "This is not a DICOM file (it looks like a PNG image)."
+    assert problem.params == {"kind": "png"}
+    stored = problem.stored()
+    assert json.loads(stored) == {"kind": "png"}
+    with translation.override("es"):
+        assert stored_sentence("not_dicom", stored) == "No es un archivo DICOM (parece ser una imagen PNG)."
+    with translation.override("en"):
+        assert stored_sentence("bad_vr", problems.bad_vr(0x00100010, "ZZ").stored()) == (
+            "The file is damaged: tag (0010,0010) has an unknown value type “ZZ”."
+        )
+
+
+def test_details_and_kinds_are_keys():
+    with translation.override("es"):
+        damaged = problems.damaged("compressed_without_syntax")
+        unknown_kind = problems.not_dicom("something-new")
+    assert damaged.params == {"detail": "compressed_without_syntax"}
+    assert "sintaxis de transferencia" in damaged.reason
+    assert unknown_kind.reason == "No es un archivo DICOM."
+
+
+@pytest.mark.parametrize(
+    ("code", "stored"),
+    [
+        ("", ""),  # a stored file: no reason
+        ("not_dicom", "This is not a DICOM file."),  # a row written before parameters were stored
+        ("refused", '{"x":1}'),  # a code this version does not know
+        ("too_deep", "{}"),  # a parameter missing
+        ("too_deep", '{"limit":'),  # cut short
+        ("too_deep", "[1]"),
+    ],
+)
+def test_anything_else_is_shown_as_stored(code, stored):
+    assert stored_sentence(code, stored) == stored
+
+
+def test_parameters_that_would_not_fit_keep_the_sentence():
+    problem = DicomProblem(ProblemCode.DAMAGED_VALUE, "A damaged value.", {"tag": 1, "keyword": "K" * 600})
+    assert problem.stored() == "A damaged value."
