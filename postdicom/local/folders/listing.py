@@ -11,7 +11,7 @@ from postdicom import types as t
 from postdicom.local import convert
 from postdicom.local.folders.access import ancestor_refs, folder_row, owned_folders
 from postdicom.local.folders.names import search_key
-from postdicom.local.folders.tree import whole_tree, with_subtree
+from postdicom.local.folders.tree import build, values, whole_tree, with_counts_of, with_subtree
 from postdicom.local.orders.search import attach_file_counts, with_summary_data
 from postdicom.local.orders.visibility import visible_orders
 
@@ -59,6 +59,8 @@ class ListFoldersMixin:
         wanted = search_key(text or "")
         if not wanted:
             return ()
+        rows = values(owned_folders(actor))
         # The tree is depth first with siblings by name: matches come out in path order.
-        found = (f for f in whole_tree(actor, owned_folders(actor)) if wanted in search_key(f.name))
-        return tuple(islice(found, max(0, limit)))
+        found = list(islice((f for f in build(rows) if wanted in search_key(f.name)), max(0, limit)))
+        # Count only what the results show: the folders found and the folders below them.
+        return tuple(with_counts_of(actor, rows, found))

@@ -74,7 +74,8 @@ class FolderMembershipMixin:
             )
             adding = [rows[u] for u in wanted if rows[u].pk not in filed]
             FolderOrder.objects.bulk_create(
-                [FolderOrder(folder=row, order=order, added_by=actor) for row in adding], ignore_conflicts=True
+                [FolderOrder(folder=row, order=order, owner_id=row.owner_id, added_by=actor) for row in adding],
+                ignore_conflicts=True,
             )
             ancestors = ancestors_of(adding)
             for row in adding:
