@@ -34,9 +34,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
-import django  # noqa: E402
+# Set up exactly as the web server does (portal.wsgi: django.setup(), then gc.freeze()).
+import portal.wsgi  # noqa: E402, F401
 
-django.setup()
+# isort: split
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402

@@ -7,34 +7,18 @@ share with restricted orders adds), so a folder never counts an order its reader
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import TYPE_CHECKING
 from uuid import UUID
-
-from django.db.models import Count
 
 from postdicom import types as t
 from postdicom.local import convert
 from postdicom.local.folders.access import ancestor_refs
 from postdicom.local.folders.reach import Grant, grants, shared_row
-from postdicom.local.folders.tree import build, describe, subtree, values
+from postdicom.local.folders.tree import build, describe, order_counts, subtree, values
 from postdicom.local.models import Folder
-from postdicom.local.orders.visibility import visible_orders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-
-def _counts(actor: User, folder_pks: Collection[int]) -> dict[int, int]:
-    """How many orders the actor may see (live ones) are filed in each of ``folder_pks``."""
-    rows = (
-        visible_orders(actor)
-        .filter(folder_memberships__folder_id__in=list(folder_pks))
-        .values_list("folder_memberships__folder_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return dict(rows)
 
 
 def _entry(grant: Grant) -> t.SharedFolder:
@@ -70,7 +54,7 @@ class SharedFoldersMixin:
         row = access.row
         rows = values(subtree(Folder.objects.filter(owner_id=row.owner_id), row))
         built = build(
-            rows, _counts(actor, [r.pk for r in rows]), top_ancestors=access.visible_ancestors(ancestor_refs(row))
+            rows, order_counts(actor, [r.pk for r in rows]), top_ancestors=access.visible_ancestors(ancestor_refs(row))
         )
         tree = t.FolderTree(folders=tuple(built))
         folder = built[0]
