@@ -78,6 +78,16 @@ class FolderFilterForm(forms.Form):
     folder = forms.UUIDField(required=False)
 
 
+class FolderOptionsForm(forms.Form):
+    """Which folder picker ``folders:options`` fills: the order list's folder filter (with its
+    current choice, ``folder``) or the bulk "Add to folders"."""
+
+    FILTER, BULK = "filter", "bulk"
+
+    picker = forms.ChoiceField(choices=[(FILTER, FILTER), (BULK, BULK)])
+    folder = forms.UUIDField(required=False)
+
+
 class ShareFolderForm(forms.Form):
     """Share a folder with colleagues and/or user groups: the choices and the rights offered
     come from the service (``FolderShareOptions``); rights the actor cannot grant are shown

@@ -1,5 +1,6 @@
 """The folder parts of the order list (``orders.views.listing.order_list``): its folder
-filter (``?folder=<id>``) and the folders offered to the bulk "Add to folders" action."""
+filter (``?folder=<id>``) and whether to offer the bulk "Add to folders" action. Their
+choices are not in the page: ``folders:options`` sends them when a picker is first used."""
 
 from __future__ import annotations
 
@@ -32,12 +33,16 @@ class FolderFilter:
         return replace(query, folder_id=self.selected) if self.selected is not None else query
 
     def context(self) -> dict[str, Any]:
+        chosen = self.choices.get(self.selected) if self.choices and self.selected else None
+        # the bulk bar's folder actions: the actor's folders or shared ones they may edit
+        somewhere = bool(self.choices) or bool(self.shared_targets)
         return {
-            "folder_choices": self.choices,
+            "has_folders": bool(self.choices),
             "folder_filter": self.selected,
-            "shared_targets": self.shared_targets,
-            # the bulk bar's folder actions: the actor's folders or shared ones they may edit
-            "folder_actions": bool(self.choices) or bool(self.shared_targets),
+            # the filter shows the folder chosen; the others load when the select is used
+            "folder_filter_chosen": (chosen,) if chosen else (),
+            "folder_actions": somewhere,
+            "folder_picker": somewhere,
         }
 
 
@@ -45,6 +50,8 @@ def folder_filter(request: AuthedRequest) -> FolderFilter:
     api = get_api()
     if "folder_tree" not in api.capabilities:
         return FolderFilter(choices=None)
+    # The whole tree (no cheaper call says whether there are folders), for a yes/no and the
+    # chosen folder's name: the choices themselves are not rendered in the page.
     choices = api.folder_tree(actor=request.user, with_counts=False)
     shared = editable(shared_lists(request))
     form = FolderFilterForm(request.GET)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from folders.views import browse, filing, manage, sharing
+from folders.views import browse, filing, manage, pickers, sharing
 
 app_name = "folders"
 
 urlpatterns = [
     path("", browse.folder_home, name="tree"),
     path("new/", manage.folder_create, name="create"),
+    path("options/", pickers.folder_options, name="options"),
     path("add-orders/", filing.bulk_add_orders, name="bulk_add_orders"),
     path("file/<uuid:order_id>/", filing.file_order, name="file_order"),
     path("<uuid:folder_id>/", browse.folder_detail, name="detail"),

@@ -24,10 +24,8 @@ from postdicom.types import Folder, FolderTree
 
 def shared_sections(request: AuthedRequest) -> dict[str, Any]:
     """The folders shared with the user ("Shared with me") and with the user's groups
-    ("Shared with my groups"), each with its owner, what the share allows and its last day;
-    and the shared folders the user may file orders in (``shared_targets``)."""
-    found = shared_lists(request)
-    return {**sections(found), "shared_targets": editable(found)}
+    ("Shared with my groups"), each with its owner, what the share allows and its last day."""
+    return sections(shared_lists(request))
 
 
 @require_safe
@@ -63,7 +61,7 @@ def folder_detail(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
     """One folder: the tree beside it, its sub-folders, and its orders with the order list's
     filters; htmx gets only the orders as the filters change."""
     api = get_api()
-    # The orders alone (htmx) need the folder names for "Add to folders", not the counts.
+    # The orders alone (htmx) need only to know whose folder it is, not the counts.
     tree = api.folder_tree(actor=request.user, with_counts=not request.htmx)
     # The tree holds the actor's folders with their counts; a folder that is not in it is
     # shared with them, or someone else's or gone, and the service says so (NotFound: 404).
@@ -77,12 +75,12 @@ def folder_detail(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
         "tree": tree,
         "nodes": side_tree(tree, folder),
         "sub_folders": tree.children(folder.id),
-        "folder_choices": tree,
         "list_url": request.path,
         **_orders_context(request, folder),
         **shared_sections(request),
         "is_owner": True,
         "folder_actions": True,
+        "folder_picker": True,  # this folder at least (the choices load when it is opened)
         "shares": api.folder_shares(actor=request.user, folder_id=folder.id) if shares is None else shares,
     }
     return render_page(request, "folders/detail.html", context, fragment="results")
@@ -105,15 +103,14 @@ def _shared_folder_detail(request: AuthedRequest, folder_id: UUID, tree: FolderT
         "may_rename": access.may_edit and folder.id != access.top.id,
         # "Remove from this folder" when editing; "Add to folders" when there is somewhere to file
         "folder_actions": access.may_edit or bool(tree) or bool(targets),
+        "folder_picker": bool(tree) or bool(targets),
         "current_shared": access.top.id,
         "tree": tree,
         "nodes": side_tree(tree),
         "sub_folders": listing.sub_folders,
-        "folder_choices": tree,
         "list_url": request.path,
         **_orders_context(request, folder),
         **sections(shared),
-        "shared_targets": targets,
     }
     return render_page(request, "folders/detail.html", context, fragment="results")
 

@@ -65,7 +65,7 @@ def search_context(request: AuthedRequest, narrow: Callable[[OrderQuery], OrderQ
 @login_required
 def order_list(request: AuthedRequest) -> HttpResponse:
     """Search orders; htmx gets only the results as the filters change."""
-    folders = folder_filter(request)  # the folder filter and the folders of "Add to folders"
+    folders = folder_filter(request)  # the folder filter, and whether to offer "Add to folders"
     context = {
         "section": "orders",
         **search_context(request, folders.narrow),

@@ -20,6 +20,52 @@
   }
   document.addEventListener("DOMContentLoaded", function () { paintSwatches(document); });
   document.addEventListener("htmx:afterSwap", function (event) { paintSwatches(event.target); });
+  // Folder choices loaded when first used ([data-lazy-options]: a select, or an element with
+  // one inside, whose hx-get fills it from folders:options). Whichever of its triggers comes
+  // first (hover, focus, press, opening) loads it, once; a choice made while the options
+  // were on their way is kept; a failed load says so in the select, and the next trigger
+  // tries again.
+  function lazyOwner(event) {
+    var element = event.detail && event.detail.elt;
+    return element && element.hasAttribute && element.hasAttribute("data-lazy-options") ? element : null;
+  }
+  function lazySelect(owner) {
+    return owner.tagName === "SELECT" ? owner : owner.querySelector("select");
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var owner = lazyOwner(event);
+    if (!owner) { return; }
+    if (owner.dataset.lazyState) {
+      event.preventDefault(); // loading, or loaded already
+    } else {
+      owner.dataset.lazyState = "loading";
+    }
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var owner = lazyOwner(event);
+    var select = owner && lazySelect(owner);
+    if (select && !select.multiple) { owner.dataset.lazyValue = select.value; }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var owner = lazyOwner(event);
+    if (!owner) { return; }
+    owner.dataset.lazyState = "loaded";
+    var select = lazySelect(owner);
+    var kept = owner.dataset.lazyValue;
+    if (select && kept !== undefined && select.value !== kept) {
+      for (var i = 0; i < select.options.length; i++) {
+        if (select.options[i].value === kept) { select.selectedIndex = i; break; }
+      }
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var owner = lazyOwner(event);
+    if (!owner || event.detail.successful) { return; }
+    delete owner.dataset.lazyState;
+    var select = lazySelect(owner);
+    var status = select && select.querySelector("option[data-lazy-status]");
+    if (status && status.dataset.failed) { status.textContent = status.dataset.failed; }
+  });
   // htmx sends the CSRF token with every request.
   document.addEventListener("htmx:configRequest", function (event) {
     var token = document.querySelector("meta[name=csrf-token]");

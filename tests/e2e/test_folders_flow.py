@@ -1,12 +1,14 @@
 """A radiographer files the week's orders: builds a three-level tree, files orders from the
-order list and from an order's page, opens a branch of the tree, moves a folder, takes an
-order out, deletes a folder, and finds every order still there."""
+order list (its folder picker loads when opened) and from an order's page, filters the order
+list by folder (with the mouse and the keyboard), opens a branch of the tree, moves a folder,
+takes an order out, deletes a folder, and finds every order still there."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from postdicom import get_api
 from postdicom.local.models import Folder
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import shot, sign_in
@@ -22,6 +24,9 @@ def orders(staff_user, clinic):
         new_order(staff_user, clinic, patient_name="Nakamura^Aiko", patient_id="P-2", accession_number="AC-2"),
         new_order(staff_user, clinic, patient_name="Okafor^Chidi", patient_id="P-3", accession_number="AC-3"),
     ]
+
+
+OPTIONS = re.compile(r"/folders/options/")
 
 
 def folder_id(name: str) -> str:
@@ -52,13 +57,18 @@ def test_folder_lifecycle(page, staff_user, orders):
     page.get_by_role("button", name="Create folder").click()
     expect(page.get_by_role("heading", name="Old", exact=True)).to_be_visible()
 
-    # File two orders from the order list (bulk).
+    # File two orders from the order list (bulk): the picker loads the folders when opened.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
     results = page.locator("#results")
+    picker = page.locator("#bulk-folders")
+    expect(picker.locator("option")).to_have_text(["Loading folders…"])
     results.get_by_role("checkbox", name=re.compile("Peña")).check()
     results.get_by_role("checkbox", name=re.compile("Nakamura")).check()
     page.get_by_text("Add to folders…").click()
-    page.locator("#bulk-folders").select_option(value=folder_id("March"))
+    expect(picker.locator("option")).to_have_text(
+        ["Archive", re.compile("Old$"), "Cardiology", re.compile("2026$"), re.compile("March$")]
+    )
+    picker.select_option(value=folder_id("March"))
     shot(page, "bulk-add")
     page.get_by_role("button", name="Add to folders", exact=True).click()
     expect(page.locator("#messages")).to_contain_text("2 orders are now in the chosen folders")
@@ -73,6 +83,34 @@ def test_folder_lifecycle(page, staff_user, orders):
     expect(page.locator("#messages")).to_contain_text("Filed in 1 more folder")
     expect(folders_card.get_by_role("link", name="Cardiology / 2026")).to_be_visible()
     shot(page, "order-page-folders")
+
+    # The order list's folder filter loads the folders when first used (here by the mouse).
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    page.get_by_text("More filters").click()
+    folder_filter = page.get_by_label("Folder", exact=True)
+    expect(folder_filter.locator("option")).to_have_text(["Any", "Loading folders…"])
+    folder_filter.hover()
+    expect(folder_filter.locator("option")).to_have_count(6)  # "Any" and the five folders
+    folder_filter.select_option(value=folder_id("March"))
+    expect(results).not_to_contain_text("Okafor")
+    expect(results).to_contain_text("Peña, Íñigo")
+    expect(page).to_have_url(re.compile(f"folder={folder_id('March')}"))
+    shot(page, "folder-filter")
+    # Reloaded, the page shows the chosen folder; the keyboard reaches the others.
+    page.reload()
+    expect(folder_filter.locator("option")).to_have_text(["Any", re.compile("March$"), "Loading folders…"])
+    expect(folder_filter).to_have_value(folder_id("March"))
+    page.locator("#id_flag").focus()
+    page.keyboard.press("Tab")
+    expect(folder_filter).to_be_focused()
+    expect(folder_filter.locator("option")).to_have_count(6)
+    expect(folder_filter).to_have_value(folder_id("March"))  # still chosen
+    page.keyboard.press("ArrowUp")  # 2026, where the third order is
+    expect(folder_filter).to_have_value(folder_id("2026"))
+    expect(results).to_contain_text("Okafor, Chidi")
+    expect(results).not_to_contain_text("Peña")
+    shot(page, "folder-filter-keyboard")
+    results.get_by_role("link", name="Okafor, Chidi").click()
 
     # The March page: its orders, and the counts in the tree.
     folders_card.get_by_role("link", name="Cardiology / 2026").click()
@@ -127,3 +165,44 @@ def test_folder_lifecycle(page, staff_user, orders):
     page.locator("#results").get_by_role("link", name="Peña, Íñigo").click()
     expect(page.locator("#folders")).to_contain_text("Not in any of your folders.")
     shot(page, "orders-still-there")
+
+
+def test_folder_choices_load_once_keep_the_choice_and_say_when_they_fail(page, watch, staff_user, orders):
+    """The pickers' folders arrive by htmx: one request however many triggers fire, a choice
+    made while they travel stays, and a failed load says so instead of "Loading…" forever."""
+    api = get_api()
+    march = api.create_folder(actor=staff_user, name="Cardiology/2026/March")
+    api.add_order_to_folders(actor=staff_user, order_id=orders[0].id, folder_ids=[march.id])
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if "/folders/options/" in r.url else None)
+    held = []
+    page.route(OPTIONS, lambda route: held.append(route))  # answered below
+
+    sign_in(page, "sam", PASSWORD)
+    page.goto(f"/orders/?folder={march.id}")
+    results = page.locator("#results")
+    expect(results).to_contain_text("Peña, Íñigo")
+    expect(results).not_to_contain_text("Okafor")
+    folder_filter = page.get_by_label("Folder", exact=True)
+    folder_filter.hover()
+    folder_filter.focus()
+    folder_filter.click()
+    page.keyboard.press("Escape")
+    # While the folders travel, the keyboard moves the choice to "Any": every order again.
+    page.keyboard.press("ArrowUp")
+    expect(folder_filter).to_have_value("")
+    expect(results).to_contain_text("Okafor, Chidi")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(folder_filter.locator("option")).to_have_count(4)
+    expect(folder_filter).to_have_value("")  # not back to March
+    assert len(requests) == 1
+
+    # "Add to folders" when the server fails: the picker says so.
+    page.unroute(OPTIONS)
+    page.route(OPTIONS, lambda route: route.fulfill(status=503, body="Busy"))
+    results.get_by_role("checkbox", name=re.compile("Okafor")).check()
+    page.get_by_text("Add to folders…").click()
+    expect(page.locator("#bulk-folders option")).to_have_text(["Could not load your folders."])
+    shot(page, "load-failed")
+    watch.problems = [p for p in watch.problems if "503" not in p]  # the failure was the point

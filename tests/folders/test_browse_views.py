@@ -153,7 +153,15 @@ class TestChildren:
 def test_folder_names_are_escaped_everywhere(staff_client, staff_user, order):
     folder = get_api().create_folder(actor=staff_user, name='<b>Bold & "quoted"')
     get_api().create_folder(actor=staff_user, name="<i>child", parent_id=folder.id)
-    for url in (reverse("folders:tree"), detail_url(folder.id), reverse("orders:list")):
+    options = reverse("folders:options")
+    urls = (
+        reverse("folders:tree"),
+        detail_url(folder.id),
+        f"{reverse('orders:list')}?folder={folder.id}",  # the filter shows the chosen folder
+        f"{options}?picker=filter",
+        f"{options}?picker=bulk",
+    )
+    for url in urls:
         content = staff_client.get(url).content.decode()
         assert "<b>" not in content, url
         assert "<i>" not in content, url

@@ -308,7 +308,9 @@ class TestEditingThroughTheShare:
         assert response.status_code == 302
         assert FolderOrder.objects.filter(folder__uuid=cardiology.id, order__uuid=order.id).exists()
         listing = colleague_client.get(reverse("orders:list")).content.decode()
-        assert "Shared with me (may edit)" in listing
+        assert f'hx-get="{reverse("folders:options")}?picker=bulk"' in listing
+        bulk = colleague_client.get(reverse("folders:options"), {"picker": "bulk"}, **HTMX).content.decode()
+        assert "Shared with me (may edit)" in bulk
         other = new_order(staff_user, clinic, accession_number="AN-2")
         response = colleague_client.post(
             reverse("folders:bulk_add_orders"), {"order_ids": [str(other.id)], "folder_ids": [str(cardiology.id)]}
