@@ -3,16 +3,14 @@ viewer can jump to any moment of it: the browser reads it in byte ranges (206)."
 
 from __future__ import annotations
 
-import copy
-
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import expect
 
 from postdicom.local.models import DocumentRecord
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import shot, sign_in
 from tests.orders.conftest import new_order
+from tests.uploads.conftest import local_storage
 from tests.uploads.mp4 import playable_mp4
 
 pytestmark = pytest.mark.e2e
@@ -20,13 +18,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def own_storage(settings, tmp_path):
-    storages = copy.deepcopy(django_settings.STORAGES)
-    storages["dicom"] = {
-        "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "media")},
-    }
-    settings.STORAGES = storages
-    settings.RAYPORT_UPLOAD_DIR = tmp_path / "uploads"
+    local_storage(settings, tmp_path)
     return tmp_path
 
 

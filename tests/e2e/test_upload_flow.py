@@ -3,11 +3,9 @@ opens the order the images made, and attaches the referral letter (a PDF) to it.
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from playwright.sync_api import expect
 from pydicom.uid import generate_uid
 
@@ -16,6 +14,7 @@ from postdicom.local.models import DocumentRecord, InstanceRecord
 from postdicom.local.uploads.indexing import forget_cached_series
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import shot, sign_in
+from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image, pdf_bytes
 
 pytestmark = pytest.mark.e2e
@@ -25,13 +24,7 @@ pytestmark = pytest.mark.e2e
 def eager_ingest(settings, tmp_path):
     """The live server stores what it receives in this test's folders, and the ingest runs
     right after each request commits (no separate worker in a browser test)."""
-    storages = copy.deepcopy(django_settings.STORAGES)
-    storages["dicom"] = {
-        "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "media")},
-    }
-    settings.STORAGES = storages
-    settings.RAYPORT_UPLOAD_DIR = tmp_path / "uploads"
+    local_storage(settings, tmp_path)
     forget_cached_series()
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True

@@ -26,15 +26,20 @@ def upload_dirs(settings, tmp_path, monkeypatch):
     queued = []
     monkeypatch.setattr("postdicom.local.tasks.queue_items_ingest", lambda pks: queued.append(("items", pks)))
     monkeypatch.setattr("postdicom.local.tasks.queue_batch_finish", lambda pk: queued.append(("batch", pk)))
+    local_storage(settings, tmp_path)
+    return tmp_path
+
+
+def local_storage(settings, root: Path) -> None:
+    """Stored files go to ``root/media`` and received ones to ``root/uploads`` (made here)."""
     storages = copy.deepcopy(django_settings.STORAGES)
     storages["dicom"] = {
         "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "media")},
+        "OPTIONS": {"location": str(root / "media")},
     }
     settings.STORAGES = storages
-    settings.RAYPORT_UPLOAD_DIR = tmp_path / "uploads"
-    (tmp_path / "uploads").mkdir()
-    return tmp_path
+    settings.RAYPORT_UPLOAD_DIR = root / "uploads"
+    (root / "uploads").mkdir(parents=True, exist_ok=True)
 
 
 def stored_files(root: Path) -> list[Path]:

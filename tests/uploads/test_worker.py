@@ -24,6 +24,7 @@ from django.db.models import Count
 from postdicom import get_api
 from postdicom.local.models import BatchState, InstanceRecord, UploadBatch, UploadItem
 from postdicom.types import UploadFile
+from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,14 +37,7 @@ def upload_dirs(settings, tmp_path):
     """Overrides the package's fixture: here tasks really go to the broker, and the worker
     (another process) must use the same folders, so they live in a data folder of its own."""
     data = tmp_path / "data"
-    storages = dict(django_settings.STORAGES)
-    storages["dicom"] = {
-        "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
-        "OPTIONS": {"location": str(data / "media")},
-    }
-    settings.STORAGES = storages
-    settings.RAYPORT_UPLOAD_DIR = data / "uploads"
-    (data / "uploads").mkdir(parents=True)
+    local_storage(settings, data)
     if not django_settings.REDIS_URL:
         pytest.skip("the worker tests need Redis (REDIS_URL)")
     redis.Redis.from_url(django_settings.REDIS_URL).flushdb()

@@ -55,15 +55,17 @@ def _remove(path: Path | str) -> None:
         os.remove(path)
 
 
-def set_outcome(
+def finish_item(
     item: UploadItem,
     state: str,
     *,
     problem: DicomProblem | None = None,
     claim: Claim | None = None,
     warnings: tuple[str, ...] = (),
+    save: bool = True,
 ) -> None:
-    """Give the item its outcome, in memory (``save_outcomes`` writes it)."""
+    """Give the item its outcome; ``save=False`` leaves the writing to ``save_outcomes``,
+    which writes many items' outcomes in one statement."""
     item.state = state
     item.code = problem.code.value if problem is not None else ""
     # The code and its sentence's parameters, not the sentence: the report words it in the
@@ -73,30 +75,20 @@ def set_outcome(
     item.order_id = claim.order_pk if claim is not None else None
     item.warnings = list(warnings)
     item.finished_at = timezone.now()
+    if save:
+        save_outcomes([item])
 
 
 _OUTCOME = ["state", "code", "reason", "instance", "order", "warnings", "finished_at"]
 
 
 def save_outcomes(items: list[UploadItem]) -> None:
-    """Write the outcomes ``set_outcome`` gave (one statement for any number of items)."""
+    """Write the outcomes ``finish_item`` gave (one statement for any number of items)."""
     update_rows(
         UploadItem,
         _OUTCOME,
         [(i.pk, i.state, i.code, i.reason, i.instance_id, i.order_id, i.warnings, i.finished_at) for i in items],
     )
-
-
-def finish_item(
-    item: UploadItem,
-    state: str,
-    *,
-    problem: DicomProblem | None = None,
-    claim: Claim | None = None,
-    warnings: tuple[str, ...] = (),
-) -> None:
-    set_outcome(item, state, problem=problem, claim=claim, warnings=warnings)
-    save_outcomes([item])
 
 
 def _anonymization(batch: UploadBatch) -> t.Anonymization | None:
@@ -176,7 +168,7 @@ def _store(group: list[_Ready]) -> None:
             size, digest = put_file(ready.name, str(ready.source), key=str(ready.item.uuid))
             stored.append((claim.instance_pk, True, size, digest))
         state = ItemState.STORED if claim.mine else ItemState.DUPLICATE
-        set_outcome(ready.item, state, claim=claim, warnings=ready.warnings)
+        finish_item(ready.item, state, claim=claim, warnings=ready.warnings, save=False)
     update_rows(InstanceRecord, ["stored", "size", "sha256"], stored)
     save_outcomes([ready.item for ready in group])
 
