@@ -272,6 +272,9 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary, str]]) -> li
         if uid in made:
             pk, maker = made[uid]
             claims.append(Claim(pk, order_pk, mine=maker == item.uuid, stored=False))
+        elif uid not in held:
+            # The row that stopped the insert was purged since: the caller claims again.
+            raise IntegrityError(f"the instance row of {uid} went away while it was claimed")
         else:
             pk, held_order, holder, stored = held[uid]
             claims.append(Claim(pk, held_order, mine=holder == item.uuid, stored=stored))

@@ -324,3 +324,24 @@ def test_search_results_count_images_and_documents(staff_user, clinic, tmp_path,
     assert (summary.image_count, summary.document_count) == (3, 0)
     client.force_login(staff_user)
     assert "3 images" in client.get("/orders/").content.decode()
+
+
+def test_an_instance_row_purged_during_the_claim_is_claimed_again(staff_user, clinic, tmp_path, monkeypatch):
+    """The insert met a row that was gone by the time it was looked up (a purge in between):
+    the group is stored again one file at a time, and nothing is lost."""
+    from postdicom.local.uploads import indexing
+
+    real = indexing._insert_all
+    calls = []
+
+    def conflict_once(rows):
+        calls.append(len(rows))
+        return {} if len(calls) == 1 else real(rows)
+
+    monkeypatch.setattr(indexing, "_insert_all", conflict_once)
+    paths = [make_image(tmp_path / "in" / f"{n}.dcm") for n in range(2)]
+    result = upload(staff_user, clinic, paths, tmp_path)
+    assert sorted(o for o, _ in outcomes(staff_user, result).values()) == ["stored", "stored"]
+    assert calls == [2, 1, 1]
+    assert InstanceRecord.objects.filter(stored=True).count() == 2
+    assert len(stored_files(tmp_path)) == 2
