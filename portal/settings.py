@@ -166,6 +166,7 @@ else:
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),  # kombu's default is ./control
     }
 
 # --- The service layer -------------------------------------------------------------------------

@@ -142,6 +142,16 @@ def test_development_defaults(environ):
     assert values["SECRET_KEY"] == (Path(environ["RAYPORT_DATA_DIR"]) / "secret_key").read_text().strip()
 
 
+def test_the_embedded_broker_keeps_every_folder_in_the_data_folder(environ):
+    env = {k: v for k, v in environ.items() if k != "REDIS_URL"}
+    options = settings_of(env, "CELERY_BROKER_TRANSPORT_OPTIONS")["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    data = Path(env["RAYPORT_DATA_DIR"])
+    folders = [v for k, v in options.items() if k.endswith("folder") or k.startswith("data_folder")]
+    assert sorted(folders) == sorted(
+        [str(data / "broker")] * 2 + [str(data / "broker" / "control"), str(data / "broker" / "processed")]
+    )
+
+
 def test_session_and_sign_in_limits_come_from_the_environment(environ):
     env = {
         **environ,
