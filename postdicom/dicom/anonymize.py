@@ -28,7 +28,6 @@ import struct
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from django.utils.translation import gettext as _
 from pydicom import charset as dicom_charset
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomFileLike
@@ -45,7 +44,7 @@ from postdicom.dicom.deidentify import (
     mark_deidentified,
 )
 from postdicom.dicom.layout import MAX_DEPTH, Layout
-from postdicom.dicom.problems import DicomProblem
+from postdicom.dicom.problems import DicomProblem, DicomWarning, WarningCode
 from postdicom.dicom.read import Header, read_header, summary_of
 from postdicom.dicom.replacements import apply_replacements, validate_replacements
 from postdicom.dicom.sniff import sniff_open
@@ -85,7 +84,7 @@ class AnonymizationReport:
     shifted_dates: int = 0
     date_offset_days: int | None = None
     burned_in_risk: bool = False
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[DicomWarning, ...] = ()
 
 
 # --- burned-in annotation ----------------------------------------------------------------------------
@@ -95,22 +94,16 @@ BURN_IN_MODALITIES = frozenset({"US", "IVUS", "SC", "XA", "RF", "ES", "XC", "OT"
 SECONDARY_CAPTURE_PREFIX = "1.2.840.10008.5.1.4.1.1.7"
 
 
-def burned_in_warning(dataset: Dataset) -> str:
-    """A warning when the pixels may show patient details, else ""."""
+def burned_in_warning(dataset: Dataset) -> DicomWarning | None:
+    """A warning when the pixels may show patient details, else None."""
     stated = str(dataset.get("BurnedInAnnotation", "") or "").strip().upper()
     modality = str(dataset.get("Modality", "") or "").strip().upper()
     sop_class = str(dataset.get("SOPClassUID", "") or "")
     if stated == "YES":
-        return _(
-            "This image says patient details are burned into its pixels; they cannot be removed. "
-            "Check it before sharing."
-        )
+        return DicomWarning.of(WarningCode.BURNED_IN)
     if stated != "NO" and (modality in BURN_IN_MODALITIES or sop_class.startswith(SECONDARY_CAPTURE_PREFIX)):
-        return _(
-            "This %(modality)s image does not say whether patient details are burned into its pixels, "
-            "as they often are in such images. Check it before sharing."
-        ) % {"modality": modality or _("secondary capture")}
-    return ""
+        return DicomWarning.of(WarningCode.BURNED_IN_UNSTATED, modality=modality)
+    return None
 
 
 # --- the entry points --------------------------------------------------------------------------------
@@ -162,8 +155,8 @@ def anonymize(
         remapped_uids=counts.remapped_uids,
         shifted_dates=counts.shifted_dates,
         date_offset_days=offset,
-        burned_in_risk=bool(warning),
-        warnings=(warning,) if warning else (),
+        burned_in_risk=warning is not None,
+        warnings=(warning,) if warning is not None else (),
     )
 
 

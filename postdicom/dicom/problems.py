@@ -8,13 +8,21 @@ sentence can be made again in any language later: :func:`sentence` is the one pl
 each code's sentence is written. ``reason`` is that sentence in the language active when the
 problem was raised (the request's, or the worker's); the upload report stores ``code`` and
 :meth:`DicomProblem.stored` instead and shows :func:`stored_sentence` in the reader's language.
+
+Warnings about a file that was kept (a questionable value, patient details that may be burned
+into the pixels) work the same way: a :class:`DicomWarning` is a :class:`WarningCode` plus
+language-neutral params, :func:`warning_sentence` is the one place where each warning's
+sentence is written, ``UploadItem.warnings`` stores :meth:`DicomWarning.stored` and the report
+shows :func:`stored_warning_sentence` in the reader's language.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypedDict
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -245,3 +253,99 @@ def unreadable() -> DicomProblem:
 def lost() -> DicomProblem:
     """The received file vanished before it was stored (see ``ingest._recover``)."""
     return DicomProblem.of(ProblemCode.LOST)
+
+
+# --- warnings about files that were kept -------------------------------------------------------------
+
+
+class WarningCode(StrEnum):
+    """What is questionable about a file that was kept, independent of the language."""
+
+    QUESTIONABLE_VALUE = "questionable_value"  # params: tag, keyword
+    UNREADABLE_VALUE = "unreadable_value"  # params: tag, keyword
+    BURNED_IN = "burned_in"  # the file says patient details are burned into its pixels
+    BURNED_IN_UNSTATED = "burned_in_unstated"  # params: modality ("" for a secondary capture)
+
+
+class StoredWarning(TypedDict):
+    """A warning as ``UploadItem.warnings`` keeps it (JSON)."""
+
+    code: str
+    params: dict[str, str | int]
+
+
+@dataclass(frozen=True)
+class DicomWarning:
+    """A warning about a file that was kept: ``code`` and its sentence's ``params`` (kept as
+    sorted pairs so that warnings can be compared and deduplicated). ``str()`` is the
+    sentence in the active language."""
+
+    code: WarningCode
+    pairs: tuple[tuple[str, str | int], ...] = ()
+
+    @classmethod
+    def of(cls, code: WarningCode, **params: str | int) -> DicomWarning:
+        return cls(code, tuple(sorted(params.items())))
+
+    @property
+    def params(self) -> dict[str, str | int]:
+        return dict(self.pairs)
+
+    @property
+    def sentence(self) -> str:
+        """The sentence for clinic staff, in the active language."""
+        return warning_sentence(self.code, self.params)
+
+    def stored(self) -> StoredWarning:
+        """What ``UploadItem.warnings`` keeps, to be worded later by :func:`stored_warning_sentence`."""
+        return {"code": self.code.value, "params": self.params}
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+def _burned_in_unstated(p: Params) -> str:
+    modality = str(p.get("modality", ""))
+    return _(
+        "This %(modality)s image does not say whether patient details are burned into its pixels, "
+        "as they often are in such images. Check it before sharing."
+    ) % {"modality": modality or _("secondary capture")}
+
+
+#: Every warning's sentence, written once.
+_WARNING_SENTENCES: dict[str, Callable[[Params], str]] = {
+    WarningCode.QUESTIONABLE_VALUE: lambda p: (
+        _("Tag %(tag)s holds a questionable value.") % {"tag": tag_label(int(p["tag"]), str(p["keyword"]))}
+    ),
+    WarningCode.UNREADABLE_VALUE: lambda p: (
+        _("Tag %(tag)s holds a value that could not be understood; it was left out.")
+        % {"tag": tag_label(int(p["tag"]), str(p["keyword"]))}
+    ),
+    WarningCode.BURNED_IN: lambda p: _(
+        "This image says patient details are burned into its pixels; they cannot be removed. Check it before sharing."
+    ),
+    WarningCode.BURNED_IN_UNSTATED: _burned_in_unstated,
+}
+
+
+def warning_sentence(code: WarningCode | str, params: Params | None = None) -> str:
+    """The sentence for clinic staff that the warning ``code`` with ``params`` stands for, in
+    the active language. Raises ``KeyError`` for an unknown code or a missing parameter."""
+    return _WARNING_SENTENCES[code](params or {})
+
+
+def stored_warning_sentence(stored: object) -> str:
+    """The sentence for one entry of ``UploadItem.warnings``, in the active language. A plain
+    string (a row written before warnings had codes) is shown as it was stored; an entry this
+    version cannot word (a code of a newer version, missing parameters) shows its code."""
+    if isinstance(stored, str):
+        return stored
+    if not isinstance(stored, dict):
+        return str(stored)
+    code, params = stored.get("code"), stored.get("params", {})
+    try:
+        if isinstance(code, str) and isinstance(params, dict):
+            return warning_sentence(code, params)
+    except (KeyError, TypeError, ValueError):
+        pass
+    return str(code or "")

@@ -10,11 +10,12 @@ names keep their letters).
 counts, files that cannot be used with the reason, and DICOMDIRs skipped. For very large
 batches feed :class:`DicomGrouper` from :func:`iter_summaries` instead of keeping every result.
 
-Warnings (``DicomSummary.warnings``) are sentences for clinic staff about values that were
-questionable but did not stop the file (an unreadable date, characters that could not be
-decoded). pydicom reports them through :mod:`warnings`, which is captured per call; the
-capture is process-wide, so call this from one thread per process (as Celery's prefork pool
-and the web workers do).
+Warnings (``DicomSummary.warnings``) are :class:`~postdicom.dicom.problems.DicomWarning`
+codes and parameters (worded in any language later) about values that were questionable but
+did not stop the file (an unreadable date, characters that could not be decoded). pydicom
+reports them through :mod:`warnings`, which is captured per call; the capture is
+process-wide, so call this from one thread per process (as Celery's prefork pool and the web
+workers do).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from django.utils.translation import gettext as _
 from pydicom import datadict
 from pydicom.dataset import Dataset
 from pydicom.filereader import dcmread, read_dataset
@@ -38,7 +38,7 @@ from postdicom import types as t
 from postdicom.dicom import problems
 from postdicom.dicom.layout import MAX_DEPTH, PIXEL_TAGS, Layout, scan_layout
 from postdicom.dicom.names import readable_name
-from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode, WarningCode
 from postdicom.dicom.sniff import DIRECTORY_RECORD_SEQUENCE, Sniff, sniff_open
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class DicomSummary:
     has_file_meta: bool
     character_set: str  # Specific Character Set, values joined with "\"
     file_size: int
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[DicomWarning, ...] = ()
 
 
 # --- reading the header ------------------------------------------------------------------------------
@@ -154,23 +154,19 @@ class _Reader:
     def __init__(self, dataset: Dataset, caught: list[warnings.WarningMessage]) -> None:
         self.dataset = dataset
         self._caught = caught  # what pydicom warns while the summary is read (one recorder per file)
-        self._warnings: dict[int, str] = {}  # one per tag: the last (most precise) one wins
+        self._warnings: dict[int, DicomWarning] = {}  # one per tag: the last (most precise) one wins
 
     @property
-    def warnings(self) -> tuple[str, ...]:
+    def warnings(self) -> tuple[DicomWarning, ...]:
         return tuple(self._warnings.values())
 
     def _questionable(self, tag: int, keyword: str) -> None:
-        label = problems.tag_label(tag, keyword)
-        self._warnings[tag] = _("Tag %(tag)s holds a questionable value.") % {"tag": label}
+        self._warnings[tag] = DicomWarning.of(WarningCode.QUESTIONABLE_VALUE, tag=tag, keyword=keyword)
 
     def warn_unreadable(self, keyword: str) -> None:
         tag = datadict.tag_for_keyword(keyword)
         assert tag is not None
-        label = problems.tag_label(tag, keyword)
-        self._warnings[tag] = _("Tag %(tag)s holds a value that could not be understood; it was left out.") % {
-            "tag": label
-        }
+        self._warnings[tag] = DicomWarning.of(WarningCode.UNREADABLE_VALUE, tag=tag, keyword=keyword)
 
     def raw(self, keyword: str, *, essential: bool = False) -> Any:
         tag = datadict.tag_for_keyword(keyword)
@@ -555,7 +551,7 @@ def file_summary(
         series_number=outcome.series_number,
         series_description=outcome.series_description,
         burned_in_annotation=outcome.burned_in_annotation,
-        warnings=outcome.warnings,
+        warnings=tuple(warning.sentence for warning in outcome.warnings),  # in the request's language
         order=order,
     )
 

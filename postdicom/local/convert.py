@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from postdicom import types as t
-from postdicom.dicom.problems import stored_sentence
+from postdicom.dicom.problems import stored_sentence, stored_warning_sentence
 from postdicom.local.access import profile_of
 from postdicom.local.models import (
     ApiKeyRecord,
@@ -273,7 +273,8 @@ def upload_file_state(item: UploadItem, order_uuids: dict[int, UUID] | None = No
         reason=stored_sentence(item.code, item.reason),
         last_modified=item.last_modified,
         order_id=order_id,
-        warnings=tuple(str(w) for w in item.warnings or ()),
+        # codes and their parameters too (plain sentences in rows written before them)
+        warnings=tuple(stored_warning_sentence(w) for w in item.warnings or ()),
     )
 
 

@@ -1,6 +1,7 @@
-"""A refused file's reason is worded in the reader's language, whatever language the worker
-that refused it had: the ingest stores the problem's code and parameters, and the report
-makes the sentence when it is read (postdicom.dicom.problems.stored_sentence)."""
+"""A refused file's reason and a stored file's warnings are worded in the reader's language,
+whatever language the worker had: the ingest stores codes and parameters, and the report makes
+the sentences when it is read (postdicom.dicom.problems.stored_sentence and
+stored_warning_sentence)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from postdicom import types as t
 from postdicom.local.models import UploadItem
-from tests.uploads.conftest import outcomes, upload
+from tests.uploads.conftest import outcomes, report, upload
 from tests.uploads.files import deep_sequences, make_image, make_zip, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,70 @@ def test_a_reason_stored_before_codes_had_parameters_is_shown_as_it_was(staff_us
     UploadItem.objects.filter(name="photo.dcm").update(reason="This is not a DICOM file (old row).")
     with translation.override("es"):
         assert outcomes(staff_user, refused_batch)["photo.dcm"][1] == "This is not a DICOM file (old row)."
+
+
+# --- warnings about stored files ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def warned_batches(staff_user, clinic, tmp_path):
+    """Two batches whose stored files got warnings from a worker speaking English: an
+    unreadable study date, and (in an anonymized batch) an ultrasound image that does not say
+    whether patient details are burned into its pixels. File name → its batch."""
+    odd = make_image(tmp_path / "odd-date.dcm")
+    dataset = pydicom.dcmread(odd)
+    dataset.StudyDate = "20241345"
+    dataset.save_as(odd, enforce_file_format=True)
+    ultrasound = make_image(tmp_path / "us.dcm", modality="US")
+    with translation.override("en"):
+        plain = upload(staff_user, clinic, [odd], tmp_path)
+        anonymized = upload(staff_user, clinic, [ultrasound], tmp_path, anonymize=t.Anonymization(basic_profile=True))
+    return {"odd-date.dcm": plain, "us.dcm": anonymized}
+
+
+WARNINGS = {
+    "es": {
+        "odd-date.dcm": "La etiqueta (0008,0020) StudyDate contiene un valor que no se pudo interpretar",
+        "us.dcm": "Esta imagen de US no indica si los datos del paciente están incrustados en sus píxeles",
+    },
+    "en": {
+        "odd-date.dcm": "Tag (0008,0020) StudyDate holds a value that could not be understood",
+        "us.dcm": "This US image does not say whether patient details are burned into its pixels",
+    },
+}
+
+
+def _warnings(actor, receipt) -> dict[str, tuple[str, ...]]:
+    return {f.name: f.warnings for f in report(actor, receipt).files.items}
+
+
+def test_the_worker_stores_warning_codes_and_parameters_not_sentences(warned_batches):
+    assert UploadItem.objects.get(name="odd-date.dcm").warnings == [
+        {"code": "unreadable_value", "params": {"keyword": "StudyDate", "tag": 0x00080020}}
+    ]
+    assert UploadItem.objects.get(name="us.dcm").warnings == [
+        {"code": "burned_in_unstated", "params": {"modality": "US"}}
+    ]
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_warnings_speak_the_readers_language(staff_user, warned_batches, language):
+    for name, sentence in WARNINGS[language].items():
+        with translation.override(language):
+            warnings = _warnings(staff_user, warned_batches[name])[name]
+        assert len(warnings) == 1, (name, warnings)
+        assert sentence in warnings[0], (name, warnings)
+
+
+def test_a_spanish_user_reads_spanish_warnings_on_the_report_page(staff_client, warned_batches):
+    for name, receipt in warned_batches.items():
+        url = reverse("orders:upload_batch", args=[receipt.batch_id])
+        page = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+        assert WARNINGS["es"][name] in page
+        assert WARNINGS["en"][name] not in page
+
+
+def test_a_warning_stored_as_a_sentence_is_shown_as_it_was(staff_user, warned_batches):
+    UploadItem.objects.filter(name="us.dcm").update(warnings=["An old warning, in English."])
+    with translation.override("es"):
+        assert _warnings(staff_user, warned_batches["us.dcm"])["us.dcm"] == ("An old warning, in English.",)

@@ -35,7 +35,7 @@ from django.utils import timezone, translation
 
 from postdicom import types as t
 from postdicom.dicom import problems
-from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
 from postdicom.local.bulk import update_rows
@@ -61,7 +61,7 @@ def finish_item(
     *,
     problem: DicomProblem | None = None,
     claim: Claim | None = None,
-    warnings: tuple[str, ...] = (),
+    warnings: tuple[DicomWarning, ...] = (),
     save: bool = True,
 ) -> None:
     """Give the item its outcome; ``save=False`` leaves the writing to ``save_outcomes``,
@@ -73,7 +73,7 @@ def finish_item(
     item.reason = problem.stored() if problem is not None else ""
     item.instance_id = claim.instance_pk if claim is not None else None
     item.order_id = claim.order_pk if claim is not None else None
-    item.warnings = list(warnings)
+    item.warnings = [warning.stored() for warning in warnings]  # worded by the report, like the reason
     item.finished_at = timezone.now()
     if save:
         save_outcomes([item])
@@ -97,7 +97,7 @@ def _anonymization(batch: UploadBatch) -> t.Anonymization | None:
     return t.Anonymization(replacements=dict(batch.replacements or {}), basic_profile=batch.basic_profile)
 
 
-def _prepare(item: UploadItem, source: Path) -> tuple[Path, tuple[str, ...]]:
+def _prepare(item: UploadItem, source: Path) -> tuple[Path, tuple[DicomWarning, ...]]:
     """The file to store (anonymized when asked) and the warnings about it."""
     request = _anonymization(item.batch)
     if request is None:
@@ -139,7 +139,7 @@ class _Ready:
     summary: DicomSummary
     name: str
     source: Path
-    warnings: tuple[str, ...]
+    warnings: tuple[DicomWarning, ...]
 
 
 def _read(item: UploadItem, received: Path) -> _Ready | None:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pydicom
 import pytest
+from django.utils import translation
 from pydicom import datadict
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 
 from postdicom.dicom.anonymize import anonymize, anonymize_file, burned_in_warning
 from postdicom.dicom.deidentify import DUMMY_NAME, shift_date, shift_datetime
-from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.problems import DicomProblem, ProblemCode, WarningCode
 from postdicom.dicom.profile import BASIC_PROFILE, Action, resolve
 from postdicom.dicom.read import summarize
 from postdicom.dicom.uids import UidMap
@@ -322,16 +323,24 @@ def test_profile_needs_a_uid_map():
 
 def test_burned_in_annotation_warnings(tmp_path):
     us = pydicom.dcmread(make_image(tmp_path / "us.dcm", modality="US"))
-    assert "US image does not say" in burned_in_warning(us)
+    unstated = burned_in_warning(us)
+    assert unstated is not None
+    assert (unstated.code, unstated.params) == (WarningCode.BURNED_IN_UNSTATED, {"modality": "US"})
+    with translation.override("en"):
+        assert "US image does not say" in str(unstated)
     us.BurnedInAnnotation = "NO"
-    assert burned_in_warning(us) == ""
+    assert burned_in_warning(us) is None
     ct = pydicom.dcmread(make_image(tmp_path / "ct.dcm"))
-    assert burned_in_warning(ct) == ""
+    assert burned_in_warning(ct) is None
     ct.BurnedInAnnotation = "YES"
-    assert "burned into its pixels" in burned_in_warning(ct)
+    stated = burned_in_warning(ct)
+    assert stated is not None
+    assert stated.code is WarningCode.BURNED_IN
+    with translation.override("en"):
+        assert "burned into its pixels" in stated.sentence
     report = anonymize_file(tmp_path / "us.dcm", tmp_path / "out.dcm", PROFILE, UidMap.new())
     assert report.burned_in_risk
-    assert len(report.warnings) == 1
+    assert report.warnings == (unstated,)
 
 
 def test_a_broken_source_leaves_no_output_and_an_existing_target_is_untouched(tmp_path, ct_small):

@@ -8,7 +8,16 @@ import pytest
 from django.utils import translation
 
 from postdicom.dicom import problems
-from postdicom.dicom.problems import DicomProblem, ProblemCode, sentence, stored_sentence
+from postdicom.dicom.problems import (
+    DicomProblem,
+    DicomWarning,
+    ProblemCode,
+    WarningCode,
+    sentence,
+    stored_sentence,
+    stored_warning_sentence,
+    warning_sentence,
+)
 
 #: Parameters for the codes whose sentences need them.
 PARAMS: dict[ProblemCode, dict[str, str | int]] = {
@@ -77,3 +86,63 @@ def test_anything_else_is_shown_as_stored(code, stored):
 def test_parameters_that_would_not_fit_keep_the_sentence():
     problem = DicomProblem(ProblemCode.DAMAGED_VALUE, "A damaged value.", {"tag": 1, "keyword": "K" * 600})
     assert problem.stored() == "A damaged value."
+
+
+# --- warnings ----------------------------------------------------------------------------------------
+
+#: Parameters for the warnings whose sentences need them.
+WARNING_PARAMS: dict[WarningCode, dict[str, str | int]] = {
+    WarningCode.QUESTIONABLE_VALUE: {"tag": 0x00080020, "keyword": "StudyDate"},
+    WarningCode.UNREADABLE_VALUE: {"tag": 0x00100040, "keyword": "PatientSex"},
+    WarningCode.BURNED_IN_UNSTATED: {"modality": "US"},
+}
+
+
+@pytest.mark.parametrize("code", list(WarningCode))
+def test_every_warning_has_a_sentence_in_english_and_in_spanish(code):
+    params = WARNING_PARAMS.get(code, {})
+    with translation.override("en"):
+        english = warning_sentence(code, params)
+    with translation.override("es"):
+        spanish = warning_sentence(code, params)
+    assert english
+    assert spanish
+    assert spanish != english
+
+
+def test_a_warning_is_stored_as_json_and_worded_in_the_readers_language():
+    warning = DicomWarning.of(WarningCode.UNREADABLE_VALUE, tag=0x00080020, keyword="StudyDate")
+    stored = json.loads(json.dumps(warning.stored()))  # as the JSONField gives it back
+    assert stored == {"code": "unreadable_value", "params": {"keyword": "StudyDate", "tag": 0x00080020}}
+    with translation.override("en"):
+        assert (
+            stored_warning_sentence(stored)
+            == str(warning)
+            == ("Tag (0008,0020) StudyDate holds a value that could not be understood; it was left out.")
+        )
+    with translation.override("es"):
+        assert stored_warning_sentence(stored) == (
+            "La etiqueta (0008,0020) StudyDate contiene un valor que no se pudo interpretar; se ha omitido."
+        )
+
+
+def test_a_secondary_capture_without_a_modality_is_named_in_the_readers_language():
+    stored = DicomWarning.of(WarningCode.BURNED_IN_UNSTATED, modality="").stored()
+    with translation.override("es"):
+        assert "captura secundaria" in stored_warning_sentence(stored)
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("An old warning, in English.", "An old warning, in English."),  # a row written before codes
+        ({"code": "from_the_future", "params": {}}, "from_the_future"),  # a code this version does not know
+        ({"code": "unreadable_value", "params": {}}, "unreadable_value"),  # a parameter missing
+        ({"code": "unreadable_value", "params": {"tag": "x", "keyword": "K"}}, "unreadable_value"),
+        ({"code": "burned_in", "params": []}, "burned_in"),
+        ({"params": {}}, ""),
+        (7, "7"),
+    ],
+)
+def test_a_warning_that_cannot_be_worded_is_shown_as_stored_or_by_its_code(stored, shown):
+    assert stored_warning_sentence(stored) == shown
