@@ -31,14 +31,19 @@ PARAMS: dict[ProblemCode, dict[str, str | int]] = {
 }
 
 
+def in_both(words, code, params):
+    """What ``words(code, params)`` says in English and in Spanish."""
+    with translation.override("en"):
+        english = words(code, params)
+    with translation.override("es"):
+        spanish = words(code, params)
+    return english, spanish
+
+
 @pytest.mark.parametrize("code", list(ProblemCode))
 def test_every_code_has_a_sentence_in_english_and_in_spanish(code):
-    params = PARAMS.get(code, {})
     assert len(code.value) <= 20  # UploadItem.code
-    with translation.override("en"):
-        english = sentence(code, params)
-    with translation.override("es"):
-        spanish = sentence(code, params)
+    english, spanish = in_both(sentence, code, PARAMS.get(code, {}))
     assert english
     assert spanish
     assert spanish != english
@@ -100,11 +105,7 @@ WARNING_PARAMS: dict[WarningCode, dict[str, str | int]] = {
 
 @pytest.mark.parametrize("code", list(WarningCode))
 def test_every_warning_has_a_sentence_in_english_and_in_spanish(code):
-    params = WARNING_PARAMS.get(code, {})
-    with translation.override("en"):
-        english = warning_sentence(code, params)
-    with translation.override("es"):
-        spanish = warning_sentence(code, params)
+    english, spanish = in_both(warning_sentence, code, WARNING_PARAMS.get(code, {}))
     assert english
     assert spanish
     assert spanish != english
