@@ -13,10 +13,24 @@ from typing import Any
 from django.db import connection, models
 
 
-def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The model's concrete field ``name`` (a foreign key by its name, not its ``_id``)."""
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field)
     return field
+
+
+def value_rows(
+    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
+) -> tuple[str, list[Any]]:
+    """``(%s, …), (%s, …)`` for ``rows`` of the model's fields ``names``, and the parameters,
+    each prepared by its field: what follows ``VALUES``."""
+    fields = [model_field(model, name) for name in names]
+    holes = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    params = [
+        field.get_db_prep_save(value, connection) for row in rows for field, value in zip(fields, row, strict=True)
+    ]
+    return holes, params
 
 
 def values_table(
@@ -25,11 +39,7 @@ def values_table(
     """``(VALUES (…), (…)) AS v`` for ``rows`` of the model's fields ``names``, and its
     parameters. Column *i* (from 1) is ``v.column<i>``, cast to the field's type on PostgreSQL
     (a column of NULLs would otherwise be text); ``column(i, name)`` spells it."""
-    fields = [_field(model, name) for name in names]
-    holes = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
-    params = [
-        field.get_db_prep_save(value, connection) for row in rows for field, value in zip(fields, row, strict=True)
-    ]
+    holes, params = value_rows(model, names, rows)
     return f"(VALUES {holes}) AS v", params
 
 
@@ -38,7 +48,7 @@ def column(model: type[models.Model], index: int, name: str) -> str:
     plain = f"v.column{index}"
     if connection.vendor != "postgresql":
         return plain  # SQLite takes any value in any column; a CAST there would convert it
-    return f"CAST({plain} AS {_field(model, name).db_type(connection)})"
+    return f"CAST({plain} AS {model_field(model, name).db_type(connection)})"
 
 
 def update_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
@@ -52,7 +62,8 @@ def update_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[
     assert pk is not None
     source, params = values_table(model, [pk.name, *names], rows)
     assignments = ", ".join(
-        f"{quote(_field(model, name).column)} = {column(model, index, name)}" for index, name in enumerate(names, 2)
+        f"{quote(model_field(model, name).column)} = {column(model, index, name)}"
+        for index, name in enumerate(names, 2)
     )
     sql = (
         f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608

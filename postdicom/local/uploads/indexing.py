@@ -22,13 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from postdicom import types as t
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
+from postdicom.local.bulk import model_field, value_rows
 from postdicom.local.models import InstanceRecord, PatientOrder, SeriesRecord, StudyRecord, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label
 
@@ -193,12 +194,6 @@ def _series_ids(batch: UploadBatch, summary: DicomSummary) -> tuple[int, int]:
     return ids
 
 
-def _field(name: str) -> models.Field[Any, Any]:
-    field = InstanceRecord._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return field
-
-
 def _insert_all(rows: list[dict[str, Any]]) -> dict[str, tuple[int, uuid.UUID]]:
     """One ``INSERT … ON CONFLICT DO NOTHING`` for every row: SOP Instance UID → (pk, claiming
     item) of the rows this statement made. A UID another item already holds makes nothing
@@ -206,13 +201,9 @@ def _insert_all(rows: list[dict[str, Any]]) -> dict[str, tuple[int, uuid.UUID]]:
     if not rows:
         return {}
     names = list(rows[0])
-    fields = [_field(name) for name in names]
-    params = [
-        field.get_db_prep_save(row[name], connection) for row in rows for field, name in zip(fields, names, strict=True)
-    ]
+    holes, params = value_rows(InstanceRecord, names, [[row[name] for name in names] for row in rows])
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    holes = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(rows))
+    columns = ", ".join(quote(model_field(InstanceRecord, name).column) for name in names)
     # Only quoted column names from the model are formatted in; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(InstanceRecord._meta.db_table)} ({columns}) VALUES {holes} "  # noqa: S608

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -229,39 +229,34 @@ class _Body:
         return taken
 
 
+def _drain(body: _Body, length: int, write: Callable[[memoryview], object]) -> int:
+    """Hand up to ``length`` bytes of ``body`` to ``write``; return how many arrived."""
+    taken = 0
+    while taken < length:
+        piece = body.read(length - taken)
+        if not piece:
+            break
+        write(piece)
+        taken += len(piece)
+    return taken
+
+
 def _stream_to(path: Path, offset: int, body: _Body, length: int) -> int:
     """Write up to ``length`` bytes of ``body`` at ``offset``; return how many arrived."""
-    written = 0
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.seek(offset)
-        while written < length:
-            piece = body.read(length - written)
-            if not piece:
-                break
-            out.write(piece)
-            written += len(piece)
-    return written
+        return _drain(body, length, out.write)
 
 
 #: Files one request may carry pieces of (``write_chunks``).
 MAX_PARTS = 64
 
 
-def _discard(body: _Body, length: int) -> int:
-    left = length
-    while left > 0:
-        piece = body.read(left)
-        if not piece:
-            break
-        left -= len(piece)
-    return length - left
-
-
 def _write_part(item: UploadItem, offset: int, body: _Body, length: int) -> int:
     """Write one part to disk if it continues the item; the bytes taken from the body."""
     if item.state != ItemState.RECEIVING or offset != item.received:
-        _discard(body, length)
+        _drain(body, length, lambda _piece: None)
         return -1  # not written: the caller continues from item.received
     path = item_path(item)
     written = _stream_to(path, offset, body, length)
@@ -321,8 +316,8 @@ def _count(items: dict[UUID, UploadItem], progress: list[tuple[UUID, int, int]])
 
 def write_chunks(actor: User, batch_id: UUID, parts: Sequence[t.UploadChunk], stream: Readable) -> list[UploadItem]:
     """Pieces of one or more files, back to back in ``stream`` (small files travel many to a
-    request). Two queries, then one transaction with an update per piece; one ingest task
-    for the files that became whole."""
+    request). Two queries, then one short transaction with one statement for every piece's
+    counter; one ingest task for the files that became whole."""
     if not parts or len(parts) > MAX_PARTS:
         raise InvalidInput({"parts": _("Send pieces of 1 to %(n)d files at a time.") % {"n": MAX_PARTS}})
     ids = [part.file_id for part in parts]
