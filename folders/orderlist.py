@@ -15,7 +15,7 @@ from folders.shared import editable, shared_lists
 from portal.access import AuthedRequest
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import FolderTree, OrderQuery, SharedFolder
+from postdicom.types import Capability, FolderTree, OrderQuery, SharedFolder
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class FolderFilter:
 
 def folder_filter(request: AuthedRequest) -> FolderFilter:
     api = get_api()
-    if "folder_tree" not in api.capabilities:
+    if Capability.FOLDER_TREE not in api.capabilities:
         return FolderFilter(choices=None)
     # The whole tree (no cheaper call says whether there are folders), for a yes/no and the
     # chosen folder's name: the choices themselves are not rendered in the page.

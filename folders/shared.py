@@ -8,13 +8,13 @@ from typing import Any
 
 from portal.access import AuthedRequest
 from postdicom import get_api
-from postdicom.types import SharedFolder, SharedFolderList
+from postdicom.types import Capability, SharedFolder, SharedFolderList
 
 
 def shared_lists(request: AuthedRequest) -> SharedFolderList:
     """What is shared with the user and their groups (nothing on a backend without sharing)."""
     api = get_api()
-    if "shared_folders" not in api.capabilities:
+    if Capability.SHARED_FOLDERS not in api.capabilities:
         return SharedFolderList()
     return api.shared_folders(actor=request.user)
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from portal.access import me
 from postdicom import get_api
-from postdicom.types import Role
+from postdicom.types import Capability, Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -23,27 +26,26 @@ class NavItem:
     reason: str = ""
 
 
-_NAV = (
-    # label, url name, section, capability the page needs, administrators only
-    (_("Orders"), "orders:list", "orders", "search_orders", False),
-    (_("Upload"), "orders:upload", "upload", "upload_dicom", False),
-    (_("Folders"), "folders:tree", "folders", "list_folders", False),
-    (_("Shares"), "sharing:mine", "shares", "share_orders", False),
-    (_("Administration"), "portal:admin_home", "admin", "list_users", True),
+_NAV: tuple[tuple[StrOrPromise, str | None, str, Capability, bool], ...] = (
+    # label, url name (None: no page yet), section, capability the page needs, administrators only
+    (_("Orders"), "orders:list", "orders", Capability.SEARCH_ORDERS, False),
+    (_("Upload"), "orders:upload", "upload", Capability.UPLOAD_DICOM, False),
+    (_("Folders"), "folders:tree", "folders", Capability.LIST_FOLDERS, False),
+    (_("Shares"), None, "shares", Capability.SHARE_ORDERS, False),
+    (_("Administration"), "portal:admin_home", "admin", Capability.LIST_USERS, True),
 )
 
 
 def _navigation(request: HttpRequest) -> list[NavItem]:
+    """The sections the user may open. A wrong URL name raises ``NoReverseMatch`` here, on
+    every page, so a test catches it; a missing page or capability shows the entry disabled."""
     capabilities = get_api().capabilities
     role = me(request).role
     items = []
     for label, url_name, section, capability, admin_only in _NAV:
         if admin_only and role is not Role.ADMINISTRATOR:
             continue
-        try:
-            url = reverse(url_name) if capability in capabilities else None
-        except NoReverseMatch:
-            url = None
+        url = reverse(url_name) if url_name and capability in capabilities else None
         items.append(NavItem(str(label), url, section, "" if url else str(_("Not available on this server yet."))))
     return items
 

@@ -30,6 +30,7 @@ from postdicom.types import (
     ApiKey,
     AuditEvent,
     AuditQuery,
+    Capability,
     Contact,
     DicomFileSummary,
     DicomNode,
@@ -90,12 +91,12 @@ class PostDicomApi:
     # --- Capabilities ---------------------------------------------------------------------------
 
     @property
-    def capabilities(self) -> frozenset[str]:
-        """Names of the contract methods this backend implements."""
+    def capabilities(self) -> frozenset[Capability]:
+        """The contract methods this backend implements (overrides), as ``Capability`` members."""
         return frozenset(
-            name
-            for name, member in vars(PostDicomApi).items()
-            if callable(member) and not name.startswith("_") and getattr(type(self), name) is not member
+            capability
+            for capability in Capability
+            if getattr(type(self), capability.value) is not getattr(PostDicomApi, capability.value)
         )
 
     # --- Account and directory (Initialize, GetUserList, GetUserGroupList, …) ---------------------

@@ -19,7 +19,7 @@ from orders.views.listing import search_context
 from portal.access import AuthedRequest
 from portal.rendering import render_page
 from postdicom import get_api
-from postdicom.types import Folder, FolderTree
+from postdicom.types import Capability, Folder, FolderTree
 
 
 def shared_sections(request: AuthedRequest) -> dict[str, Any]:
@@ -68,7 +68,7 @@ def folder_detail(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
     folder = tree.get(folder_id)
     if folder is None:
         return _shared_folder_detail(request, folder_id, tree)
-    shares = () if request.htmx or "folder_shares" not in api.capabilities else None
+    shares = () if request.htmx or Capability.FOLDER_SHARES not in api.capabilities else None
     context = {
         "section": "folders",
         "folder": folder,

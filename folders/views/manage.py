@@ -22,7 +22,7 @@ from portal.access import AuthedRequest
 from portal.forms.service import show_errors
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound
-from postdicom.types import Folder
+from postdicom.types import Capability, Folder
 
 _NOT_YOURS = gettext_lazy("Choose one of your folders.")
 
@@ -66,7 +66,7 @@ def _shared_parent(request: AuthedRequest, folder_id: UUID) -> Folder | None:
     """The folder shared with the user that new folders go into, when they may edit it
     (None when it is not shared with them: the form says so; 403 when view only)."""
     api = get_api()
-    if "get_shared_folder" not in api.capabilities:
+    if Capability.GET_SHARED_FOLDER not in api.capabilities:
         return None
     try:
         listing = api.get_shared_folder(actor=request.user, folder_id=folder_id)
@@ -84,7 +84,7 @@ def _renamable(request: AuthedRequest, folder_id: UUID) -> Folder:
     try:
         return api.get_folder(actor=request.user, folder_id=folder_id)
     except NotFound:
-        if "get_shared_folder" not in api.capabilities:
+        if Capability.GET_SHARED_FOLDER not in api.capabilities:
             raise
     listing = api.get_shared_folder(actor=request.user, folder_id=folder_id)
     if not listing.access.may_edit or listing.folder.id == listing.access.top.id:

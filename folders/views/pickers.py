@@ -14,7 +14,7 @@ from folders.forms import FolderOptionsForm
 from folders.shared import editable, shared_lists
 from portal.access import AuthedRequest
 from postdicom import get_api
-from postdicom.types import FolderTree
+from postdicom.types import Capability, FolderTree
 
 
 @require_safe
@@ -32,7 +32,7 @@ def folder_options(request: AuthedRequest) -> HttpResponse:
     context = {
         # without counts: names and nesting are all a select shows
         "tree": api.folder_tree(actor=request.user, with_counts=False)
-        if "folder_tree" in api.capabilities
+        if Capability.FOLDER_TREE in api.capabilities
         else FolderTree(),
         "selected": form.cleaned_data["folder"],
         # the search filters by the user's own folders only; shared ones are filing targets

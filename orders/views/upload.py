@@ -24,13 +24,13 @@ from portal.forms.service import show_errors
 from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import ANONYMIZATION_TAGS, Folder, UploadFile, UploadOutcome, UploadState
+from postdicom.types import ANONYMIZATION_TAGS, Capability, Folder, UploadFile, UploadOutcome, UploadState
 
 
 def folders_of(request: AuthedRequest) -> tuple[Folder, ...]:
     """The user's folders, when this server has folders."""
     api = get_api()
-    if "folder_tree" not in api.capabilities:
+    if Capability.FOLDER_TREE not in api.capabilities:
         return ()
     return api.folder_tree(actor=request.user, with_counts=False).folders
 

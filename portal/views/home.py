@@ -10,13 +10,14 @@ from django.views.decorators.http import require_safe
 
 from portal.access import me
 from postdicom import get_api
+from postdicom.types import Capability
 
 
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Staff start on the order list when this server has one; otherwise on an overview."""
-    if "search_orders" in get_api().capabilities:
+    if Capability.SEARCH_ORDERS in get_api().capabilities:
         return redirect("orders:list")
     return render(request, "portal/home.html", {"section": "home", "user_info": me(request)})
 

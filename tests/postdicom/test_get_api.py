@@ -1,5 +1,8 @@
 """``postdicom.get_api()``: the configured backend, strict about its configuration."""
 
+import re
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
@@ -8,7 +11,7 @@ from django.test import override_settings
 from postdicom import get_api
 from postdicom.contract import PostDicomApi
 from postdicom.errors import Unsupported
-from postdicom.types import AuditQuery, Page
+from postdicom.types import AuditQuery, Capability, Page
 
 HERE = __name__
 
@@ -64,16 +67,41 @@ def test_options_reach_the_backend(settings):
 def test_capabilities_are_exactly_the_overridden_methods(settings):
     settings.POSTDICOM = {"BACKEND": f"{HERE}.OnlyUsers", "OPTIONS": {}}
     api = get_api()
-    assert api.capabilities == frozenset({"list_users"})
-    assert "create_order" not in api.capabilities
+    assert api.capabilities == frozenset({Capability.LIST_USERS})
+    assert Capability.CREATE_ORDER not in api.capabilities
+    assert all(type(capability) is Capability for capability in api.capabilities)
     with pytest.raises(Unsupported):
         api.audit_log(actor=get_user_model()(username="someone"), query=AuditQuery())
 
 
 def test_the_embedded_backend_has_the_audit_capabilities():
     capabilities = get_api().capabilities
-    assert {"audit_log", "record_authentication", "list_users", "create_order"} <= capabilities
-    assert "capabilities" not in capabilities
+    assert {Capability.AUDIT_LOG, Capability.RECORD_AUTHENTICATION, Capability.LIST_USERS} <= capabilities
+    assert all(type(capability) is Capability for capability in capabilities)
+
+
+def test_every_contract_method_has_its_capability_and_nothing_else_does():
+    methods = {name for name, member in vars(PostDicomApi).items() if callable(member) and not name.startswith("_")}
+    assert {capability.value for capability in Capability} == methods, (
+        "postdicom.types.Capability must name exactly the public methods of PostDicomApi"
+    )
+    assert {capability.name for capability in Capability} == {name.upper() for name in methods}
+
+
+CAPABILITY_AS_TEXT = re.compile(r"""["'][a-z_]+["']\s+(not\s+)?in\s+[\w.()]*capabilities\b""")
+
+
+def test_no_code_checks_a_capability_by_its_name_as_text():
+    """``"folder_tre" in api.capabilities`` would be silently False; the enum cannot be misspelt."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for package in ("postdicom", "portal", "orders", "folders", "sharing")
+        for path in (root / package).rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if CAPABILITY_AS_TEXT.search(line)
+    ]
+    assert offenders == [], f"use postdicom.types.Capability members, not strings: {offenders}"
 
 
 def test_unknown_keys_are_refused():

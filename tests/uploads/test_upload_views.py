@@ -14,6 +14,7 @@ from django.urls import reverse
 from orders.views.upload_api import upload_chunk
 from postdicom import get_api
 from postdicom.local.models import UploadBatch
+from postdicom.types import Capability
 from tests.postdicom.local.test_upload_receive import Trickle
 from tests.uploads.conftest import run
 from tests.uploads.files import make_image, pdf_bytes, shipped
@@ -227,7 +228,13 @@ class TestPreview:
 
 def test_get_api_sees_the_upload_capabilities():
     caps = get_api().capabilities
-    assert {"upload_dicom", "read_dicom_files", "upload_documents", "start_upload", "open_document"} <= caps
+    assert {
+        Capability.UPLOAD_DICOM,
+        Capability.READ_DICOM_FILES,
+        Capability.UPLOAD_DOCUMENTS,
+        Capability.START_UPLOAD,
+        Capability.OPEN_DOCUMENT,
+    } <= caps
 
 
 def test_client_fixture_is_plain(client: Client):

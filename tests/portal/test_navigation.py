@@ -1,0 +1,37 @@
+"""The main navigation (``portal.context_processors``): sections by role and capability, and
+a wrong URL name fails loudly instead of quietly showing the section as unavailable."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+from django.urls import NoReverseMatch, reverse
+
+from portal import context_processors
+from postdicom.types import Capability
+
+
+def _nav(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    return {item.section: item for item in context_processors.portal(request)["nav_items"]}
+
+
+def test_staff_get_their_sections_and_no_administration(staff_user):
+    nav = _nav(staff_user)
+    assert nav["orders"].url == reverse("orders:list")
+    assert nav["folders"].url == reverse("folders:tree")
+    assert nav["shares"].url is None  # no page yet: shown disabled with the reason
+    assert nav["shares"].reason == "Not available on this server yet."
+    assert "admin" not in nav
+
+
+def test_administrators_get_administration(admin_user):
+    assert _nav(admin_user)["admin"].url == reverse("portal:admin_home")
+
+
+def test_a_misspelt_url_name_raises(staff_user, monkeypatch):
+    wrong = (("Orders", "orders:lst", "orders", Capability.SEARCH_ORDERS, False),)
+    monkeypatch.setattr(context_processors, "_NAV", wrong)
+    with pytest.raises(NoReverseMatch):
+        _nav(staff_user)
