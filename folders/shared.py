@@ -27,6 +27,6 @@ def editable(found: SharedFolderList) -> tuple[SharedFolder, ...]:
     """The shared folders the user may file orders in, each once, by name."""
     seen: dict[object, SharedFolder] = {}
     for entry in (*found.with_me, *found.with_my_groups):
-        if entry.may_edit:
+        if entry.folder.rights.can_file_orders:
             seen.setdefault(entry.folder.id, entry)
     return tuple(sorted(seen.values(), key=lambda e: (e.folder.name.casefold(), e.owner.name.casefold())))

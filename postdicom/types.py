@@ -875,6 +875,29 @@ class FolderRef:
 
 
 @dataclass(frozen=True)
+class FolderRights:
+    """What the actor may do with a folder, decided by the service that enforces it (pages
+    offer exactly these actions and never work them out themselves). The owner may do
+    everything. In a folder shared with them, a recipient renames only folders that an edit
+    share covers from above (a shared folder keeps its owner's name), adds sub-folders and
+    files or removes orders with an edit share, shares further with a re-share right, and
+    never moves or deletes. The default is no right at all."""
+
+    can_rename: bool = False
+    can_move: bool = False
+    can_delete: bool = False
+    can_share: bool = False
+    can_add_sub_folders: bool = False
+    can_file_orders: bool = False  # file orders in it and take them out
+
+
+#: Everything: the rights of a folder's owner.
+OWNER_RIGHTS = FolderRights(
+    can_rename=True, can_move=True, can_delete=True, can_share=True, can_add_sub_folders=True, can_file_orders=True
+)
+
+
+@dataclass(frozen=True)
 class Folder:
     """One folder, with the counts of GetFolderList's ``SubFolderList`` entries.
 
@@ -886,6 +909,7 @@ class Folder:
 
     Orders count only when the actor may see them and they are not in the recycle bin.
     ``ancestors`` lists the folders above it, top level first (empty for a top-level folder).
+    ``rights``: what the actor may do with it (see ``FolderRights``).
     """
 
     id: UUID
@@ -898,6 +922,7 @@ class Folder:
     all_sub_folder_count: int = 0
     is_shared: bool = False
     ancestors: tuple[FolderRef, ...] = ()
+    rights: FolderRights = field(default_factory=FolderRights)
 
     @property
     def depth(self) -> int:

@@ -78,7 +78,6 @@ def folder_detail(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
         "list_url": request.path,
         **_orders_context(request, folder),
         **shared_sections(request),
-        "is_owner": True,
         "folder_actions": True,
         "folder_picker": True,  # this folder at least (the choices load when it is opened)
         "shares": api.folder_shares(actor=request.user, folder_id=folder.id) if shares is None else shares,
@@ -88,8 +87,7 @@ def folder_detail(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
 
 def _shared_folder_detail(request: AuthedRequest, folder_id: UUID, tree: FolderTree) -> HttpResponse:
     """A folder someone shared with the user (or one below it): its sub-folders and the
-    orders the user may see in it; filing, removing and creating sub-folders only when the
-    share allows editing, "Share" only when it allows re-sharing."""
+    orders the user may see in it, with the actions ``folder.rights`` (the service) allows."""
     listing = get_api().get_shared_folder(actor=request.user, folder_id=folder_id)
     folder, access = listing.folder, listing.access
     shared = shared_lists(request)
@@ -98,11 +96,8 @@ def _shared_folder_detail(request: AuthedRequest, folder_id: UUID, tree: FolderT
         "section": "folders",
         "folder": folder,
         "access": access,
-        "is_owner": False,
-        "folder_readonly": not access.may_edit,
-        "may_rename": access.may_edit and folder.id != access.top.id,
         # "Remove from this folder" when editing; "Add to folders" when there is somewhere to file
-        "folder_actions": access.may_edit or bool(tree) or bool(targets),
+        "folder_actions": folder.rights.can_file_orders or bool(tree) or bool(targets),
         "folder_picker": bool(tree) or bool(targets),
         "current_shared": access.top.id,
         "tree": tree,

@@ -72,7 +72,7 @@ def _shared_parent(request: AuthedRequest, folder_id: UUID) -> Folder | None:
         listing = api.get_shared_folder(actor=request.user, folder_id=folder_id)
     except NotFound:
         return None
-    if not listing.access.may_edit:
+    if not listing.folder.rights.can_add_sub_folders:
         raise PermissionDenied(_("This folder is shared with you to view only."))
     return listing.folder
 
@@ -87,7 +87,7 @@ def _renamable(request: AuthedRequest, folder_id: UUID) -> Folder:
         if Capability.GET_SHARED_FOLDER not in api.capabilities:
             raise
     listing = api.get_shared_folder(actor=request.user, folder_id=folder_id)
-    if not listing.access.may_edit or listing.folder.id == listing.access.top.id:
+    if not listing.folder.rights.can_rename:
         raise PermissionDenied(_("Only the owner can rename this folder."))
     return listing.folder
 

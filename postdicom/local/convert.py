@@ -216,9 +216,11 @@ def folder(
     all_sub_order_count: int = 0,
     sub_folder_count: int = 0,
     all_sub_folder_count: int = 0,
+    rights: t.FolderRights,
 ) -> t.Folder:
     """A folder; its parent's id, ancestors and counts come from the tree around it
-    (``postdicom.local.folders.tree``)."""
+    (``postdicom.local.folders.tree``). ``rights``: what the actor may do with it
+    (``t.OWNER_RIGHTS`` in their own tree, ``reach.Access.rights`` in a shared one)."""
     return t.Folder(
         id=row.uuid,
         name=row.name,
@@ -229,6 +231,7 @@ def folder(
         sub_folder_count=sub_folder_count,
         all_sub_folder_count=all_sub_folder_count,
         ancestors=ancestors,
+        rights=rights,
     )
 
 

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from postdicom import get_api
+from postdicom.errors import Forbidden
 from postdicom.local.access import profile_of
 from postdicom.local.models import Folder, FolderOrder, FolderShare, UserGroup
-from postdicom.types import ShareAudience
+from postdicom.types import OWNER_RIGHTS, FolderRights, ShareAudience
 from tests.folders.conftest import HTMX, UNKNOWN, messages_of
 from tests.orders.conftest import new_order
 
@@ -288,6 +289,30 @@ class TestEditingThroughTheShare:
         assert Folder.objects.get(uuid=march.id).name == "Marzo"
         assert colleague_client.get(reverse("folders:edit", args=[cardiology.id])).status_code == 403
         assert colleague_client.post(reverse("folders:edit", args=[cardiology.id]), {"name": "M"}).status_code == 403
+
+    def test_rights_come_from_the_service_when_shares_overlap(
+        self, staff_user, colleague, colleague_client, cardiology, march
+    ):
+        """View only on Cardiology, edit on its sub-folder 2026: 2026 is itself a shared folder,
+        so its name stays the owner's (the service refuses), while March below it may be renamed."""
+        year = next(f for f in get_api().folder_tree(actor=staff_user) if f.name == "2026")
+        share(staff_user, cardiology.id, colleague)
+        share(staff_user, year.id, colleague, may_edit=True)
+        listing = get_api().get_shared_folder(actor=colleague, folder_id=year.id)
+        assert listing.folder.rights == FolderRights(can_add_sub_folders=True, can_file_orders=True)
+        content = colleague_client.get(detail_url(year.id)).content.decode()
+        assert reverse("folders:edit", args=[year.id]) not in content  # no Rename the service would refuse
+        assert f"{reverse('folders:create')}?parent={year.id}" in content
+        assert colleague_client.get(reverse("folders:edit", args=[year.id])).status_code == 403
+        with pytest.raises(Forbidden):
+            get_api().update_folder(actor=colleague, folder_id=year.id, name="Y", description="")
+        inside = colleague_client.get(detail_url(march.id)).content.decode()
+        assert reverse("folders:edit", args=[march.id]) in inside
+        assert colleague_client.post(reverse("folders:edit", args=[march.id]), {"name": "Marzo"}).status_code == 302
+        assert Folder.objects.get(uuid=march.id).name == "Marzo"
+
+    def test_the_owner_has_every_right(self, staff_user, march):
+        assert get_api().get_folder(actor=staff_user, folder_id=march.id).rights == OWNER_RIGHTS
 
     def test_view_only_and_strangers_cannot_rename(
         self, staff_user, colleague, colleague_client, outsider_client, march

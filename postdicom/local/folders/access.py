@@ -67,6 +67,10 @@ class Writable:
         """Of the ancestors of a folder at or below ``row``, those the actor may see."""
         return ancestors if self.access is None else self.access.visible_ancestors(ancestors)
 
+    def rights(self) -> t.FolderRights:
+        """What the actor may do with ``row``."""
+        return t.OWNER_RIGHTS if self.access is None else self.access.rights()
+
 
 def writable_row(actor: User, folder_id: UUID, *, for_update: bool = False) -> Writable:
     """One of the actor's folders, or one shared with them with the right to edit (locked

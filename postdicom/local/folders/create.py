@@ -66,7 +66,10 @@ class CreateFoldersMixin:
         if existing is not None:
             raise taken(existing.name)
         created = self._create_one(actor, owner_id, parent, ancestors, last, description)
-        return describe(created, target.visible(ancestors) if target is not None else ancestors)
+        if target is None or target.access is None:
+            return describe(created, ancestors, rights=t.OWNER_RIGHTS)
+        # inside a folder shared with the actor: what the shares above it allow there
+        return describe(created, target.visible(ancestors), rights=target.access.rights_below())
 
     def _create_one(
         self,

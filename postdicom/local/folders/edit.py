@@ -64,7 +64,7 @@ class EditFoldersMixin:
         ancestors = ancestor_refs(row)
         old_name, old_description = row.name, row.description
         if (old_name, old_description) == (name, description):
-            return describe(row, target.visible(ancestors))
+            return describe(row, target.visible(ancestors), rights=target.rights())
         row.name, row.description = name, description
         row.save(update_fields=["name", "description", "updated_at"])
         folder_label = label(row, ancestors)
@@ -73,7 +73,7 @@ class EditFoldersMixin:
             record_folder(actor, "folder.renamed", row, folder_label, renamed_from=old_name, **changed)
         else:
             record_folder(actor, "folder.updated", row, folder_label, **changed)
-        return describe(row, target.visible(ancestors))
+        return describe(row, target.visible(ancestors), rights=target.rights())
 
     def move_folder(self, *, actor: User, folder_id: UUID, parent_id: UUID | None) -> t.Folder:
         try:
@@ -94,7 +94,7 @@ class EditFoldersMixin:
         target = locked[parent_id] if parent_id is not None else None
         old_ancestors = ancestor_refs(row)
         if (target.pk if target is not None else None) == row.parent_id:
-            return describe(row, old_ancestors)  # already there
+            return describe(row, old_ancestors, rights=t.OWNER_RIGHTS)  # already there
         if target is not None and (target.pk == row.pk or target.path.startswith(row.subtree_prefix)):
             raise _refuse_move(_("A folder cannot move into itself or into one of its own sub-folders."))
         if _clash(actor.pk, target.pk if target is not None else None, row.name, row.pk) is not None:
@@ -121,7 +121,7 @@ class EditFoldersMixin:
             from_parent=" / ".join(a.name for a in old_ancestors),
             to_parent=" / ".join(a.name for a in new_ancestors),
         )
-        return describe(row, new_ancestors)
+        return describe(row, new_ancestors, rights=t.OWNER_RIGHTS)
 
     def delete_folder(self, *, actor: User, folder_id: UUID) -> None:
         with transaction.atomic():

@@ -61,6 +61,8 @@ class ListFoldersMixin:
             return ()
         rows = values(owned_folders(actor))
         # The tree is depth first with siblings by name: matches come out in path order.
-        found = list(islice((f for f in build(rows) if wanted in search_key(f.name)), max(0, limit)))
+        found = list(
+            islice((f for f in build(rows, rights=t.OWNER_RIGHTS) if wanted in search_key(f.name)), max(0, limit))
+        )
         # Count only what the results show: the folders found and the folders below them.
         return tuple(with_counts_of(actor, rows, found))

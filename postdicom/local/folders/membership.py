@@ -51,7 +51,7 @@ def holding(actor: User, order: PatientOrder) -> tuple[t.Folder, ...]:
     """The actor's folders that ``order`` is filed in, by path (without counts): two queries."""
     rows = list(owned_folders(actor).filter(memberships__order=order))
     ancestors = ancestors_of(rows)
-    folders = [describe(row, ancestors[row.pk]) for row in rows]
+    folders = [describe(row, ancestors[row.pk], rights=t.OWNER_RIGHTS) for row in rows]
     return tuple(sorted(folders, key=lambda f: [n.casefold() for n in (*(a.name for a in f.ancestors), f.name)]))
 
 

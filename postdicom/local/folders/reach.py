@@ -176,6 +176,27 @@ class Access:
         shared folder itself keeps the name its owner gave it."""
         return any(g.may_edit and g.folder.pk != self.row.pk for g in self.grants)
 
+    def rights(self) -> t.FolderRights:
+        """What the actor may do with the folder: exactly what the service's checks allow
+        (``update_folder``: ``editable_below_share``; filing and sub-folders: ``may_edit``;
+        ``share_folder``: ``may_reshare``; moving and deleting: the owner only)."""
+        return t.FolderRights(
+            can_rename=self.editable_below_share(),
+            can_share=self.may_reshare,
+            can_add_sub_folders=self.may_edit,
+            can_file_orders=self.may_edit,
+        )
+
+    def rights_below(self) -> t.FolderRights:
+        """What these grants allow in the folders below the folder (a share of one of those
+        folders itself may allow more there)."""
+        return t.FolderRights(
+            can_rename=self.may_edit,
+            can_share=self.may_reshare,
+            can_add_sub_folders=self.may_edit,
+            can_file_orders=self.may_edit,
+        )
+
     def visible_ancestors(self, ancestors: tuple[t.FolderRef, ...]) -> tuple[t.FolderRef, ...]:
         """Of the folder's ``ancestors`` (top level first), those the actor may see: from
         ``top`` down."""

@@ -7,13 +7,14 @@ share with restricted orders adds), so a folder never counts an order its reader
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from postdicom import types as t
 from postdicom.local import convert
 from postdicom.local.folders.access import ancestor_refs
-from postdicom.local.folders.reach import Grant, grants, shared_row
+from postdicom.local.folders.reach import Access, Grant, grants, shared_row
 from postdicom.local.folders.tree import build, describe, order_counts, subtree, values
 from postdicom.local.models import Folder
 
@@ -26,7 +27,7 @@ def _entry(grant: Grant) -> t.SharedFolder:
     group = share.group
     return t.SharedFolder(
         share_id=share.uuid,
-        folder=describe(share.folder, ()),
+        folder=describe(share.folder, (), rights=Access(share.folder, (grant,)).rights()),
         owner=convert.person(share.folder.owner),
         shared_by=convert.person(share.shared_by),
         group=t.GroupRef(id=group.uuid, name=group.name) if group is not None else None,
@@ -54,8 +55,11 @@ class SharedFoldersMixin:
         row = access.row
         rows = values(subtree(Folder.objects.filter(owner_id=row.owner_id), row))
         built = build(
-            rows, order_counts(actor, [r.pk for r in rows]), top_ancestors=access.visible_ancestors(ancestor_refs(row))
+            rows,
+            order_counts(actor, [r.pk for r in rows]),
+            rights=access.rights_below(),
+            top_ancestors=access.visible_ancestors(ancestor_refs(row)),
         )
         tree = t.FolderTree(folders=tuple(built))
-        folder = built[0]
+        folder = replace(built[0], rights=access.rights())
         return t.SharedFolderListing(folder=folder, sub_folders=tree.children(folder.id), access=access.describe())

@@ -307,7 +307,11 @@ class ShareFoldersMixin:
             ends = [g.expires for g in sharer.grants]
             latest = None if None in ends else max(e for e in ends if e is not None)
         return t.FolderShareOptions(
-            folder=describe(row, sharer.visible(ancestor_refs(row))),
+            folder=describe(
+                row,
+                sharer.visible(ancestor_refs(row)),
+                rights=t.OWNER_RIGHTS if sharer.access is None else sharer.access.rights(),
+            ),
             users=tuple(convert.person(u) for u in users),
             groups=tuple(t.GroupRef(id=g.uuid, name=g.name) for g in groups),
             is_owner=sharer.is_owner,

@@ -120,6 +120,7 @@ def build(
     rows: Iterable[FolderValues],
     counts: Mapping[int, int] | None = None,
     *,
+    rights: t.FolderRights,
     top_ancestors: tuple[t.FolderRef, ...] = (),
 ) -> list[t.Folder]:
     """The folders of ``rows`` depth first, siblings by name, each with its ancestors and
@@ -174,6 +175,7 @@ def build(
                 all_sub_order_count=all_orders[row.pk],
                 sub_folder_count=len(children.get(row.pk, ())),
                 all_sub_folder_count=all_folders[row.pk],
+                rights=rights,
             )
         )
     return result
@@ -182,7 +184,7 @@ def build(
 def whole_tree(actor: User, rows: QuerySet[Folder], *, with_counts: bool = True) -> list[t.Folder]:
     """Every folder of ``rows`` (the actor's) with counts: two queries."""
     folder_rows = values(rows)
-    return build(folder_rows, order_counts(actor) if with_counts and folder_rows else None)
+    return build(folder_rows, order_counts(actor) if with_counts and folder_rows else None, rights=t.OWNER_RIGHTS)
 
 
 def with_subtree(
@@ -190,7 +192,8 @@ def with_subtree(
 ) -> list[t.Folder]:
     """``top`` (first) and every folder below it, with counts: two queries."""
     folder_rows = values(subtree(rows, top))
-    return build(folder_rows, order_counts(actor, [r.pk for r in folder_rows]), top_ancestors=ancestors)
+    counts = order_counts(actor, [r.pk for r in folder_rows])
+    return build(folder_rows, counts, rights=t.OWNER_RIGHTS, top_ancestors=ancestors)
 
 
 def with_counts_of(actor: User, rows: Sequence[FolderValues], folders: Sequence[t.Folder]) -> list[t.Folder]:
@@ -225,6 +228,7 @@ def with_counts_of(actor: User, rows: Sequence[FolderValues], folders: Sequence[
     return [replace(f, order_count=own[f.id], all_sub_order_count=total[f.id]) for f in folders]
 
 
-def describe(row: Folder, ancestors: tuple[t.FolderRef, ...], **counts: Any) -> t.Folder:
+def describe(row: Folder, ancestors: tuple[t.FolderRef, ...], *, rights: t.FolderRights, **counts: Any) -> t.Folder:
     """One folder without looking at the tree around it (counts given, else 0)."""
-    return convert.folder(row, parent_id=ancestors[-1].id if ancestors else None, ancestors=ancestors, **counts)
+    parent_id = ancestors[-1].id if ancestors else None
+    return convert.folder(row, parent_id=parent_id, ancestors=ancestors, rights=rights, **counts)
