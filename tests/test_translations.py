@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.missing import missing as tool_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po"
@@ -73,9 +73,10 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text)
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")
 def test_catalogue_has_every_marked_string(tmp_path):
     """Extract the strings afresh from a copy of the code and compare with the catalogue."""
+    if shutil.which("xgettext") is None:
+        tool_missing("gettext is not installed (make browser installs it with the other system packages)")
     for name in SOURCES:
         source = ROOT / name
         target = tmp_path / name

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.missing import missing
+
 # Playwright's sync API runs an event loop in this thread; Django would refuse the ORM calls
 # the fixtures make unless told that this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -109,8 +111,11 @@ class Watch:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium) for the browser tests")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (make install-dev)")
+        missing(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium) for the browser tests")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        missing("Playwright is not installed (make install-dev)")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

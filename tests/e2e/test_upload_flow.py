@@ -72,8 +72,9 @@ def test_upload_a_folder_with_anonymization_then_a_pdf(page, staff_user, clinic,
     expect(page.locator("#upload-status")).to_contain_text("6 stored")
     shot(page, "report")
     assert InstanceRecord.objects.count() == 6
-    for name in (eager_ingest / "media").rglob("*.dcm"):
-        assert b"Real^Person" not in name.read_bytes()
+    stored = [path.read_bytes() for path in (eager_ingest / "media").rglob("*") if path.is_file()]
+    assert len(stored) == 6  # every image is in storage, and only those
+    assert all(b"Real^Person" not in content and b"Anonymous^Patient" in content for content in stored)
 
     page.get_by_role("link", name=re.compile("Anonymous, Patient")).first.click()
     expect(page.get_by_role("heading", name=re.compile("Anonymous, Patient"))).to_be_visible()

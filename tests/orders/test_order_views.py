@@ -10,6 +10,7 @@ from postdicom import get_api
 from postdicom.errors import NotFound
 from postdicom.local.access import profile_of
 from postdicom.local.models import FlagGroupRecord, FlagRecord, UserGroup
+from tests.folders.conftest import messages_of
 from tests.orders.conftest import new_order
 
 pytestmark = pytest.mark.django_db
@@ -209,12 +210,18 @@ class TestBulk:
         assert "Tick at least one order first" in response.content.decode()
 
     def test_bulk_never_touches_hidden_orders(self, outsider_client, order, staff_user):
-        outsider_client.post(reverse("orders:bulk_delete"), {"order_ids": [str(order.id)]})
-        assert get_api().order_properties(actor=staff_user, order_id=order.id)
+        response = outsider_client.post(reverse("orders:bulk_delete"), {"order_ids": [str(order.id)]})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("orders:list")
+        assert messages_of(response) == ["No such order.", "0 orders moved to the recycle bin."]
+        assert get_api().order_properties(actor=staff_user, order_id=order.id).summary.id == order.id
+        assert get_api().recycle_bin(actor=staff_user).total == 0
 
     def test_limited_bulk_is_refused(self, limited_client, order, staff_user):
-        limited_client.post(reverse("orders:bulk_delete"), {"order_ids": [str(order.id)]})
-        assert get_api().order_properties(actor=staff_user, order_id=order.id)
+        response = limited_client.post(reverse("orders:bulk_delete"), {"order_ids": [str(order.id)]})
+        assert response.status_code == 302
+        assert messages_of(response) == ["No such order.", "0 orders moved to the recycle bin."]
+        assert get_api().recycle_bin(actor=staff_user).total == 0
 
 
 def test_back_button_history_restore_gets_the_whole_page(staff_client, order):

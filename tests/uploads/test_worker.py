@@ -4,15 +4,23 @@
   file stored exactly once and no stray file in storage or in the upload folder.
 * The same instances sent in twenty batches at once, ingested by four worker processes
   racing each other, are stored once.
+
+The broker is a Redis server of the test's own, on a free port: the test needs an empty
+broker, and emptying a Redis database others use (a developer's ``make run``, another test
+run) would lose their queued work, while their workers could take this test's tasks.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,9 +29,11 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.db.models import Count
 
+from portal.celery import app as celery_app
 from postdicom import get_api
 from postdicom.local.models import BatchState, InstanceRecord, UploadBatch, UploadItem
 from postdicom.types import UploadFile
+from tests.missing import missing
 from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image
 
@@ -32,15 +42,67 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def broker(tmp_path) -> Iterator[str]:
+    """A Redis server of this test's own (no data kept), and this process's Celery app
+    sending to it for the test's duration; its URL."""
+    server = shutil.which("redis-server")
+    if server is None:
+        missing("the worker tests start a Redis server of their own: install redis-server (make services)")
+    port = _free_port()
+    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        _wait(lambda: _answers(url), 10, "the Redis server", tmp_path / "none")
+        with _celery_broker(url):
+            yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=0.5).ping())
+    except redis.ConnectionError:
+        return False
+
+
+@contextmanager
+def _celery_broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app (which sends the tasks) at ``url``, then back."""
+    conf = celery_app.conf
+    before = (conf.broker_url, conf.broker_transport_options)
+
+    def forget_connections() -> None:
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+            celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    forget_connections()
+    conf.broker_url = url
+    conf.broker_transport_options = {"visibility_timeout": django_settings.CELERY_VISIBILITY_TIMEOUT}
+    try:
+        yield
+    finally:
+        forget_connections()
+        conf.broker_url, conf.broker_transport_options = before
+
+
 @pytest.fixture(autouse=True)
 def upload_dirs(settings, tmp_path):
     """Overrides the package's fixture: here tasks really go to the broker, and the worker
     (another process) must use the same folders, so they live in a data folder of its own."""
     data = tmp_path / "data"
     local_storage(settings, data)
-    if not django_settings.REDIS_URL:
-        pytest.skip("the worker tests need Redis (REDIS_URL)")
-    redis.Redis.from_url(django_settings.REDIS_URL).flushdb()
     return data
 
 
@@ -51,8 +113,8 @@ def _database_url() -> str:
 
 
 class Worker:
-    def __init__(self, data: Path, concurrency: int) -> None:
-        self.data, self.concurrency = data, concurrency
+    def __init__(self, data: Path, concurrency: int, broker: str) -> None:
+        self.data, self.concurrency, self.broker = data, concurrency, broker
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data / "worker.log"
 
@@ -60,7 +122,7 @@ class Worker:
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
-            "REDIS_URL": django_settings.REDIS_URL,
+            "REDIS_URL": self.broker,
             "RAYPORT_DATA_DIR": str(self.data),
             "RAYPORT_LOG_LEVEL": "info",
         }
@@ -84,11 +146,11 @@ class Worker:
 
 
 @pytest.fixture
-def worker(upload_dirs):
+def worker(upload_dirs, broker):
     workers: list[Worker] = []
 
     def make(concurrency: int = 2) -> Worker:
-        w = Worker(upload_dirs, concurrency)
+        w = Worker(upload_dirs, concurrency, broker)
         workers.append(w)
         return w
 
@@ -103,7 +165,8 @@ def _wait(condition, timeout: float, what: str, log: Path) -> None:
         if condition():
             return
         time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text()[-4000:]}")
+    shown = log.read_text()[-4000:] if log.exists() else "(none)"
+    pytest.fail(f"timed out waiting for {what}; worker log:\n{shown}")
 
 
 def _send(actor, institution, paths, staging: Path):

@@ -16,9 +16,14 @@ from django.db import connection
 from postdicom.local.models import Institution, PatientOrder
 from postdicom.local.orders.search import filtered
 from postdicom.types import OrderQuery
+from tests.missing import missing
 from tests.postdicom.local.orders_setup import create
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL-only indexes")
+
+@pytest.fixture(autouse=True)
+def _postgresql() -> None:
+    if connection.vendor != "postgresql":
+        missing("PostgreSQL-only indexes: run the tests on PostgreSQL (DATABASE_URL)")
 
 
 @pytest.fixture(autouse=True)

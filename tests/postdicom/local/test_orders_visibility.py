@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 
 from postdicom import get_api
 from postdicom.errors import Forbidden, NotFound
+from postdicom.local.access import profile_of
 from postdicom.local.models import FlagGroupRecord, FlagRecord, Institution
 from postdicom.local.orders.visibility import visible_orders
 from postdicom.types import OrderQuery, OrderSummary
@@ -119,11 +120,49 @@ MANAGE: dict[str, Callable[[User, dict[str, Any]], object]] = {
         actor=u, order_id=s["order"].id, user_id=uid(s["users"]["assigned"])
     ),
     "move_order_to_institution": lambda u, s: get_api().move_order_to_institution(
-        actor=u, order_id=s["order"].id, institution_id=s["clinic"].uuid
+        actor=u, order_id=s["order"].id, institution_id=s["annex"].uuid
     ),
     "set_order_flag": lambda u, s: get_api().set_order_flag(
-        actor=u, order_id=s["order"].id, group_id=_flags()[0], flag_id=None
+        actor=u, order_id=s["order"].id, group_id=s["flag"][0], flag_id=s["flag"][1]
     ),
+}
+
+
+def _prepare(method: str, s: dict[str, Any]) -> None:
+    """Make each method's call a real change: restore a deleted order, unlink a linked one,
+    move into an institution of staff's own (administrators reach every institution)."""
+    staff = s["users"]["staff"]
+    if method == "restore_order":
+        get_api().delete_order(actor=staff, order_id=s["order"].id)
+    elif method == "unlink_orders":
+        get_api().link_orders(actor=staff, order_ids=[s["order"].id, s["buddy"].id])
+    s["annex"] = Institution.objects.create(name="Annex")
+    profile_of(staff).institutions.add(s["annex"])
+    s["flag"] = _flags()
+
+
+def _state(s: dict[str, Any]) -> dict[str, Any]:
+    """What the management methods change on ``order``."""
+    order, buddy = row(s["order"].id), row(s["buddy"].id)
+    return {
+        "deleted": order.deleted_at is not None,
+        "linked": order.group_id is not None and order.group_id == buddy.group_id,
+        "institution": order.institution_id,
+        "assigned": set(order.user_assignments.values_list("user__username", flat=True)),
+        "flags": set(order.order_flags.values_list("flag__name", flat=True)),
+    }
+
+
+# What a permitted call changes (the rest of ``_state`` stays as it was).
+CHANGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "delete_order": lambda s: {"deleted": True},
+    "restore_order": lambda s: {"deleted": False},
+    "link_orders": lambda s: {"linked": True},
+    "unlink_orders": lambda s: {"linked": False},
+    "assign_order": lambda s: {"assigned": {"lia", "lena"}},
+    "unassign_order": lambda s: {"assigned": set()},
+    "move_order_to_institution": lambda s: {"institution": s["annex"].pk},
+    "set_order_flag": lambda s: {"flags": {"Urgent"}},
 }
 
 
@@ -134,6 +173,8 @@ def test_manage_methods_per_role(scene: dict[str, Any], method: str, role: str) 
     whoever does not see it gets NotFound (nothing is revealed)."""
     call = MANAGE[method]
     user = scene["users"][role]
+    _prepare(method, scene)
+    before = _state(scene)
     if role in ("outsider", "unassigned"):
         with pytest.raises(NotFound):
             call(user, scene)
@@ -142,7 +183,11 @@ def test_manage_methods_per_role(scene: dict[str, Any], method: str, role: str) 
             call(user, scene)
     else:
         call(user, scene)
-    assert row(scene["order"].id).institution_id == scene["clinic"].pk
+        change = CHANGES[method](scene)
+        assert {key: before[key] for key in change} != change, "the call must change something"
+        assert _state(scene) == {**before, **change}
+        return
+    assert _state(scene) == before
 
 
 @pytest.mark.parametrize("role", ROLES)

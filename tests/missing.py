@@ -1,0 +1,22 @@
+"""What a test does when a tool it needs is missing (Chromium, gettext, a Redis server,
+PostgreSQL): skip on a developer's machine, fail under CI (``CI=true``), where a skip would
+hide that a whole part of the suite never ran."""
+
+from __future__ import annotations
+
+import os
+from typing import NoReturn
+
+import pytest
+
+
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def missing(what: str) -> NoReturn:
+    """Skip the test because ``what`` is missing (a sentence saying how to get it); under CI
+    the test fails instead."""
+    if under_ci():
+        pytest.fail(f"{what} (CI=true: a missing tool fails the run instead of skipping)", pytrace=False)
+    pytest.skip(what)
