@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -79,22 +80,24 @@ def _answers(url: str) -> bool:
 def _celery_broker(url: str) -> Iterator[None]:
     """Point this process's Celery app (which sends the tasks) at ``url``, then back."""
     conf = celery_app.conf
-    before = (conf.broker_url, conf.broker_transport_options)
+    before = {"broker_url": conf.broker_url, "broker_transport_options": conf.broker_transport_options}
+    app: Any = celery_app  # the connection pools are private: dropped so the next send connects anew
 
     def forget_connections() -> None:
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
-            celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        if app._pool is not None:
+            app._pool.force_close_all()
+            app._pool = None
+        app.amqp._producer_pool = None
 
     forget_connections()
-    conf.broker_url = url
-    conf.broker_transport_options = {"visibility_timeout": django_settings.CELERY_VISIBILITY_TIMEOUT}
+    conf.update(
+        broker_url=url, broker_transport_options={"visibility_timeout": django_settings.CELERY_VISIBILITY_TIMEOUT}
+    )
     try:
         yield
     finally:
         forget_connections()
-        conf.broker_url, conf.broker_transport_options = before
+        conf.update(before)
 
 
 @pytest.fixture(autouse=True)
