@@ -9,9 +9,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from postdicom import get_api
-from postdicom.types import Role
+from postdicom.local.access import profile_of
+from postdicom.types import Role, ShareAudience
 from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import TABLET, shot, sign_in
 from tests.orders.conftest import new_order
 
 pytestmark = pytest.mark.e2e
@@ -97,3 +98,36 @@ def test_share_a_folder_with_a_colleague(page, staff_user, colleague, cardiology
     response = page.goto(f"/folders/{cardiology.id}/")
     assert response is not None
     assert response.status == 404
+
+
+@pytest.mark.parametrize("size", [{"width": 1366, "height": 800}, TABLET], ids=["desktop", "tablet"])
+def test_overlapping_shares_offer_only_what_the_service_allows(page, staff_user, colleague, cardiology, size):
+    """View only on Cardiology, edit on 2026 inside it: 2026 offers a new sub-folder but no
+    Rename (a shared folder keeps its owner's name); March below it may be renamed."""
+    api = get_api()
+    year = next(f for f in api.folder_tree(actor=staff_user) if f.name == "2026")
+    march = next(f for f in api.folder_tree(actor=staff_user) if f.name == "March")
+    for folder, edit in ((cardiology, False), (year, True)):
+        api.share_folder(
+            actor=staff_user,
+            folder_id=folder.id,
+            audience=ShareAudience(user_ids=(profile_of(colleague).uuid,)),
+            may_edit=edit,
+        )
+    page.set_viewport_size(size)
+    sign_in(page, "cole", PASSWORD)
+    for language, rename, new_sub_folder in (
+        ("English", "Rename", "New sub-folder"),
+        ("Español", "Cambiar nombre", "Nueva subcarpeta"),
+    ):
+        page.get_by_role("banner").get_by_role("button", name=language).click()
+        expect(page.locator("html")).to_have_attribute("lang", "en" if language == "English" else "es")
+        page.goto(f"/folders/{year.id}/")
+        actions = page.locator(".page-head .actions")
+        expect(actions.get_by_role("link", name=rename)).to_have_count(0)
+        if new_sub_folder:
+            expect(actions.get_by_role("link", name=new_sub_folder)).to_be_visible()
+        shot(page, f"shared-2026-{language}")
+        page.goto(f"/folders/{march.id}/")
+        expect(page.locator(".page-head .actions").get_by_role("link", name=rename)).to_be_visible()
+        shot(page, f"shared-march-{language}")
