@@ -15,7 +15,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import dcmwrite
 from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
-PYDICOM_DATA = Path(pydicom.data.__file__).parent
+PYDICOM_DATA = Path(pydicom.data.__file__).resolve().parent  # as pydicom names its files (.venv may be a link)
 TEST_FILES = PYDICOM_DATA / "test_files"
 CHARSET_FILES = PYDICOM_DATA / "charset_files"
 

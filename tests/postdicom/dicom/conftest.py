@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import dcmwrite
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
-PYDICOM_DATA = Path(pydicom.data.__file__).parent
+PYDICOM_DATA = Path(pydicom.data.__file__).resolve().parent  # as pydicom names its files (.venv may be a link)
 
 
 def data_file(name: str) -> Path:
