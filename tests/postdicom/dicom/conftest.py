@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import dcmwrite
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
-PYDICOM_DATA = Path(pydicom.data.__file__).parent
+PYDICOM_DATA = Path(pydicom.data.__file__).resolve().parent  # .venv may be a link
 
 
 def data_file(name: str) -> Path:
@@ -33,7 +33,7 @@ def shipped_files() -> list[Path]:
 
 
 def label(path: Path) -> str:
-    return str(path.relative_to(PYDICOM_DATA))
+    return str(path.resolve().relative_to(PYDICOM_DATA))
 
 
 def pydicom_reads(path: Path, *, force: bool = False) -> Dataset | None:

@@ -129,8 +129,8 @@ def test_bad_files_each_get_a_reason_and_never_stop_the_batch(staff_user, clinic
     assert "empty" in result["empty.dcm"][1]
     assert "PNG" in result["photo.dcm"][1]
     assert "PDF" in result["report.dcm"][1]
-    assert "cut short" in result["MR_truncated.dcm"][1]
-    assert "deep" in result["deep.dcm"][1]
+    assert "is incomplete" in result["MR_truncated.dcm"][1]
+    assert "levels nested" in result["deep.dcm"][1]
     assert result["badVR.dcm"][0] in ("rejected", "stored")  # pydicom itself reads it
     assert report(staff_user, receipt).batch.state is t.UploadState.DONE
 
