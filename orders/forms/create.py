@@ -50,16 +50,27 @@ PRIORITY_LABELS = {
 }
 
 
+#: Said instead of a browser cutting a longer value silently (the fields have no ``maxlength``).
+TOO_LONG = {"max_length": _("Use at most %(limit_value)d characters (this has %(show_value)d).")}
+
+
 def _text(label: Any, field: str, *, required: bool = False, long: bool = False, **kwargs: Any) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": 3}) if long else None
-    return forms.CharField(label=label, required=required, max_length=ORDER_TEXT_LIMITS[field], widget=widget, **kwargs)
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=ORDER_TEXT_LIMITS[field],
+        widget=widget,
+        error_messages=TOO_LONG,
+        **kwargs,
+    )
 
 
 class OrderForm(forms.Form):
     institution_id = forms.TypedChoiceField(label=_("Institution"), coerce=UUID)
-    last_name = forms.CharField(label=_("Last name"), max_length=64)
-    first_name = forms.CharField(label=_("First name"), max_length=64, required=False)
-    middle_name = forms.CharField(label=_("Middle name"), max_length=64, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=64, error_messages=TOO_LONG)
+    first_name = forms.CharField(label=_("First name"), max_length=64, required=False, error_messages=TOO_LONG)
+    middle_name = forms.CharField(label=_("Middle name"), max_length=64, required=False, error_messages=TOO_LONG)
     patient_id = _text(_("Patient ID"), "patient_id", required=True)
     modality = _text(
         _("Modality"),

@@ -106,8 +106,8 @@ class TestCreate:
         response = self._post(staff_client, clinic, accession_number="ACC-123456789-XYZ")
         assert response.status_code == 200
         errors = response.context["form"].errors["accession_number"]
-        assert errors == ["Ensure this value has at most 16 characters (it has 17)."]
-        assert "Ensure this value has at most 16 characters (it has 17)." in response.content.decode()
+        assert errors == ["Use at most 16 characters (this has 17)."]
+        assert "Use at most 16 characters (this has 17)." in response.content.decode()
 
     def test_every_mistake_is_reported_at_once(self, staff_client, clinic):
         response = self._post(
