@@ -18,7 +18,8 @@ from postdicom import get_api
 from postdicom.errors import Forbidden
 from postdicom.local.access import profile_of
 from postdicom.local.models import AuditRecord, DocumentRecord
-from postdicom.types import UploadFile
+from postdicom.types import Role, ShareAudience, UploadFile
+from tests.conftest import make_user
 from tests.orders.conftest import new_order
 from tests.uploads.files import mp4_bytes, pdf_bytes, png_bytes
 
@@ -288,3 +289,32 @@ def test_the_service_says_who_may_remove_with_each_document(staff_user, limited_
     assert [d.can_delete for d in api.order_properties(actor=staff_user, order_id=order.id).documents] == [True]
     with pytest.raises(Forbidden):
         api.delete_document(actor=limited_user, order_id=order.id, document_id=outcome.added[0].id)
+
+
+def test_staff_who_see_an_order_of_another_institution_through_a_shared_folder_may_not_remove(
+    staff_user, clinic, other_clinic, tmp_path
+):
+    """Olga works in both institutions and shares a folder holding an order of the other one
+    with Sam, who works only in the first: Sam sees the order and its documents, not more."""
+    api = get_api()
+    olga = make_user("olga", Role.STAFF, [clinic, other_clinic])
+    elsewhere = new_order(olga, other_clinic, accession_number="ELSEWHERE-1")
+    path = tmp_path / "a.pdf"
+    path.write_bytes(pdf_bytes())
+    (doc,) = api.upload_documents(
+        actor=olga, order_id=elsewhere.id, files=[UploadFile(name="a.pdf", path=str(path), size=1)]
+    ).added
+    assert doc.can_delete
+    folder = api.create_folder(actor=olga, name="Cardiology")
+    api.add_order_to_folders(actor=olga, order_id=elsewhere.id, folder_ids=[folder.id])
+    api.share_folder(
+        actor=olga,
+        folder_id=folder.id,
+        audience=ShareAudience(user_ids=(profile_of(staff_user).uuid,)),
+        includes_restricted_orders=True,
+    )
+    seen = api.order_properties(actor=staff_user, order_id=elsewhere.id)  # sees it through the share
+    assert [d.can_delete for d in seen.documents] == [False]
+    with pytest.raises(Forbidden):
+        api.delete_document(actor=staff_user, order_id=elsewhere.id, document_id=doc.id)
+    assert DocumentRecord.objects.count() == 1
