@@ -72,6 +72,7 @@ ACTION_LABELS: Mapping[str, Promise] = {
     "order.images_added": gettext_lazy("Images added to order"),
     "order.images_received": gettext_lazy("Images received"),
     "order.document_added": gettext_lazy("Document added to order"),
+    "order.document_deleted": gettext_lazy("Document removed from order"),
     "folder.created": gettext_lazy("Folder created"),
     "folder.renamed": gettext_lazy("Folder renamed"),
     "folder.updated": gettext_lazy("Folder changed"),

@@ -272,6 +272,8 @@ STORAGES = {
 RAYPORT_UPLOAD_DIR = Path(env_str("RAYPORT_UPLOAD_DIR", str(DATA_DIR / "uploads"))).resolve()
 RAYPORT_UPLOAD_CHUNK_MAX = env_int("RAYPORT_UPLOAD_CHUNK_MB", 16, minimum=1, maximum=1024) * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(RAYPORT_UPLOAD_DIR / "tmp")
+# The largest clinical document (PDF, image, video) an order accepts.
+RAYPORT_DOCUMENT_MAX_BYTES = env_int("RAYPORT_DOCUMENT_MAX_MB", 500, minimum=1, maximum=100_000) * 1024 * 1024
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:

@@ -36,6 +36,7 @@ from postdicom.types import (
     DicomNode,
     DicomNodeDraft,
     Document,
+    DocumentUpload,
     Flag,
     FlagDraft,
     FlagGroup,
@@ -488,11 +489,13 @@ class PostDicomApi:
         """Progress and outcome of a batch, with one page of its files. ``NotFound``."""
         raise _unsupported("upload_report")
 
-    def upload_documents(self, *, actor: Actor, order_id: UUID, files: Sequence[UploadFile]) -> tuple[Document, ...]:
+    def upload_documents(self, *, actor: Actor, order_id: UUID, files: Sequence[UploadFile]) -> DocumentUpload:
         """UploadDocumentFiles: attach PDF, JPEG, PNG, BMP or MP4 files to the order, each
-        recognised by its content. All or nothing: ``InvalidInput`` (``files``) lists every
-        refused file with the reason (what it looks like, or empty); ``NotFound`` for an
-        order the actor cannot see. Each document writes an audit event."""
+        recognised by its content. Each file on its own: the accepted ones are stored even when
+        others are refused, and each refused file is named with its reason (what it looks like,
+        empty, larger than ``settings.RAYPORT_DOCUMENT_MAX_BYTES``). ``InvalidInput``
+        (``files``) for no files; ``NotFound`` for an order the actor cannot see. Each document
+        writes an audit event."""
         raise _unsupported("upload_documents")
 
     def open_document(self, *, actor: Actor, order_id: UUID, document_id: UUID) -> tuple[Document, IO[bytes]]:
@@ -501,6 +504,14 @@ class PostDicomApi:
         storage, so serving a byte range reads only that range. ``NotFound`` for an order the
         actor cannot see or a document not on it."""
         raise _unsupported("open_document")
+
+    def delete_document(self, *, actor: Actor, order_id: UUID, document_id: UUID) -> Document:
+        """Remove a document from an order for good (the file is deleted from storage once the
+        removal commits) and return what was removed; writes an audit event naming it. Staff
+        of the order's institution and administrators may (``Document.can_delete``).
+        ``NotFound`` for an order the actor cannot see or a document not on it; ``Forbidden``
+        for anyone else who sees it."""
+        raise _unsupported("delete_document")
 
     # --- Folders --------------------------------------------------------------------------------
     #

@@ -841,7 +841,8 @@ DOCUMENT_KINDS: tuple[str, ...] = ("pdf", "jpeg", "png", "bmp", "mp4")
 @dataclass(frozen=True)
 class Document:
     """A clinical document attached to an order; ``kind`` and ``content_type`` come from the
-    file's content, never from its name."""
+    file's content, never from its name. ``can_delete`` tells whether the actor who asked may
+    remove it (``delete_document``)."""
 
     id: UUID
     order_id: UUID
@@ -851,10 +852,28 @@ class Document:
     size: int
     uploaded_by: str
     uploaded_at: dt.datetime
+    can_delete: bool = False
 
     @property
     def is_image(self) -> bool:
         return self.kind in ("jpeg", "png", "bmp")
+
+
+@dataclass(frozen=True)
+class RefusedDocument:
+    """A file that was not attached, and why (a sentence for clinic staff)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DocumentUpload:
+    """UploadDocumentFiles' outcome: the documents attached, and the files refused, each with
+    its reason, in the order the files were given."""
+
+    added: tuple[Document, ...] = ()
+    refused: tuple[RefusedDocument, ...] = ()
 
 
 # --- Folders and sharing (built out by their issues) -------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -10,8 +11,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from postdicom.dicom import modalities
 from postdicom.types import (
-    MODALITIES,
     ORDER_PRIORITIES,
     ORDER_TEXT_LIMITS,
     DicomNode,
@@ -20,6 +21,9 @@ from postdicom.types import (
     join_patient_name,
 )
 
+#: The earliest date an order or a birth date may have (as the service says).
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
 #: Fields shown first; everything else sits under "More details".
 MINIMAL_FIELDS = (
     "institution_id",
@@ -27,6 +31,8 @@ MINIMAL_FIELDS = (
     "first_name",
     "middle_name",
     "patient_id",
+    "birth_date",
+    "sex",
     "modality",
     "study_description",
     "order_date",
@@ -44,16 +50,27 @@ PRIORITY_LABELS = {
 }
 
 
+#: Said instead of a browser cutting a longer value silently (the fields have no ``maxlength``).
+TOO_LONG = {"max_length": _("Use at most %(limit_value)d characters (this has %(show_value)d).")}
+
+
 def _text(label: Any, field: str, *, required: bool = False, long: bool = False, **kwargs: Any) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": 3}) if long else None
-    return forms.CharField(label=label, required=required, max_length=ORDER_TEXT_LIMITS[field], widget=widget, **kwargs)
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=ORDER_TEXT_LIMITS[field],
+        widget=widget,
+        error_messages=TOO_LONG,
+        **kwargs,
+    )
 
 
 class OrderForm(forms.Form):
     institution_id = forms.TypedChoiceField(label=_("Institution"), coerce=UUID)
-    last_name = forms.CharField(label=_("Last name"), max_length=64)
-    first_name = forms.CharField(label=_("First name"), max_length=64, required=False)
-    middle_name = forms.CharField(label=_("Middle name"), max_length=64, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=64, error_messages=TOO_LONG)
+    first_name = forms.CharField(label=_("First name"), max_length=64, required=False, error_messages=TOO_LONG)
+    middle_name = forms.CharField(label=_("Middle name"), max_length=64, required=False, error_messages=TOO_LONG)
     patient_id = _text(_("Patient ID"), "patient_id", required=True)
     modality = _text(
         _("Modality"),
@@ -123,10 +140,36 @@ class OrderForm(forms.Form):
             (str(n.id), f"{n.name} ({n.ae_title}) · {n.institution.name}") for n in nodes
         ]
         self.fields["modality"].widget.attrs.update({"list": "modalities", "autocapitalize": "characters"})
+        for field in self.fields.values():
+            # A browser cuts what is typed past ``maxlength`` without a word; the form says it instead.
+            field.widget.attrs.pop("maxlength", None)
 
     @property
     def modalities(self) -> tuple[str, ...]:
-        return MODALITIES
+        return modalities.COMMON
+
+    # The service checks these too, but only once the whole form is valid: checked here as well,
+    # every mistake the form alone can see is reported at once.
+    def clean_modality(self) -> str:
+        code = modalities.normalize(self.cleaned_data["modality"])
+        problem = modalities.modality_problem(code)
+        if problem:
+            raise forms.ValidationError(problem, code="modality")
+        return code
+
+    def clean_birth_date(self) -> dt.date | None:
+        birth: dt.date | None = self.cleaned_data.get("birth_date")
+        if birth is not None and birth > timezone.localdate():
+            raise forms.ValidationError(_("The birth date cannot be in the future."), code="future")
+        if birth is not None and birth < EARLIEST_DATE:
+            raise forms.ValidationError(_("Enter a date after 1900."), code="too_early")
+        return birth
+
+    def clean_order_date(self) -> dt.date:
+        day: dt.date = self.cleaned_data["order_date"]
+        if day < EARLIEST_DATE:
+            raise forms.ValidationError(_("Enter a date after 1900."), code="too_early")
+        return day
 
     def minimal_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in MINIMAL_FIELDS]

@@ -112,8 +112,10 @@ class UploadForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
+    # An empty file is refused by the service on its own, with the others kept.
     attachments = MultipleFileField(
         label=_("Documents"),
+        allow_empty_file=True,
         widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.bmp,.mp4,application/pdf,image/*,video/mp4"}),
         help_text=_("PDF, JPEG, PNG, BMP or MP4 files."),
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 
 from orders.forms.create import PRIORITY_LABELS, SEX_LABELS
 from orders.forms.search import STATUS_LABELS
+from postdicom.dicom.documents import megabytes
 from postdicom.types import OrderStatus
 
 register = template.Library()
@@ -29,3 +31,11 @@ def sex_label(sex: str) -> str:
 def priority_label(priority: str) -> str:
     """ "STAT" → "Stat (immediately)"."""
     return str(PRIORITY_LABELS.get(priority, priority))
+
+
+@register.simple_tag
+def document_limit() -> dict[str, int | str]:
+    """The largest document an order accepts: ``bytes`` (for the browser's check) and
+    ``label`` ("500 MB")."""
+    limit = int(settings.RAYPORT_DOCUMENT_MAX_BYTES)
+    return {"bytes": limit, "label": megabytes(limit)}

@@ -250,6 +250,24 @@ def detect_document(head: bytes) -> DocumentType:
     raise DocumentRefused(reason, looks_like)
 
 
+def megabytes(size: int) -> str:
+    """A limit in bytes as "500 MB" (limits are set in whole megabytes of 1024 × 1024 bytes)."""
+    return _("%(n)s MB") % {"n": f"{size / (1024 * 1024):.0f}"}
+
+
+def too_large(limit: int) -> DocumentRefused:
+    """The refusal of a file larger than ``limit`` bytes."""
+    return DocumentRefused(
+        _("The file is larger than %(limit)s, the largest document an order accepts.") % {"limit": megabytes(limit)}
+    )
+
+
+def check_size(size: int, limit: int) -> None:
+    """Raise :class:`DocumentRefused` for a file of ``size`` bytes over ``limit``."""
+    if size > limit:
+        raise too_large(limit)
+
+
 def read_head(path: str | os.PathLike[str], size: int = HEAD_BYTES) -> bytes:
     """The first ``size`` bytes of a file."""
     with open(path, "rb") as handle:

@@ -26,6 +26,7 @@ from typing import TypedDict
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pydicom import datadict
 
 from postdicom.dicom.documents import kind_label
 
@@ -91,16 +92,73 @@ def tag_label(tag: int, keyword: str = "") -> str:
     return f"{text} {keyword}" if keyword else text
 
 
-#: Details ``damaged`` can name, by key.
+def _element_name(tag: int, keyword: str) -> str:
+    """The standard's name of an element ("SOP Instance UID"), else its keyword."""
+    try:
+        return str(datadict.dictionary_description(tag)) or keyword
+    except KeyError:
+        return keyword
+
+
+def technical_detail(tag: int, keyword: str = "") -> str:
+    """The tag for the technician, after the sentence for clinic staff:
+    "Technical detail: (0008,0018) SOP Instance UID."."""
+    return _("Technical detail: %(tag)s.") % {"tag": tag_label(tag, _element_name(tag, keyword))}
+
+
+def _with_detail(text: str, tag: int, keyword: str = "") -> str:
+    return f"{text} {technical_detail(tag, keyword)}"
+
+
+#: Details ``damaged`` can name, by key (for the technician).
 _DAMAGE_DETAILS = {
     "compressed_without_syntax": gettext_lazy("compressed pixel data without a transfer syntax"),
 }
 
-_UID_NAMES = {
-    "StudyInstanceUID": gettext_lazy("Study Instance UID"),
-    "SeriesInstanceUID": gettext_lazy("Series Instance UID"),
-    "SOPInstanceUID": gettext_lazy("SOP Instance UID"),
+#: What a missing or damaged identifier means to clinic staff, by keyword.
+_UID_DAMAGED = {
+    "StudyInstanceUID": gettext_lazy(
+        "The study's unique identifier in this file is damaged, so the image cannot be filed with its study."
+    ),
+    "SeriesInstanceUID": gettext_lazy(
+        "The series' unique identifier in this file is damaged, so the image cannot be filed with its series."
+    ),
+    "SOPInstanceUID": gettext_lazy("The image's unique identifier is damaged, so the image cannot be stored."),
 }
+_UID_MISSING = {
+    "StudyInstanceUID": gettext_lazy(
+        "This file does not say which study it belongs to (its unique identifier is missing), so it cannot be filed."
+    ),
+    "SeriesInstanceUID": gettext_lazy(
+        "This file does not say which series it belongs to (its unique identifier is missing), so it cannot be filed."
+    ),
+    "SOPInstanceUID": gettext_lazy("The image has no unique identifier, so it cannot be stored."),
+}
+
+#: Names of the values an image's summary reads, in clinic words, by keyword.
+_VALUE_NAMES = {
+    "PatientName": gettext_lazy("Patient name"),
+    "PatientID": gettext_lazy("Patient ID"),
+    "PatientBirthDate": gettext_lazy("Birth date"),
+    "PatientSex": gettext_lazy("Sex"),
+    "StudyDate": gettext_lazy("Study date"),
+    "StudyTime": gettext_lazy("Study time"),
+    "StudyDescription": gettext_lazy("Study description"),
+    "SeriesDescription": gettext_lazy("Series description"),
+    "AccessionNumber": gettext_lazy("Accession number"),
+    "Modality": gettext_lazy("Modality"),
+    "ReferringPhysicianName": gettext_lazy("Referring physician"),
+    "InstitutionName": gettext_lazy("Institution name"),
+    "SeriesNumber": gettext_lazy("Series number"),
+    "InstanceNumber": gettext_lazy("Image number"),
+    "NumberOfFrames": gettext_lazy("Number of frames"),
+    "BodyPartExamined": gettext_lazy("Body part"),
+}
+
+
+def _tag_of(p: Params) -> tuple[int, str]:
+    """The ``tag`` and ``keyword`` params (``KeyError`` when one is missing)."""
+    return int(p["tag"]), str(p["keyword"])
 
 
 def _not_dicom(p: Params) -> str:
@@ -113,14 +171,39 @@ def _not_dicom(p: Params) -> str:
 def _damaged(p: Params) -> str:
     detail = _DAMAGE_DETAILS.get(str(p.get("detail", "")))
     if detail is not None:
-        return _("The file is damaged and cannot be read (%(detail)s).") % {"detail": detail}
+        return _("The file is damaged and cannot be read. Technical detail: %(detail)s.") % {"detail": detail}
     return _("The file is damaged and cannot be read.")
+
+
+def _damaged_value(p: Params) -> str:
+    tag, keyword = _tag_of(p)
+    if keyword in _UID_DAMAGED:
+        return _with_detail(str(_UID_DAMAGED[keyword]), tag, keyword)
+    if keyword == "NumberOfFrames":
+        return _with_detail(_("The file's count of images (frames) is damaged, so it cannot be shown."), tag, keyword)
+    name = _VALUE_NAMES.get(keyword)
+    if name is not None:
+        return _with_detail(
+            _("The value of “%(name)s” in this file is damaged, so the file cannot be stored.") % {"name": name},
+            tag,
+            keyword,
+        )
+    return _with_detail(_("A value in this file is damaged, so the file cannot be stored."), tag, keyword)
 
 
 def _missing_uid(p: Params) -> str:
     keyword = str(p["keyword"])
-    return _("This DICOM file has no %(name)s, so it cannot be filed with a study.") % {
-        "name": _UID_NAMES.get(keyword, keyword)
+    tag = datadict.tag_for_keyword(keyword) or 0
+    text = _UID_MISSING.get(keyword)
+    if text is None:
+        return _with_detail(_("A unique identifier is missing from this file, so it cannot be filed."), tag, keyword)
+    return _with_detail(str(text), tag, keyword)
+
+
+def _bad_vr(p: Params) -> str:
+    return _("The file is damaged and cannot be read. Technical detail: tag %(tag)s has an unknown type “%(vr)s”.") % {
+        "tag": tag_label(int(p["tag"])),
+        "vr": p["vr"],
     }
 
 
@@ -129,19 +212,20 @@ _SENTENCES: dict[str, Callable[[Params], str]] = {
     ProblemCode.EMPTY: lambda p: _("The file is empty."),
     ProblemCode.NOT_DICOM: _not_dicom,
     ProblemCode.DICOMDIR: lambda p: _("This is a DICOMDIR (the index of a CD or DVD), not an image; it is skipped."),
-    ProblemCode.TRUNCATED: lambda p: _("The file is cut short (it may not have finished uploading)."),
+    ProblemCode.TRUNCATED: lambda p: _(
+        "The file is incomplete: it ends before its last element. Send a complete copy of it "
+        "(export it again from the device or the disc)."
+    ),
     ProblemCode.TOO_DEEP: lambda p: (
-        _("The file nests sequences more than %(limit)d levels deep, which no real image does; it is refused.")
+        _(
+            "The file is built in a way no real image is (more than %(limit)d levels nested inside each other); "
+            "it is refused."
+        )
         % {"limit": int(p["limit"])}
     ),
-    ProblemCode.BAD_VR: lambda p: (
-        _("The file is damaged: tag %(tag)s has an unknown value type “%(vr)s”.")
-        % {"tag": tag_label(int(p["tag"])), "vr": p["vr"]}
-    ),
+    ProblemCode.BAD_VR: _bad_vr,
     ProblemCode.DAMAGED: _damaged,
-    ProblemCode.DAMAGED_VALUE: lambda p: (
-        _("A damaged value in tag %(tag)s.") % {"tag": tag_label(int(p["tag"]), str(p["keyword"]))}
-    ),
+    ProblemCode.DAMAGED_VALUE: _damaged_value,
     ProblemCode.MISSING_UID: _missing_uid,
     ProblemCode.UNREADABLE: lambda p: _("The file could not be opened."),
     ProblemCode.LOST: lambda p: _("The file was lost on the server before it could be stored; please send it again."),
@@ -306,20 +390,35 @@ class DicomWarning:
 
 def _burned_in_unstated(p: Params) -> str:
     modality = str(p.get("modality", ""))
+    if not modality:
+        return _(
+            "This captured or scanned image does not say whether patient details are burned into its pixels, "
+            "as they often are in such images. Check it before sharing."
+        )
     return _(
         "This %(modality)s image does not say whether patient details are burned into its pixels, "
         "as they often are in such images. Check it before sharing."
-    ) % {"modality": modality or _("secondary capture")}
+    ) % {"modality": modality}
+
+
+def _value_warning(p: Params, named: str, unnamed: str) -> str:
+    tag, keyword = _tag_of(p)
+    name = _VALUE_NAMES.get(keyword)
+    text = named % {"name": name} if name is not None else unnamed
+    return _with_detail(text, tag, keyword)
 
 
 #: Every warning's sentence, written once.
 _WARNING_SENTENCES: dict[str, Callable[[Params], str]] = {
-    WarningCode.QUESTIONABLE_VALUE: lambda p: (
-        _("Tag %(tag)s holds a questionable value.") % {"tag": tag_label(int(p["tag"]), str(p["keyword"]))}
+    WarningCode.QUESTIONABLE_VALUE: lambda p: _value_warning(
+        p,
+        _("The value of “%(name)s” in this file is not written the standard way; it was kept as it is."),
+        _("A value in this file is not written the standard way; it was kept as it is."),
     ),
-    WarningCode.UNREADABLE_VALUE: lambda p: (
-        _("Tag %(tag)s holds a value that could not be understood; it was left out.")
-        % {"tag": tag_label(int(p["tag"]), str(p["keyword"]))}
+    WarningCode.UNREADABLE_VALUE: lambda p: _value_warning(
+        p,
+        _("The value of “%(name)s” in this file could not be read; it was left out."),
+        _("A value in this file could not be read; it was left out."),
     ),
     WarningCode.BURNED_IN: lambda p: _(
         "This image says patient details are burned into its pixels; they cannot be removed. Check it before sharing."

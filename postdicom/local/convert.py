@@ -306,7 +306,7 @@ def study(row: StudyRecord) -> t.StudyInfo:
     )
 
 
-def document(row: DocumentRecord, order_uuid: UUID) -> t.Document:
+def document(row: DocumentRecord, order_uuid: UUID, *, can_delete: bool = False) -> t.Document:
     who = row.uploaded_by
     return t.Document(
         id=row.uuid,
@@ -317,4 +317,5 @@ def document(row: DocumentRecord, order_uuid: UUID) -> t.Document:
         size=row.size,
         uploaded_by=(who.get_full_name() or who.get_username()) if who is not None else "",
         uploaded_at=row.uploaded_at,
+        can_delete=can_delete,
     )

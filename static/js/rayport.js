@@ -66,6 +66,41 @@
     var status = select && select.querySelector("option[data-lazy-status]");
     if (status && status.dataset.failed) { status.textContent = status.dataset.failed; }
   });
+  // Documents: a file over the size limit ([data-max-bytes] on a file input) is taken out of
+  // the selection before anything is sent, and the list under the input says so; the server
+  // checks again while the files stream in.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
+    var limit = Number(input.dataset.maxBytes);
+    var list = input.form && input.form.querySelector(".document-too-large");
+    var kept = [];
+    var dropped = [];
+    Array.prototype.forEach.call(input.files, function (file) { (file.size > limit ? dropped : kept).push(file); });
+    if (list) {
+      list.textContent = "";
+      list.hidden = dropped.length === 0;
+      dropped.forEach(function (file) {
+        var item = document.createElement("li");
+        item.textContent = input.dataset.tooLarge.replace("{name}", file.name);
+        list.appendChild(item);
+      });
+    }
+    if (dropped.length && typeof DataTransfer === "function") {
+      var transfer = new DataTransfer();
+      kept.forEach(function (file) { transfer.items.add(file); });
+      input.files = transfer.files;
+    }
+  });
+  // A form marked [data-swap-refusals] answers 400 with the card that says what was refused:
+  // htmx would drop it (4xx is not swapped by default), so it is swapped all the same.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (event.detail.xhr.status === 400 && elt && elt.closest && elt.closest("[data-swap-refusals]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   // htmx sends the CSRF token with every request.
   document.addEventListener("htmx:configRequest", function (event) {
     var token = document.querySelector("meta[name=csrf-token]");

@@ -29,25 +29,24 @@ def test_order_lifecycle(page, staff_user, limited_user, urgency):
     sign_in(page, "sam", PASSWORD)
     expect(page).to_have_url(re.compile(r"/orders/$"))
 
-    # Create, with two mistakes fixed on the way.
+    # Create, with two mistakes: both are reported at once.
     page.get_by_role("link", name="New order").click()
     page.get_by_label("Last name").fill("Peña")
     page.get_by_label("First name").fill("Íñigo")
     page.get_by_label("Modality").fill("mr")
     page.get_by_label("Study description").fill("Knee")
+    page.get_by_label("Birth date").fill("2099-01-01")  # beside the required fields
     page.get_by_text("More details", exact=True).click()
     page.get_by_label("Accession number").fill("ACC-4711")
-    page.get_by_label("Birth date").fill("2099-01-01")
-    page.get_by_role("button", name="Create order").click()  # the patient ID is missing
-    expect(page.locator(".form-row.has-error")).to_contain_text("Patient ID")
+    page.get_by_role("button", name="Create order").click()  # no patient ID, a birth date in the future
+    errors = page.locator(".form-row.has-error")
+    expect(errors).to_have_count(2)
+    expect(errors.filter(has_text="Patient ID")).to_contain_text("This field is required.")
+    expect(errors.filter(has_text="Birth date")).to_contain_text("The birth date cannot be in the future.")
     expect(page.get_by_label("Last name")).to_have_value("Peña")
     expect(page.get_by_label("Accession number")).to_have_value("ACC-4711")
-    shot(page, "missing-patient-id")
+    shot(page, "two-mistakes-at-once")
     page.locator("#id_patient_id").fill("ES-4711")
-    page.get_by_role("button", name="Create order").click()  # the birth date is in the future
-    expect(page.locator(".form-row.has-error")).to_contain_text("Birth date")
-    expect(page.get_by_label("Birth date")).to_be_visible()  # "More details" opened to show it
-    shot(page, "birth-date-in-future")
     page.get_by_label("Birth date").fill("1984-03-02")
     page.get_by_role("button", name="Create order").click()
     expect(page.get_by_role("heading", name=re.compile("Peña, Íñigo"))).to_be_visible()

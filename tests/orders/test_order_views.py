@@ -101,6 +101,43 @@ class TestCreate:
         assert {"order_date", "order_time", "accession_number"} <= set(errors)
         assert 'value="Papadopoulos"' in response.content.decode()
 
+    def test_a_too_long_accession_number_is_explained_not_cut(self, staff_client, clinic):
+        form_page = staff_client.get(reverse("orders:create")).content.decode()
+        assert "maxlength" not in form_page  # a browser would cut the 17th character silently
+        response = self._post(staff_client, clinic, accession_number="ACC-123456789-XYZ")
+        assert response.status_code == 200
+        errors = response.context["form"].errors["accession_number"]
+        assert errors == ["Use at most 16 characters (this has 17)."]
+        assert "Use at most 16 characters (this has 17)." in response.content.decode()
+
+    def test_every_mistake_is_reported_at_once(self, staff_client, clinic):
+        response = self._post(
+            staff_client, clinic, last_name="", modality="XYZ123", birth_date="2999-01-01", order_time="25:00"
+        )
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert set(errors) == {"last_name", "modality", "birth_date", "order_time"}
+        assert errors["birth_date"] == ["The birth date cannot be in the future."]
+        assert errors["modality"] == [
+            "“XYZ123” is not a DICOM modality. Use one of DICOM's codes, like CT, MR, US, CR or DX."
+        ]
+
+    def test_modality_is_one_of_dicoms_defined_terms_in_both_languages(self, staff_client, clinic):
+        assert self._post(staff_client, clinic, modality=" rtplan ").status_code == 302
+        data = {"institution_id": str(clinic.uuid), "last_name": "Pérez", "patient_id": "ES-1", "modality": "XYZ123"}
+        response = staff_client.post(
+            reverse("orders:create"), data | {"order_date": "2026-11-29"}, HTTP_ACCEPT_LANGUAGE="es"
+        )
+        assert response.context["form"].errors["modality"] == [
+            "«XYZ123» no es una modalidad DICOM. Use uno de los códigos de DICOM, como CT, MR, US, CR o DX."
+        ]
+
+    def test_birth_date_and_sex_are_shown_without_opening_more_details(self, staff_client):
+        page = staff_client.get(reverse("orders:create")).content.decode()
+        before_details = page.split('<details class="details-group"')[0]
+        assert 'name="birth_date"' in before_details
+        assert 'name="sex"' in before_details
+
     def test_service_errors_are_mapped(self, staff_client, clinic, staff_user):
         new_order(staff_user, clinic, accession_number="DUP-1", patient_id="OTHER")
         response = self._post(staff_client, clinic, accession_number="DUP-1")

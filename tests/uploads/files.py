@@ -34,8 +34,8 @@ def shipped_files() -> list[Path]:
 
 #: Files pydicom ships on purpose broken: the upload must refuse them, with a reason.
 BROKEN = {
-    "MR_truncated.dcm": "cut short",
-    "rtplan_truncated.dcm": "cut short",
+    "MR_truncated.dcm": "is incomplete",
+    "rtplan_truncated.dcm": "is incomplete",
     "badVR.dcm": "damaged",
 }
 

@@ -19,16 +19,16 @@ pytestmark = pytest.mark.django_db
 
 SPANISH = {
     "photo.dcm": "No es un archivo DICOM (parece ser una imagen PNG).",
-    "deep.dcm": "El archivo anida secuencias a más de",
+    "deep.dcm": "El archivo está construido como ninguna imagen real (más de",
     "empty.dcm": "El archivo está vacío.",
-    "no-series.dcm": "Este archivo DICOM no tiene UID de instancia de la serie",
+    "no-series.dcm": "Este archivo no indica a qué serie pertenece",
     "study.zip/../evil.dcm": "La ruta de este archivo dentro del archivo comprimido apunta fuera de él",
 }
 ENGLISH = {
     "photo.dcm": "This is not a DICOM file (it looks like a PNG image).",
-    "deep.dcm": "The file nests sequences more than",
+    "deep.dcm": "The file is built in a way no real image is (more than",
     "empty.dcm": "The file is empty.",
-    "no-series.dcm": "This DICOM file has no Series Instance UID",
+    "no-series.dcm": "This file does not say which series it belongs to",
     "study.zip/../evil.dcm": "This file's path in the archive points outside it",
 }
 
@@ -105,11 +105,11 @@ def warned_batches(staff_user, clinic, tmp_path):
 
 WARNINGS = {
     "es": {
-        "odd-date.dcm": "La etiqueta (0008,0020) StudyDate contiene un valor que no se pudo interpretar",
+        "odd-date.dcm": "No se pudo leer el valor de «Fecha del estudio» en este archivo",
         "us.dcm": "Esta imagen de US no indica si los datos del paciente están incrustados en sus píxeles",
     },
     "en": {
-        "odd-date.dcm": "Tag (0008,0020) StudyDate holds a value that could not be understood",
+        "odd-date.dcm": "The value of “Study date” in this file could not be read",
         "us.dcm": "This US image does not say whether patient details are burned into its pixels",
     },
 }

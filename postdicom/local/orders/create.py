@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
+from postdicom.dicom import modalities
 from postdicom.errors import InvalidInput
 from postdicom.local import convert
 from postdicom.local.access import institutions_of
@@ -27,7 +27,6 @@ from postdicom.local.orders.visibility import order_label, visible_orders
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-_MODALITY = re.compile(r"^[A-Z0-9]{1,16}$")
 _NAME_COMPONENT_MAX = 64
 _MAX_DUPLICATES = 20
 _EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -96,11 +95,11 @@ def _clean_texts(draft: t.OrderDraft, errors: _Errors) -> dict[str, str]:
 
 
 def _clean_codes(draft: t.OrderDraft, errors: _Errors) -> dict[str, str]:
-    modality = (draft.modality or "").strip().upper()
+    modality = modalities.normalize(draft.modality)
     if not modality:
         errors.add("modality", _("Choose the modality."))
-    elif not _MODALITY.match(modality):
-        errors.add("modality", _("A modality is a DICOM code of 1 to 16 letters or digits, like CT or MR."))
+    elif problem := modalities.modality_problem(modality):
+        errors.add("modality", problem)
     sex = (draft.sex or "").strip().upper()
     if sex not in ("", *t.PATIENT_SEXES):
         errors.add("sex", _("Choose M, F, O or leave it empty."))

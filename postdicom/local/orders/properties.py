@@ -16,7 +16,7 @@ from postdicom.local.folders.membership import holding
 from postdicom.local.models import AuditRecord, PatientOrder, SeriesRecord, StudyRecord, UserGroup
 from postdicom.local.orders.search import with_summary_data
 from postdicom.local.orders.visibility import can_manage, visible_orders
-from postdicom.local.uploads.documents import order_documents
+from postdicom.local.uploads.documents import may_delete_documents, order_documents
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -88,7 +88,7 @@ class OrderPropertiesMixin:
             scheduled_equipment=convert.dicom_node(node) if node is not None else None,
             performed_at=order.performed_at,
             studies=_studies(order),
-            documents=order_documents(order),
+            documents=order_documents(order, can_delete=may_delete_documents(actor, order)),
             folders=holding(actor, order),  # the actor's folders holding it
             assigned_users=_assigned_users(order),
             assigned_groups=_assigned_groups(order),

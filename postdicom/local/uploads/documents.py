@@ -1,8 +1,11 @@
 """Clinical documents on an order (UploadDocumentFiles): PDF, JPEG, PNG, BMP and MP4.
 
 The type comes from the file's first bytes (``postdicom.dicom.documents``), never from its
-name; anything else is refused with a reason naming what it looks like. Anyone who can see
-the order may attach documents and read them. Files are stored under
+name; anything else is refused with a reason naming what it looks like, and so is a file over
+``settings.RAYPORT_DOCUMENT_MAX_BYTES``. Each file stands on its own: a refused file never
+keeps the others of the same upload out. Anyone who can see the order may attach documents and
+read them; staff of the order's institution and administrators may remove them (for good,
+after a confirmation: see docs/decisions.md). Files are stored under
 ``documents/<order>/<document>.<ext>`` and served as attachments by the portal.
 """
 
@@ -13,17 +16,20 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 from uuid import UUID, uuid4
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
-from postdicom.dicom.documents import DocumentRefused, DocumentType, check_document
-from postdicom.errors import InvalidInput, NotFound
+from postdicom.dicom.documents import DocumentRefused, DocumentType, check_document, check_size
+from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local import convert
+from postdicom.local.access import profile_of, require_active
 from postdicom.local.audit import record
 from postdicom.local.models import DocumentRecord, PatientOrder
 from postdicom.local.orders.visibility import order_label, order_row
 from postdicom.local.uploads.storage import delete_files, document_name, open_stored, put_file
+from postdicom.types import Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -32,9 +38,18 @@ if TYPE_CHECKING:
 NAME_LIMIT = 255
 
 
-def order_documents(order: PatientOrder) -> tuple[t.Document, ...]:
+def may_delete_documents(actor: User, order: PatientOrder) -> bool:
+    """Administrators, and staff of the order's institution, may remove its documents (a
+    staff member who sees the order through a folder shared from another institution may not)."""
+    role = require_active(actor)
+    if role is Role.ADMINISTRATOR:
+        return True
+    return role is Role.STAFF and profile_of(actor).institutions.filter(pk=order.institution_id).exists()
+
+
+def order_documents(order: PatientOrder, *, can_delete: bool = False) -> tuple[t.Document, ...]:
     rows = DocumentRecord.objects.filter(order=order).select_related("uploaded_by").order_by("uploaded_at", "id")
-    return tuple(convert.document(r, order.uuid) for r in rows)
+    return tuple(convert.document(r, order.uuid, can_delete=can_delete) for r in rows)
 
 
 def _display_name(name: str) -> str:
@@ -43,62 +58,98 @@ def _display_name(name: str) -> str:
     return cleaned[-NAME_LIMIT:] or "document"
 
 
-def _check_all(files: Sequence[t.UploadFile]) -> list[tuple[t.UploadFile, DocumentType]]:
-    if not files:
-        raise InvalidInput({"files": _("Choose at least one file.")})
-    errors: list[str] = []
-    checked: list[tuple[t.UploadFile, DocumentType]] = []
-    for upload in files:
-        try:
-            checked.append((upload, check_document(upload.path)))
-        except DocumentRefused as refused:
-            errors.append(f"{_display_name(upload.name)}: {refused.reason}")
-        except OSError:
-            errors.append(f"{_display_name(upload.name)}: {_('The file could not be opened.')}")
-    if errors:
-        raise InvalidInput({"files": errors})
-    return checked
+def max_bytes() -> int:
+    """The largest document accepted, in bytes."""
+    return int(settings.RAYPORT_DOCUMENT_MAX_BYTES)
 
 
-def add_documents(actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> tuple[t.Document, ...]:
-    """Store every file or none: one refused file refuses the lot, with every reason."""
-    order = order_row(actor, order_id)
-    checked = _check_all(files)
-    stored: list[str] = []
-    created: list[t.Document] = []
+def _check(upload: t.UploadFile) -> DocumentType:
+    """The file's document type; ``DocumentRefused`` (with the reason) otherwise."""
+    try:
+        check_size(os.path.getsize(upload.path), max_bytes())
+        return check_document(upload.path)
+    except OSError:
+        raise DocumentRefused(_("The file could not be opened.")) from None
+
+
+def _store(actor: User, order: PatientOrder, upload: t.UploadFile, kind: DocumentType, can_delete: bool) -> t.Document:
+    """Store one checked file and its row (with its audit event) in one transaction; the
+    stored file is removed again when the transaction does not commit."""
+    doc_uuid = uuid4()
+    name = document_name(order.uuid, doc_uuid, kind.extension)
     try:
         with transaction.atomic():
-            for upload, kind in checked:
-                doc_uuid = uuid4()
-                name = document_name(order.uuid, doc_uuid, kind.extension)
-                size, digest = put_file(name, upload.path, key=str(doc_uuid))
-                stored.append(name)
-                row = DocumentRecord.objects.create(
-                    uuid=doc_uuid,
-                    order=order,
-                    name=_display_name(upload.name),
-                    kind=kind.kind,
-                    content_type=kind.content_type,
-                    size=size,
-                    sha256=digest,
-                    file_name=name,
-                    uploaded_by=actor,
-                )
-                record(
-                    actor,
-                    "order.document_added",
-                    target_type="order",
-                    target_id=order.uuid,
-                    target_label=order_label(order),
-                    document=row.name,
-                    kind=row.kind,
-                    size=size,
-                )
-                created.append(convert.document(row, order.uuid))
+            size, digest = put_file(name, upload.path, key=str(doc_uuid))
+            row = DocumentRecord.objects.create(
+                uuid=doc_uuid,
+                order=order,
+                name=_display_name(upload.name),
+                kind=kind.kind,
+                content_type=kind.content_type,
+                size=size,
+                sha256=digest,
+                file_name=name,
+                uploaded_by=actor,
+            )
+            record(
+                actor,
+                "order.document_added",
+                target_type="order",
+                target_id=order.uuid,
+                target_label=order_label(order),
+                document=row.name,
+                kind=row.kind,
+                size=size,
+            )
     except BaseException:
-        delete_files(stored)
+        delete_files([name])
         raise
-    return tuple(created)
+    return convert.document(row, order.uuid, can_delete=can_delete)
+
+
+def add_documents(actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> t.DocumentUpload:
+    """Store each accepted file; name each refused one with its reason."""
+    order = order_row(actor, order_id)
+    if not files:
+        raise InvalidInput({"files": _("Choose at least one file.")})
+    can_delete = may_delete_documents(actor, order)
+    added: list[t.Document] = []
+    refused: list[t.RefusedDocument] = []
+    for upload in files:
+        try:
+            kind = _check(upload)
+        except DocumentRefused as refusal:
+            refused.append(t.RefusedDocument(name=_display_name(upload.name), reason=refusal.reason))
+        else:
+            added.append(_store(actor, order, upload, kind, can_delete))
+    return t.DocumentUpload(added=tuple(added), refused=tuple(refused))
+
+
+def delete_document(actor: User, order_id: UUID, document_id: UUID) -> t.Document:
+    """Remove the document's row (with an audit event) and, once that commits, its file;
+    return what was removed."""
+    with transaction.atomic():
+        order = order_row(actor, order_id, for_update=True)
+        rows = DocumentRecord.objects.select_related("uploaded_by").select_for_update(of=("self",))
+        row = rows.filter(order=order, uuid=document_id).first()
+        if row is None:
+            raise NotFound(_("No such document."))
+        if not may_delete_documents(actor, order):
+            raise Forbidden(_("Only staff of the order's institution and administrators can remove documents."))
+        row.delete()
+        record(
+            actor,
+            "order.document_deleted",
+            target_type="order",
+            target_id=order.uuid,
+            target_label=order_label(order),
+            document=row.name,
+            kind=row.kind,
+            size=row.size,
+        )
+        names = [row.file_name]
+        transaction.on_commit(lambda: delete_files(names))
+    return convert.document(row, order.uuid)
 
 
 def open_document(actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Document, IO[bytes]]:
@@ -110,4 +161,4 @@ def open_document(actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Doc
         handle = open_stored(row.file_name)
     except FileNotFoundError:
         raise NotFound(_("The document's file is missing.")) from None
-    return convert.document(row, order.uuid), handle
+    return convert.document(row, order.uuid, can_delete=may_delete_documents(actor, order)), handle

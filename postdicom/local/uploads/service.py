@@ -84,8 +84,11 @@ class UploadsMixin:
             receive.finish(actor, batch.uuid)
         return t.UploadReceipt(batch_id=batch.uuid, file_count=len(files))
 
-    def upload_documents(self, *, actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> tuple[t.Document, ...]:
+    def upload_documents(self, *, actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> t.DocumentUpload:
         return documents.add_documents(actor, order_id, files)
 
     def open_document(self, *, actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Document, IO[bytes]]:
         return documents.open_document(actor, order_id, document_id)
+
+    def delete_document(self, *, actor: User, order_id: UUID, document_id: UUID) -> t.Document:
+        return documents.delete_document(actor, order_id, document_id)

@@ -60,7 +60,7 @@ def test_parameters_are_language_neutral_and_the_sentence_follows_the_language()
         assert stored_sentence("not_dicom", stored) == "No es un archivo DICOM (parece ser una imagen PNG)."
     with translation.override("en"):
         assert stored_sentence("bad_vr", problems.bad_vr(0x00100010, "ZZ").stored()) == (
-            "The file is damaged: tag (0010,0010) has an unknown value type “ZZ”."
+            "The file is damaged and cannot be read. Technical detail: tag (0010,0010) has an unknown type “ZZ”."
         )
 
 
@@ -71,6 +71,71 @@ def test_details_and_kinds_are_keys():
     assert damaged.params == {"detail": "compressed_without_syntax"}
     assert "sintaxis de transferencia" in damaged.reason
     assert unknown_kind.reason == "No es un archivo DICOM."
+
+
+def test_a_truncated_file_is_called_incomplete_not_an_unfinished_upload():
+    english, spanish = in_both(sentence, ProblemCode.TRUNCATED, {})
+    assert english.startswith("The file is incomplete: it ends before its last element.")
+    assert "uploading" not in english
+    assert spanish.startswith("El archivo está incompleto: termina antes de su último elemento.")
+
+
+@pytest.mark.parametrize(
+    ("keyword", "tag", "english", "spanish"),
+    [
+        (
+            "SOPInstanceUID",
+            0x00080018,
+            "The image's unique identifier is damaged, so the image cannot be stored. "
+            "Technical detail: (0008,0018) SOP Instance UID.",
+            "El identificador único de la imagen está dañado, por lo que la imagen no se puede guardar. "
+            "Detalle técnico: (0008,0018) SOP Instance UID.",
+        ),
+        (
+            "StudyInstanceUID",
+            0x0020000D,
+            "The study's unique identifier in this file is damaged, so the image cannot be filed with its study. "
+            "Technical detail: (0020,000D) Study Instance UID.",
+            "El identificador único del estudio está dañado en este archivo, por lo que la imagen no se puede "
+            "archivar con su estudio. Detalle técnico: (0020,000D) Study Instance UID.",
+        ),
+        (
+            "PatientBirthDate",
+            0x00100030,
+            "The value of “Birth date” in this file is damaged, so the file cannot be stored. "
+            "Technical detail: (0010,0030) Patient's Birth Date.",
+            "El valor de «Fecha de nacimiento» en este archivo está dañado, por lo que el archivo no se puede "
+            "guardar. Detalle técnico: (0010,0030) Patient's Birth Date.",
+        ),
+    ],
+)
+def test_a_damaged_value_is_said_in_clinic_words_with_the_tag_as_a_technical_detail(keyword, tag, english, spanish):
+    assert in_both(sentence, ProblemCode.DAMAGED_VALUE, {"tag": tag, "keyword": keyword}) == (english, spanish)
+
+
+def test_a_missing_identifier_names_what_it_identifies_and_the_tag():
+    english, spanish = in_both(sentence, ProblemCode.MISSING_UID, {"keyword": "SeriesInstanceUID"})
+    assert english == (
+        "This file does not say which series it belongs to (its unique identifier is missing), so it cannot be "
+        "filed. Technical detail: (0020,000E) Series Instance UID."
+    )
+    assert spanish.startswith("Este archivo no indica a qué serie pertenece")
+
+
+#: Words a clinic user does not know, which may appear only after "Technical detail:".
+JARGON = ("tag ", "etiqueta ", "UID", "sequence", "secuencia", "value type", "tipo de valor", "secondary capture")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_no_sentence_speaks_jargon_before_its_technical_detail(language):
+    with translation.override(language):
+        texts = [sentence(code, PARAMS.get(code, {})) for code in ProblemCode]
+        texts += [warning_sentence(code, WARNING_PARAMS.get(code, {})) for code in WarningCode]
+        texts += [warning_sentence(WarningCode.BURNED_IN_UNSTATED, {"modality": ""})]
+        for text in texts:
+            clinic_part = text.split("Technical detail:")[0].split("Detalle técnico:")[0]
+            for term in JARGON:
+                assert term not in clinic_part, text
 
 
 @pytest.mark.parametrize(
@@ -119,18 +184,22 @@ def test_a_warning_is_stored_as_json_and_worded_in_the_readers_language():
         assert (
             stored_warning_sentence(stored)
             == str(warning)
-            == ("Tag (0008,0020) StudyDate holds a value that could not be understood; it was left out.")
+            == (
+                "The value of “Study date” in this file could not be read; it was left out. "
+                "Technical detail: (0008,0020) Study Date."
+            )
         )
     with translation.override("es"):
         assert stored_warning_sentence(stored) == (
-            "La etiqueta (0008,0020) StudyDate contiene un valor que no se pudo interpretar; se ha omitido."
+            "No se pudo leer el valor de «Fecha del estudio» en este archivo; se ha omitido. "
+            "Detalle técnico: (0008,0020) Study Date."
         )
 
 
 def test_a_secondary_capture_without_a_modality_is_named_in_the_readers_language():
     stored = DicomWarning.of(WarningCode.BURNED_IN_UNSTATED, modality="").stored()
     with translation.override("es"):
-        assert "captura secundaria" in stored_warning_sentence(stored)
+        assert "Esta imagen capturada o escaneada" in stored_warning_sentence(stored)
 
 
 @pytest.mark.parametrize(

@@ -136,7 +136,8 @@ def test_other_files_without_meta_match_pydicoms_forced_read(name):
 
 def test_truncated_files_are_refused_with_the_cut_short_reason(tmp_path, ct_small):
     assert _problem(data_file("MR_truncated.dcm")).reason == (
-        "The file is cut short (it may not have finished uploading)."
+        "The file is incomplete: it ends before its last element. Send a complete copy of it "
+        "(export it again from the device or the disc)."
     )
     whole = ct_small.read_bytes()
     for keep in (600, 2000, len(whole) - 100, len(whole) - 1):
@@ -159,7 +160,10 @@ def test_dicomdir_is_a_skip_not_an_error():
 
 
 def test_damaged_value_names_the_tag():
-    assert _problem(data_file("badVR.dcm")).reason == "A damaged value in tag (0028,0008) NumberOfFrames."
+    assert _problem(data_file("badVR.dcm")).reason == (
+        "The file's count of images (frames) is damaged, so it cannot be shown. "
+        "Technical detail: (0028,0008) Number of Frames."
+    )
 
 
 def test_unknown_vr_is_refused(tmp_path):
@@ -204,8 +208,8 @@ def test_questionable_values_become_warnings_not_refusals(tmp_path):
     }
     with translation.override("en"):
         sentences = file_summary("odd.dcm", summary).warnings
-    assert any("(0008,0020) StudyDate" in w for w in sentences)
-    assert any("(0010,0040) PatientSex" in w for w in sentences)
+    assert any("“Study date”" in w and "(0008,0020) Study Date" in w for w in sentences)
+    assert any("“Sex”" in w and "(0010,0040) Patient's Sex" in w for w in sentences)
 
 
 def test_implicit_vr_file_reports_its_syntax(tmp_path):

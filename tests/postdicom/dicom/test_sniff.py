@@ -91,7 +91,7 @@ def test_file_cut_inside_its_meta_is_truncated(tmp_path, ct_small):
     cut.write_bytes(ct_small.read_bytes()[:150])
     found = sniff(cut)
     assert found.code is ProblemCode.TRUNCATED
-    assert found.reason == "The file is cut short (it may not have finished uploading)."
+    assert found.reason.startswith("The file is incomplete: it ends before its last element.")
 
 
 def test_headerless_data_set_without_uids_is_not_dicom(tmp_path):

@@ -165,9 +165,14 @@ def test_every_error_is_reported_at_once(staff_user: User, clinic: Institution, 
     assert set(errors) <= set(OrderDraft.__dataclass_fields__) | {"institution_id"}
 
 
-@pytest.mark.parametrize("modality", ["C T", "CT-1", "ÇT", "A" * 17])
+@pytest.mark.parametrize("modality", ["C T", "CT-1", "ÇT", "A" * 17, "XYZ123", "SC", "MS"])
 def test_modality_must_be_a_dicom_code(staff_user: User, clinic: Institution, modality: str) -> None:
     assert "modality" in _errors(staff_user, clinic, modality=modality)
+
+
+@pytest.mark.parametrize("modality", ["CT", "mr", " us ", "RTPLAN", "IVOCT", "XC"])
+def test_dicoms_defined_terms_are_accepted(staff_user: User, clinic: Institution, modality: str) -> None:
+    assert create(staff_user, clinic, modality=modality).modality == modality.strip().upper()
 
 
 @pytest.mark.parametrize("accession", ["A", "A" * 16])

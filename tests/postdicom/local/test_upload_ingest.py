@@ -129,11 +129,12 @@ def test_bad_files_each_get_a_reason_and_never_stop_the_batch(staff_user, clinic
     assert "empty" in result["empty.dcm"][1]
     assert "PNG" in result["photo.dcm"][1]
     assert "PDF" in result["report.dcm"][1]
-    assert "cut short" in result["MR_truncated.dcm"][1]
-    assert "deep" in result["deep.dcm"][1]
+    assert "is incomplete" in result["MR_truncated.dcm"][1]
+    assert "levels nested" in result["deep.dcm"][1]
     # pydicom reads the data set, but its NumberOfFrames ("1A") is not a number: the pixels
-    # cannot be laid out, so the file is refused with the tag named.
-    assert result["badVR.dcm"] == ("rejected", "A damaged value in tag (0028,0008) NumberOfFrames.")
+    # cannot be laid out, so the file is refused with the tag named for the technician.
+    assert result["badVR.dcm"][0] == "rejected"
+    assert "(0028,0008)" in result["badVR.dcm"][1]
     assert report(staff_user, receipt).batch.state is t.UploadState.DONE
 
 
