@@ -147,7 +147,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         actor=staff_user,
         order_id=order.id,
         files=[UploadFile(name="report.pdf", path=str(pdf), size=pdf.stat().st_size)],
-    )
+    ).added
     folder = api.create_folder(actor=staff_user, name="Cardiology/2026/March")
     api.add_order_to_folders(actor=staff_user, order_id=order.id, folder_ids=[folder.id])
     (share,) = api.share_folder(
@@ -412,6 +412,9 @@ MATRIX: dict[str, Row] = {
     ),
     "orders:document_view": Row(
         kwargs=lambda s: {"order_id": s.order.id, "document_id": s.document_id}, get=(LOGIN, 404, 404, 200, 200)
+    ),
+    "orders:document_delete": Row(
+        kwargs=lambda s: {"order_id": s.order.id, "document_id": s.document_id}, post=(LOGIN, 404, 404, DONE, DONE)
     ),
     "orders:delete": Row(kwargs=_order_id, post=(LOGIN, 404, 404, DONE, DONE)),
     "orders:restore": Row(kwargs=lambda s: {"order_id": s.trashed.id}, post=(LOGIN, 404, 404, DONE, DONE)),
