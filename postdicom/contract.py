@@ -285,6 +285,19 @@ class PostDicomApi:
         text longer than ``ORDER_TEXT_LIMITS``. ``Forbidden`` for an inactive actor."""
         raise _unsupported("create_order")
 
+    def update_order(self, *, actor: Actor, order_id: UUID, draft: OrderDraft) -> OrderSummary:
+        """Change every patient and order property of a live order to those of ``draft`` (to
+        fix a typo in a name or an ID) and return it. The institution, status, links and
+        files stay; stored DICOM files keep the values they were sent with. Staff of the
+        order's institution and administrators may edit (``OrderDetail.can_edit``). The
+        draft is checked as ``create_order`` checks it, against the order's institution (its
+        own accession number is no clash; an inactive institution is no obstacle), with the
+        same ``InvalidInput`` keys. Saving the same values changes nothing; otherwise one
+        audit event ``order.updated`` holds ``changes``: ``{field: [old, new]}``.
+        ``NotFound`` (missing, deleted, hidden); ``Forbidden`` for limited users, staff who
+        see it only through a shared folder, and an inactive actor."""
+        raise _unsupported("update_order")
+
     def possible_duplicates(self, *, actor: Actor, institution_id: UUID, draft: OrderDraft) -> tuple[OrderSummary, ...]:
         """Open (not deleted) orders the actor can see that may be the same patient: the same
         patient ID in ``institution_id``, or the same name (ignoring case, accents and
