@@ -32,6 +32,7 @@ urlpatterns = [
     path("<uuid:order_id>/documents/<uuid:document_id>/view/", documents.document_view, name="document_view"),
     path("<uuid:order_id>/delete/", manage.order_delete, name="delete"),
     path("<uuid:order_id>/restore/", manage.order_restore, name="restore"),
+    path("<uuid:order_id>/purge/", manage.order_purge, name="purge"),
     path("<uuid:order_id>/flag/", manage.order_flag, name="flag"),
     path("<uuid:order_id>/assign/", manage.order_assign, name="assign"),
     path("<uuid:order_id>/unassign/", manage.order_unassign, name="unassign"),

@@ -336,15 +336,25 @@ class PostDicomApi:
         raise _unsupported("restore_order")
 
     def purge_order(self, *, actor: Actor | None, order_id: UUID) -> None:
-        """Remove a deleted order and its files for good (``actor`` None: the purge task,
-        which sees every order). ``InvalidInput`` when the order is not in the recycle bin;
-        ``NotFound`` (missing, hidden); ``Forbidden`` for limited users."""
+        """Remove a deleted order and its files for good: the purge task when its time has
+        come (``actor`` None, which sees every order), or an administrator at once (an
+        erasure request; ``RecycledOrder.can_purge``). The audit event ``order.purged`` says
+        who (``by_task``) and how many files went (``files_removed``). ``NotFound``
+        (missing, hidden); ``Forbidden`` for staff and limited users; ``InvalidInput`` when
+        the order is not in the recycle bin."""
         raise _unsupported("purge_order")
 
     def recycle_bin(self, *, actor: Actor, page: int = 1, page_size: int = 50) -> Page[RecycledOrder]:
         """Deleted orders the actor can see, most recently deleted first, each with the time
-        it will be purged. ``Forbidden`` for limited users."""
+        it will be purged and whether the actor may purge it now. ``Forbidden`` for limited
+        users."""
         raise _unsupported("recycle_bin")
+
+    def recycled_order(self, *, actor: Actor, order_id: UUID) -> RecycledOrder:
+        """One order of the recycle bin, as ``recycle_bin`` lists it (for a page that asks
+        before purging it). ``NotFound`` when it is missing, hidden or not deleted;
+        ``Forbidden`` for limited users."""
+        raise _unsupported("recycled_order")
 
     def link_orders(self, *, actor: Actor, order_ids: Sequence[UUID]) -> UUID:
         """CreateOrderGroup: put these orders (two or more, one institution) in a new link

@@ -488,12 +488,14 @@ class OrderDetail:
 
 @dataclass(frozen=True)
 class RecycledOrder:
-    """An order in the recycle bin, and when it will be purged for good."""
+    """An order in the recycle bin, and when it will be purged for good. ``can_purge``: the
+    actor may purge it now (``purge_order``)."""
 
     order: OrderSummary
     deleted_at: dt.datetime
     deleted_by: str
     purge_at: dt.datetime
+    can_purge: bool = False
 
     @property
     def days_left(self) -> int:

@@ -114,6 +114,12 @@ def can_edit(actor: User, order: PatientOrder) -> bool:
     return role is Role.STAFF and profile_of(actor).institutions.filter(pk=order.institution_id).exists()
 
 
+def can_purge(actor: User) -> bool:
+    """Administrators purge an order from the recycle bin before its time (an erasure
+    request); staff wait for the daily purge."""
+    return require_active(actor) is Role.ADMINISTRATOR
+
+
 def order_row(actor: User, order_id: UUID, *, deleted: bool = False, for_update: bool = False) -> PatientOrder:
     """One order the actor may see (live, or with ``deleted`` in the recycle bin).
     ``NotFound`` otherwise."""

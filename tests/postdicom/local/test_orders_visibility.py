@@ -151,7 +151,15 @@ def test_recycle_methods_per_role(scene: dict[str, Any], staff_user: User, role:
     api.delete_order(actor=staff_user, order_id=scene["order"].id)
     user = scene["users"][role]
     if role in ("admin", "staff"):
-        assert [r.order.id for r in api.recycle_bin(actor=user).items] == [scene["order"].id]
+        (item,) = api.recycle_bin(actor=user).items
+        assert item.order.id == scene["order"].id
+        assert item.can_purge is (role == "admin")
+        assert api.recycled_order(actor=user, order_id=scene["order"].id).can_purge is (role == "admin")
+        if role == "staff":  # staff wait for the daily purge; administrators may purge at once
+            with pytest.raises(Forbidden):
+                api.purge_order(actor=user, order_id=scene["order"].id)
+            assert row(scene["order"].id).deleted_at is not None
+            return
         api.purge_order(actor=user, order_id=scene["order"].id)
         assert not visible_orders(user, deleted=True).exists()
         return
@@ -165,4 +173,6 @@ def test_recycle_methods_per_role(scene: dict[str, Any], staff_user: User, role:
         api.restore_order(actor=user, order_id=scene["order"].id)
     with pytest.raises(expected):
         api.purge_order(actor=user, order_id=scene["order"].id)
+    with pytest.raises(expected):
+        api.recycled_order(actor=user, order_id=scene["order"].id)
     assert row(scene["order"].id).deleted_at is not None
