@@ -367,7 +367,9 @@ class OrderQuery:
     * ``patient_name``: words that must each occur in some name component, ignoring case
       and accents; at least ``MIN_NAME_SEARCH`` characters, else ``InvalidInput``.
     * ``patient_id``, ``other_patient_id``, ``accession_number``: the value, or the
-      beginning of it ("AN-12" finds "AN-12345"), ignoring case.
+      beginning of it ("AN-12" finds "AN-12345"), ignoring case; with
+      ``exact_patient_id`` the whole patient ID only (a patient's orders, with
+      ``institution_ids`` naming the order's institution).
     * ``modalities``, ``institution_ids``, ``statuses``: any of those (institutions are
       intersected with what the actor may see).
     * ``date_from``/``date_to`` (order date) and ``birth_date_from``/``birth_date_to``:
@@ -381,6 +383,7 @@ class OrderQuery:
 
     patient_name: str = ""
     patient_id: str = ""
+    exact_patient_id: bool = False
     other_patient_id: str = ""
     accession_number: str = ""
     modalities: tuple[str, ...] = ()

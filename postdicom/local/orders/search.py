@@ -112,7 +112,8 @@ def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
     for field in ("patient_id", "other_patient_id", "accession_number"):
         value = " ".join(getattr(query, field).split())
         if value:
-            rows = rows.filter(**{f"{field}__istartswith": value})
+            exact = field == "patient_id" and query.exact_patient_id
+            rows = rows.filter(**{f"{field}__{'iexact' if exact else 'istartswith'}": value})
     if query.modalities:
         rows = rows.filter(modality__in=[m.strip().upper() for m in query.modalities])
     if query.institution_ids:
