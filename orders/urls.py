@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orders.views import bulk, create, detail, documents, edit, listing, manage, upload, upload_api
+from orders.views import bulk, create, detail, documents, edit, links, listing, manage, upload, upload_api
 
 app_name = "orders"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("bulk/flag/", bulk.bulk_flag, name="bulk_flag"),
     path("bulk/assign/", bulk.bulk_assign, name="bulk_assign"),
     path("bulk/link/", bulk.bulk_link, name="bulk_link"),
+    path("bulk/add-to-link/", bulk.bulk_add_to_link, name="bulk_add_to_link"),
     path("bulk/delete/", bulk.bulk_delete, name="bulk_delete"),
     path("upload/", upload.upload_page, name="upload"),
     path("upload/preview/", upload_api.upload_preview, name="upload_preview"),
@@ -38,4 +39,5 @@ urlpatterns = [
     path("<uuid:order_id>/unassign/", manage.order_unassign, name="unassign"),
     path("<uuid:order_id>/move/", manage.order_move, name="move"),
     path("<uuid:order_id>/unlink/", manage.order_unlink, name="unlink"),
+    path("<uuid:order_id>/link/", links.order_link, name="link"),
 ]

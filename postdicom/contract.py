@@ -356,18 +356,25 @@ class PostDicomApi:
         ``Forbidden`` for limited users."""
         raise _unsupported("recycled_order")
 
-    def link_orders(self, *, actor: Actor, order_ids: Sequence[UUID]) -> UUID:
+    def link_orders(self, *, actor: Actor, order_ids: Sequence[UUID], confirm_different_patients: bool = False) -> UUID:
         """CreateOrderGroup: put these orders (two or more, one institution) in a new link
         group and return its id. Orders leave the group they were in; a group left with one
         order dissolves. ``InvalidInput`` (``order_ids``) for fewer than two orders or
-        several institutions; ``NotFound`` if any order is hidden; ``Forbidden`` for limited
-        users."""
+        several institutions; (``DIFFERENT_PATIENTS``, naming each patient) for orders of
+        different patients (patient IDs that differ, ignoring case and spacing) unless
+        ``confirm_different_patients``; ``NotFound`` if any order is hidden; ``Forbidden``
+        for limited users."""
         raise _unsupported("link_orders")
 
-    def add_to_order_group(self, *, actor: Actor, group_id: UUID, order_ids: Sequence[UUID]) -> None:
+    def add_to_order_group(
+        self, *, actor: Actor, group_id: UUID, order_ids: Sequence[UUID], confirm_different_patients: bool = False
+    ) -> None:
         """AddOrdersToOrderGroup: add orders (of the group's institution) to an existing link
-        group. ``NotFound`` for a group or order the actor cannot see; ``InvalidInput``
-        (``order_ids``) for another institution; ``Forbidden`` for limited users."""
+        group; orders already in it are skipped, orders of another group leave it.
+        ``NotFound`` for a group or order the actor cannot see; ``InvalidInput``
+        (``order_ids``) for no orders or another institution; (``DIFFERENT_PATIENTS``) as
+        ``link_orders``, comparing the new orders with the group's; ``Forbidden`` for limited
+        users."""
         raise _unsupported("add_to_order_group")
 
     def unlink_orders(self, *, actor: Actor, order_ids: Sequence[UUID]) -> None:

@@ -360,6 +360,11 @@ class OrderDraft:
         return _draft_from_text(cls, values)
 
 
+#: The ``InvalidInput`` field of ``link_orders`` and ``add_to_order_group`` when the orders are
+#: of different patients: the page asks, then calls again with ``confirm_different_patients``.
+DIFFERENT_PATIENTS = "confirm_different_patients"
+
+
 @dataclass(frozen=True)
 class OrderQuery:
     """Filters of ``search_orders``; every filter given must match (AND).
@@ -378,6 +383,7 @@ class OrderQuery:
     * ``assigned_to_me``: assigned to the actor directly or through one of their groups.
     * ``folder_id``: filed directly in that folder of the actor's, or in a folder shared with
       them (backends without folders raise ``Unsupported``).
+    * ``order_ids``: only these orders (those of them the actor sees).
     * ``sort``: one of ``ORDER_SORTS``, "-" prefix for descending; else ``InvalidInput``.
     """
 
@@ -397,6 +403,7 @@ class OrderQuery:
     flagged: bool = False
     assigned_to_me: bool = False
     folder_id: UUID | None = None
+    order_ids: tuple[UUID, ...] = ()
     sort: str = "-order_date"
     page: int = 1
     page_size: int = 50

@@ -28,7 +28,11 @@ def order_edit(request: AuthedRequest, order_id: UUID) -> HttpResponse:
     detail = api.order_properties(actor=request.user, order_id=order_id)  # hidden: 404
     if not detail.can_edit:
         raise PermissionDenied(_("Only staff of the order's institution and administrators can change an order."))
-    form = OrderEditForm(request.POST or None, detail=detail, nodes=api.list_dicom_nodes(actor=request.user))
+    form = OrderEditForm(
+        request.POST if request.method == "POST" else None,
+        detail=detail,
+        nodes=api.list_dicom_nodes(actor=request.user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             order = api.update_order(actor=request.user, order_id=order_id, draft=form.draft())

@@ -139,6 +139,8 @@ def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
         rows = rows.filter(assigned_to(actor))
     if query.folder_id is not None:
         rows = _in_folder(rows, actor, query.folder_id)
+    if query.order_ids:
+        rows = rows.filter(uuid__in=query.order_ids)
     return rows
 
 

@@ -110,7 +110,9 @@ def _flags() -> tuple[Any, Any]:
 MANAGE: dict[str, Callable[[User, dict[str, Any]], object]] = {
     "delete_order": lambda u, s: get_api().delete_order(actor=u, order_id=s["order"].id),
     "restore_order": lambda u, s: get_api().restore_order(actor=u, order_id=s["order"].id),
-    "link_orders": lambda u, s: get_api().link_orders(actor=u, order_ids=[s["order"].id, s["buddy"].id]),
+    "link_orders": lambda u, s: get_api().link_orders(
+        actor=u, order_ids=[s["order"].id, s["buddy"].id], confirm_different_patients=True
+    ),
     "unlink_orders": lambda u, s: get_api().unlink_orders(actor=u, order_ids=[s["order"].id]),
     "assign_order": lambda u, s: get_api().assign_order(
         actor=u, order_id=s["order"].id, user_id=uid(s["users"]["unassigned"])
