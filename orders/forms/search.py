@@ -28,7 +28,7 @@ class OrderSearchForm(forms.Form):
         help_text=_("At least 3 letters of any part of the name."),
     )
     patient_id = forms.CharField(label=_("Patient ID"), required=False, max_length=64)
-    exact_id = forms.BooleanField(label=_("This patient ID only (not IDs that begin with it)"), required=False)
+    exact_id = forms.BooleanField(label=_("Exactly this ID"), required=False)
     other_patient_id = forms.CharField(label=_("Other patient ID"), required=False, max_length=64)
     accession = forms.CharField(label=_("Accession number"), required=False, max_length=16)
     modality = forms.MultipleChoiceField(
