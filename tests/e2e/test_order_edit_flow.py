@@ -5,6 +5,7 @@ Every page of these is shot at 1366 px and at tablet width, in English and Spani
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -24,7 +25,7 @@ SIZES = {"1366": WIDE, "tablet": TABLET}
 
 
 def _order(actor, clinic, **fields):
-    values = {
+    values: dict[str, Any] = {
         "patient_name": "Müller^José",
         "patient_id": "P-1001",
         "modality": "CT",
