@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orders.views import bulk, create, detail, documents, listing, manage, upload, upload_api
+from orders.views import bulk, create, detail, documents, edit, links, listing, manage, upload, upload_api
 
 app_name = "orders"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("bulk/flag/", bulk.bulk_flag, name="bulk_flag"),
     path("bulk/assign/", bulk.bulk_assign, name="bulk_assign"),
     path("bulk/link/", bulk.bulk_link, name="bulk_link"),
+    path("bulk/add-to-link/", bulk.bulk_add_to_link, name="bulk_add_to_link"),
     path("bulk/delete/", bulk.bulk_delete, name="bulk_delete"),
     path("upload/", upload.upload_page, name="upload"),
     path("upload/preview/", upload_api.upload_preview, name="upload_preview"),
@@ -26,15 +27,18 @@ urlpatterns = [
     path("upload/batches/<uuid:batch_id>/parts/", upload_api.upload_parts, name="upload_parts"),
     path("upload/batches/<uuid:batch_id>/finish/", upload_api.upload_finish, name="upload_finish"),
     path("<uuid:order_id>/", detail.order_detail, name="detail"),
+    path("<uuid:order_id>/edit/", edit.order_edit, name="edit"),
     path("<uuid:order_id>/documents/", documents.document_upload, name="document_upload"),
     path("<uuid:order_id>/documents/<uuid:document_id>/", documents.document_download, name="document_download"),
     path("<uuid:order_id>/documents/<uuid:document_id>/view/", documents.document_view, name="document_view"),
     path("<uuid:order_id>/documents/<uuid:document_id>/delete/", documents.document_delete, name="document_delete"),
     path("<uuid:order_id>/delete/", manage.order_delete, name="delete"),
     path("<uuid:order_id>/restore/", manage.order_restore, name="restore"),
+    path("<uuid:order_id>/purge/", manage.order_purge, name="purge"),
     path("<uuid:order_id>/flag/", manage.order_flag, name="flag"),
     path("<uuid:order_id>/assign/", manage.order_assign, name="assign"),
     path("<uuid:order_id>/unassign/", manage.order_unassign, name="unassign"),
     path("<uuid:order_id>/move/", manage.order_move, name="move"),
     path("<uuid:order_id>/unlink/", manage.order_unlink, name="unlink"),
+    path("<uuid:order_id>/link/", links.order_link, name="link"),
 ]

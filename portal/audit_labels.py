@@ -59,6 +59,7 @@ ACTION_LABELS: Mapping[str, Promise] = {
     "flag.updated": gettext_lazy("Flag changed"),
     "flag.deleted": gettext_lazy("Flag deleted"),
     "order.created": gettext_lazy("Order created"),
+    "order.updated": gettext_lazy("Order changed"),
     "order.deleted": gettext_lazy("Order moved to the recycle bin"),
     "order.restored": gettext_lazy("Order restored"),
     "order.purged": gettext_lazy("Order deleted for good"),
@@ -128,6 +129,16 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "reshared": gettext_lazy("shared further by a recipient"),
     "with_the_share_it_came_from": gettext_lazy("with the share it came from"),
     "shares_ended": gettext_lazy("shares ended"),
+    "patient_name": gettext_lazy("patient name"),
+    "patient_id": gettext_lazy("patient ID"),
+    "other_patient_id": gettext_lazy("other patient ID"),
+    "birth_date": gettext_lazy("birth date"),
+    "sex": gettext_lazy("sex"),
+    "modality": gettext_lazy("modality"),
+    "accession_number": gettext_lazy("accession number"),
+    "study_description": gettext_lazy("study description"),
+    "order_date": gettext_lazy("order date"),
+    "order_time": gettext_lazy("order time"),
 }
 
 

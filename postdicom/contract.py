@@ -287,6 +287,19 @@ class PostDicomApi:
         text longer than ``ORDER_TEXT_LIMITS``. ``Forbidden`` for an inactive actor."""
         raise _unsupported("create_order")
 
+    def update_order(self, *, actor: Actor, order_id: UUID, draft: OrderDraft) -> OrderSummary:
+        """Change every patient and order property of a live order to those of ``draft`` (to
+        fix a typo in a name or an ID) and return it. The institution, status, links and
+        files stay; stored DICOM files keep the values they were sent with. Staff of the
+        order's institution and administrators may edit (``OrderDetail.can_edit``). The
+        draft is checked as ``create_order`` checks it, against the order's institution (its
+        own accession number is no clash; an inactive institution is no obstacle), with the
+        same ``InvalidInput`` keys. Saving the same values changes nothing; otherwise one
+        audit event ``order.updated`` holds ``changes``: ``{field: [old, new]}``.
+        ``NotFound`` (missing, deleted, hidden); ``Forbidden`` for limited users, staff who
+        see it only through a shared folder, and an inactive actor."""
+        raise _unsupported("update_order")
+
     def possible_duplicates(self, *, actor: Actor, institution_id: UUID, draft: OrderDraft) -> tuple[OrderSummary, ...]:
         """Open (not deleted) orders the actor can see that may be the same patient: the same
         patient ID in ``institution_id``, or the same name (ignoring case, accents and
@@ -325,28 +338,45 @@ class PostDicomApi:
         raise _unsupported("restore_order")
 
     def purge_order(self, *, actor: Actor | None, order_id: UUID) -> None:
-        """Remove a deleted order and its files for good (``actor`` None: the purge task,
-        which sees every order). ``InvalidInput`` when the order is not in the recycle bin;
-        ``NotFound`` (missing, hidden); ``Forbidden`` for limited users."""
+        """Remove a deleted order and its files for good: the purge task when its time has
+        come (``actor`` None, which sees every order), or an administrator at once (an
+        erasure request; ``RecycledOrder.can_purge``). The audit event ``order.purged`` says
+        who (``by_task``) and how many files went (``files_removed``). ``NotFound``
+        (missing, hidden); ``Forbidden`` for staff and limited users; ``InvalidInput`` when
+        the order is not in the recycle bin."""
         raise _unsupported("purge_order")
 
     def recycle_bin(self, *, actor: Actor, page: int = 1, page_size: int = 50) -> Page[RecycledOrder]:
         """Deleted orders the actor can see, most recently deleted first, each with the time
-        it will be purged. ``Forbidden`` for limited users."""
+        it will be purged and whether the actor may purge it now. ``Forbidden`` for limited
+        users."""
         raise _unsupported("recycle_bin")
 
-    def link_orders(self, *, actor: Actor, order_ids: Sequence[UUID]) -> UUID:
+    def recycled_order(self, *, actor: Actor, order_id: UUID) -> RecycledOrder:
+        """One order of the recycle bin, as ``recycle_bin`` lists it (for a page that asks
+        before purging it). ``NotFound`` when it is missing, hidden or not deleted;
+        ``Forbidden`` for limited users."""
+        raise _unsupported("recycled_order")
+
+    def link_orders(self, *, actor: Actor, order_ids: Sequence[UUID], confirm_different_patients: bool = False) -> UUID:
         """CreateOrderGroup: put these orders (two or more, one institution) in a new link
         group and return its id. Orders leave the group they were in; a group left with one
         order dissolves. ``InvalidInput`` (``order_ids``) for fewer than two orders or
-        several institutions; ``NotFound`` if any order is hidden; ``Forbidden`` for limited
-        users."""
+        several institutions; (``DIFFERENT_PATIENTS``, naming each patient) for orders of
+        different patients (patient IDs that differ, ignoring case and spacing) unless
+        ``confirm_different_patients``; ``NotFound`` if any order is hidden; ``Forbidden``
+        for limited users."""
         raise _unsupported("link_orders")
 
-    def add_to_order_group(self, *, actor: Actor, group_id: UUID, order_ids: Sequence[UUID]) -> None:
+    def add_to_order_group(
+        self, *, actor: Actor, group_id: UUID, order_ids: Sequence[UUID], confirm_different_patients: bool = False
+    ) -> None:
         """AddOrdersToOrderGroup: add orders (of the group's institution) to an existing link
-        group. ``NotFound`` for a group or order the actor cannot see; ``InvalidInput``
-        (``order_ids``) for another institution; ``Forbidden`` for limited users."""
+        group; orders already in it are skipped, orders of another group leave it.
+        ``NotFound`` for a group or order the actor cannot see; ``InvalidInput``
+        (``order_ids``) for no orders or another institution; (``DIFFERENT_PATIENTS``) as
+        ``link_orders``, comparing the new orders with the group's; ``Forbidden`` for limited
+        users."""
         raise _unsupported("add_to_order_group")
 
     def unlink_orders(self, *, actor: Actor, order_ids: Sequence[UUID]) -> None:

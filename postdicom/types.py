@@ -453,6 +453,11 @@ class OrderDraft:
         return _draft_from_text(cls, values)
 
 
+#: The ``InvalidInput`` field of ``link_orders`` and ``add_to_order_group`` when the orders are
+#: of different patients: the page asks, then calls again with ``confirm_different_patients``.
+DIFFERENT_PATIENTS = "confirm_different_patients"
+
+
 @dataclass(frozen=True)
 class OrderQuery:
     """Filters of ``search_orders``; every filter given must match (AND).
@@ -460,7 +465,9 @@ class OrderQuery:
     * ``patient_name``: words that must each occur in some name component, ignoring case
       and accents; at least ``MIN_NAME_SEARCH`` characters, else ``InvalidInput``.
     * ``patient_id``, ``other_patient_id``, ``accession_number``: the value, or the
-      beginning of it ("AN-12" finds "AN-12345"), ignoring case.
+      beginning of it ("AN-12" finds "AN-12345"), ignoring case; with
+      ``exact_patient_id`` the whole patient ID only (a patient's orders, with
+      ``institution_ids`` naming the order's institution).
     * ``modalities``, ``institution_ids``, ``statuses``: any of those (institutions are
       intersected with what the actor may see).
     * ``date_from``/``date_to`` (order date) and ``birth_date_from``/``birth_date_to``:
@@ -469,11 +476,13 @@ class OrderQuery:
     * ``assigned_to_me``: assigned to the actor directly or through one of their groups.
     * ``folder_id``: filed directly in that folder of the actor's, or in a folder shared with
       them (backends without folders raise ``Unsupported``).
+    * ``order_ids``: only these orders (those of them the actor sees).
     * ``sort``: one of ``ORDER_SORTS``, "-" prefix for descending; else ``InvalidInput``.
     """
 
     patient_name: str = ""
     patient_id: str = ""
+    exact_patient_id: bool = False
     other_patient_id: str = ""
     accession_number: str = ""
     modalities: tuple[str, ...] = ()
@@ -487,6 +496,7 @@ class OrderQuery:
     flagged: bool = False
     assigned_to_me: bool = False
     folder_id: UUID | None = None
+    order_ids: tuple[UUID, ...] = ()
     sort: str = "-order_date"
     page: int = 1
     page_size: int = 50
@@ -555,7 +565,8 @@ class OrderDetail:
 
     ``draft`` holds every property as entered; ``history`` is the order's audit trail,
     newest first; ``linked_orders`` are the other orders of its link group that the actor
-    can see; ``can_manage`` tells whether the actor may delete, assign, move, link and flag.
+    can see; ``can_manage`` tells whether the actor may delete, assign, move, link and flag;
+    ``can_edit`` whether they may change its details (``update_order``).
     ``folders`` are the actor's own folders holding the order, by path (without counts).
     ``studies`` and ``documents`` stay empty until those features exist.
     """
@@ -575,16 +586,19 @@ class OrderDetail:
     linked_orders: tuple[OrderSummary, ...] = ()
     history: tuple[AuditEvent, ...] = ()
     can_manage: bool = False
+    can_edit: bool = False
 
 
 @dataclass(frozen=True)
 class RecycledOrder:
-    """An order in the recycle bin, and when it will be purged for good."""
+    """An order in the recycle bin, and when it will be purged for good. ``can_purge``: the
+    actor may purge it now (``purge_order``)."""
 
     order: OrderSummary
     deleted_at: dt.datetime
     deleted_by: str
     purge_at: dt.datetime
+    can_purge: bool = False
 
     @property
     def days_left(self) -> int:

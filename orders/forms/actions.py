@@ -57,6 +57,14 @@ class OrderIdsForm(forms.Form):
     order_ids = UUIDsField(error_messages={"required": _("Tick at least one order first.")})
 
 
+class LinkForm(OrderIdsForm):
+    """Orders to link; ``confirm_different_patients`` once the user said they belong together
+    although their patients differ."""
+
+    order_ids = UUIDsField(error_messages={"required": _("Tick the orders to link first.")})
+    confirm_different_patients = forms.BooleanField(required=False)
+
+
 class BulkFlagForm(OrderIdsForm):
     flag = forms.RegexField(
         regex=r"^[0-9a-fA-F-]{36}:([0-9a-fA-F-]{36})?$",

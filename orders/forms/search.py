@@ -28,6 +28,7 @@ class OrderSearchForm(forms.Form):
         help_text=_("At least 3 letters of any part of the name."),
     )
     patient_id = forms.CharField(label=_("Patient ID"), required=False, max_length=64)
+    exact_id = forms.BooleanField(label=_("Exactly this ID"), required=False)
     other_patient_id = forms.CharField(label=_("Other patient ID"), required=False, max_length=64)
     accession = forms.CharField(label=_("Accession number"), required=False, max_length=16)
     modality = forms.MultipleChoiceField(
@@ -83,6 +84,7 @@ class OrderSearchForm(forms.Form):
         return OrderQuery(
             patient_name=data.get("name") or "",
             patient_id=(data.get("patient_id") or "").strip(),
+            exact_patient_id=bool(data.get("exact_id")),
             other_patient_id=(data.get("other_patient_id") or "").strip(),
             accession_number=(data.get("accession") or "").strip(),
             modalities=tuple(data.get("modality") or ()),

@@ -1,5 +1,6 @@
-"""Changing one order: recycle bin, flags, assignments, location, links. POST only; each
-action redirects back to the order (htmx swaps the page's main part in place)."""
+"""Changing one order: recycle bin, flags, assignments, location, links. POST only (but for
+the page that asks before purging); each action redirects back to the order (htmx swaps the
+page's main part in place)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.forms.actions import AssignForm, FlagForm, MoveForm, UnassignForm
 from portal.access import AuthedRequest
-from portal.rendering import redirect_back
+from portal.rendering import redirect_back, render_page
 from postdicom import get_api
 from postdicom.errors import InvalidInput
 
@@ -58,6 +60,25 @@ def order_restore(request: AuthedRequest, order_id: UUID) -> HttpResponse:
     get_api().restore_order(actor=request.user, order_id=order_id)
     messages.success(request, _("The order is restored, with its flags, assignments and links."))
     return redirect_back(request, reverse("orders:detail", args=[order_id]))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def order_purge(request: AuthedRequest, order_id: UUID) -> HttpResponse:
+    """Administrators empty an order from the recycle bin at once (an erasure request), after
+    a page that names the patient and what goes."""
+    api = get_api()
+    item = api.recycled_order(actor=request.user, order_id=order_id)  # hidden or live: 404
+    if not item.can_purge:
+        raise PermissionDenied(_("Only administrators can delete an order for good before its time."))
+    if request.method == "POST":
+        api.purge_order(actor=request.user, order_id=order_id)
+        messages.success(
+            request,
+            _("The order of %(name)s and its files are deleted for good.") % {"name": item.order.patient_display_name},
+        )
+        return redirect("orders:recycle_bin")
+    return render_page(request, "orders/purge.html", {"section": "orders", "item": item})
 
 
 @require_POST

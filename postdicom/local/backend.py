@@ -16,6 +16,7 @@ from postdicom.local.institutions import InstitutionsMixin
 from postdicom.local.nodes import NodesMixin
 from postdicom.local.orders.assignment import AssignOrdersMixin
 from postdicom.local.orders.create import CreateOrdersMixin
+from postdicom.local.orders.edit import EditOrdersMixin
 from postdicom.local.orders.flags import OrderFlagsMixin
 from postdicom.local.orders.links import LinkOrdersMixin
 from postdicom.local.orders.properties import OrderPropertiesMixin
@@ -33,6 +34,7 @@ class LocalBackend(
     FlagsMixin,
     AuditLogMixin,
     CreateOrdersMixin,
+    EditOrdersMixin,
     SearchOrdersMixin,
     OrderPropertiesMixin,
     RecycleBinMixin,

@@ -175,7 +175,7 @@ def order_draft(row: PatientOrder) -> t.OrderDraft:
     )
 
 
-def recycled_order(row: PatientOrder, *, keep_days: int) -> t.RecycledOrder:
+def recycled_order(row: PatientOrder, *, keep_days: int, can_purge: bool = False) -> t.RecycledOrder:
     """An order in the recycle bin; it is purged ``keep_days`` after it was deleted."""
     assert row.deleted_at is not None
     deleted_by = row.deleted_by
@@ -184,6 +184,7 @@ def recycled_order(row: PatientOrder, *, keep_days: int) -> t.RecycledOrder:
         deleted_at=row.deleted_at,
         deleted_by=(deleted_by.get_full_name() or deleted_by.get_username()) if deleted_by is not None else "",
         purge_at=row.deleted_at + dt.timedelta(days=keep_days),
+        can_purge=can_purge,
     )
 
 

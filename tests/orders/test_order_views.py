@@ -234,7 +234,12 @@ class TestBulk:
             ).status_code
             == 302
         )
-        assert staff_client.post(reverse("orders:bulk_link"), {"order_ids": ids}).status_code == 302
+        assert (
+            staff_client.post(
+                reverse("orders:bulk_link"), {"order_ids": ids, "confirm_different_patients": "on"}
+            ).status_code
+            == 302
+        )
         detail = get_api().order_properties(actor=staff_user, order_id=order.id)
         assert [o.id for o in detail.linked_orders] == [second.id]
         assert [f.name for f in detail.summary.flags] == ["To review"]

@@ -165,7 +165,7 @@ def test_a_missing_object_is_a_404_not_a_500(staff_user, staff_client, clinic, t
     assert response.status_code == 404
 
 
-def test_purging_an_order_deletes_its_objects(staff_user, staff_client, clinic, tmp_path, bucket):
+def test_purging_an_order_deletes_its_objects(staff_user, admin_user, staff_client, clinic, tmp_path, bucket):
     client, name = bucket
     path = make_image(tmp_path / "in" / "IM0001")
     (order,) = report(staff_user, upload(staff_user, clinic, [path], tmp_path)).orders
@@ -175,5 +175,5 @@ def test_purging_an_order_deletes_its_objects(staff_user, staff_client, clinic, 
     api = get_api()
     api.delete_order(actor=staff_user, order_id=order.id)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        api.purge_order(actor=staff_user, order_id=order.id)
+        api.purge_order(actor=admin_user, order_id=order.id)
     assert _objects(client, name) == {}

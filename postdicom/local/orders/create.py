@@ -162,6 +162,22 @@ def check_draft(actor: User, institution_id: UUID, draft: t.OrderDraft) -> tuple
     Collects every problem into one ``InvalidInput``."""
     errors = _Errors()
     institution = usable_institution(actor, institution_id, errors)
+    values = check_values(draft, institution, errors)
+    assert institution is not None
+    return institution, values
+
+
+def check_values(
+    draft: t.OrderDraft,
+    institution: Institution | None,
+    errors: _Errors | None = None,
+    *,
+    exclude_pk: int | None = None,
+) -> dict[str, Any]:
+    """The model field values of a draft for an order of ``institution`` (``exclude_pk``: the
+    order being edited, whose own accession number is no clash). Raises one ``InvalidInput``
+    with every problem, those already in ``errors`` included."""
+    errors = _Errors() if errors is None else errors
     values: dict[str, Any] = {"patient_name": clean_patient_name(draft.patient_name, errors)}
     values |= _clean_texts(draft, errors)
     values |= _clean_codes(draft, errors)
@@ -172,13 +188,12 @@ def check_draft(actor: User, institution_id: UUID, draft: t.OrderDraft) -> tuple
         if node is None or institution is None or node.institution_id != institution.pk:
             errors.add("scheduled_equipment_id", _("Choose a DICOM node of the order's institution."))
     values["scheduled_equipment"] = node
-    taken = institution is not None and accession_taken(institution, values["accession_number"])
+    taken = institution is not None and accession_taken(institution, values["accession_number"], exclude_pk=exclude_pk)
     if taken and "accession_number" not in errors:
         errors.add("accession_number", _("Another order of this institution already has this accession number."))
     if errors:
         raise InvalidInput(errors)
-    assert institution is not None
-    return institution, values
+    return values
 
 
 class CreateOrdersMixin:

@@ -15,6 +15,7 @@ from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.audit import record
 from postdicom.local.models import OrderGroup, PatientOrder
 from postdicom.local.orders.visibility import managed_orders, order_label, require_manager, visible_orders
+from postdicom.types import DIFFERENT_PATIENTS, display_patient_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -48,6 +49,31 @@ def _one_institution(orders: Sequence[PatientOrder], institution_id: int | None 
         raise InvalidInput({"order_ids": _("Only orders of the same institution can be linked.")})
 
 
+def _patient_key(order: PatientOrder) -> str:
+    """Orders of one institution are of one patient when their patient IDs are the same,
+    ignoring case and spacing (as ``OrderQuery.exact_patient_id`` finds them)."""
+    return " ".join(order.patient_id.split()).upper()
+
+
+def _same_patient(orders: Sequence[PatientOrder], confirmed: bool) -> None:
+    """Refuse to link orders of different patients unless the actor confirmed it: the error
+    (field ``DIFFERENT_PATIENTS``) names each patient, for a page to ask."""
+    patients: dict[str, PatientOrder] = {}
+    for order in orders:
+        patients.setdefault(_patient_key(order), order)
+    if len(patients) < 2 or confirmed:
+        return
+    names = "; ".join(f"{display_patient_name(o.patient_name)} ({o.patient_id})" for o in patients.values())
+    raise InvalidInput(
+        {
+            DIFFERENT_PATIENTS: _(
+                "These orders are of different patients: %(patients)s. Link them only if they belong together."
+            )
+            % {"patients": names}
+        }
+    )
+
+
 def _join(actor: User, group: OrderGroup, orders: Sequence[PatientOrder]) -> None:
     """Move ``orders`` into ``group`` and record it; their old groups may dissolve."""
     left = [o.group_id for o in orders if o.group_id is not None and o.group_id != group.pk]
@@ -70,27 +96,32 @@ def _join(actor: User, group: OrderGroup, orders: Sequence[PatientOrder]) -> Non
 
 
 class LinkOrdersMixin:
-    def link_orders(self, *, actor: User, order_ids: Sequence[UUID]) -> UUID:
+    def link_orders(self, *, actor: User, order_ids: Sequence[UUID], confirm_different_patients: bool = False) -> UUID:
         with transaction.atomic():
             orders = managed_orders(actor, order_ids)
             if len(orders) < 2:
                 raise InvalidInput({"order_ids": _("Choose at least two orders to link.")})
             _one_institution(orders)
+            _same_patient(orders, confirm_different_patients)
             group = OrderGroup.objects.create(institution_id=orders[0].institution_id)
             _join(actor, group, orders)
         return group.uuid
 
-    def add_to_order_group(self, *, actor: User, group_id: UUID, order_ids: Sequence[UUID]) -> None:
+    def add_to_order_group(
+        self, *, actor: User, group_id: UUID, order_ids: Sequence[UUID], confirm_different_patients: bool = False
+    ) -> None:
         with transaction.atomic():
             group = OrderGroup.objects.select_for_update().filter(uuid=group_id).first()
             # A group exists for the actor when they can see one of its orders.
-            if group is None or not visible_orders(actor).filter(group=group).exists():
+            members = list(visible_orders(actor).filter(group=group)) if group is not None else []
+            if group is None or not members:
                 raise NotFound(_("No such group of linked orders."))
             require_manager(actor)
             orders = managed_orders(actor, order_ids)
             if not orders:
                 raise InvalidInput({"order_ids": _("Choose the orders to link.")})
             _one_institution(orders, group.institution_id)
+            _same_patient([*members, *orders], confirm_different_patients)
             _join(actor, group, orders)
 
     def unlink_orders(self, *, actor: User, order_ids: Sequence[UUID]) -> None:

@@ -15,7 +15,7 @@ from postdicom.local import convert
 from postdicom.local.folders.membership import holding
 from postdicom.local.models import AuditRecord, PatientOrder, SeriesRecord, StudyRecord, UserGroup
 from postdicom.local.orders.search import with_summary_data
-from postdicom.local.orders.visibility import can_manage, visible_orders
+from postdicom.local.orders.visibility import can_edit, can_manage, visible_orders
 from postdicom.local.uploads.documents import may_delete_documents, order_documents
 
 if TYPE_CHECKING:
@@ -95,4 +95,5 @@ class OrderPropertiesMixin:
             linked_orders=_linked(actor, order),
             history=_history(order),
             can_manage=can_manage(actor),
+            can_edit=can_edit(actor, order),
         )

@@ -17,13 +17,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
-from postdicom.errors import InvalidInput, NotFound
+from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local import convert
 from postdicom.local.audit import record
 from postdicom.local.models import PatientOrder
 from postdicom.local.orders.links import dissolve_lonely
-from postdicom.local.orders.search import with_summary_data
-from postdicom.local.orders.visibility import managed_order, order_label, require_manager, visible_orders
+from postdicom.local.orders.search import attach_file_counts, with_summary_data
+from postdicom.local.orders.visibility import (
+    can_purge,
+    managed_order,
+    order_label,
+    order_row,
+    require_manager,
+    visible_orders,
+)
 from postdicom.local.paging import paginate
 
 if TYPE_CHECKING:
@@ -42,9 +49,9 @@ def expired_order_ids(now: dt.datetime | None = None) -> list[UUID]:
     return list(rows.values_list("uuid", flat=True))
 
 
-def _delete_files(order: PatientOrder) -> None:
+def _delete_files(order: PatientOrder) -> int:
     """Remove the order's stored DICOM files and documents once the purge commits (the rows
-    go with the order)."""
+    go with the order); returns how many files go."""
     from postdicom.local.models import DocumentRecord, InstanceRecord
     from postdicom.local.uploads.indexing import forget_cached_series
     from postdicom.local.uploads.storage import delete_files
@@ -54,6 +61,7 @@ def _delete_files(order: PatientOrder) -> None:
     names += list(DocumentRecord.objects.filter(order=order).values_list("file_name", flat=True))
     if names:
         transaction.on_commit(lambda: delete_files(names))
+    return len(names)
 
 
 def _purgeable(actor: User | None, order_id: UUID) -> PatientOrder:
@@ -64,9 +72,13 @@ def _purgeable(actor: User | None, order_id: UUID) -> PatientOrder:
             raise NotFound(_("No such order."))
         return order
     try:
-        return managed_order(actor, order_id, deleted=True)
+        order = order_row(actor, order_id, deleted=True, for_update=True)
     except NotFound:
-        return managed_order(actor, order_id)  # live: the caller refuses it
+        order = order_row(actor, order_id, for_update=True)  # live: the caller refuses it
+    require_manager(actor)
+    if not can_purge(actor):
+        raise Forbidden(_("Only administrators can delete an order for good before its time."))
+    return order
 
 
 class RecycleBinMixin:
@@ -110,6 +122,7 @@ class RecycleBinMixin:
             order = _purgeable(actor, order_id)
             if order.deleted_at is None:
                 raise InvalidInput(_("Move the order to the recycle bin before purging it."))
+            files = _delete_files(order)
             record(
                 actor,
                 "order.purged",
@@ -118,8 +131,8 @@ class RecycleBinMixin:
                 target_label=order_label(order),
                 deleted_at=order.deleted_at.isoformat(),
                 by_task=actor is None,
+                files_removed=files,
             )
-            _delete_files(order)
             group_id = order.group_id
             order.delete()
             if group_id is not None:
@@ -128,7 +141,19 @@ class RecycleBinMixin:
     def recycle_bin(self, *, actor: User, page: int = 1, page_size: int = 50) -> t.Page[t.RecycledOrder]:
         require_manager(actor)
         rows = with_summary_data(visible_orders(actor, deleted=True)).select_related("deleted_by")
-        days = keep_days()
+        days, purge = keep_days(), can_purge(actor)
         return paginate(
-            rows.order_by("-deleted_at", "-id"), page, page_size, lambda r: convert.recycled_order(r, keep_days=days)
+            rows.order_by("-deleted_at", "-id"),
+            page,
+            page_size,
+            lambda r: convert.recycled_order(r, keep_days=days, can_purge=purge),
         )
+
+    def recycled_order(self, *, actor: User, order_id: UUID) -> t.RecycledOrder:
+        rows = with_summary_data(visible_orders(actor, deleted=True)).select_related("deleted_by")
+        found = rows.filter(uuid=order_id).first()
+        if found is None:
+            raise NotFound(_("This order is not in the recycle bin."))
+        require_manager(actor)
+        attach_file_counts([found])
+        return convert.recycled_order(found, keep_days=keep_days(), can_purge=can_purge(actor))

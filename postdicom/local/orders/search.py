@@ -112,7 +112,8 @@ def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
     for field in ("patient_id", "other_patient_id", "accession_number"):
         value = " ".join(getattr(query, field).split())
         if value:
-            rows = rows.filter(**{f"{field}__istartswith": value})
+            exact = field == "patient_id" and query.exact_patient_id
+            rows = rows.filter(**{f"{field}__{'iexact' if exact else 'istartswith'}": value})
     if query.modalities:
         rows = rows.filter(modality__in=[m.strip().upper() for m in query.modalities])
     if query.institution_ids:
@@ -138,6 +139,8 @@ def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
         rows = rows.filter(assigned_to(actor))
     if query.folder_id is not None:
         rows = _in_folder(rows, actor, query.folder_id)
+    if query.order_ids:
+        rows = rows.filter(uuid__in=query.order_ids)
     return rows
 
 

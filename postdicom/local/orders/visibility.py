@@ -105,6 +105,21 @@ def require_manager(actor: User) -> None:
         raise Forbidden(_("Only staff and administrators can do this to an order."))
 
 
+def can_edit(actor: User, order: PatientOrder) -> bool:
+    """Staff of the order's institution and administrators may change its patient and order
+    details (a staff member who sees it only through a shared folder may not)."""
+    role = require_active(actor)
+    if role is Role.ADMINISTRATOR:
+        return True
+    return role is Role.STAFF and profile_of(actor).institutions.filter(pk=order.institution_id).exists()
+
+
+def can_purge(actor: User) -> bool:
+    """Administrators purge an order from the recycle bin before its time (an erasure
+    request); staff wait for the daily purge."""
+    return require_active(actor) is Role.ADMINISTRATOR
+
+
 def order_row(actor: User, order_id: UUID, *, deleted: bool = False, for_update: bool = False) -> PatientOrder:
     """One order the actor may see (live, or with ``deleted`` in the recycle bin).
     ``NotFound`` otherwise."""

@@ -104,7 +104,7 @@ def test_move_clears_equipment_and_links(both: User, clinic: Institution, other_
     node = DicomNodeRecord.objects.create(institution=clinic, name="CT", ae_title="CT1", host="ct", port=104)
     order = create(both, clinic, scheduled_equipment_id=node.uuid, accession_number="AN-1")
     other = create(both, clinic, patient_id="P-2")
-    get_api().link_orders(actor=both, order_ids=[order.id, other.id])
+    get_api().link_orders(actor=both, order_ids=[order.id, other.id], confirm_different_patients=True)
 
     get_api().move_order_to_institution(actor=both, order_id=order.id, institution_id=other_clinic.uuid)
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.models import Institution, OrderGroup
-from postdicom.types import OrderSummary
+from postdicom.types import DIFFERENT_PATIENTS, OrderSummary
 from tests.postdicom.local.orders_setup import actions, create, row
 
 
@@ -22,7 +22,8 @@ def _fast_passwords(settings: Any) -> None:
 
 @pytest.fixture
 def three(staff_user: User, clinic: Institution) -> list[OrderSummary]:
-    return [create(staff_user, clinic, patient_id=f"P-{n}") for n in range(3)]
+    """Three orders of one patient."""
+    return [create(staff_user, clinic, study_description=f"Study {n}") for n in range(3)]
 
 
 def _linked(actor: User, order: OrderSummary) -> set[Any]:
@@ -109,3 +110,39 @@ def test_unlink_dissolves_a_group_left_with_one_order(staff_user: User, three: l
     assert [actions(o.id)[-1] for o in three] == ["order.unlinked"] * 3
     get_api().unlink_orders(actor=staff_user, order_ids=[a.id])  # in no group: skipped
     assert actions(a.id).count("order.unlinked") == 1
+
+
+def test_orders_of_different_patients_are_linked_only_when_confirmed(
+    staff_user: User, clinic: Institution, three: list[OrderSummary]
+) -> None:
+    api = get_api()
+    other = create(staff_user, clinic, patient_name="OTRO^Paciente", patient_id="P-9")
+    with pytest.raises(InvalidInput) as caught:
+        api.link_orders(actor=staff_user, order_ids=[three[0].id, other.id])
+    message = caught.value.field_errors[DIFFERENT_PATIENTS][0]
+    assert "PEÑA, María José (P-0001)" in message
+    assert "OTRO, Paciente (P-9)" in message
+    assert row(three[0].id).group is None
+    api.link_orders(actor=staff_user, order_ids=[three[0].id, other.id], confirm_different_patients=True)
+    assert _linked(staff_user, three[0]) == {other.id}
+
+
+def test_the_same_patient_id_in_another_case_is_the_same_patient(staff_user: User, clinic: Institution) -> None:
+    a, b = create(staff_user, clinic, patient_id="ab-1"), create(staff_user, clinic, patient_id=" AB-1")
+    get_api().link_orders(actor=staff_user, order_ids=[a.id, b.id])
+    assert _linked(staff_user, a) == {b.id}
+
+
+def test_adding_another_patient_to_a_link_asks_too(
+    staff_user: User, clinic: Institution, three: list[OrderSummary]
+) -> None:
+    api = get_api()
+    group = api.link_orders(actor=staff_user, order_ids=[three[0].id, three[1].id])
+    other = create(staff_user, clinic, patient_id="P-9")
+    with pytest.raises(InvalidInput) as caught:
+        api.add_to_order_group(actor=staff_user, group_id=group, order_ids=[other.id])
+    assert DIFFERENT_PATIENTS in caught.value.field_errors
+    assert row(other.id).group is None
+    api.add_to_order_group(actor=staff_user, group_id=group, order_ids=[three[2].id])  # same patient: no question
+    api.add_to_order_group(actor=staff_user, group_id=group, order_ids=[other.id], confirm_different_patients=True)
+    assert _linked(staff_user, three[0]) == {three[1].id, three[2].id, other.id}

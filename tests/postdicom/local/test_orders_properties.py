@@ -30,7 +30,7 @@ def test_detail_holds_everything(staff_user: User, limited_user: User, clinic: I
     api.assign_order(actor=staff_user, order_id=order.id, user_id=uid(limited_user))
     api.assign_order(actor=staff_user, order_id=order.id, group_id=group.uuid)
     api.set_order_flag(actor=staff_user, order_id=order.id, group_id=urgency.uuid, flag_id=urgent.uuid)
-    link = api.link_orders(actor=staff_user, order_ids=[order.id, other.id])
+    link = api.link_orders(actor=staff_user, order_ids=[order.id, other.id], confirm_different_patients=True)
 
     detail = api.order_properties(actor=staff_user, order_id=order.id)
 
@@ -60,7 +60,7 @@ def test_linked_orders_show_only_what_the_actor_sees(staff_user: User, clinic: I
     order = create(staff_user, clinic)
     hidden = create(staff_user, clinic, patient_id="P-2")
     gone = create(staff_user, clinic, patient_id="P-3")
-    api.link_orders(actor=staff_user, order_ids=[order.id, hidden.id, gone.id])
+    api.link_orders(actor=staff_user, order_ids=[order.id, hidden.id, gone.id], confirm_different_patients=True)
     api.delete_order(actor=staff_user, order_id=gone.id)
     reader = limited("rita", clinic)
     api.assign_order(actor=staff_user, order_id=order.id, user_id=uid(reader))

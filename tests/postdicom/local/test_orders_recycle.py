@@ -46,7 +46,7 @@ def test_round_trip_keeps_flags_assignments_and_links(
     api.set_order_flag(actor=staff_user, order_id=order.id, group_id=urgency.uuid, flag_id=urgent.uuid)
     api.assign_order(actor=staff_user, order_id=order.id, user_id=uid(limited_user))
     api.assign_order(actor=staff_user, order_id=order.id, group_id=group_with(limited_user).uuid)
-    link = api.link_orders(actor=staff_user, order_ids=[order.id, other.id])
+    link = api.link_orders(actor=staff_user, order_ids=[order.id, other.id], confirm_different_patients=True)
     before = api.order_properties(actor=staff_user, order_id=order.id)
 
     api.delete_order(actor=staff_user, order_id=order.id)
@@ -103,25 +103,27 @@ def test_restoring_a_live_order_changes_nothing(staff_user: User, clinic: Instit
     assert actions(order.id) == ["order.created"]
 
 
-def test_purge_removes_the_order_and_dissolves_its_link(staff_user: User, clinic: Institution) -> None:
+def test_purge_removes_the_order_and_dissolves_its_link(
+    staff_user: User, admin_user: User, clinic: Institution
+) -> None:
     api = get_api()
     order, other = create(staff_user, clinic), create(staff_user, clinic, patient_id="P-2")
-    api.link_orders(actor=staff_user, order_ids=[order.id, other.id])
+    api.link_orders(actor=staff_user, order_ids=[order.id, other.id], confirm_different_patients=True)
     api.delete_order(actor=staff_user, order_id=order.id)
-    api.purge_order(actor=staff_user, order_id=order.id)
+    api.purge_order(actor=admin_user, order_id=order.id)
     assert not PatientOrder.objects.filter(uuid=order.id).exists()
     assert row(other.id).group is None
     assert not OrderGroup.objects.exists()
     assert actions(order.id)[-1] == "order.purged"
     assert actions(other.id)[-1] == "order.unlinked"
     with pytest.raises(NotFound):
-        api.purge_order(actor=staff_user, order_id=order.id)
+        api.purge_order(actor=admin_user, order_id=order.id)
 
 
-def test_a_live_order_cannot_be_purged(staff_user: User, clinic: Institution) -> None:
+def test_a_live_order_cannot_be_purged(staff_user: User, admin_user: User, clinic: Institution) -> None:
     order = create(staff_user, clinic)
     with pytest.raises(InvalidInput):
-        get_api().purge_order(actor=staff_user, order_id=order.id)
+        get_api().purge_order(actor=admin_user, order_id=order.id)
     with pytest.raises(InvalidInput):
         get_api().purge_order(actor=None, order_id=order.id)
     assert row(order.id).deleted_at is None

@@ -111,7 +111,9 @@ def _flags() -> tuple[Any, Any]:
 MANAGE: dict[str, Callable[[User, dict[str, Any]], object]] = {
     "delete_order": lambda u, s: get_api().delete_order(actor=u, order_id=s["order"].id),
     "restore_order": lambda u, s: get_api().restore_order(actor=u, order_id=s["order"].id),
-    "link_orders": lambda u, s: get_api().link_orders(actor=u, order_ids=[s["order"].id, s["buddy"].id]),
+    "link_orders": lambda u, s: get_api().link_orders(
+        actor=u, order_ids=[s["order"].id, s["buddy"].id], confirm_different_patients=True
+    ),
     "unlink_orders": lambda u, s: get_api().unlink_orders(actor=u, order_ids=[s["order"].id]),
     "assign_order": lambda u, s: get_api().assign_order(
         actor=u, order_id=s["order"].id, user_id=uid(s["users"]["unassigned"])
@@ -196,7 +198,15 @@ def test_recycle_methods_per_role(scene: dict[str, Any], staff_user: User, role:
     api.delete_order(actor=staff_user, order_id=scene["order"].id)
     user = scene["users"][role]
     if role in ("admin", "staff"):
-        assert [r.order.id for r in api.recycle_bin(actor=user).items] == [scene["order"].id]
+        (item,) = api.recycle_bin(actor=user).items
+        assert item.order.id == scene["order"].id
+        assert item.can_purge is (role == "admin")
+        assert api.recycled_order(actor=user, order_id=scene["order"].id).can_purge is (role == "admin")
+        if role == "staff":  # staff wait for the daily purge; administrators may purge at once
+            with pytest.raises(Forbidden):
+                api.purge_order(actor=user, order_id=scene["order"].id)
+            assert row(scene["order"].id).deleted_at is not None
+            return
         api.purge_order(actor=user, order_id=scene["order"].id)
         assert not visible_orders(user, deleted=True).exists()
         return
@@ -210,4 +220,6 @@ def test_recycle_methods_per_role(scene: dict[str, Any], staff_user: User, role:
         api.restore_order(actor=user, order_id=scene["order"].id)
     with pytest.raises(expected):
         api.purge_order(actor=user, order_id=scene["order"].id)
+    with pytest.raises(expected):
+        api.recycled_order(actor=user, order_id=scene["order"].id)
     assert row(scene["order"].id).deleted_at is not None
