@@ -291,7 +291,7 @@ class PostDicomApi:
         """Change every patient and order property of a live order to those of ``draft`` (to
         fix a typo in a name or an ID) and return it. The institution, status, links and
         files stay; stored DICOM files keep the values they were sent with. Staff of the
-        order's institution and administrators may edit (``OrderDetail.can_edit``). The
+        order's institution and administrators may edit (``OrderDetail.can_manage``). The
         draft is checked as ``create_order`` checks it, against the order's institution (its
         own accession number is no clash; an inactive institution is no obstacle), with the
         same ``InvalidInput`` keys. Saving the same values changes nothing; otherwise one

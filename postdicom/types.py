@@ -565,8 +565,8 @@ class OrderDetail:
 
     ``draft`` holds every property as entered; ``history`` is the order's audit trail,
     newest first; ``linked_orders`` are the other orders of its link group that the actor
-    can see; ``can_manage`` tells whether the actor may delete, assign, move, link and flag;
-    ``can_edit`` whether they may change its details (``update_order``).
+    can see; ``can_manage`` tells whether the actor may change it: edit its details
+    (``update_order``), delete, assign, move, link, flag, and remove its documents.
     ``folders`` are the actor's own folders holding the order, by path (without counts).
     ``studies`` and ``documents`` stay empty until those features exist.
     """
@@ -586,7 +586,6 @@ class OrderDetail:
     linked_orders: tuple[OrderSummary, ...] = ()
     history: tuple[AuditEvent, ...] = ()
     can_manage: bool = False
-    can_edit: bool = False
 
 
 @dataclass(frozen=True)

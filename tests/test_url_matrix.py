@@ -417,6 +417,19 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda s: {"order_id": s.order.id, "document_id": s.document_id}, post=(LOGIN, 404, 404, DONE, DONE)
     ),
     "orders:delete": Row(kwargs=_order_id, post=(LOGIN, 404, 404, DONE, DONE)),
+    "orders:edit": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200), post=(LOGIN, 404, 404, 200, 200)),
+    "orders:purge": Row(
+        kwargs=lambda s: {"order_id": s.trashed.id}, get=(LOGIN, 404, 404, 403, 200), post=(LOGIN, 404, 404, 403, DONE)
+    ),
+    "orders:link": Row(
+        kwargs=lambda s: {"order_id": s.loner.id},
+        get=(LOGIN, 404, 404, 200, 200),
+        post=(LOGIN, 404, 404, DONE, DONE),
+        data=lambda s: {"order_ids": [s.other.id]},
+    ),
+    "orders:bulk_add_to_link": Row(
+        post=(LOGIN, 404, 404, DONE, DONE), data=lambda s: {"order_ids": [s.order.id, s.loner.id]}
+    ),
     "orders:restore": Row(kwargs=lambda s: {"order_id": s.trashed.id}, post=(LOGIN, 404, 404, DONE, DONE)),
     "orders:flag": Row(
         kwargs=_order_id,

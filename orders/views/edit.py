@@ -26,7 +26,7 @@ from postdicom.errors import InvalidInput
 def order_edit(request: AuthedRequest, order_id: UUID) -> HttpResponse:
     api = get_api()
     detail = api.order_properties(actor=request.user, order_id=order_id)  # hidden: 404
-    if not detail.can_edit:
+    if not detail.can_manage:
         raise PermissionDenied(_("Only staff of the order's institution and administrators can change an order."))
     form = OrderEditForm(
         request.POST if request.method == "POST" else None,

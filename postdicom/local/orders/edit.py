@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
-from postdicom.errors import Forbidden, InvalidInput
+from postdicom.errors import InvalidInput
 from postdicom.local import convert
 from postdicom.local.audit import record
 from postdicom.local.models import DicomNodeRecord, PatientOrder
 from postdicom.local.orders.create import check_values
 from postdicom.local.orders.search import with_summary_data
-from postdicom.local.orders.visibility import can_edit, order_label, order_row
+from postdicom.local.orders.visibility import managed_order, order_label
 from postdicom.types import display_patient_name
 
 if TYPE_CHECKING:
@@ -54,9 +54,7 @@ def _changes(order: PatientOrder, values: dict[str, Any]) -> dict[str, list[Any]
 class EditOrdersMixin:
     def update_order(self, *, actor: User, order_id: UUID, draft: t.OrderDraft) -> t.OrderSummary:
         with transaction.atomic():
-            order = order_row(actor, order_id, for_update=True)
-            if not can_edit(actor, order):
-                raise Forbidden(_("Only staff of the order's institution and administrators can change an order."))
+            order = managed_order(actor, order_id)
             values = check_values(draft, order.institution, exclude_pk=order.pk)
             changes = _changes(order, values)
             if changes:

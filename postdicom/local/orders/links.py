@@ -116,7 +116,7 @@ class LinkOrdersMixin:
             members = list(visible_orders(actor).filter(group=group)) if group is not None else []
             if group is None or not members:
                 raise NotFound(_("No such group of linked orders."))
-            require_manager(actor)
+            require_manager(actor, members[0])
             orders = managed_orders(actor, order_ids)
             if not orders:
                 raise InvalidInput({"order_ids": _("Choose the orders to link.")})

@@ -15,8 +15,8 @@ from postdicom.local import convert
 from postdicom.local.folders.membership import holding
 from postdicom.local.models import AuditRecord, PatientOrder, SeriesRecord, StudyRecord, UserGroup
 from postdicom.local.orders.search import with_summary_data
-from postdicom.local.orders.visibility import can_edit, can_manage, visible_orders
-from postdicom.local.uploads.documents import may_delete_documents, order_documents
+from postdicom.local.orders.visibility import can_manage, visible_orders
+from postdicom.local.uploads.documents import order_documents
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -88,12 +88,11 @@ class OrderPropertiesMixin:
             scheduled_equipment=convert.dicom_node(node) if node is not None else None,
             performed_at=order.performed_at,
             studies=_studies(order),
-            documents=order_documents(order, can_delete=may_delete_documents(actor, order)),
+            documents=order_documents(order, can_delete=can_manage(actor, order)),
             folders=holding(actor, order),  # the actor's folders holding it
             assigned_users=_assigned_users(order),
             assigned_groups=_assigned_groups(order),
             linked_orders=_linked(actor, order),
             history=_history(order),
-            can_manage=can_manage(actor),
-            can_edit=can_edit(actor, order),
+            can_manage=can_manage(actor, order),
         )

@@ -75,7 +75,7 @@ def _purgeable(actor: User | None, order_id: UUID) -> PatientOrder:
         order = order_row(actor, order_id, deleted=True, for_update=True)
     except NotFound:
         order = order_row(actor, order_id, for_update=True)  # live: the caller refuses it
-    require_manager(actor)
+    require_manager(actor, order)
     if not can_purge(actor):
         raise Forbidden(_("Only administrators can delete an order for good before its time."))
     return order
@@ -154,6 +154,6 @@ class RecycleBinMixin:
         found = rows.filter(uuid=order_id).first()
         if found is None:
             raise NotFound(_("This order is not in the recycle bin."))
-        require_manager(actor)
+        require_manager(actor, found)
         attach_file_counts([found])
         return convert.recycled_order(found, keep_days=keep_days(), can_purge=can_purge(actor))

@@ -95,23 +95,28 @@ def _shared_with(actor: User) -> list[QuerySet[Any]]:
     return found
 
 
-def can_manage(actor: User) -> bool:
-    """Staff and administrators manage orders (delete, restore, assign, move, link, flag)."""
+def manages_orders(actor: User) -> bool:
+    """Staff and administrators manage orders; limited users only look (the recycle bin, bulk
+    actions). Which orders: ``can_manage``."""
     return require_active(actor) in (Role.ADMINISTRATOR, Role.STAFF)
 
 
-def require_manager(actor: User) -> None:
-    if not can_manage(actor):
-        raise Forbidden(_("Only staff and administrators can do this to an order."))
-
-
-def can_edit(actor: User, order: PatientOrder) -> bool:
-    """Staff of the order's institution and administrators may change its patient and order
-    details (a staff member who sees it only through a shared folder may not)."""
+def can_manage(actor: User, order: PatientOrder) -> bool:
+    """Administrators, and staff of the order's institution, manage it: edit, delete, restore,
+    assign, move, link, flag and remove its documents. Staff of another institution who see it
+    through a shared folder only look at it."""
     role = require_active(actor)
     if role is Role.ADMINISTRATOR:
         return True
     return role is Role.STAFF and profile_of(actor).institutions.filter(pk=order.institution_id).exists()
+
+
+def require_manager(actor: User, order: PatientOrder | None = None) -> None:
+    """``Forbidden`` unless ``actor`` manages orders (and ``order``, when given)."""
+    if not manages_orders(actor):
+        raise Forbidden(_("Only staff and administrators can do this to an order."))
+    if order is not None and not can_manage(actor, order):
+        raise Forbidden(_("Only staff of the order's institution and administrators can change an order."))
 
 
 def can_purge(actor: User) -> bool:
@@ -136,7 +141,7 @@ def managed_order(actor: User, order_id: UUID, *, deleted: bool = False) -> Pati
     """An order the actor may see and manage, locked for the rest of the transaction:
     ``NotFound`` first (never reveal what is hidden), then ``Forbidden``."""
     order = order_row(actor, order_id, deleted=deleted, for_update=True)
-    require_manager(actor)
+    require_manager(actor, order)
     return order
 
 
@@ -148,6 +153,8 @@ def managed_orders(actor: User, order_ids: Sequence[UUID]) -> list[PatientOrder]
     if len(found) != len(wanted):
         raise NotFound(_("No such order."))
     require_manager(actor)
+    for order in found.values():
+        require_manager(actor, order)
     return [found[u] for u in wanted]
 
 

@@ -24,27 +24,16 @@ from postdicom import types as t
 from postdicom.dicom.documents import DocumentRefused, DocumentType, check_document, check_size
 from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local import convert
-from postdicom.local.access import profile_of, require_active
 from postdicom.local.audit import record
 from postdicom.local.models import DocumentRecord, PatientOrder
-from postdicom.local.orders.visibility import order_label, order_row
+from postdicom.local.orders.visibility import can_manage, order_label, order_row
 from postdicom.local.uploads.storage import delete_files, document_name, open_stored, put_file
-from postdicom.types import Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 #: Longest document name kept (the rest of a longer name is cut, keeping its end).
 NAME_LIMIT = 255
-
-
-def may_delete_documents(actor: User, order: PatientOrder) -> bool:
-    """Administrators, and staff of the order's institution, may remove its documents (a
-    staff member who sees the order through a folder shared from another institution may not)."""
-    role = require_active(actor)
-    if role is Role.ADMINISTRATOR:
-        return True
-    return role is Role.STAFF and profile_of(actor).institutions.filter(pk=order.institution_id).exists()
 
 
 def order_documents(order: PatientOrder, *, can_delete: bool = False) -> tuple[t.Document, ...]:
@@ -112,7 +101,7 @@ def add_documents(actor: User, order_id: UUID, files: Sequence[t.UploadFile]) ->
     order = order_row(actor, order_id)
     if not files:
         raise InvalidInput({"files": _("Choose at least one file.")})
-    can_delete = may_delete_documents(actor, order)
+    can_delete = can_manage(actor, order)
     added: list[t.Document] = []
     refused: list[t.RefusedDocument] = []
     for upload in files:
@@ -134,7 +123,7 @@ def delete_document(actor: User, order_id: UUID, document_id: UUID) -> t.Documen
         row = rows.filter(order=order, uuid=document_id).first()
         if row is None:
             raise NotFound(_("No such document."))
-        if not may_delete_documents(actor, order):
+        if not can_manage(actor, order):
             raise Forbidden(_("Only staff of the order's institution and administrators can remove documents."))
         row.delete()
         record(
@@ -161,4 +150,4 @@ def open_document(actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Doc
         handle = open_stored(row.file_name)
     except FileNotFoundError:
         raise NotFound(_("The document's file is missing.")) from None
-    return convert.document(row, order.uuid, can_delete=may_delete_documents(actor, order)), handle
+    return convert.document(row, order.uuid, can_delete=can_manage(actor, order)), handle

@@ -83,7 +83,7 @@ def test_who_may_edit(
     }[role]
     call = lambda: get_api().update_order(actor=user, order_id=order.id, draft=draft(patient_id="P-9"))  # noqa: E731
     if role in ("admin", "staff"):
-        assert _props(user, order.id).can_edit is True
+        assert _props(user, order.id).can_manage is True
         call()
         assert row(order.id).patient_id == "P-9"
         return
@@ -91,7 +91,7 @@ def test_who_may_edit(
         with pytest.raises(NotFound):
             call()
     else:
-        assert _props(user, order.id).can_edit is False
+        assert _props(user, order.id).can_manage is False
         with pytest.raises(Forbidden):
             call()
     assert row(order.id).patient_id == "P-0001"
@@ -110,7 +110,7 @@ def test_staff_who_see_it_through_a_shared_folder_may_not_edit(
         audience=ShareAudience(user_ids=(uid(outsider),)),
         includes_restricted_orders=True,
     )
-    assert _props(outsider, order.id).can_edit is False
+    assert _props(outsider, order.id).can_manage is False
     with pytest.raises(Forbidden):
         api.update_order(actor=outsider, order_id=order.id, draft=replace(draft(), patient_id="P-9"))
 

@@ -18,8 +18,8 @@ from postdicom.errors import Forbidden, NotFound
 from postdicom.local.access import profile_of
 from postdicom.local.models import FlagGroupRecord, FlagRecord, Institution
 from postdicom.local.orders.visibility import visible_orders
-from postdicom.types import OrderQuery, OrderSummary
-from tests.postdicom.local.orders_setup import create, group_with, limited, row, uid
+from postdicom.types import OrderQuery, OrderSummary, ShareAudience
+from tests.postdicom.local.orders_setup import actions, create, group_with, limited, row, uid
 
 ROLES = ["admin", "staff", "outsider", "assigned", "unassigned", "via_group"]
 
@@ -137,7 +137,7 @@ def _prepare(method: str, s: dict[str, Any]) -> None:
     if method == "restore_order":
         get_api().delete_order(actor=staff, order_id=s["order"].id)
     elif method == "unlink_orders":
-        get_api().link_orders(actor=staff, order_ids=[s["order"].id, s["buddy"].id])
+        get_api().link_orders(actor=staff, order_ids=[s["order"].id, s["buddy"].id], confirm_different_patients=True)
     s["annex"] = Institution.objects.create(name="Annex")
     profile_of(staff).institutions.add(s["annex"])
     s["flag"] = _flags()
@@ -223,3 +223,36 @@ def test_recycle_methods_per_role(scene: dict[str, Any], staff_user: User, role:
     with pytest.raises(expected):
         api.recycled_order(actor=user, order_id=scene["order"].id)
     assert row(scene["order"].id).deleted_at is not None
+
+
+def test_staff_of_another_institution_who_see_an_order_through_a_shared_folder_only_look(
+    admin_user: User, staff_user: User, outsider: User, clinic: Institution
+) -> None:
+    """A folder share that includes restricted orders lets staff of another institution see
+    the order, never change it: every management method refuses and the order is unchanged."""
+    api = get_api()
+    order = create(staff_user, clinic, accession_number="AN-S1")
+    other = create(staff_user, clinic, accession_number="AN-S2")
+    folder = api.create_folder(actor=admin_user, name="Second opinions")
+    for o in (order, other):
+        api.add_order_to_folders(actor=admin_user, order_id=o.id, folder_ids=[folder.id])
+    api.share_folder(
+        actor=admin_user,
+        folder_id=folder.id,
+        audience=ShareAudience(user_ids=(uid(outsider),)),
+        includes_restricted_orders=True,
+    )
+    assert api.order_properties(actor=outsider, order_id=order.id).can_manage is False
+    assert api.order_properties(actor=staff_user, order_id=order.id).can_manage is True
+    before = actions(order.id)
+    refused = [
+        lambda: api.delete_order(actor=outsider, order_id=order.id),
+        lambda: api.link_orders(actor=outsider, order_ids=[order.id, other.id]),
+        lambda: api.assign_order(actor=outsider, order_id=order.id, user_id=uid(outsider)),
+    ]
+    for call in refused:
+        with pytest.raises(Forbidden):
+            call()
+    assert actions(order.id) == before
+    assert row(order.id).deleted_at is None
+    assert row(order.id).group_id is None
