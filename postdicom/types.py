@@ -29,6 +29,11 @@ class Role(StrEnum):
     LIMITED = "limited"
 
 
+#: The highest page number a query may ask for: far past any real result, and small enough
+#: that its offset fits the database's integers (a larger number gives the last page).
+PAGE_NUMBER_MAX = 1_000_000
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a longer result. ``number`` counts from 1."""
