@@ -334,8 +334,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # A refused request (403, 404, 400) is one line; a 500 keeps its traceback. The filter sits
+    # on django.request, where those are logged, and on the handler for django.security.*.
+    "filters": {"refusals": {"()": "portal.logging_filters.RefusalsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals"]}},
+    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["refusals"]}},
     "root": {
         "handlers": ["console"],
         "level": env_choice("RAYPORT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
