@@ -33,7 +33,9 @@ RAYPORT_ENV = env_choice("RAYPORT_ENV", "development", ("development", "producti
 PRODUCTION = RAYPORT_ENV == "production"
 DATA_DIR = Path(env_str("RAYPORT_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 
-DEBUG = env_bool("RAYPORT_DEBUG", not PRODUCTION)
+# Off unless asked for, also on `make run`: Django's debug pages list the URL patterns and
+# settings to anyone who mistypes an address.
+DEBUG = env_bool("RAYPORT_DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("RAYPORT_DEBUG must be false when RAYPORT_ENV is production.")
 
@@ -54,10 +56,11 @@ if PRODUCTION:
 elif not SECRET_KEY:
     SECRET_KEY = _development_secret_key()
 
-ALLOWED_HOSTS = env_list("RAYPORT_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+ALLOWED_HOSTS = env_list("RAYPORT_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("RAYPORT_ALLOWED_HOSTS must name the portal's host name in production.")
 CSRF_TRUSTED_ORIGINS = env_list("RAYPORT_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "portal.views.home.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",

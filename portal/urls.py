@@ -8,8 +8,10 @@ from django.views.i18n import set_language
 
 from portal.views import account, home
 
+handler400 = "portal.views.home.bad_request"
 handler403 = "portal.views.home.forbidden"
 handler404 = "portal.views.home.not_found"
+handler500 = "portal.views.home.server_error"
 
 _reset = {
     "email_template_name": "emails/password_reset.txt",
