@@ -643,6 +643,11 @@ class DicomFileSummary:
         return display_patient_name(self.patient_name.split("=")[0] or self.patient_name.replace("=", " "))
 
 
+#: The largest file an upload may announce: 1 TiB, far past any study, and within the
+#: database's integers.
+UPLOAD_FILE_SIZE_MAX = 1 << 40
+
+
 @dataclass(frozen=True)
 class UploadFileInfo:
     """A file about to be sent: its name (relative path), size and modification time (ms

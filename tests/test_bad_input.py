@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -279,3 +280,13 @@ def test_the_service_gives_the_last_page_for_a_page_past_any_offset(scene):
     admin = get_user_model().objects.get(username="adela")
     page = get_api().search_orders(actor=admin, query=OrderQuery(page=10**20))
     assert (page.number, [o.id for o in page.items]) == (1, [ids["order"]])
+
+
+@pytest.mark.parametrize("size", [HUGE, "-1", "1e400", "a\x00b", "x" * 20_000])
+def test_a_preview_with_an_impossible_size_is_refused(scene, size):
+    client, ids = scene
+    head = SimpleUploadedFile("a.dcm", b"\0" * 200)
+    data = {"file": head, "name": "a.dcm", "size": size, "institution_id": str(ids["institution"])}
+    response = client.post(reverse("orders:upload_preview"), data)
+    assert response.status_code == 400
+    assert response.json()["error"]

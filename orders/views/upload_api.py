@@ -36,6 +36,7 @@ from postdicom import get_api
 from postdicom.errors import InvalidInput
 from postdicom.types import (
     ANONYMIZATION_TAGS,
+    UPLOAD_FILE_SIZE_MAX,
     DicomFileSummary,
     UploadBatchInfo,
     UploadChunk,
@@ -143,6 +144,8 @@ def _upload_preview(request: AuthedRequest) -> HttpResponse:
         except ValueError:
             return _error(_("A file size must be a whole number."))
         actual = head.size or 0
+        if size > UPLOAD_FILE_SIZE_MAX:
+            return _error(_("A file may be at most %(n)d GB.") % {"n": UPLOAD_FILE_SIZE_MAX >> 30})
         if actual > PREVIEW_BYTES or size < actual:
             return _error(_("A preview carries at most the first %(n)d MB of a file.") % {"n": PREVIEW_BYTES >> 20})
         path = head.temporary_file_path()  # type: ignore[attr-defined]

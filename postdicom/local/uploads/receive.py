@@ -45,9 +45,7 @@ if TYPE_CHECKING:
 
 #: Longest file name (relative path) kept; longer names are cut from the left.
 NAME_LIMIT = 1024
-#: The largest file an upload may announce (1 TiB: far past any study, and within the
-#: database's integers), and the latest modification time (the end of year 9999, in ms).
-FILE_SIZE_MAX = 1 << 40
+#: The latest modification time a file may announce: the end of year 9999, in ms.
 LAST_MODIFIED_MAX = 253_402_300_799_999
 
 
@@ -176,8 +174,8 @@ def register_files(actor: User, batch_id: UUID, files: Sequence[t.UploadFileInfo
     _require_open(batch)
     if any(f.size < 0 for f in files):
         raise InvalidInput({"size": _("The file size cannot be negative.")})
-    if any(f.size > FILE_SIZE_MAX for f in files):
-        raise InvalidInput({"size": _("A file may be at most %(n)d GB.") % {"n": FILE_SIZE_MAX >> 30}})
+    if any(f.size > t.UPLOAD_FILE_SIZE_MAX for f in files):
+        raise InvalidInput({"size": _("A file may be at most %(n)d GB.") % {"n": t.UPLOAD_FILE_SIZE_MAX >> 30}})
     if any(f.last_modified > LAST_MODIFIED_MAX for f in files):
         raise InvalidInput({"last_modified": _("A file's modification time is not a date.")})
     keys = [(_clean_name(f.name), f.size, max(0, f.last_modified)) for f in files]
