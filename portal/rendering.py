@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +34,8 @@ def render_page(
 def redirect_back(request: HttpRequest, default: str) -> HttpResponse:
     """Back to the page named in ``next`` (POST or GET) when it is on this site, else ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return redirect(target if target and safe else default)
+    # A URL, never a view name: ``redirect("1234")`` would try to reverse it.
+    return HttpResponseRedirect(target) if safe else redirect(default)

@@ -33,7 +33,9 @@ RAYPORT_ENV = env_choice("RAYPORT_ENV", "development", ("development", "producti
 PRODUCTION = RAYPORT_ENV == "production"
 DATA_DIR = Path(env_str("RAYPORT_DATA_DIR", str(BASE_DIR / "data"))).resolve()
 
-DEBUG = env_bool("RAYPORT_DEBUG", not PRODUCTION)
+# Off unless asked for, also on `make run`: Django's debug pages list the URL patterns and
+# settings to anyone who mistypes an address.
+DEBUG = env_bool("RAYPORT_DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("RAYPORT_DEBUG must be false when RAYPORT_ENV is production.")
 
@@ -54,10 +56,11 @@ if PRODUCTION:
 elif not SECRET_KEY:
     SECRET_KEY = _development_secret_key()
 
-ALLOWED_HOSTS = env_list("RAYPORT_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+ALLOWED_HOSTS = env_list("RAYPORT_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("RAYPORT_ALLOWED_HOSTS must name the portal's host name in production.")
 CSRF_TRUSTED_ORIGINS = env_list("RAYPORT_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "portal.views.home.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -195,6 +198,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 PASSWORD_RESET_TIMEOUT = 2 * 3600
+# Reset e-mails an hour, per address asked for and per client (portal.views.account).
+RAYPORT_PASSWORD_RESETS_PER_ADDRESS = env_int("RAYPORT_PASSWORD_RESETS_PER_ADDRESS", 3, minimum=1)
+RAYPORT_PASSWORD_RESETS_PER_CLIENT = env_int("RAYPORT_PASSWORD_RESETS_PER_CLIENT", 20, minimum=1)
 
 AXES_FAILURE_LIMIT = env_int("RAYPORT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("RAYPORT_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
@@ -336,8 +342,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # A refused request (403, 404, 400) is one line; a 500 keeps its traceback. The filter sits
+    # on django.request, where those are logged, and on the handler for django.security.*.
+    "filters": {"refusals": {"()": "portal.logging_filters.RefusalsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals"]}},
+    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["refusals"]}},
     "root": {
         "handlers": ["console"],
         "level": env_choice("RAYPORT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),

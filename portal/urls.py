@@ -8,21 +8,17 @@ from django.views.i18n import set_language
 
 from portal.views import account, home
 
+handler400 = "portal.views.home.bad_request"
 handler403 = "portal.views.home.forbidden"
 handler404 = "portal.views.home.not_found"
-
-_reset = {
-    "email_template_name": "emails/password_reset.txt",
-    "html_email_template_name": "emails/password_reset.html",
-    "subject_template_name": "emails/password_reset_subject.txt",
-}
+handler500 = "portal.views.home.server_error"
 
 account_patterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", account.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(**_reset), name="password_reset"),
+    path("password/reset/", account.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",

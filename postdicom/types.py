@@ -121,6 +121,10 @@ class Capability(StrEnum):
     SHARED_FOLDERS = "shared_folders"
     GET_SHARED_FOLDER = "get_shared_folder"
 
+#: The highest page number a query may ask for: far past any real result, and small enough
+#: that its offset fits the database's integers (a larger number gives the last page).
+PAGE_NUMBER_MAX = 1_000_000
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
@@ -742,6 +746,11 @@ class DicomFileSummary:
     @property
     def patient_display_name(self) -> str:
         return display_patient_name(self.patient_name.split("=")[0] or self.patient_name.replace("=", " "))
+
+
+#: The largest file an upload may announce: 1 TiB, far past any study, and within the
+#: database's integers.
+UPLOAD_FILE_SIZE_MAX = 1 << 40
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from postdicom.types import MODALITIES, ORDER_SORTS, FlagGroup, Institution, OrderQuery, OrderStatus
+from postdicom.types import MODALITIES, ORDER_SORTS, PAGE_NUMBER_MAX, FlagGroup, Institution, OrderQuery, OrderStatus
 
 STATUS_LABELS = {
     OrderStatus.SCHEDULED: _("Scheduled"),
@@ -55,7 +55,7 @@ class OrderSearchForm(forms.Form):
     sort = forms.ChoiceField(
         required=False, choices=[(s, s) for s in ORDER_SORTS] + [(f"-{s}", s) for s in ORDER_SORTS]
     )
-    page = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=PAGE_NUMBER_MAX)
 
     def __init__(
         self, *args: Any, institutions: Sequence[Institution], flag_groups: Sequence[FlagGroup], **kwargs: Any

@@ -36,6 +36,7 @@ from postdicom import get_api
 from postdicom.errors import InvalidInput
 from postdicom.types import (
     ANONYMIZATION_TAGS,
+    UPLOAD_FILE_SIZE_MAX,
     DicomFileSummary,
     UploadBatchInfo,
     UploadChunk,
@@ -143,6 +144,8 @@ def _upload_preview(request: AuthedRequest) -> HttpResponse:
         except ValueError:
             return _error(_("A file size must be a whole number."))
         actual = head.size or 0
+        if size > UPLOAD_FILE_SIZE_MAX:
+            return _error(_("A file may be at most %(n)d GB.") % {"n": UPLOAD_FILE_SIZE_MAX >> 30})
         if actual > PREVIEW_BYTES or size < actual:
             return _error(_("A preview carries at most the first %(n)d MB of a file.") % {"n": PREVIEW_BYTES >> 20})
         path = head.temporary_file_path()  # type: ignore[attr-defined]
@@ -184,16 +187,24 @@ def upload_register(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
         entries = payload["files"]
         if not isinstance(entries, list) or not 1 <= len(entries) <= REGISTER_FILES:
             raise ValueError
-        wanted = [(str(e["name"]), int(e["size"]), int(e.get("last_modified") or 0)) for e in entries]
+        wanted = [_file_info(entry) for entry in entries]
     except (ValueError, KeyError, TypeError):
         return _error(_("Send a list of 1 to %(n)d files, each with a name and a size.") % {"n": REGISTER_FILES})
     try:
-        states = get_api().add_upload_files(
-            actor=request.user, batch_id=batch_id, files=[UploadFileInfo(n, s, m) for n, s, m in wanted]
-        )
+        states = get_api().add_upload_files(actor=request.user, batch_id=batch_id, files=wanted)
     except InvalidInput as error:
         return _invalid(error)
     return JsonResponse({"files": [_file_json(state) for state in states]})
+
+
+def _file_info(entry: Any) -> UploadFileInfo:
+    """``{"name": text, "size": whole number, "last_modified": whole number}`` (the last
+    optional) as the service's type; ``TypeError`` for anything else (``true`` and ``1.5``
+    are not sizes). The service bounds the numbers."""
+    name, size, modified = entry["name"], entry["size"], entry.get("last_modified") or 0
+    if not isinstance(name, str) or not all(type(n) is int for n in (size, modified)):
+        raise TypeError
+    return UploadFileInfo(name, size, modified)
 
 
 def _body_length(request: AuthedRequest) -> int | HttpResponse:

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit_labels import action_choices
-from postdicom.types import AuditQuery
+from postdicom.types import PAGE_NUMBER_MAX, AuditQuery
 
 # Dates outside these years are typing mistakes, not audit history (and the far ends of the
 # calendar cannot be turned into day boundaries in every time zone).
@@ -37,7 +37,9 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=_DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=_DateInput())
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        label=_("Page"), required=False, min_value=1, max_value=PAGE_NUMBER_MAX, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from postdicom.types import UserGroupInfo
+from postdicom.types import PAGE_NUMBER_MAX, UserGroupInfo
 
 # Service limits, repeated here so the browser and the form refuse long text first.
 NAME_MAX = 120
@@ -42,7 +42,7 @@ class MemberSearchForm(forms.Form):
     comes back as it was."""
 
     q = forms.CharField(label=_("Find people to add"), required=False, max_length=150)
-    page = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=PAGE_NUMBER_MAX)
 
     def values(self) -> tuple[str, int]:
         """``(q, page)``, falling back to ``("", 1)`` for whichever is not valid."""

@@ -8,7 +8,7 @@ from uuid import UUID
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from postdicom.types import Institution, Role, UserDraft, UserInfo
+from postdicom.types import PAGE_NUMBER_MAX, Institution, Role, UserDraft, UserInfo
 
 ROLE_CHOICES = [
     (Role.STAFF.value, _("Staff: every order of their institutions")),
@@ -102,4 +102,4 @@ class UserFilterForm(forms.Form):
         required=False,
         choices=[("", _("Active and inactive")), ("active", _("Active only"))],
     )
-    page = forms.IntegerField(required=False, min_value=1)
+    page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=PAGE_NUMBER_MAX)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from portal.middleware import client_address
+from portal.tasks import send_password_reset
+from portal.throttle import within_limit
 from postdicom import get_api
 from postdicom.context import calling_from
 
@@ -33,3 +39,41 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         _record(self.request, form.user, "password_reset")
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's page, with two changes. The e-mail goes from the worker (``send_password_reset``
+    looks the address up there), so the page does the same work for a known and an unknown
+    address and answers both with the same page. And requests are limited per address and
+    per client (``RAYPORT_PASSWORD_RESETS_PER_ADDRESS`` / ``_PER_CLIENT`` an hour), counted
+    for every address alike so that the limit tells nothing about which addresses exist."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        hour = 3600
+        for_address = within_limit(
+            "password-reset-address", email, limit=settings.RAYPORT_PASSWORD_RESETS_PER_ADDRESS, window_seconds=hour
+        )
+        for_client = within_limit(
+            "password-reset-client",
+            client_address(self.request) or "",
+            limit=settings.RAYPORT_PASSWORD_RESETS_PER_CLIENT,
+            window_seconds=hour,
+        )
+        if not (for_address and for_client):
+            form.add_error(
+                None,
+                _(
+                    "Too many requests for a new password. Wait an hour and try again; "
+                    "a link you already received keeps working for two hours."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        task = {
+            "email": email,
+            "domain": self.request.get_host(),
+            "use_https": self.request.is_secure(),
+            "language": translation.get_language(),
+        }
+        transaction.on_commit(lambda: send_password_reset.delay(**task))
+        return HttpResponseRedirect(self.get_success_url())

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -22,11 +23,45 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"section": "home", "user_info": me(request)})
 
 
+def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return render(request, "problem.html", {"title": title, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _("The address or the form sent was not valid. Go back and try again.")
+    return _problem(request, 400, _("That request could not be read"), message)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent after its security token expired (a long pause, or signing in again in
+    another tab): say what to do instead of Django's technical page."""
+    message = _("This form was open for too long, or you signed in again elsewhere. Reload the page and try again.")
+    return _problem(request, 403, _("This form has expired"), message)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, rendered without the request: no database, no context processors (either
+    may be what failed). Should even that fail (say the static files manifest is missing), a
+    plain page in both languages."""
+    try:
+        html = loader.get_template("500.html").render()
+    except Exception:
+        html = _PLAIN_500
+    return HttpResponseServerError(html)
+
+
+_PLAIN_500 = (
+    "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Rayport</title></head><body>"
+    "<h1>Something went wrong</h1><p>Please try again in a moment.</p>"
+    "<h1 lang='es'>Algo salió mal</h1><p lang='es'>Inténtelo de nuevo en un momento.</p></body></html>"
+)
+
+
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = _("Your account may not open this page. If you need it, ask an administrator.")
-    return render(request, "problem.html", {"title": _("Not allowed"), "message": message}, status=403)
+    return _problem(request, 403, _("Not allowed"), message)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = _("This page does not exist, or you may not see it.")
-    return render(request, "problem.html", {"title": _("Not found"), "message": message}, status=404)
+    return _problem(request, 404, _("Not found"), message)

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 
-from postdicom.types import Page
+from postdicom.types import PAGE_NUMBER_MAX, Page
 
 T = TypeVar("T")
 
@@ -19,7 +19,7 @@ def paginate(rows: QuerySet[Any], number: int, size: int, to_type: Callable[[Any
     size = max(1, min(size, MAX_PAGE_SIZE))
     total = rows.count()
     last = max(1, -(-total // size))
-    number = min(max(1, number), last)
+    number = min(max(1, number), last, PAGE_NUMBER_MAX)
     start = (number - 1) * size
     items = tuple(to_type(row) for row in rows[start : start + size])
     return Page(items=items, total=total, number=number, size=size)

@@ -1,23 +1,36 @@
-"""Changing one's password, and resetting a forgotten one by e-mail through a real SMTP server
-(aiosmtpd on a free local port), following the link from the message itself."""
+"""Changing one's password, and resetting a forgotten one by e-mail: the page queues the
+e-mail, a real Celery worker (a subprocess on Redis and the test database) sends it through a
+real SMTP server (aiosmtpd on this suite's port), and the test follows the link from the
+message itself."""
 
 import email
 import email.policy
+import os
 import re
-import socket
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from postdicom.local.models import AuditRecord
-from tests.conftest import PASSWORD
+from postdicom.types import Role
+from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
+SMTP_PORT = 14025  # this suite's own port range (14000-14999)
 NEW_PASSWORD = "lighthouse-copper-47"
 RESET = reverse("password_reset")
 SENT = reverse("password_reset_done")
@@ -35,26 +48,96 @@ class _Inbox:
         self.messages.append((envelope.rcpt_tos, message))
         return "250 Message accepted for delivery"
 
+    def to(self, address):
+        return [message for recipients, message in self.messages if recipients == [address]]
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+
+class _MailServer:
+    def __init__(self):
+        self.inbox = _Inbox()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=SMTP_PORT)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture(scope="module")
+def mail_server():
+    server = _MailServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def mail_worker(django_db_setup, mail_server, tmp_path_factory):
+    """One Celery worker for the module, sending through ``mail_server``. It signs reset
+    links with this process's secret key, so the test process accepts them."""
+    if not django_settings.REDIS_URL:
+        pytest.skip("the e-mail tests need Redis (REDIS_URL) for the worker")
+    data = tmp_path_factory.mktemp("mail-worker")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RAYPORT_")},
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "RAYPORT_DATA_DIR": str(data),
+        "RAYPORT_SECRET_KEY": django_settings.SECRET_KEY,
+        "RAYPORT_EMAIL": "smtp",
+        "RAYPORT_SMTP_HOST": "127.0.0.1",
+        "RAYPORT_SMTP_PORT": str(SMTP_PORT),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--concurrency", "1", "--loglevel", "info"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    log = data / "worker.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
+    yield log
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture
-def inbox(settings):
-    handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield handler
-    controller.stop()
+def inbox(mail_worker, mail_server, transactional_db, settings):
+    """The worker's mail, from this test on. The database is committed (the worker is
+    another process), and the throttle counts start from zero (a cache prefix of its own)."""
+    settings.CACHES = {
+        name: {**value, "KEY_PREFIX": f"test-{time.monotonic_ns()}"} for name, value in settings.CACHES.items()
+    }
+    mail_server.inbox.messages.clear()
+    mail_server.inbox.log = mail_worker
+    return mail_server.inbox
+
+
+def _wait_for(inbox, address, count=1, timeout=45):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(inbox.to(address)) >= count:
+            return inbox.to(address)
+        time.sleep(0.1)
+    pytest.fail(f"no mail for {address} in {timeout} s; worker log:\n{inbox.log.read_text()[-3000:]}")
+
+
+def _all_sent_before(client, inbox):
+    """Ask for a reset for another account from another client, and wait for its mail: the
+    worker (one process) has then handled everything queued before."""
+    marker = make_user(f"marker{time.monotonic_ns()}", Role.STAFF)
+    client.post(RESET, {"email": marker.email}, REMOTE_ADDR="198.51.100.99")
+    _wait_for(inbox, marker.email)
 
 
 def _parts(message):
@@ -131,8 +214,7 @@ def test_reset_by_email_end_to_end(client, staff_user, inbox):
     assert response.status_code == 302
     assert response["Location"] == SENT
 
-    [(recipients, message)] = inbox.messages
-    assert recipients == ["sam@clinic.test"]
+    [message] = _wait_for(inbox, "sam@clinic.test")
     assert message["Subject"] == "Choose a new Rayport password"
     text, html = _parts(message)
     assert "Hello Sam Staff," in text
@@ -156,7 +238,7 @@ def test_reset_by_email_end_to_end(client, staff_user, inbox):
 
 def test_a_reset_link_works_once(client, staff_user, inbox):
     client.post(RESET, {"email": "sam@clinic.test"})
-    link = _link(inbox.messages[0][1])
+    link = _link(_wait_for(inbox, "sam@clinic.test")[0])
     confirm = client.get(link)
     client.post(confirm["Location"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     again = client.get(link, follow=True)
@@ -167,7 +249,7 @@ def test_a_reset_link_works_once(client, staff_user, inbox):
 
 def test_a_tampered_link_does_not_work(client, staff_user, inbox):
     client.post(RESET, {"email": "sam@clinic.test"})
-    link = _link(inbox.messages[0][1])
+    link = _link(_wait_for(inbox, "sam@clinic.test")[0])
     response = client.get(link[:-3] + "xx/", follow=True)
     assert not response.context["validlink"]
 
@@ -178,7 +260,23 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(client, staff_user, in
     assert unknown.redirect_chain == known.redirect_chain == [(SENT, 302)]
     assert _without_tokens(unknown.content) == _without_tokens(known.content)
     assert "Check your e-mail" in unknown.content.decode()
-    assert len(inbox.messages) == 1
+    _all_sent_before(client, inbox)
+    assert len(inbox.to("sam@clinic.test")) == 1
+    assert inbox.to("nobody@clinic.test") == []
+
+
+def test_known_and_unknown_addresses_do_the_same_work_in_the_request(client, staff_user, inbox):
+    """Nobody is looked up while the page answers (the worker does it), so neither the answer
+    nor its time tells whether an account uses the address."""
+    runs = []
+    for address in ("sam@clinic.test", "nobody@clinic.test"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(RESET, {"email": address})
+        runs.append((response.status_code, [q["sql"] for q in queries]))
+    (known_status, known_sql), (unknown_status, unknown_sql) = runs
+    assert known_status == unknown_status == 302
+    assert known_sql == unknown_sql
+    assert not any("auth_user" in sql for sql in known_sql)
 
 
 def test_inactive_user_gets_no_mail(client, staff_user, inbox):
@@ -186,7 +284,8 @@ def test_inactive_user_gets_no_mail(client, staff_user, inbox):
     staff_user.save(update_fields=["is_active"])
     response = client.post(RESET, {"email": "sam@clinic.test"})
     assert response["Location"] == SENT
-    assert inbox.messages == []
+    _all_sent_before(client, inbox)
+    assert inbox.to("sam@clinic.test") == []
 
 
 def test_bad_address_is_shown_next_to_the_field(client, inbox):
@@ -200,7 +299,7 @@ def test_reset_mail_is_in_the_language_of_the_request(client, staff_user, inbox)
     # LocaleMiddleware leaves Spanish active in this thread; override() puts English back after.
     with translation.override("en"):
         client.post(RESET, {"email": "sam@clinic.test"}, HTTP_ACCEPT_LANGUAGE="es")
-    [(_, message)] = inbox.messages
+    [message] = _wait_for(inbox, "sam@clinic.test")
     with translation.override("es"):
         subject = translation.gettext("Choose a new Rayport password")
         intro = translation.gettext(
@@ -214,3 +313,45 @@ def test_reset_mail_is_in_the_language_of_the_request(client, staff_user, inbox)
     assert intro in html
     assert _link(message).startswith("/accounts/password/reset/")
     assert get_user_model().objects.get(pk=staff_user.pk).check_password(PASSWORD)
+
+
+# --- Limits: per address and per client ---------------------------------------------------------------------
+
+THROTTLED = "Too many requests for a new password."
+
+
+@pytest.mark.parametrize("address", ["sam@clinic.test", "nobody@clinic.test"])
+def test_an_address_gets_three_links_an_hour_known_or_not(client, staff_user, inbox, address):
+    """Ten requests from ten clients: three are sent, seven refused with the same message for
+    a known and an unknown address (the limit tells nothing about who has an account)."""
+    answers = [client.post(RESET, {"email": address}, REMOTE_ADDR=f"192.0.2.{n}") for n in range(10)]
+    assert [a.status_code for a in answers] == [302] * 3 + [429] * 7
+    assert THROTTLED in answers[-1].content.decode()
+    assert 'value="' + address + '"' in answers[-1].content.decode()
+    _all_sent_before(client, inbox)
+    assert len(inbox.to(address)) == (3 if address == "sam@clinic.test" else 0)
+
+
+def test_a_client_gets_twenty_requests_an_hour(client, staff_user, inbox):
+    answers = [client.post(RESET, {"email": f"person{n}@clinic.test"}) for n in range(20)]
+    assert {a.status_code for a in answers} == {302}
+    refused = client.post(RESET, {"email": "sam@clinic.test"})
+    assert refused.status_code == 429
+    assert THROTTLED in refused.content.decode()
+    elsewhere = client.post(RESET, {"email": "sam@clinic.test"}, REMOTE_ADDR="203.0.113.7")
+    assert elsewhere.status_code == 302
+
+
+def test_the_worker_retries_when_the_mail_server_is_down(client, staff_user, inbox, mail_server):
+    mail_server.stop()
+    try:
+        client.post(RESET, {"email": "sam@clinic.test"})
+        deadline = time.monotonic() + 30
+        while "Retry in" not in inbox.log.read_text():
+            assert time.monotonic() < deadline, inbox.log.read_text()[-3000:]
+            time.sleep(0.2)
+        assert inbox.to("sam@clinic.test") == []
+    finally:
+        mail_server.start()
+    [message] = _wait_for(inbox, "sam@clinic.test", timeout=60)
+    assert _link(message).startswith("/accounts/password/reset/")

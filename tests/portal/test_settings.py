@@ -9,12 +9,15 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = secrets.token_urlsafe(64)
+PORT = 14080  # this suite's own port range (14000-14999)
 
 
 @pytest.fixture
@@ -135,11 +138,56 @@ def test_production_security_settings(production):
 
 def test_development_defaults(environ):
     values = settings_of(environ, "DEBUG", "SESSION_COOKIE_SECURE", "ALLOWED_HOSTS", "SECRET_KEY")
-    assert values["DEBUG"] is True
+    assert values["DEBUG"] is False  # `make run` serves like a product: no technical pages
     assert values["SESSION_COOKIE_SECURE"] is False
-    assert values["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]
+    assert values["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "[::1]"]
     # A random key is made once and kept in the data folder.
     assert values["SECRET_KEY"] == (Path(environ["RAYPORT_DATA_DIR"]) / "secret_key").read_text().strip()
+
+
+@pytest.mark.parametrize(("value", "debug"), [("1", True), ("true", True), ("0", False)])
+def test_debug_is_on_only_when_asked_for(environ, value, debug):
+    assert settings_of({**environ, "RAYPORT_DEBUG": value}, "DEBUG") == {"DEBUG": debug}
+
+
+def test_the_embedded_default_serves_friendly_pages_and_its_static_files(environ):
+    """What `make run` starts (runportal runs `manage.py runserver`), on the embedded default:
+    DEBUG off, yet the CSS is served (WhiteNoise), and a wrong address gets the portal's 404
+    page, not Django's list of URL patterns."""
+    env = {k: v for k, v in environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload", "--skip-checks"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        css = _get_when_up(f"http://127.0.0.1:{PORT}/static/css/rayport.css")
+        assert css.status_code == 200
+        assert css.headers["content-type"].startswith("text/css")
+        assert ".auth-card" in css.text
+        missing = httpx.get(f"http://localhost:{PORT}/no-such-page/", headers={"accept-language": "es"})
+        assert missing.status_code == 404
+        assert "<h1>No encontrado</h1>" in missing.text
+        assert "/static/css/rayport.css" in missing.text
+        assert "URLconf" not in missing.text
+        assert "DEBUG" not in missing.text
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _get_when_up(url: str) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return httpx.get(url)
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
 
 
 def test_the_embedded_broker_keeps_every_folder_in_the_data_folder(environ):

@@ -151,7 +151,7 @@ def page_of(rows: QuerySet[PatientOrder], number: int, size: int) -> t.Page[t.Or
     without a ``COUNT(*)`` over the matches. Out-of-range page numbers give the last page.
     """
     size = max(1, min(size, MAX_PAGE_SIZE))
-    number = max(1, number)
+    number = min(max(1, number), t.PAGE_NUMBER_MAX)  # a larger offset overflows the database's integers
     start = (number - 1) * size
     items = list(rows[start : start + size])
     if (items and len(items) < size) or (not items and number == 1):

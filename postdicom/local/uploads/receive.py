@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 #: Longest file name (relative path) kept; longer names are cut from the left.
 NAME_LIMIT = 1024
+#: The latest modification time a file may announce: the end of year 9999, in ms.
+LAST_MODIFIED_MAX = 253_402_300_799_999
 
 
 def batch_dir(batch: UploadBatch) -> Path:
@@ -172,6 +174,10 @@ def register_files(actor: User, batch_id: UUID, files: Sequence[t.UploadFileInfo
     _require_open(batch)
     if any(f.size < 0 for f in files):
         raise InvalidInput({"size": _("The file size cannot be negative.")})
+    if any(f.size > t.UPLOAD_FILE_SIZE_MAX for f in files):
+        raise InvalidInput({"size": _("A file may be at most %(n)d GB.") % {"n": t.UPLOAD_FILE_SIZE_MAX >> 30}})
+    if any(f.last_modified > LAST_MODIFIED_MAX for f in files):
+        raise InvalidInput({"last_modified": _("A file's modification time is not a date.")})
     keys = [(_clean_name(f.name), f.size, max(0, f.last_modified)) for f in files]
     folder = batch_dir(batch)
     folder.mkdir(parents=True, exist_ok=True)
