@@ -1,11 +1,11 @@
 """The folder parts of the order list (``orders.views.listing.order_list``): its folder
-filter (``?folder=<id>``) and whether to offer the bulk "Add to folders" action. Their
+filter (``?folder=<id>``) and whether to offer the bulk "Add to folders" action, handed to
+the order table (``orders.table.TableOptions``). Their
 choices are not in the page: ``folders:options`` sends them when a picker is first used."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from folders.shared import editable, shared_lists
 from portal.access import AuthedRequest
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import FolderTree, OrderQuery, SharedFolder
+from postdicom.types import Folder, FolderTree, OrderQuery, SharedFolder
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,21 @@ class FolderFilter:
             raise InvalidInput({"folder_id": _("Choose one of your folders.")})
         return replace(query, folder_id=self.selected) if self.selected is not None else query
 
-    def context(self) -> dict[str, Any]:
-        chosen = self.choices.get(self.selected) if self.choices and self.selected else None
-        # the bulk bar's folder actions: the actor's folders or shared ones they may edit
-        somewhere = bool(self.choices) or bool(self.shared_targets)
-        return {
-            "has_folders": bool(self.choices),
-            "folder_filter": self.selected,
-            # the filter shows the folder chosen; the others load when the select is used
-            "folder_filter_chosen": (chosen,) if chosen else (),
-            "folder_actions": somewhere,
-            "folder_picker": somewhere,
-        }
+    @property
+    def offered(self) -> bool:
+        """Whether the filter is shown: the actor has folders."""
+        return bool(self.choices)
+
+    @property
+    def chosen(self) -> tuple[Folder, ...]:
+        """The folder chosen, for the filter's first option; the others load when it is used."""
+        folder = self.choices.get(self.selected) if self.choices and self.selected else None
+        return (folder,) if folder else ()
+
+    @property
+    def may_file(self) -> bool:
+        """Whether "Add to folders" has somewhere to file: own folders or shared editable ones."""
+        return bool(self.choices) or bool(self.shared_targets)
 
 
 def folder_filter(request: AuthedRequest) -> FolderFilter:

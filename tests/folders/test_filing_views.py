@@ -171,7 +171,7 @@ class TestRemove:
 class TestOrderListFolderFilter:
     def test_filter_by_folder(self, staff_client, filed, second, march):
         response = staff_client.get(reverse("orders:list"), {"folder": str(march.id)})
-        assert [o.id for o in response.context["page"].items] == [filed.id]
+        assert [o.id for o in response.context["table"].page.items] == [filed.id]
         assert f'<option value="{march.id}" selected>' in response.content.decode()
         fragment = staff_client.get(reverse("orders:list"), {"folder": str(march.id)}, **HTMX).content.decode()
         assert "García" in fragment
@@ -182,8 +182,8 @@ class TestOrderListFolderFilter:
         for value in ("junk", str(theirs.id)):
             response = staff_client.get(reverse("orders:list"), {"folder": value})
             assert response.status_code == 200
-            assert response.context["page"] is None
-            assert response.context["form"].non_field_errors()
+            assert response.context["table"].page is None
+            assert response.context["table"].form.non_field_errors()
 
     def test_limited_users_can_file_what_they_see(self, limited_client, limited_user, staff_user, order):
         api = get_api()

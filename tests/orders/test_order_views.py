@@ -50,13 +50,13 @@ class TestList:
     def test_too_short_name_explains_instead_of_failing(self, staff_client, order):
         response = staff_client.get(reverse("orders:list"), {"name": "ga"})
         assert response.status_code == 200
-        assert response.context["page"] is None
-        assert response.context["form"].errors
+        assert response.context["table"].page is None
+        assert response.context["table"].form.errors
 
     def test_bad_dates_are_explained(self, staff_client, order):
         response = staff_client.get(reverse("orders:list"), {"date_from": "2026-13-40", "date_to": "x"})
         assert response.status_code == 200
-        assert "date_from" in response.context["form"].errors
+        assert "date_from" in response.context["table"].form.errors
 
     def test_anonymous_goes_to_login(self, client):
         response = client.get(reverse("orders:list"))
