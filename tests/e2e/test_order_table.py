@@ -4,6 +4,8 @@ tablet: nothing scrolls sideways and no flag or status is cut off."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -64,6 +66,10 @@ def busy_orders(admin_user, staff_user, clinic, other_clinic):
     return folder
 
 
+def re_query(text: str) -> re.Pattern[str]:
+    return re.compile(re.escape(text))
+
+
 def _check_fits(page, label: str) -> None:
     table = page.locator("table.orders-table")
     expect(table).to_contain_text("Second opinion")
@@ -88,3 +94,58 @@ def test_order_table_fits_in_both_languages(page, busy_orders, size):
         page.goto(reverse("folders:detail", kwargs={"folder_id": busy_orders.id}))
         _check_fits(page, f"folder page in {language}")
         shot(page, f"folder-{language}")
+
+
+@pytest.mark.parametrize("size", [WIDE, TABLET], ids=["1366", "tablet"])
+def test_filters_are_tick_boxes_beside_their_words(page, busy_orders, staff_user, clinic, size):
+    new_order(staff_user, clinic, patient_name="Okafor^Chidi", patient_id="P-3", modality="CT")
+    page.set_viewport_size(size)
+    sign_in(page, "sam", PASSWORD)
+    page.goto(reverse("orders:list"))
+    results = page.locator("#results")
+    expect(results).to_contain_text("Okafor")
+    page.get_by_text("More filters").click()
+    page.get_by_role("checkbox", name="MR", exact=True).check()
+    expect(page).to_have_url(re_query("modality=MR"))
+    expect(results).not_to_contain_text("Okafor")
+    page.get_by_role("checkbox", name="CT", exact=True).check()
+    expect(page).to_have_url(re_query("modality=CT&modality=MR"))
+    expect(results).to_contain_text("Okafor")
+    page.get_by_role("checkbox", name="Images received").check()
+    expect(page).to_have_url(re_query("status=images_received"))
+    expect(results).not_to_contain_text("Okafor")
+    expect(results).to_contain_text("Fernández-Villalobos")
+
+    # The box of "Assigned to me" sits right before its words.
+    mine = page.get_by_role("checkbox", name="Assigned to me")
+    box = mine.bounding_box()
+    words = page.locator(".checkbox-row label").bounding_box()
+    assert box["width"] < 30, f"the tick box is {box['width']}px wide"
+    assert box["x"] - words["x"] < 5
+    shot(page, "filters-English")
+
+    # The bookmark brings the same ticks back, in Spanish too.
+    page.reload()
+    page.get_by_role("banner").get_by_role("button", name="Español").click()
+    expect(page.get_by_role("checkbox", name="MR", exact=True)).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Imágenes recibidas")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Programada")).not_to_be_checked()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    shot(page, "filters-Espa_ol")
+
+
+def test_an_empty_order_shows_only_what_is_filled(page, staff_user, clinic):
+    order = new_order(staff_user, clinic, patient_name="Okafor^Chidi", patient_id="P-3")
+    sign_in(page, "sam", PASSWORD)
+    for language in ("English", "Español"):
+        page.goto(reverse("orders:detail", kwargs={"order_id": order.id}))
+        page.get_by_role("banner").get_by_role("button", name=language).click()
+        expect(page.get_by_role("banner").get_by_role("button", name=language)).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        head = page.locator(".page-head p").inner_text().strip()
+        assert not head.endswith("·"), head
+        facts = page.locator("dl.facts").first
+        expect(facts.locator("dt")).to_have_count(3)  # modality, order date, created
+        expect(facts).not_to_contain_text("—")
+        shot(page, f"empty-order-{language}")
