@@ -364,7 +364,8 @@ class OrderDraft:
 class OrderQuery:
     """Filters of ``search_orders``; every filter given must match (AND).
 
-    * ``patient_name``: words that must each occur in some name component, ignoring case
+    * ``patient_name``: words (split at spaces, commas and ``^``, so "PEÑA, María" as the
+      pages show a name works) that must each occur in some name component, ignoring case
       and accents; at least ``MIN_NAME_SEARCH`` characters, else ``InvalidInput``.
     * ``patient_id``, ``other_patient_id``, ``accession_number``: the value, or the
       beginning of it ("AN-12" finds "AN-12345"), ignoring case.

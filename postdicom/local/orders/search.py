@@ -27,7 +27,7 @@ from postdicom.local.models import (
     OrderUserAssignment,
     PatientOrder,
 )
-from postdicom.local.orders.names import long_enough, normalize_name
+from postdicom.local.orders.names import long_enough, query_words
 from postdicom.local.orders.visibility import visible_orders
 from postdicom.local.paging import MAX_PAGE_SIZE
 
@@ -107,7 +107,7 @@ def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
     """The visible, live orders matching every filter of ``query`` (not yet sorted)."""
     _check(query)
     rows = visible_orders(actor)
-    for word in normalize_name(query.patient_name).split():
+    for word in query_words(query.patient_name):
         rows = rows.filter(patient_name_search__contains=word)
     for field in ("patient_id", "other_patient_id", "accession_number"):
         value = " ".join(getattr(query, field).split())
