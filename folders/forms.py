@@ -73,9 +73,17 @@ class BulkAddToFoldersForm(OrderIdsForm, FolderIdsForm):
 
 
 class FolderFilterForm(forms.Form):
-    """The order list's folder filter (``?folder=<id>``)."""
+    """The order list's folder filter (``?folder=<id>``), with or without its sub-folders.
+
+    ``sub_folders`` is on unless the URL says ``false``: the page sends a hidden ``false``
+    before the tick box's ``true`` and the last value wins, so an untouched bookmark (no
+    parameter) and a ticked box both include the sub-folders, without JavaScript."""
 
     folder = forms.UUIDField(required=False)
+    sub_folders = forms.NullBooleanField(required=False)
+
+    def include_sub_folders(self) -> bool:
+        return self.cleaned_data.get("sub_folders") is not False
 
 
 class FolderOptionsForm(forms.Form):

@@ -24,13 +24,17 @@ class FolderFilter:
     selected: UUID | None = None
     malformed: bool = False
     shared_targets: tuple[SharedFolder, ...] = ()  # shared folders the actor may file in
+    sub_folders: bool = True  # the chosen folder's sub-folders too
 
     def narrow(self, query: OrderQuery) -> OrderQuery:
-        """``query`` limited to the chosen folder. ``InvalidInput`` (``folder_id``) for a
-        folder parameter that is not an id (one that is not the actor's: the service says)."""
+        """``query`` limited to the chosen folder (and its sub-folders unless unticked).
+        ``InvalidInput`` (``folder_id``) for a folder parameter that is not an id (one that is
+        not the actor's: the service says)."""
         if self.malformed:
             raise InvalidInput({"folder_id": _("Choose one of your folders.")})
-        return replace(query, folder_id=self.selected) if self.selected is not None else query
+        if self.selected is None:
+            return query
+        return replace(query, folder_id=self.selected, include_sub_folders=self.sub_folders)
 
     @property
     def offered(self) -> bool:
@@ -60,4 +64,9 @@ def folder_filter(request: AuthedRequest) -> FolderFilter:
     form = FolderFilterForm(request.GET)
     if not form.is_valid():
         return FolderFilter(choices=choices, malformed=True, shared_targets=shared)
-    return FolderFilter(choices=choices, selected=form.cleaned_data["folder"], shared_targets=shared)
+    return FolderFilter(
+        choices=choices,
+        selected=form.cleaned_data["folder"],
+        shared_targets=shared,
+        sub_folders=form.include_sub_folders(),
+    )

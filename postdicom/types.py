@@ -376,7 +376,8 @@ class OrderQuery:
     * ``flag_id``: carries that flag; ``flagged``: carries any flag.
     * ``assigned_to_me``: assigned to the actor directly or through one of their groups.
     * ``folder_id``: filed directly in that folder of the actor's, or in a folder shared with
-      them (backends without folders raise ``Unsupported``).
+      them (backends without folders raise ``Unsupported``); with ``include_sub_folders``,
+      filed in it or in any folder below it.
     * ``sort``: one of ``ORDER_SORTS``, "-" prefix for descending; else ``InvalidInput``.
     """
 
@@ -395,6 +396,7 @@ class OrderQuery:
     flagged: bool = False
     assigned_to_me: bool = False
     folder_id: UUID | None = None
+    include_sub_folders: bool = False
     sort: str = "-order_date"
     page: int = 1
     page_size: int = 50

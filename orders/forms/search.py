@@ -102,7 +102,7 @@ class OrderSearchForm(forms.Form):
         )
 
     def has_filters(self) -> bool:
-        ignored = {"page", "sort"}
+        ignored = {"page", "sort", "sub_folders"}  # sub_folders only refines the folder filter
         return any(value for key, value in self.data.items() if key not in ignored)
 
 

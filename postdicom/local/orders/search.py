@@ -97,10 +97,10 @@ def _check(query: t.OrderQuery) -> None:
         raise InvalidInput(errors)
 
 
-def _in_folder(rows: QuerySet[PatientOrder], actor: User, folder_id: UUID) -> QuerySet[PatientOrder]:
-    """GetPatientOrderListInFolder: keep the orders filed in the actor's folder (see
-    ``postdicom.local.folders.membership.in_folder``)."""
-    return in_folder(rows, actor, folder_id)
+def _in_folder(rows: QuerySet[PatientOrder], actor: User, folder_id: UUID, *, below: bool) -> QuerySet[PatientOrder]:
+    """GetPatientOrderListInFolder: keep the orders filed in the actor's folder, or also below
+    it (see ``postdicom.local.folders.membership.in_folder``)."""
+    return in_folder(rows, actor, folder_id, below=below)
 
 
 def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
@@ -137,7 +137,7 @@ def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
     if query.assigned_to_me:
         rows = rows.filter(assigned_to(actor))
     if query.folder_id is not None:
-        rows = _in_folder(rows, actor, query.folder_id)
+        rows = _in_folder(rows, actor, query.folder_id, below=query.include_sub_folders)
     return rows
 
 
