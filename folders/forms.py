@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from orders.forms.actions import OrderIdsForm, UUIDsField
@@ -141,7 +140,7 @@ class ShareFolderForm(forms.Form):
                 self.fields[name].disabled = True
         if options.latest_expiry is not None:
             self.fields["expires"].help_text = _("At the latest %(day)s, when your own access ends.") % {
-                "day": date_format(options.latest_expiry)
+                "day": options.latest_expiry.isoformat()
             }
 
     def clean(self) -> dict[str, Any]:
