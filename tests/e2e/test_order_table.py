@@ -119,7 +119,7 @@ def test_filters_are_tick_boxes_beside_their_words(page, busy_orders, staff_user
     # The box of "Assigned to me" sits right before its words.
     mine = page.get_by_role("checkbox", name="Assigned to me")
     box = mine.bounding_box()
-    words = page.locator(".checkbox-row label").bounding_box()
+    words = page.locator(".checkbox-row label", has_text="Assigned to me").bounding_box()
     assert box["width"] < 30, f"the tick box is {box['width']}px wide"
     assert box["x"] - words["x"] < 5
     shot(page, "filters-English")

@@ -68,6 +68,11 @@ class TestList:
         assert response.status_code == 302
         assert response["Location"] == reverse("orders:list")
 
+    def test_a_name_typed_as_the_list_shows_it_finds_the_order(self, staff_client, order):
+        for typed in ("García, María José", "garcia, maria", "GARCÍA^MARÍA"):
+            page = staff_client.get(reverse("orders:list"), {"name": typed}).context["table"].page
+            assert [o.id for o in page.items] == [order.id], typed
+
     def test_modalities_and_statuses_are_tick_boxes_kept_in_the_url(self, staff_client, order):
         response = staff_client.get(reverse("orders:list"), {"modality": ["CT", "MR"], "status": "scheduled"})
         content = response.content.decode()
