@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from orders.forms.actions import OrderIdsForm, UUIDsField
@@ -73,9 +72,17 @@ class BulkAddToFoldersForm(OrderIdsForm, FolderIdsForm):
 
 
 class FolderFilterForm(forms.Form):
-    """The order list's folder filter (``?folder=<id>``)."""
+    """The order list's folder filter (``?folder=<id>``), with or without its sub-folders.
+
+    ``sub_folders`` is on unless the URL says ``false``: the page sends a hidden ``false``
+    before the tick box's ``true`` and the last value wins, so an untouched bookmark (no
+    parameter) and a ticked box both include the sub-folders, without JavaScript."""
 
     folder = forms.UUIDField(required=False)
+    sub_folders = forms.NullBooleanField(required=False)
+
+    def include_sub_folders(self) -> bool:
+        return self.cleaned_data.get("sub_folders") is not False
 
 
 class FolderOptionsForm(forms.Form):
@@ -133,7 +140,7 @@ class ShareFolderForm(forms.Form):
                 self.fields[name].disabled = True
         if options.latest_expiry is not None:
             self.fields["expires"].help_text = _("At the latest %(day)s, when your own access ends.") % {
-                "day": date_format(options.latest_expiry)
+                "day": options.latest_expiry.isoformat()
             }
 
     def clean(self) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """The folder parts of the order list (``orders.views.listing.order_list``): its folder
-filter (``?folder=<id>``) and whether to offer the bulk "Add to folders" action. Their
+filter (``?folder=<id>``) and whether to offer the bulk "Add to folders" action, handed to
+the order table (``orders.table.TableOptions``). Their
 choices are not in the page: ``folders:options`` sends them when a picker is first used."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from folders.shared import editable, shared_lists
 from portal.access import AuthedRequest
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import Capability, FolderTree, OrderQuery, SharedFolder
+from postdicom.types import Capability, Folder, FolderTree, OrderQuery, SharedFolder
 
 
 @dataclass(frozen=True)
@@ -24,26 +24,33 @@ class FolderFilter:
     selected: UUID | None = None
     malformed: bool = False
     shared_targets: tuple[SharedFolder, ...] = ()  # shared folders the actor may file in
+    sub_folders: bool = True  # the chosen folder's sub-folders too
 
     def narrow(self, query: OrderQuery) -> OrderQuery:
-        """``query`` limited to the chosen folder. ``InvalidInput`` (``folder_id``) for a
-        folder parameter that is not an id (one that is not the actor's: the service says)."""
+        """``query`` limited to the chosen folder (and its sub-folders unless unticked).
+        ``InvalidInput`` (``folder_id``) for a folder parameter that is not an id (one that is
+        not the actor's: the service says)."""
         if self.malformed:
             raise InvalidInput({"folder_id": _("Choose one of your folders.")})
-        return replace(query, folder_id=self.selected) if self.selected is not None else query
+        if self.selected is None:
+            return query
+        return replace(query, folder_id=self.selected, include_sub_folders=self.sub_folders)
 
-    def context(self) -> dict[str, Any]:
-        chosen = self.choices.get(self.selected) if self.choices and self.selected else None
-        # the bulk bar's folder actions: the actor's folders or shared ones they may edit
-        somewhere = bool(self.choices) or bool(self.shared_targets)
-        return {
-            "has_folders": bool(self.choices),
-            "folder_filter": self.selected,
-            # the filter shows the folder chosen; the others load when the select is used
-            "folder_filter_chosen": (chosen,) if chosen else (),
-            "folder_actions": somewhere,
-            "folder_picker": somewhere,
-        }
+    @property
+    def offered(self) -> bool:
+        """Whether the filter is shown: the actor has folders."""
+        return bool(self.choices)
+
+    @property
+    def chosen(self) -> tuple[Folder, ...]:
+        """The folder chosen, for the filter's first option; the others load when it is used."""
+        folder = self.choices.get(self.selected) if self.choices and self.selected else None
+        return (folder,) if folder else ()
+
+    @property
+    def may_file(self) -> bool:
+        """Whether "Add to folders" has somewhere to file: own folders or shared editable ones."""
+        return bool(self.choices) or bool(self.shared_targets)
 
 
 def folder_filter(request: AuthedRequest) -> FolderFilter:
@@ -57,4 +64,9 @@ def folder_filter(request: AuthedRequest) -> FolderFilter:
     form = FolderFilterForm(request.GET)
     if not form.is_valid():
         return FolderFilter(choices=choices, malformed=True, shared_targets=shared)
-    return FolderFilter(choices=choices, selected=form.cleaned_data["folder"], shared_targets=shared)
+    return FolderFilter(
+        choices=choices,
+        selected=form.cleaned_data["folder"],
+        shared_targets=shared,
+        sub_folders=form.include_sub_folders(),
+    )

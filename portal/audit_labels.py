@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 #: Families of actions (the part before the dot), in the order the filter lists them: the
 #: family's heading and the name of "every event of this family".
@@ -97,7 +97,7 @@ TARGET_LABELS: Mapping[str, Promise] = {
     "flag": gettext_lazy("Flag"),
     "order": gettext_lazy("Order"),
     "folder": gettext_lazy("Folder"),
-    "upload": gettext_lazy("Upload"),
+    "upload": pgettext_lazy("noun: one upload batch", "Upload"),
 }
 
 #: Names of detail keys that read better than the key itself.

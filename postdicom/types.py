@@ -121,6 +121,7 @@ class Capability(StrEnum):
     SHARED_FOLDERS = "shared_folders"
     GET_SHARED_FOLDER = "get_shared_folder"
 
+
 #: The highest page number a query may ask for: far past any real result, and small enough
 #: that its offset fits the database's integers (a larger number gives the last page).
 PAGE_NUMBER_MAX = 1_000_000
@@ -466,7 +467,8 @@ DIFFERENT_PATIENTS = "confirm_different_patients"
 class OrderQuery:
     """Filters of ``search_orders``; every filter given must match (AND).
 
-    * ``patient_name``: words that must each occur in some name component, ignoring case
+    * ``patient_name``: words (split at spaces, commas and ``^``, so "PEÑA, María" as the
+      pages show a name works) that must each occur in some name component, ignoring case
       and accents; at least ``MIN_NAME_SEARCH`` characters, else ``InvalidInput``.
     * ``patient_id``, ``other_patient_id``, ``accession_number``: the value, or the
       beginning of it ("AN-12" finds "AN-12345"), ignoring case; with
@@ -479,7 +481,8 @@ class OrderQuery:
     * ``flag_id``: carries that flag; ``flagged``: carries any flag.
     * ``assigned_to_me``: assigned to the actor directly or through one of their groups.
     * ``folder_id``: filed directly in that folder of the actor's, or in a folder shared with
-      them (backends without folders raise ``Unsupported``).
+      them (backends without folders raise ``Unsupported``); with ``include_sub_folders``,
+      filed in it or in any folder below it.
     * ``order_ids``: only these orders (those of them the actor sees).
     * ``sort``: one of ``ORDER_SORTS``, "-" prefix for descending; else ``InvalidInput``.
     """
@@ -501,6 +504,7 @@ class OrderQuery:
     assigned_to_me: bool = False
     folder_id: UUID | None = None
     order_ids: tuple[UUID, ...] = ()
+    include_sub_folders: bool = False
     sort: str = "-order_date"
     page: int = 1
     page_size: int = 50

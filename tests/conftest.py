@@ -11,6 +11,7 @@ because they set the scene, while the code under test goes through the service l
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 
 import pytest
@@ -65,6 +66,16 @@ def _english_between_tests() -> Iterator[None]:
 def _fast_password_hashing(settings) -> None:
     """Real hashing is slow by design; tests that check passwords do not need the cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(settings) -> None:
+    """Each test counts in a cache of its own (a key prefix, no flush of a shared Redis): a
+    throttle's counts (password resets, sign-in failures) never carry over from one test, or
+    one run, to the next."""
+    settings.CACHES = {
+        name: {**value, "KEY_PREFIX": f"test-{time.monotonic_ns()}"} for name, value in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

@@ -94,3 +94,15 @@ def test_catalogue_has_every_marked_string(tmp_path):
     known = {e["msgid"] for e in parse_po(CATALOGUE)}
     missing = sorted(fresh - known)
     assert not missing, f"run `make messages` and translate: {missing[:20]}"
+
+
+def test_spanish_says_subir_and_subida_for_upload() -> None:
+    """ "Carga" is an odd word for an upload: "Subir" for the action, "Subida" for the thing."""
+    entries = [e for e in parse_po(CATALOGUE) if re.search(r"\bupload", e.get("msgid", ""), re.IGNORECASE)]
+    assert entries
+    odd = [e["msgid"] for e in entries if re.search(r"\bcarg", e.get("msgstr", ""), re.IGNORECASE)]
+    assert odd == []
+    texts = {(e.get("msgctxt", ""), e["msgid"]): e.get("msgstr", "") for e in entries}
+    assert texts[("", "Upload")] == "Subir"
+    assert texts[("noun: one upload batch", "Upload")] == "Subida"
+    assert texts[("", "Uploads")] == "Subidas"

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from folders.forms import FolderSearchForm, NewFolderForm
 from folders.shared import editable, sections, shared_lists
 from folders.sidebar import closed_nodes, side_tree
-from orders.views.listing import search_context
+from orders.table import OrderTable, TableOptions, order_table
 from portal.access import AuthedRequest
 from portal.rendering import render_page
 from postdicom import get_api
@@ -50,9 +50,16 @@ def folder_home(request: AuthedRequest) -> HttpResponse:
     return render_page(request, "folders/home.html", context, fragment="results")
 
 
-def _orders_context(request: AuthedRequest, folder: Folder) -> dict[str, Any]:
+def _order_table(request: AuthedRequest, folder: Folder, *, may_remove: bool, may_file: bool) -> OrderTable:
     """The folder's orders in the order list's table, with its filters and bulk actions."""
-    return search_context(request, lambda query: replace(query, folder_id=folder.id))
+    options = TableOptions(
+        list_url=request.path,
+        narrow=lambda query: replace(query, folder_id=folder.id),
+        folder=folder,
+        may_remove=may_remove,
+        may_file=may_file,
+    )
+    return order_table(request, options)
 
 
 @require_safe
@@ -75,11 +82,9 @@ def folder_detail(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
         "tree": tree,
         "nodes": side_tree(tree, folder),
         "sub_folders": tree.children(folder.id),
-        "list_url": request.path,
-        **_orders_context(request, folder),
+        # "Add to folders": this folder at least (the choices load when it is opened)
+        "table": _order_table(request, folder, may_remove=folder.rights.can_file_orders, may_file=True),
         **shared_sections(request),
-        "folder_actions": True,
-        "folder_picker": True,  # this folder at least (the choices load when it is opened)
         "shares": api.folder_shares(actor=request.user, folder_id=folder.id) if shares is None else shares,
     }
     return render_page(request, "folders/detail.html", context, fragment="results")
@@ -96,15 +101,14 @@ def _shared_folder_detail(request: AuthedRequest, folder_id: UUID, tree: FolderT
         "section": "folders",
         "folder": folder,
         "access": access,
-        # "Remove from this folder" when editing; "Add to folders" when there is somewhere to file
-        "folder_actions": folder.rights.can_file_orders or bool(tree) or bool(targets),
-        "folder_picker": bool(tree) or bool(targets),
         "current_shared": access.top.id,
         "tree": tree,
         "nodes": side_tree(tree),
         "sub_folders": listing.sub_folders,
-        "list_url": request.path,
-        **_orders_context(request, folder),
+        # "Remove from this folder" when editing; "Add to folders" when there is somewhere to file
+        "table": _order_table(
+            request, folder, may_remove=folder.rights.can_file_orders, may_file=bool(tree) or bool(targets)
+        ),
         **sections(shared),
     }
     return render_page(request, "folders/detail.html", context, fragment="results")

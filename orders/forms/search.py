@@ -32,9 +32,11 @@ class OrderSearchForm(forms.Form):
     other_patient_id = forms.CharField(label=_("Other patient ID"), required=False, max_length=64)
     accession = forms.CharField(label=_("Accession number"), required=False, max_length=16)
     modality = forms.MultipleChoiceField(
-        label=_("Modalities"), required=False, choices=[(m, m) for m in MODALITIES], widget=forms.SelectMultiple
+        label=_("Modalities"), required=False, choices=[(m, m) for m in MODALITIES], widget=forms.CheckboxSelectMultiple
     )
-    institution = forms.TypedMultipleChoiceField(label=_("Institutions"), required=False, coerce=UUID)
+    institution = forms.TypedMultipleChoiceField(
+        label=_("Institutions"), required=False, coerce=UUID, widget=forms.CheckboxSelectMultiple
+    )
     date_from = forms.DateField(
         label=_("Order date from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -48,7 +50,7 @@ class OrderSearchForm(forms.Form):
         label=_("Born until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     status = forms.MultipleChoiceField(
-        label=_("Status"), required=False, choices=list(STATUS_LABELS.items()), widget=forms.SelectMultiple
+        label=_("Status"), required=False, choices=list(STATUS_LABELS.items()), widget=forms.CheckboxSelectMultiple
     )
     flag = forms.TypedChoiceField(label=_("Flag"), required=False, coerce=str, empty_value="")
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
@@ -102,7 +104,7 @@ class OrderSearchForm(forms.Form):
         )
 
     def has_filters(self) -> bool:
-        ignored = {"page", "sort"}
+        ignored = {"page", "sort", "sub_folders"}  # sub_folders only refines the folder filter
         return any(value for key, value in self.data.items() if key not in ignored)
 
 

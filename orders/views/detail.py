@@ -13,6 +13,31 @@ from orders.views.choices import assignees
 from portal.access import AuthedRequest
 from portal.rendering import render_page
 from postdicom import get_api
+from postdicom.types import OrderDetail
+
+#: The order's optional details: the page lists only those that are filled.
+OPTIONAL_DETAILS = (
+    "study_description",
+    "accession_number",
+    "other_patient_id",
+    "priority",
+    "requesting_physician",
+    "requesting_department",
+    "referring_physician",
+    "procedure_id",
+    "procedure_description",
+    "performed_at",
+    "complaints",
+    "history",
+    "symptom",
+    "note1",
+    "note2",
+)
+
+
+def _bare(detail: OrderDetail) -> bool:
+    """Whether none of the optional details is filled (the page says so once)."""
+    return detail.scheduled_equipment is None and not any(getattr(detail.draft, f) for f in OPTIONAL_DETAILS)
 
 
 @require_safe
@@ -28,6 +53,7 @@ def order_detail(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         "status_labels": STATUS_LABELS,
         "flag_groups": api.flag_dictionary(actor=request.user),
         "current_flags": current_flags,
+        "bare": _bare(detail),
     }
     if detail.can_manage:
         context["assignees"] = assignees(request, detail.summary.institution.id)

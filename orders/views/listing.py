@@ -2,63 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from folders.orderlist import folder_filter
-from orders.forms.search import STATUS_LABELS, OrderSearchForm, presets
-from orders.views.choices import assignees
-from portal.access import AuthedRequest, me
-from portal.forms.service import show_errors
+from orders.table import TableOptions, order_table
+from portal.access import AuthedRequest
 from portal.rendering import render_page
 from postdicom import get_api
-from postdicom.errors import InvalidInput
-from postdicom.types import OrderQuery, Role
-
-#: Service query field → search form field.
-QUERY_FIELDS = {
-    "patient_name": "name",
-    "accession_number": "accession",
-    "other_patient_id": "other_patient_id",
-    "birth_date_to": "birth_to",
-    "birth_date_from": "birth_from",
-    "institution_ids": "institution",
-    "modalities": "modality",
-    "statuses": "status",
-    "flag_id": "flag",
-}
-
-
-def search_context(request: AuthedRequest, narrow: Callable[[OrderQuery], OrderQuery]) -> dict[str, Any]:
-    """The order table's context, shared by every page that shows it: the filters, the page
-    of results (``narrow`` adds what the page itself fixes, e.g. a folder), the presets and
-    the choices of the bulk actions."""
-    api = get_api()
-    actor = request.user
-    flag_groups = api.flag_dictionary(actor=actor)
-    form = OrderSearchForm(request.GET, institutions=api.list_institutions(actor=actor), flag_groups=flag_groups)
-    page = None
-    if form.is_valid():
-        try:
-            page = api.search_orders(actor=actor, query=narrow(form.query()))
-        except InvalidInput as error:
-            show_errors(form, error, fields=QUERY_FIELDS)
-    can_manage = me(request).role is not Role.LIMITED
-    return {
-        "form": form,
-        "page": page,
-        "presets": presets(),
-        "status_labels": STATUS_LABELS,
-        "flag_groups": flag_groups,
-        "can_manage": can_manage,
-        "assignees": assignees(request) if can_manage else [],
-        "sort": form.cleaned_data.get("sort") if form.is_valid() else "",
-    }
 
 
 @require_safe
@@ -66,12 +19,10 @@ def search_context(request: AuthedRequest, narrow: Callable[[OrderQuery], OrderQ
 def order_list(request: AuthedRequest) -> HttpResponse:
     """Search orders; htmx gets only the results as the filters change."""
     folders = folder_filter(request)  # the folder filter, and whether to offer "Add to folders"
-    context = {
-        "section": "orders",
-        **search_context(request, folders.narrow),
-        "list_url": reverse("orders:list"),
-        **folders.context(),
-    }
+    options = TableOptions(
+        list_url=reverse("orders:list"), narrow=folders.narrow, may_file=folders.may_file, folder_filter=folders
+    )
+    context = {"section": "orders", "table": order_table(request, options)}
     return render_page(request, "orders/list.html", context, fragment="results")
 
 

@@ -7,9 +7,16 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import sizes
 from postdicom.types import Role, display_patient_name
 
 register = template.Library()
+
+
+@register.filter
+def file_size(size: int) -> str:
+    """ "64819" → "63.3 KB" ("63,3 KB" in Spanish): see ``portal.sizes``."""
+    return sizes.file_size(size)
 
 
 @register.filter

@@ -9,6 +9,23 @@
       event.preventDefault();
     }
   });
+  // File sizes by the rule of portal/sizes.py, so that a size the browser counts (the upload
+  // page) reads like one the server wrote: 1024 steps, whole bytes, one decimal above them,
+  // the page language's decimal mark, a no-break space before the unit.
+  var SIZE_UNITS = ["B", "KB", "MB", "GB", "TB"];
+  function fileSize(bytes) {
+    var value = Math.max(0, bytes);
+    var step = 0;
+    while (value >= 1024 && step < SIZE_UNITS.length - 1) { value /= 1024; step += 1; }
+    if (!step) { value = Math.floor(value); }
+    var digits = step ? 1 : 0;
+    var number = new Intl.NumberFormat(document.documentElement.lang || "en", {
+      minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: false
+    }).format(value);
+    return number + "\u00a0" + SIZE_UNITS[step];
+  }
+  window.Rayport = window.Rayport || {};
+  window.Rayport.fileSize = fileSize;
   // Colour swatches carry their colour in data-color: CSP forbids inline style attributes,
   // but allows setting styles from this script.
   function paintSwatches(root) {

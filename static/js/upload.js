@@ -41,10 +41,7 @@
   }
 
   function size(bytes) {
-    var units = ["B", "KB", "MB", "GB", "TB"];
-    var i = 0;
-    while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i += 1; }
-    return (i ? bytes.toFixed(1) : String(bytes)) + " " + units[i];
+    return window.Rayport.fileSize(bytes); // static/js/rayport.js: one rule for every page
   }
 
   function duration(seconds) {

@@ -108,7 +108,11 @@ def test_folder_lifecycle(page, staff_user, orders):
     page.keyboard.press("ArrowUp")  # 2026, where the third order is
     expect(folder_filter).to_have_value(folder_id("2026"))
     expect(results).to_contain_text("Okafor, Chidi")
+    expect(results).to_contain_text("Peña, Íñigo")  # filed in March, below 2026
+    page.get_by_label("Include sub-folders").uncheck()  # 2026 itself only
+    expect(page).to_have_url(re.compile("sub_folders=false$"))
     expect(results).not_to_contain_text("Peña")
+    expect(results).to_contain_text("Okafor, Chidi")
     shot(page, "folder-filter-keyboard")
     results.get_by_role("link", name="Okafor, Chidi").click()
 

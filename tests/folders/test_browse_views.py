@@ -70,11 +70,11 @@ class TestDetail:
         content = response.content.decode()
         assert [f.name for f in response.context["sub_folders"]] == ["March"]
         assert response.context["folder"].all_sub_order_count == 1
-        assert response.context["page"].total == 0  # the order is in March, not in 2026
+        assert response.context["table"].page.total == 0  # the order is in March, not in 2026
         assert 'aria-current="page">2026</a>' in content  # the side tree has it open and marked
         assert f'href="{detail_url(march.ancestors[0].id)}">Cardiology</a>' in content  # breadcrumbs
         response = staff_client.get(detail_url(march.id))
-        assert [o.id for o in response.context["page"].items] == [filed.id]
+        assert [o.id for o in response.context["table"].page.items] == [filed.id]
         content = response.content.decode()
         assert "García, María José" in content
         assert "Echo reports" in content
@@ -101,15 +101,15 @@ class TestDetail:
         assert "<html" not in content
         assert "Nakamura" in content
         assert "García" not in content
-        assert response.context["form"]["modality"].value() == ["MR"]
-        page = staff_client.get(detail_url(march.id), {"sort": "patient_name"}).context["page"]
+        assert response.context["table"].form["modality"].value() == ["MR"]
+        page = staff_client.get(detail_url(march.id), {"sort": "patient_name"}).context["table"].page
         assert [o.patient_id for o in page.items] == ["P-1001", "P-2"]
 
     def test_bad_filters_are_explained(self, staff_client, march, filed):
         response = staff_client.get(detail_url(march.id), {"name": "ga", "date_from": "2026-13-40"})
         assert response.status_code == 200
-        assert response.context["page"] is None
-        assert response.context["form"].errors
+        assert response.context["table"].page is None
+        assert response.context["table"].form.errors
         response = staff_client.get(detail_url(march.id), {"sort": "nonsense", "page": "x"})
         assert response.status_code == 200
 

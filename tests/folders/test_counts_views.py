@@ -58,7 +58,7 @@ def shown(client, march) -> dict[str, object]:
         "Cardiology": (root.order_count, root.all_sub_order_count),
         "March": (folder.order_count, folder.all_sub_order_count),
         "found": (found.order_count, found.all_sub_order_count),
-        "listed": page.context["page"].total,
+        "listed": page.context["table"].page.total,
     }
 
 

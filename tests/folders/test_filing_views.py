@@ -169,9 +169,26 @@ class TestRemove:
 
 
 class TestOrderListFolderFilter:
+    def test_a_folder_includes_its_sub_folders_unless_unticked(self, staff_client, staff_user, filed, second, march):
+        year = march.ancestors[-1]  # Cardiology / 2026
+        get_api().add_order_to_folders(actor=staff_user, order_id=second.id, folder_ids=[year.id])
+        url = reverse("orders:list")
+
+        def listed(params) -> set:
+            return {o.id for o in staff_client.get(url, params).context["table"].page.items}
+
+        assert listed({"folder": str(year.id)}) == {filed.id, second.id}  # on by default (a bookmark)
+        assert listed({"folder": str(year.id), "sub_folders": ["false", "true"]}) == {filed.id, second.id}
+        assert listed({"folder": str(year.id), "sub_folders": "false"}) == {second.id}  # unticked
+        assert listed({"folder": str(march.id), "sub_folders": "false"}) == {filed.id}
+        content = staff_client.get(url, {"folder": str(year.id), "sub_folders": "false"}).content.decode()
+        assert '<input type="checkbox" name="sub_folders" value="true">' in content
+        assert "Include sub-folders" in content
+        assert 'name="sub_folders" value="true" checked' in staff_client.get(url).content.decode()
+
     def test_filter_by_folder(self, staff_client, filed, second, march):
         response = staff_client.get(reverse("orders:list"), {"folder": str(march.id)})
-        assert [o.id for o in response.context["page"].items] == [filed.id]
+        assert [o.id for o in response.context["table"].page.items] == [filed.id]
         assert f'<option value="{march.id}" selected>' in response.content.decode()
         fragment = staff_client.get(reverse("orders:list"), {"folder": str(march.id)}, **HTMX).content.decode()
         assert "García" in fragment
@@ -182,8 +199,8 @@ class TestOrderListFolderFilter:
         for value in ("junk", str(theirs.id)):
             response = staff_client.get(reverse("orders:list"), {"folder": value})
             assert response.status_code == 200
-            assert response.context["page"] is None
-            assert response.context["form"].non_field_errors()
+            assert response.context["table"].page is None
+            assert response.context["table"].form.non_field_errors()
 
     def test_limited_users_can_file_what_they_see(self, limited_client, limited_user, staff_user, order):
         api = get_api()

@@ -178,7 +178,7 @@ class TestPagesDoNotCarryTheChoices:
         get_api().add_order_to_folders(actor=staff_user, order_id=order.id, folder_ids=[chosen.id])
         response = staff_client.get(reverse("orders:list"), {"folder": str(chosen.id)})
         content = response.content.decode()
-        assert [o.id for o in response.context["page"].items] == [order.id]
+        assert [o.id for o in response.context["table"].page.items] == [order.id]
         assert f'<option value="{chosen.id}" selected>Batch 07</option>' in content
         for folder in folders:
             if folder != chosen:

@@ -170,6 +170,31 @@ class TestSharedSections:
         groups = content.split('id="shared-with-my-groups"', 1)[1].split("</section>", 1)[0]
         assert "Nothing is shared with your groups yet." in groups
 
+    @pytest.mark.parametrize("language", ["en", "es"])
+    def test_last_days_are_iso_dates_everywhere(
+        self, staff_user, staff_client, colleague, colleague_client, cardiology, language
+    ):
+        end = timezone.localdate() + dt.timedelta(days=200)
+        share(staff_user, cardiology.id, colleague, may_reshare=True, expires=end)
+        pages = [
+            staff_client.get(detail_url(cardiology.id), HTTP_ACCEPT_LANGUAGE=language),  # "Shared with"
+            colleague_client.get(reverse("folders:tree"), HTTP_ACCEPT_LANGUAGE=language),  # the sidebar
+            colleague_client.get(detail_url(cardiology.id), HTTP_ACCEPT_LANGUAGE=language),  # the banner
+            colleague_client.get(share_url(cardiology.id), HTTP_ACCEPT_LANGUAGE=language),  # the latest day
+        ]
+        for response in pages:
+            content = response.content.decode()
+            assert end.isoformat() in content
+            assert end.strftime("%m/%d/%Y") not in content
+            assert end.strftime("%d/%m/%Y") not in content
+        later = end + dt.timedelta(days=1)
+        response = colleague_client.post(
+            share_url(cardiology.id),
+            {"user_ids": [str(profile_of(staff_user).uuid)], "expires": later.isoformat()},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert end.isoformat() in response.content.decode()
+
     def test_shared_with_my_groups(self, staff_user, limited_user, limited_client, cardiology):
         team = UserGroup.objects.create(name="Referrers")
         team.members.add(limited_user)

@@ -51,13 +51,13 @@ class TestList:
     def test_too_short_name_explains_instead_of_failing(self, staff_client, order):
         response = staff_client.get(reverse("orders:list"), {"name": "ga"})
         assert response.status_code == 200
-        assert response.context["page"] is None
-        assert response.context["form"].errors
+        assert response.context["table"].page is None
+        assert response.context["table"].form.errors
 
     def test_bad_dates_are_explained(self, staff_client, order):
         response = staff_client.get(reverse("orders:list"), {"date_from": "2026-13-40", "date_to": "x"})
         assert response.status_code == 200
-        assert "date_from" in response.context["form"].errors
+        assert "date_from" in response.context["table"].form.errors
 
     def test_anonymous_goes_to_login(self, client):
         response = client.get(reverse("orders:list"))
@@ -68,6 +68,24 @@ class TestList:
         response = staff_client.get(reverse("home"))
         assert response.status_code == 302
         assert response["Location"] == reverse("orders:list")
+
+    def test_a_name_typed_as_the_list_shows_it_finds_the_order(self, staff_client, order):
+        for typed in ("García, María José", "garcia, maria", "GARCÍA^MARÍA"):
+            page = staff_client.get(reverse("orders:list"), {"name": typed}).context["table"].page
+            assert [o.id for o in page.items] == [order.id], typed
+
+    def test_modalities_and_statuses_are_tick_boxes_kept_in_the_url(self, staff_client, order):
+        response = staff_client.get(reverse("orders:list"), {"modality": ["CT", "MR"], "status": "scheduled"})
+        content = response.content.decode()
+        assert '<input type="checkbox" name="modality" value="MR"' in content
+        assert 'name="modality" value="MR" id="id_modality_7" checked' in content
+        assert 'name="modality" value="CT" id="id_modality_1" checked' in content
+        assert 'name="status" value="scheduled" id="id_status_0" checked' in content
+        assert '<select name="modality"' not in content
+        assert '<select name="status"' not in content
+        assert [o.id for o in response.context["table"].page.items] == [order.id]
+        assert response.context["table"].page.total == 1
+        assert staff_client.get(reverse("orders:list"), {"modality": "MR"}).context["table"].page.total == 0
 
 
 class TestCreate:
@@ -213,6 +231,23 @@ class TestDetailAndActions:
 
     def test_get_on_action_is_405(self, staff_client, order):
         assert staff_client.get(reverse("orders:delete", args=[order.id])).status_code == 405
+
+    def test_an_empty_order_lists_only_what_is_filled(self, staff_client, staff_user, clinic):
+        bare = new_order(staff_user, clinic)
+        content = staff_client.get(_detail(bare)).content.decode()
+        head = content.split('<div class="page-head">')[1].split("</p>")[0]
+        assert not head.rstrip().endswith("·")
+        card = content.split('<dl class="facts">')[1].split("</dl>")[0]
+        assert card.count("<dt>") == 3  # modality, order date, created
+        assert "—" not in card
+        assert "No other details were given" in content
+
+    def test_a_filled_order_lists_its_details(self, staff_client, order):
+        content = staff_client.get(_detail(order)).content.decode()
+        card = content.split('<dl class="facts">')[1].split("</dl>")[0]
+        assert "Chest" in card
+        assert "AN-1" in card
+        assert "No other details were given" not in content
 
 
 class TestBulk:

@@ -40,7 +40,7 @@ def _link(client, order):
 def _listed(client, url):
     response = client.get(url)
     assert response.status_code == 200
-    return {o.id for o in response.context["page"].items}
+    return {o.id for o in response.context["table"].page.items}
 
 
 def test_one_click_lists_the_patients_orders(staff_client, admin_client, order, family):
@@ -71,7 +71,9 @@ def test_outsiders_get_nothing(outsider_client, order, family, clinic):
     url = reverse("orders:list") + f"?patient_id=P-1001&exact_id=on&institution={clinic.uuid}"
     response = outsider_client.get(url)
     assert response.status_code == 200
-    assert not response.context["page"] or family["elsewhere"].id not in {o.id for o in response.context["page"].items}
+    assert not response.context["table"].page or family["elsewhere"].id not in {
+        o.id for o in response.context["table"].page.items
+    }
 
 
 def test_spanish(staff_client, order, family):

@@ -114,10 +114,7 @@ def mail_worker(django_db_setup, mail_server, tmp_path_factory):
 @pytest.fixture
 def inbox(mail_worker, mail_server, transactional_db, settings):
     """The worker's mail, from this test on. The database is committed (the worker is
-    another process), and the throttle counts start from zero (a cache prefix of its own)."""
-    settings.CACHES = {
-        name: {**value, "KEY_PREFIX": f"test-{time.monotonic_ns()}"} for name, value in settings.CACHES.items()
-    }
+    another process); the throttle counts start from zero (``_cache_of_its_own``)."""
     mail_server.inbox.messages.clear()
     mail_server.inbox.log = mail_worker
     return mail_server.inbox

@@ -27,24 +27,28 @@ from postdicom.local.folders.access import (
     writable_rows,
 )
 from postdicom.local.folders.reach import shared_row
-from postdicom.local.folders.tree import describe
-from postdicom.local.models import FolderOrder, PatientOrder
+from postdicom.local.folders.tree import describe, subtree
+from postdicom.local.models import Folder, FolderOrder, PatientOrder
 from postdicom.local.orders.visibility import order_label, order_row, visible_orders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-def in_folder(rows: QuerySet[PatientOrder], actor: User, folder_id: UUID) -> QuerySet[PatientOrder]:
+def in_folder(
+    rows: QuerySet[PatientOrder], actor: User, folder_id: UUID, *, below: bool = False
+) -> QuerySet[PatientOrder]:
     """The orders of ``rows`` filed in the folder ``folder_id``, the actor's or one shared
-    with them; ``InvalidInput`` (``folder_id``) when it is neither."""
-    pk = owned_folders(actor).filter(uuid=folder_id).values_list("pk", flat=True).first()
-    if pk is None:
+    with them (``below``: or in any folder below it); ``InvalidInput`` (``folder_id``) when
+    it is neither."""
+    row = owned_folders(actor).filter(uuid=folder_id).first()
+    if row is None:
         try:
-            pk = shared_row(actor, folder_id).row.pk
+            row = shared_row(actor, folder_id).row
         except NotFound:
             raise InvalidInput({"folder_id": _("No such folder.")}) from None
-    return rows.filter(pk__in=FolderOrder.objects.filter(folder_id=pk).values("order_id"))
+    folders = subtree(Folder.objects.filter(owner_id=row.owner_id), row) if below else Folder.objects.filter(pk=row.pk)
+    return rows.filter(pk__in=FolderOrder.objects.filter(folder__in=folders).values("order_id"))
 
 
 def holding(actor: User, order: PatientOrder) -> tuple[t.Folder, ...]:

@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
@@ -211,7 +210,7 @@ class ShareFoldersMixin:
                 raise InvalidInput(
                     {
                         "expires": _("Your own access ends on %(day)s. Choose that day or an earlier one.")
-                        % {"day": date_format(source.expires)}
+                        % {"day": source.expires.isoformat()}
                     }
                 )
         users = _recipient_users(actor, audience.user_ids, row)

@@ -20,6 +20,13 @@ def normalize_name(text: str) -> str:
     return " ".join(stripped.casefold().replace("^", " ").split())
 
 
+def query_words(text: str) -> list[str]:
+    """The words of a name query, normalized as stored names are (``normalize_name``). A
+    comma separates words too, so a name typed as the pages show it ("MÜLLER, José") finds
+    what "müller josé" and "MÜLLER^José" find."""
+    return normalize_name(text.replace(",", " ")).split()
+
+
 def search_weight(text: str) -> int:
     """The length that counts for the minimum of a name search: East Asian wide characters
     count twice, because one of them says as much as a Latin syllable."""
@@ -27,4 +34,4 @@ def search_weight(text: str) -> int:
 
 
 def long_enough(text: str) -> bool:
-    return search_weight(normalize_name(text)) >= MIN_NAME_SEARCH
+    return search_weight(" ".join(query_words(text))) >= MIN_NAME_SEARCH

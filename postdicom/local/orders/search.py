@@ -27,7 +27,7 @@ from postdicom.local.models import (
     OrderUserAssignment,
     PatientOrder,
 )
-from postdicom.local.orders.names import long_enough, normalize_name
+from postdicom.local.orders.names import long_enough, query_words
 from postdicom.local.orders.visibility import visible_orders
 from postdicom.local.paging import MAX_PAGE_SIZE
 
@@ -97,17 +97,17 @@ def _check(query: t.OrderQuery) -> None:
         raise InvalidInput(errors)
 
 
-def _in_folder(rows: QuerySet[PatientOrder], actor: User, folder_id: UUID) -> QuerySet[PatientOrder]:
-    """GetPatientOrderListInFolder: keep the orders filed in the actor's folder (see
-    ``postdicom.local.folders.membership.in_folder``)."""
-    return in_folder(rows, actor, folder_id)
+def _in_folder(rows: QuerySet[PatientOrder], actor: User, folder_id: UUID, *, below: bool) -> QuerySet[PatientOrder]:
+    """GetPatientOrderListInFolder: keep the orders filed in the actor's folder, or also below
+    it (see ``postdicom.local.folders.membership.in_folder``)."""
+    return in_folder(rows, actor, folder_id, below=below)
 
 
 def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
     """The visible, live orders matching every filter of ``query`` (not yet sorted)."""
     _check(query)
     rows = visible_orders(actor)
-    for word in normalize_name(query.patient_name).split():
+    for word in query_words(query.patient_name):
         rows = rows.filter(patient_name_search__contains=word)
     for field in ("patient_id", "other_patient_id", "accession_number"):
         value = " ".join(getattr(query, field).split())
@@ -138,7 +138,7 @@ def filtered(actor: User, query: t.OrderQuery) -> QuerySet[PatientOrder]:
     if query.assigned_to_me:
         rows = rows.filter(assigned_to(actor))
     if query.folder_id is not None:
-        rows = _in_folder(rows, actor, query.folder_id)
+        rows = _in_folder(rows, actor, query.folder_id, below=query.include_sub_folders)
     if query.order_ids:
         rows = rows.filter(uuid__in=query.order_ids)
     return rows

@@ -506,6 +506,10 @@ class TestEditingThroughAShare:
         assert [o.id for o in page.items] == [restricted_order.id]
         with pytest.raises(InvalidInput):
             api.search_orders(actor=outsider, query=OrderQuery(folder_id=year.id))
+        # the shared top folder with its sub-folders holds it too
+        assert api.search_orders(actor=colleague, query=OrderQuery(folder_id=cardiology.id)).total == 0
+        below = api.search_orders(actor=colleague, query=OrderQuery(folder_id=cardiology.id, include_sub_folders=True))
+        assert [o.id for o in below.items] == [restricted_order.id]
 
 
 class TestRestrictedOrders:

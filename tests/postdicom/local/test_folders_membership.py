@@ -135,6 +135,21 @@ class TestSearchInFolder:
         page = api.search_orders(actor=staff_user, query=OrderQuery(folder_id=folder.id, page_size=1))
         assert (page.total, len(page.items)) == (2, 1)
 
+    def test_with_its_sub_folders(self, staff_user: User, colleague: User, clinic: Institution) -> None:
+        api = get_api()
+        march = api.create_folder(actor=staff_user, name="Cardiology/2026/March")
+        cardiology, year = march.ancestors
+        api.create_folder(actor=colleague, name="Cardiology/2026")  # the same path, someone else's
+        top, middle, deep = (create(staff_user, clinic, patient_id=f"P-{n}") for n in range(3))
+        for o, f in ((top, cardiology), (middle, year), (deep, march)):
+            api.add_order_to_folders(actor=staff_user, order_id=o.id, folder_ids=[f.id])
+        assert in_folder(staff_user, cardiology.id) == [top.id]
+        assert set(in_folder(staff_user, cardiology.id, include_sub_folders=True)) == {top.id, middle.id, deep.id}
+        assert set(in_folder(staff_user, year.id, include_sub_folders=True)) == {middle.id, deep.id}
+        assert in_folder(staff_user, march.id, include_sub_folders=True) == [deep.id]
+        with pytest.raises(InvalidInput):
+            in_folder(colleague, cardiology.id, include_sub_folders=True)
+
     def test_someone_elses_folder_is_refused(self, staff_user: User, colleague: User, admin_user, order) -> None:
         folder = get_api().create_folder(actor=staff_user, name="Cardiology")
         get_api().add_order_to_folders(actor=staff_user, order_id=order.id, folder_ids=[folder.id])

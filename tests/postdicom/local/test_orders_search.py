@@ -95,6 +95,12 @@ def _names(actor: User, **filters: Any) -> set[str]:
         ("ΩΜΈΓΑ", {"Ωμέγα^Νίκος"}),
         ("太郎", {"山田^太郎"}),
         ("山田 太郎", {"山田^太郎"}),
+        # as the list shows names ("LAST, FIRST"), and as DICOM writes them
+        ("peña, maría", {"PEÑA^María"}),
+        ("PENA,MARIA", {"PEÑA^María"}),
+        ("Peña, María", {"PEÑA^María"}),
+        ("peña^maría", {"PEÑA^María"}),
+        ("PEÑA^", {"PEÑA^María", "PENALVA^Juan"}),
         ("zzz", set()),
     ],
 )
@@ -104,7 +110,7 @@ def test_name_matches_part_of_any_component(
     assert _names(admin_user, patient_name=text) == expected
 
 
-@pytest.mark.parametrize("text", ["pe", "a", " ñ ", "太"])
+@pytest.mark.parametrize("text", ["pe", "a", " ñ ", "太", "pe,", ", ,", "^a^"])
 def test_name_needs_three_characters(admin_user: User, orders: dict[str, Any], text: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         get_api().search_orders(actor=admin_user, query=OrderQuery(patient_name=text))

@@ -1,0 +1,104 @@
+"""The order table: its filters, one page of results and the bulk actions on ticked orders.
+
+``orders`` owns it: ``order_table`` builds it and ``templates/orders/_table.html`` renders it
+(partials ``filters`` and ``results``). The order list and a folder's page both show it; what
+differs between them is said once, in ``TableOptions``, instead of loose context flags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from orders.forms.search import OrderSearchForm, presets
+from orders.views.choices import Assignee, assignees
+from portal.access import AuthedRequest, me
+from portal.forms.service import show_errors
+from postdicom import get_api
+from postdicom.errors import InvalidInput
+from postdicom.types import FlagGroup, Folder, OrderQuery, OrderSummary, Page, Role
+
+if TYPE_CHECKING:
+    from folders.orderlist import FolderFilter
+
+#: Service query field → search form field.
+QUERY_FIELDS = {
+    "patient_name": "name",
+    "accession_number": "accession",
+    "other_patient_id": "other_patient_id",
+    "birth_date_to": "birth_to",
+    "birth_date_from": "birth_from",
+    "institution_ids": "institution",
+    "modalities": "modality",
+    "statuses": "status",
+    "flag_id": "flag",
+}
+
+
+def _as_is(query: OrderQuery) -> OrderQuery:
+    return query
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """What the page around the table decides.
+
+    * ``list_url``: where the filters send the search (the page itself).
+    * ``narrow``: what the page fixes in every query (a folder's page: that folder).
+    * ``folder``: the folder whose orders these are (its empty state, "Remove from this folder").
+    * ``may_remove``: offer "Remove from this folder" for ticked orders.
+    * ``may_file``: offer "Add to folders…" for ticked orders.
+    * ``folder_filter``: the order list's folder filter (None: no folder filter).
+    """
+
+    list_url: str
+    narrow: Callable[[OrderQuery], OrderQuery] = _as_is
+    folder: Folder | None = None
+    may_remove: bool = False
+    may_file: bool = False
+    folder_filter: FolderFilter | None = None
+
+
+@dataclass(frozen=True)
+class OrderTable:
+    options: TableOptions
+    form: OrderSearchForm
+    page: Page[OrderSummary] | None
+    presets: list[tuple[Any, dict[str, str]]]
+    flag_groups: tuple[FlagGroup, ...]
+    can_manage: bool  # flag, assign, link and delete ticked orders
+    assignees: list[Assignee]
+
+    @property
+    def ticks(self) -> bool:
+        """Whether rows have a tick box: some bulk action is offered."""
+        return self.can_manage or self.options.may_file or self.options.may_remove
+
+    @property
+    def show_institution(self) -> bool:
+        """The institution column, for users who see more than one."""
+        return len(self.form.fields["institution"].choices) > 1  # type: ignore[attr-defined]
+
+
+def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
+    """The table for ``request``'s filters (``request.GET``) on a page that decides ``options``."""
+    api = get_api()
+    actor = request.user
+    flag_groups = tuple(api.flag_dictionary(actor=actor))
+    form = OrderSearchForm(request.GET, institutions=api.list_institutions(actor=actor), flag_groups=flag_groups)
+    page = None
+    if form.is_valid():
+        try:
+            page = api.search_orders(actor=actor, query=options.narrow(form.query()))
+        except InvalidInput as error:
+            show_errors(form, error, fields=QUERY_FIELDS)
+    can_manage = me(request).role is not Role.LIMITED
+    return OrderTable(
+        options=options,
+        form=form,
+        page=page,
+        presets=presets(),
+        flag_groups=flag_groups,
+        can_manage=can_manage,
+        assignees=assignees(request) if can_manage else [],
+    )
