@@ -71,6 +71,7 @@ ACTION_LABELS: Mapping[str, Promise] = {
     "order.flag_cleared": gettext_lazy("Order flag removed"),
     "order.images_added": gettext_lazy("Images added to order"),
     "order.images_received": gettext_lazy("Images received"),
+    "order.images_differ": gettext_lazy("Images added whose patient details differ from the order's"),
     "order.document_added": gettext_lazy("Document added to order"),
     "folder.created": gettext_lazy("Folder created"),
     "folder.renamed": gettext_lazy("Folder renamed"),
@@ -127,6 +128,7 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "reshared": gettext_lazy("shared further by a recipient"),
     "with_the_share_it_came_from": gettext_lazy("with the share it came from"),
     "shares_ended": gettext_lazy("shares ended"),
+    "fields": gettext_lazy("patient details that differ"),
 }
 
 

@@ -608,8 +608,10 @@ class DicomFileSummary:
     ``readable`` False with ``skipped`` True is a DICOMDIR (the index of a CD), which is left
     out without being an error; otherwise ``reason`` says what is wrong, for clinic staff.
     Dates are ISO strings ("" when absent). ``order`` is the existing order the file would
-    join (same Study Instance UID, or a scheduled order of the chosen institution with the
-    same accession number), when the actor can see it."""
+    join: an order of the chosen institution the actor already sees, with the same Study
+    Instance UID or else the same accession number (a scheduled one first). Without one the
+    file makes a new order; ``accession_taken`` says that order goes without the file's
+    accession number, which another order of the institution holds."""
 
     name: str
     readable: bool
@@ -632,6 +634,7 @@ class DicomFileSummary:
     warnings: tuple[str, ...] = ()
     order: OrderSummary | None = None
     checked: bool = True  # False: only a header was sent, and it was not enough to read
+    accession_taken: bool = False
 
     @property
     def patient_display_name(self) -> str:
@@ -658,12 +661,13 @@ class UploadChunk:
 
 
 class UploadOutcome(StrEnum):
-    """Where one file of an upload stands. The last five are final."""
+    """Where one file of an upload stands. The last six are final."""
 
     RECEIVING = "receiving"  # bytes are still arriving
     RECEIVED = "received"  # waiting for the server-side work
     STORED = "stored"
-    DUPLICATE = "duplicate"  # the same image (SOP Instance UID) was already stored
+    DUPLICATE = "duplicate"  # the same image (same bytes, or same pixels) was already in the order
+    CONFLICT = "conflict"  # a different image with the same SOP Instance UID is in the order; see ``reason``
     REJECTED = "rejected"  # see ``reason``
     SKIPPED = "skipped"  # a DICOMDIR
     EXPANDED = "expanded"  # a ZIP archive, whose entries are files of their own
@@ -711,7 +715,13 @@ class UploadBatchInfo:
 
     @property
     def done_count(self) -> int:
-        final = (UploadOutcome.STORED, UploadOutcome.DUPLICATE, UploadOutcome.REJECTED, UploadOutcome.SKIPPED)
+        final = (
+            UploadOutcome.STORED,
+            UploadOutcome.DUPLICATE,
+            UploadOutcome.CONFLICT,
+            UploadOutcome.REJECTED,
+            UploadOutcome.SKIPPED,
+        )
         return sum(self.counts.get(o.value, 0) for o in final)
 
     @property

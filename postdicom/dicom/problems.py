@@ -48,6 +48,7 @@ class ProblemCode(StrEnum):
     MISSING_UID = "missing_uid"
     UNREADABLE = "unreadable"
     LOST = "lost"
+    CONFLICT = "conflict"  # another image with this SOP Instance UID is in the order
     # ZIP archives: the whole archive…
     ZIP_DAMAGED = "zip_damaged"
     ZIP_TOO_MANY = "zip_too_many"
@@ -145,6 +146,10 @@ _SENTENCES: dict[str, Callable[[Params], str]] = {
     ProblemCode.MISSING_UID: _missing_uid,
     ProblemCode.UNREADABLE: lambda p: _("The file could not be opened."),
     ProblemCode.LOST: lambda p: _("The file was lost on the server before it could be stored; please send it again."),
+    ProblemCode.CONFLICT: lambda p: _(
+        "A different image with the same identifier (SOP Instance UID) is already stored in this order, "
+        "so this file was not stored. Ask whoever made the images which one is right."
+    ),
     ProblemCode.ZIP_DAMAGED: lambda p: _("This ZIP archive is damaged or is not a ZIP archive."),
     ProblemCode.ZIP_TOO_MANY: lambda p: (
         _("This ZIP archive holds more than %(limit)d files; split it into smaller archives.")
@@ -255,6 +260,12 @@ def lost() -> DicomProblem:
     return DicomProblem.of(ProblemCode.LOST)
 
 
+def conflict() -> DicomProblem:
+    """The order already holds another image with the file's SOP Instance UID (different
+    bytes, and different pixel data too): not a duplicate, and not stored."""
+    return DicomProblem.of(ProblemCode.CONFLICT)
+
+
 # --- warnings about files that were kept -------------------------------------------------------------
 
 
@@ -265,6 +276,7 @@ class WarningCode(StrEnum):
     UNREADABLE_VALUE = "unreadable_value"  # params: tag, keyword
     BURNED_IN = "burned_in"  # the file says patient details are burned into its pixels
     BURNED_IN_UNSTATED = "burned_in_unstated"  # params: modality ("" for a secondary capture)
+    PATIENT_DIFFERS = "patient_differs"  # params: fields (keys of _PATIENT_FIELDS, comma-separated)
 
 
 class StoredWarning(TypedDict):
@@ -312,6 +324,24 @@ def _burned_in_unstated(p: Params) -> str:
     ) % {"modality": modality or _("secondary capture")}
 
 
+#: The patient details an image may disagree with its order on, by key.
+_PATIENT_FIELDS = {
+    "patient_id": gettext_lazy("patient ID"),
+    "patient_name": gettext_lazy("name"),
+    "birth_date": gettext_lazy("birth date"),
+    "sex": gettext_lazy("sex"),
+}
+
+
+def _patient_differs(p: Params) -> str:
+    keys = [key for key in str(p.get("fields", "")).split(",") if key]
+    fields = ", ".join(str(_PATIENT_FIELDS.get(key, key)) for key in keys)
+    return _(
+        "The patient details in this image differ from its order's (%(fields)s). "
+        "Check that the image belongs to this patient."
+    ) % {"fields": fields}
+
+
 #: Every warning's sentence, written once.
 _WARNING_SENTENCES: dict[str, Callable[[Params], str]] = {
     WarningCode.QUESTIONABLE_VALUE: lambda p: (
@@ -325,6 +355,7 @@ _WARNING_SENTENCES: dict[str, Callable[[Params], str]] = {
         "This image says patient details are burned into its pixels; they cannot be removed. Check it before sharing."
     ),
     WarningCode.BURNED_IN_UNSTATED: _burned_in_unstated,
+    WarningCode.PATIENT_DIFFERS: _patient_differs,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -26,8 +27,9 @@ from postdicom.dicom.read import DicomSummary, file_summary, read_header, summar
 from postdicom.dicom.sniff import Sniff, sniff_open
 from postdicom.local import convert
 from postdicom.local.access import require_active
+from postdicom.local.models import Institution, PatientOrder
 from postdicom.local.orders.search import with_summary_data
-from postdicom.local.orders.visibility import visible_orders
+from postdicom.local.uploads.indexing import joinable_orders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -84,35 +86,50 @@ def _summarize(upload: t.UploadFile) -> DicomSummary | DicomProblem:
         return problems.damaged()
 
 
-def _file_summary(name: str, outcome: DicomSummary | DicomProblem, order: t.OrderSummary | None) -> t.DicomFileSummary:
-    return file_summary(name, outcome, order=order, checked=not isinstance(outcome, _Unchecked))
+def _file_summary(
+    name: str, outcome: DicomSummary | DicomProblem, order: t.OrderSummary | None, accession_taken: bool = False
+) -> t.DicomFileSummary:
+    summary = file_summary(name, outcome, order=order, checked=not isinstance(outcome, _Unchecked))
+    return replace(summary, accession_taken=True) if accession_taken else summary
 
 
 def _joined_orders(
     actor: User, institution_id: UUID | None, summaries: list[DicomSummary]
-) -> tuple[dict[str, t.OrderSummary], dict[str, t.OrderSummary]]:
-    """(by study UID, by upper-cased accession number) the visible orders files would join."""
+) -> tuple[dict[str, t.OrderSummary], dict[str, t.OrderSummary], set[str]]:
+    """(by study UID, by upper-cased accession number) the orders files would join: the ones
+    the ingest would join (``indexing.joinable_orders``: in the chosen institution, already
+    visible to the actor), and the upper-cased accession numbers a new order could not take
+    (another order of the institution, unseen or in the recycle bin, holds them)."""
+    institution = None
+    if institution_id is not None:
+        institution = Institution.objects.filter(uuid=institution_id).values_list("pk", flat=True).first()
+    if institution is None:
+        return {}, {}, set()
     study_uids = {s.study_instance_uid for s in summaries}
-    accessions = {s.accession_number.strip().upper() for s in summaries if s.accession_number.strip()}
-    visible = visible_orders(actor)
+    accessions = {s.accession_number.strip()[:16].upper() for s in summaries if s.accession_number.strip()}
+    joinable = joinable_orders(actor, institution)
     by_study: dict[str, t.OrderSummary] = {}
     if study_uids:
-        rows = with_summary_data(visible.filter(studies__study_uid__in=study_uids)).prefetch_related("studies")
-        for order in rows:
+        rows = with_summary_data(joinable.filter(studies__study_uid__in=study_uids).distinct()).order_by("id")
+        for order in rows.prefetch_related("studies"):
             summary = convert.order_summary(order)
             for study in order.studies.all():
                 if study.study_uid in study_uids:
-                    by_study[study.study_uid] = summary
+                    by_study.setdefault(study.study_uid, summary)
     by_accession: dict[str, t.OrderSummary] = {}
-    if accessions and institution_id is not None:
+    taken: set[str] = set()
+    if accessions:
         rows = with_summary_data(
-            visible.annotate(acc=Upper("accession_number")).filter(
-                Q(acc__in=accessions), institution__uuid=institution_id
-            )
+            joinable.annotate(acc=Upper("accession_number")).filter(Q(acc__in=accessions))
         ).order_by("-status", "id")  # "scheduled" sorts after "images_received": scheduled wins
         for order in rows:
-            by_accession[order.accession_number.upper()] = convert.order_summary(order)
-    return by_study, by_accession
+            by_accession.setdefault(order.accession_number.upper(), convert.order_summary(order))
+        taken = set(
+            PatientOrder.objects.annotate(acc=Upper("accession_number"))
+            .filter(institution_id=institution, acc__in=accessions - by_accession.keys())
+            .values_list("acc", flat=True)
+        )
+    return by_study, by_accession, taken
 
 
 def read_files(
@@ -121,13 +138,13 @@ def read_files(
     require_active(actor)
     outcomes = [(f.name, _summarize(f)) for f in files]
     readable = [o for _name, o in outcomes if isinstance(o, DicomSummary)]
-    by_study, by_accession = _joined_orders(actor, institution_id, readable)
+    by_study, by_accession, taken = _joined_orders(actor, institution_id, readable)
     results = []
     for name, outcome in outcomes:
-        order = None
+        order, accession_taken = None, False
         if isinstance(outcome, DicomSummary):
-            order = by_study.get(outcome.study_instance_uid) or by_accession.get(
-                outcome.accession_number.strip().upper()
-            )
-        results.append(_file_summary(name, outcome, order))
+            accession = outcome.accession_number.strip()[:16].upper()
+            order = by_study.get(outcome.study_instance_uid) or by_accession.get(accession)
+            accession_taken = order is None and accession in taken
+        results.append(_file_summary(name, outcome, order, accession_taken))
     return tuple(results)
