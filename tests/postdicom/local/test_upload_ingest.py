@@ -164,11 +164,13 @@ def test_same_instance_twice_is_stored_once(staff_user, clinic, tmp_path):
 def test_same_uid_different_image_is_a_conflict_not_a_duplicate(staff_user, clinic, tmp_path):
     """Issue 9 item 3: another image under a stored SOP Instance UID is reported as such, in
     both languages, and the stored image stays."""
-    uids = {"study_uid": generate_uid(), "series_uid": generate_uid(), "sop_uid": generate_uid()}
-    first = make_image(tmp_path / "in" / "first.dcm", **uids)
+    study_uid, series_uid, sop_uid = generate_uid(), generate_uid(), generate_uid()
+    first = make_image(tmp_path / "in" / "first.dcm", study_uid=study_uid, series_uid=series_uid, sop_uid=sop_uid)
     upload(staff_user, clinic, [first], tmp_path)
     (stored,) = stored_files(tmp_path)
-    other = make_image(tmp_path / "in2" / "other.dcm", rows=8, **uids)  # other pixels
+    other = make_image(  # other pixels
+        tmp_path / "in2" / "other.dcm", rows=8, study_uid=study_uid, series_uid=series_uid, sop_uid=sop_uid
+    )
     receipt = upload(staff_user, clinic, [other], tmp_path)
     result = report(staff_user, receipt)
     assert result.batch.counts == {"conflict": 1}
