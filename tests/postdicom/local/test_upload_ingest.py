@@ -224,6 +224,28 @@ def test_patient_details_that_differ_from_the_order_are_a_warning_on_file_and_or
     assert "order's (birth date, sex)." in warning
 
 
+def test_dicom_whose_preamble_starts_like_a_zip_is_stored_alone_and_from_a_zip(staff_user, clinic, tmp_path):
+    """Issue 9 item 10: the preview called it readable and the ingest refused it as a damaged
+    ZIP; ``DICM`` at offset 128 is recognised first, alone and as a member of an archive."""
+    plain = make_image(tmp_path / "in" / "pk.dcm")
+    data = b"PK\x03\x04" + plain.read_bytes()[4:]
+    plain.write_bytes(data)
+    member = make_image(tmp_path / "in" / "member.dcm")
+    member_data = b"PK\x03\x04" + member.read_bytes()[4:]
+    archive = make_zip(tmp_path / "in" / "study.zip", {"member.dcm": member_data})
+    receipt = upload(staff_user, clinic, [plain, archive], tmp_path)
+    result = outcomes(staff_user, receipt)
+    assert result["pk.dcm"][0] == "stored"
+    assert result["study.zip"][0] == "expanded"
+    assert result["study.zip/member.dcm"][0] == "stored"
+    assert sorted((tmp_path / "media" / p).read_bytes() for p in stored_files(tmp_path)) == sorted([data, member_data])
+    (preview,) = get_api().read_dicom_files(
+        actor=staff_user, files=[t.UploadFile(name="pk.dcm", path=str(plain), size=len(data))],
+        institution_id=clinic.uuid,
+    )  # fmt: skip
+    assert preview.readable
+
+
 def test_study_joins_its_order_and_scheduled_accession_order(staff_user, clinic, tmp_path):
     scheduled = new_order(staff_user, clinic, accession_number="SCHED-1", patient_name="Booked^Bob")
     study_uid = generate_uid()
