@@ -118,11 +118,14 @@ def _damaged(p: Params) -> str:
     return _("The file is damaged and cannot be read.")
 
 
+def uid_name(keyword: str) -> str:
+    """ "Study Instance UID" for ``StudyInstanceUID``, in the active language."""
+    return str(_UID_NAMES.get(keyword, keyword))
+
+
 def _missing_uid(p: Params) -> str:
     keyword = str(p["keyword"])
-    return _("This DICOM file has no %(name)s, so it cannot be filed with a study.") % {
-        "name": _UID_NAMES.get(keyword, keyword)
-    }
+    return _("This DICOM file has no %(name)s, so it cannot be filed with a study.") % {"name": uid_name(keyword)}
 
 
 #: Every code's sentence, written once.

@@ -4,7 +4,9 @@ The browser sends only the first bytes of each large file (its header). A header
 is read with its real size declared, so the element walk steps over the pixel data it does
 not have; compressed pixel data (fragments) cannot be stepped over that way, so the header is
 then read without the walk (pydicom stops before the pixel data). A header longer than what
-was sent is reported as "checked when sent", never as a damaged file.
+was sent is reported as "checked when sent", never as a damaged file, and a UID the part
+read does not reach (a large private element may come before it) is "not within the part
+read", never "missing".
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 from postdicom.dicom import problems
 from postdicom.dicom.layout import Layout, scan_layout
-from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.problems import DicomProblem, ProblemCode, uid_name
 from postdicom.dicom.read import DicomSummary, file_summary, read_header, summarize, summary_of
 from postdicom.dicom.sniff import Sniff, sniff_open
 from postdicom.local import convert
@@ -39,24 +41,6 @@ logger = logging.getLogger(__name__)
 _INCOMPLETE = (ProblemCode.TRUNCATED, ProblemCode.DAMAGED, ProblemCode.DAMAGED_VALUE)
 
 
-def summarize_head(path: str, size: int) -> DicomSummary:
-    """The summary of a file of ``size`` bytes of which ``path`` holds the beginning."""
-    with open(path, "rb") as fp:
-        sniffed = sniff_open(fp, size)
-        if sniffed.is_dicom and sniffed.layout is None and sniffed.start is not None:
-            try:
-                layout = scan_layout(fp, sniffed.start, size)
-            except DicomProblem as problem:
-                if problem.code is not ProblemCode.TRUNCATED:
-                    raise
-                layout = Layout(
-                    sniffed.start, size, 0, None, None, scanned=False, top_level_tags=frozenset(),
-                    encoding=sniffed.start.encoding,
-                )  # fmt: skip
-            sniffed = Sniff(sniffed.kind, size, sniffed.start, layout)
-        return summary_of(read_header(fp, sniffed))
-
-
 class _Unchecked(DicomProblem):
     """Only the header was sent, and it was not enough to read the file."""
 
@@ -66,6 +50,42 @@ def _incomplete() -> DicomProblem:
         ProblemCode.TRUNCATED,
         _("The beginning of this file was not enough to read it; it will be checked when it is sent."),
     )
+
+
+def _beyond_head(problem: DicomProblem) -> DicomProblem:
+    """A required UID the part read did not reach: it may well be further on."""
+    keyword = str(problem.params.get("keyword", ""))
+    return _Unchecked(
+        ProblemCode.MISSING_UID,
+        _("The %(name)s is not within the part of the file read for this preview; it will be checked when it is sent.")
+        % {"name": uid_name(keyword)},
+        problem.params,
+    )
+
+
+def summarize_head(path: str, size: int) -> DicomSummary:
+    """The summary of a file of ``size`` bytes of which ``path`` holds the beginning."""
+    with open(path, "rb") as fp:
+        sniffed = sniff_open(fp, size)
+        whole = True  # whether the element walk reached the end of the data set
+        if sniffed.is_dicom and sniffed.layout is None and sniffed.start is not None:
+            try:
+                layout = scan_layout(fp, sniffed.start, size)
+            except DicomProblem as problem:
+                if problem.code is not ProblemCode.TRUNCATED:
+                    raise
+                whole = False
+                layout = Layout(
+                    sniffed.start, size, 0, None, None, scanned=False, top_level_tags=frozenset(),
+                    encoding=sniffed.start.encoding,
+                )  # fmt: skip
+            sniffed = Sniff(sniffed.kind, size, sniffed.start, layout)
+        try:
+            return summary_of(read_header(fp, sniffed))
+        except DicomProblem as problem:
+            if problem.code is ProblemCode.MISSING_UID and not whole:
+                raise _beyond_head(problem) from None
+            raise
 
 
 def _summarize(upload: t.UploadFile) -> DicomSummary | DicomProblem:
