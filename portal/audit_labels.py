@@ -129,6 +129,10 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "with_the_share_it_came_from": gettext_lazy("with the share it came from"),
     "shares_ended": gettext_lazy("shares ended"),
     "fields": gettext_lazy("patient details that differ"),
+    "patient_id": gettext_lazy("patient ID"),
+    "patient_name": gettext_lazy("patient name"),
+    "birth_date": gettext_lazy("birth date"),
+    "sex": gettext_lazy("sex"),
 }
 
 
@@ -187,6 +191,9 @@ def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
                     lines.append((_detail_key(str(field)), f"{_text(pair[0])} → {_text(pair[1])}"))
                 else:
                     lines.append((_detail_key(str(field)), _text(pair)))
+            continue
+        if key == "fields" and isinstance(value, list):  # names of fields, worded like keys
+            lines.append((_detail_key(key), ", ".join(_detail_key(str(v)) for v in value)))
             continue
         lines.append((_detail_key(key), _text(value)))
     return lines

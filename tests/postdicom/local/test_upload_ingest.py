@@ -214,6 +214,9 @@ def test_patient_details_that_differ_from_the_order_are_a_warning_on_file_and_or
     event = AuditRecord.objects.get(action="order.images_differ", target_id=str(booked.id))
     assert event.detail["fields"] == ["patient_id", "patient_name", "birth_date", "sex"]
     assert event.detail["images"] == 1
+    from portal.audit_labels import describe_detail
+
+    assert ("patient details that differ", "patient ID, patient name, birth date, sex") in describe_detail(event.detail)
     history = get_api().order_properties(actor=staff_user, order_id=booked.id).history
     assert "order.images_differ" in [e.action for e in history]
     # The same patient written differently (case) is no difference; an unstated value neither.
