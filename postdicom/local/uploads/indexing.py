@@ -154,22 +154,27 @@ def _receive_images(batch: UploadBatch, order: PatientOrder) -> None:
 _STUDY_NAMESPACE = 0x52415953  # "RAYS": apart from the upload items' advisory locks
 
 
-def _lock_study(study_uid: str) -> None:
-    """Hold, until the transaction ends, the right to make an order for this Study Instance
-    UID: two workers with files of one new study make one order, not two (the index no
-    longer stops them, since a Study UID may belong to several orders). Callers take these
-    locks in Study UID order (``claim_instances``), so two groups cannot deadlock. SQLite
-    (one machine) serializes writers by itself."""
-    if connection.vendor == "postgresql":
-        key = zlib.crc32(study_uid.encode()) - 2**31
+def _study_key(study_uid: str) -> int:
+    return zlib.crc32(study_uid.encode()) - 2**31
+
+
+def _lock_studies(study_uids: set[str]) -> None:
+    """Hold, until the transaction ends, the right to make an order for these Study Instance
+    UIDs: two workers with files of one new study make one order, not two (the index no
+    longer stops them, since a Study UID may belong to several orders). All of a group's
+    locks are taken at once, in one order, before anything else is locked (an order row
+    matched by accession number, instance rows), so two groups cannot deadlock. SQLite (one
+    machine) serializes writers by itself."""
+    if study_uids and connection.vendor == "postgresql":
+        keys = sorted({_study_key(uid) for uid in study_uids})
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_STUDY_NAMESPACE, key])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [_STUDY_NAMESPACE, keys])
 
 
 def study_for(batch: UploadBatch, summary: DicomSummary) -> StudyRecord:
     """The study row for the file's Study Instance UID in an order the file may join (see
     the module docstring), made (with its order when needed) otherwise."""
-    _lock_study(summary.study_instance_uid)
+    _lock_studies({summary.study_instance_uid})  # already held when called by claim_instances
     study = (
         StudyRecord.objects.select_related("order")
         .filter(study_uid=summary.study_instance_uid, order__in=_joinable(batch).values("pk"))
@@ -335,12 +340,11 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
     the group's instances in its orders, and one of the orders' patient details. Call it
     inside the transaction that records the outcomes: the new rows' locks hold other
     senders of the same instances until that commits."""
-    # Studies in UID order, so that two groups take the study locks in the same order.
-    wanted = {(item.batch_id, s.series_instance_uid): (s.study_instance_uid, item.batch, s) for item, s in files}
-    places = {
-        key: _series_place(batch, summary)
-        for key, (_study, batch, summary) in sorted(wanted.items(), key=lambda kv: (kv[1][0], kv[0][1], kv[0][0]))
-    }
+    wanted: dict[tuple[int, str], tuple[UploadBatch, DicomSummary]] = {}
+    for item, summary in files:
+        wanted.setdefault((item.batch_id, summary.series_instance_uid), (item.batch, summary))
+    _lock_studies({s.study_instance_uid for item, s in files if (item.batch_id, s.series_instance_uid) not in _SERIES})
+    places = {key: _series_place(batch, summary) for key, (batch, summary) in wanted.items()}
     where = [places[(item.batch_id, summary.series_instance_uid)] for item, summary in files]
     now = timezone.now()
     rows = [_row(place, item, summary, now) for (item, summary), place in zip(files, where, strict=True)]
