@@ -72,6 +72,7 @@ ACTION_LABELS: Mapping[str, Promise] = {
     "order.flag_cleared": gettext_lazy("Order flag removed"),
     "order.images_added": gettext_lazy("Images added to order"),
     "order.images_received": gettext_lazy("Images received"),
+    "order.images_differ": gettext_lazy("Images added whose patient details differ from the order's"),
     "order.document_added": gettext_lazy("Document added to order"),
     "order.document_deleted": gettext_lazy("Document removed from order"),
     "folder.created": gettext_lazy("Folder created"),
@@ -139,6 +140,7 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "study_description": gettext_lazy("study description"),
     "order_date": gettext_lazy("order date"),
     "order_time": gettext_lazy("order time"),
+    "fields": gettext_lazy("patient details that differ"),
 }
 
 
@@ -197,6 +199,9 @@ def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
                     lines.append((_detail_key(str(field)), f"{_text(pair[0])} → {_text(pair[1])}"))
                 else:
                     lines.append((_detail_key(str(field)), _text(pair)))
+            continue
+        if key == "fields" and isinstance(value, list):  # names of fields, worded like keys
+            lines.append((_detail_key(key), ", ".join(_detail_key(str(v)) for v in value)))
             continue
         lines.append((_detail_key(key), _text(value)))
     return lines

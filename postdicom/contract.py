@@ -422,10 +422,13 @@ class PostDicomApi:
     # (a batch) is seen by the user who started it and by administrators; for anyone else its
     # id raises ``NotFound``. Files are received first, then stored by background workers:
     # each file gets its own outcome (``UploadOutcome``) and one bad file never fails the
-    # batch. A SOP Instance UID is stored once, however often it is sent. A new study joins
-    # the order with the same Study Instance UID, else the order of the institution with the
-    # same accession number (a scheduled one's status becomes "images received"), else a new
-    # order created by the uploader; with a folder, the orders are filed into it at the end.
+    # batch. A file joins only a live order of the batch's institution that the uploader
+    # already sees: the one with its Study Instance UID, else the one with its accession
+    # number (a scheduled one's status becomes "images received"); else it makes a new order
+    # created by the uploader (an upload never grants sight of an order). In that order a SOP
+    # Instance UID is stored once: the same image again (same bytes or pixel data) is a
+    # ``DUPLICATE``, another image under it a ``CONFLICT``; patient details that differ from
+    # the order's are a warning. With a folder, the orders are filed into it at the end.
     # Documents can be attached to, and read from, any order the actor can see.
 
     def read_dicom_files(
@@ -436,8 +439,10 @@ class PostDicomApi:
         A file that is not usable DICOM gets ``readable`` False and the reason; a DICOMDIR is
         ``skipped``. With ``head_only`` files only the header is read (a header longer than
         what was sent is "checked when sent"). Each readable file names the existing order it
-        would join (``order``) when the actor can see it; accession numbers are matched in
-        ``institution_id``. ``Forbidden`` for an inactive actor."""
+        would join (``order``) if uploaded by the actor into ``institution_id``, exactly as
+        ``upload_dicom`` decides (none without an institution), and ``accession_taken`` when
+        the new order it makes must go without its accession number. ``Forbidden`` for an
+        inactive actor."""
         raise _unsupported("read_dicom_files")
 
     def upload_dicom(

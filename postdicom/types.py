@@ -76,6 +76,9 @@ class Capability(StrEnum):
     CREATE_API_KEY = "create_api_key"
     REVOKE_API_KEY = "revoke_api_key"
     CREATE_ORDER = "create_order"
+    UPDATE_ORDER = "update_order"
+    RECYCLED_ORDER = "recycled_order"
+    DELETE_DOCUMENT = "delete_document"
     POSSIBLE_DUPLICATES = "possible_duplicates"
     SEARCH_ORDERS = "search_orders"
     ORDER_PROPERTIES = "order_properties"
@@ -722,8 +725,10 @@ class DicomFileSummary:
     ``readable`` False with ``skipped`` True is a DICOMDIR (the index of a CD), which is left
     out without being an error; otherwise ``reason`` says what is wrong, for clinic staff.
     Dates are ISO strings ("" when absent). ``order`` is the existing order the file would
-    join (same Study Instance UID, or a scheduled order of the chosen institution with the
-    same accession number), when the actor can see it."""
+    join: an order of the chosen institution the actor already sees, with the same Study
+    Instance UID or else the same accession number (a scheduled one first). Without one the
+    file makes a new order; ``accession_taken`` says that order goes without the file's
+    accession number, which another order of the institution holds."""
 
     name: str
     readable: bool
@@ -746,6 +751,7 @@ class DicomFileSummary:
     warnings: tuple[str, ...] = ()
     order: OrderSummary | None = None
     checked: bool = True  # False: only a header was sent, and it was not enough to read
+    accession_taken: bool = False
 
     @property
     def patient_display_name(self) -> str:
@@ -777,12 +783,13 @@ class UploadChunk:
 
 
 class UploadOutcome(StrEnum):
-    """Where one file of an upload stands. The last five are final."""
+    """Where one file of an upload stands. The last six are final."""
 
     RECEIVING = "receiving"  # bytes are still arriving
     RECEIVED = "received"  # waiting for the server-side work
     STORED = "stored"
-    DUPLICATE = "duplicate"  # the same image (SOP Instance UID) was already stored
+    DUPLICATE = "duplicate"  # the same image (same bytes, or same pixels) was already in the order
+    CONFLICT = "conflict"  # a different image with the same SOP Instance UID is in the order; see ``reason``
     REJECTED = "rejected"  # see ``reason``
     SKIPPED = "skipped"  # a DICOMDIR
     EXPANDED = "expanded"  # a ZIP archive, whose entries are files of their own
@@ -830,7 +837,13 @@ class UploadBatchInfo:
 
     @property
     def done_count(self) -> int:
-        final = (UploadOutcome.STORED, UploadOutcome.DUPLICATE, UploadOutcome.REJECTED, UploadOutcome.SKIPPED)
+        final = (
+            UploadOutcome.STORED,
+            UploadOutcome.DUPLICATE,
+            UploadOutcome.CONFLICT,
+            UploadOutcome.REJECTED,
+            UploadOutcome.SKIPPED,
+        )
         return sum(self.counts.get(o.value, 0) for o in final)
 
     @property

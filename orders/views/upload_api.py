@@ -82,6 +82,7 @@ def _summary_json(item: DicomFileSummary) -> dict[str, Any]:
         "sop_instance_uid": item.sop_instance_uid,
         "burned_in": item.burned_in_annotation,
         "checked": item.checked,
+        "accession_taken": item.accession_taken,
         "order": (
             {
                 "id": str(order.id),

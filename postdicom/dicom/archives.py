@@ -32,6 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from postdicom.dicom.problems import Params, ProblemCode, sentence
+from postdicom.dicom.sniff import is_zip_head
 
 CHUNK = 1 << 20
 GiB = 1 << 30
@@ -39,7 +40,6 @@ GiB = 1 << 30
 _EOCD = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP64_EOCD = b"PK\x06\x06"
-_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ def _extract(
         with bundle.open(info) as source, open(target, "xb") as out:
             first = True
             while chunk := source.read(CHUNK):
-                if first and chunk.startswith(_ZIP_MAGICS):
+                if first and is_zip_head(chunk):  # a DICOM file whose preamble says "PK" is not
                     out.close()
                     _remove(target)
                     return _refused(name, MemberProblem.NESTED_ZIP), total

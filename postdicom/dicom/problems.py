@@ -49,6 +49,7 @@ class ProblemCode(StrEnum):
     MISSING_UID = "missing_uid"
     UNREADABLE = "unreadable"
     LOST = "lost"
+    CONFLICT = "conflict"  # another image with this SOP Instance UID is in the order
     # ZIP archives: the whole archive…
     ZIP_DAMAGED = "zip_damaged"
     ZIP_TOO_MANY = "zip_too_many"
@@ -191,6 +192,19 @@ def _damaged_value(p: Params) -> str:
     return _with_detail(_("A value in this file is damaged, so the file cannot be stored."), tag, keyword)
 
 
+#: The UIDs a file is filed by, in words (the preview names the one it did not reach).
+_UID_NAMES = {
+    "StudyInstanceUID": gettext_lazy("Study Instance UID"),
+    "SeriesInstanceUID": gettext_lazy("Series Instance UID"),
+    "SOPInstanceUID": gettext_lazy("SOP Instance UID"),
+}
+
+
+def uid_name(keyword: str) -> str:
+    """ "Study Instance UID" for ``StudyInstanceUID``, in the active language."""
+    return str(_UID_NAMES.get(keyword, keyword))
+
+
 def _missing_uid(p: Params) -> str:
     keyword = str(p["keyword"])
     tag = datadict.tag_for_keyword(keyword) or 0
@@ -229,6 +243,14 @@ _SENTENCES: dict[str, Callable[[Params], str]] = {
     ProblemCode.MISSING_UID: _missing_uid,
     ProblemCode.UNREADABLE: lambda p: _("The file could not be opened."),
     ProblemCode.LOST: lambda p: _("The file was lost on the server before it could be stored; please send it again."),
+    ProblemCode.CONFLICT: lambda p: _with_detail(
+        _(
+            "A different image with the same identifier is already stored in this order, "
+            "so this file was not stored. Ask whoever made the images which one is right."
+        ),
+        0x00080018,
+        "SOPInstanceUID",
+    ),
     ProblemCode.ZIP_DAMAGED: lambda p: _("This ZIP archive is damaged or is not a ZIP archive."),
     ProblemCode.ZIP_TOO_MANY: lambda p: (
         _("This ZIP archive holds more than %(limit)d files; split it into smaller archives.")
@@ -339,6 +361,12 @@ def lost() -> DicomProblem:
     return DicomProblem.of(ProblemCode.LOST)
 
 
+def conflict() -> DicomProblem:
+    """The order already holds another image with the file's SOP Instance UID (different
+    bytes, and different pixel data too): not a duplicate, and not stored."""
+    return DicomProblem.of(ProblemCode.CONFLICT)
+
+
 # --- warnings about files that were kept -------------------------------------------------------------
 
 
@@ -349,6 +377,7 @@ class WarningCode(StrEnum):
     UNREADABLE_VALUE = "unreadable_value"  # params: tag, keyword
     BURNED_IN = "burned_in"  # the file says patient details are burned into its pixels
     BURNED_IN_UNSTATED = "burned_in_unstated"  # params: modality ("" for a secondary capture)
+    PATIENT_DIFFERS = "patient_differs"  # params: fields (keys of _PATIENT_FIELDS, comma-separated)
 
 
 class StoredWarning(TypedDict):
@@ -408,6 +437,24 @@ def _value_warning(p: Params, named: str, unnamed: str) -> str:
     return _with_detail(text, tag, keyword)
 
 
+#: The patient details an image may disagree with its order on, by key.
+_PATIENT_FIELDS = {
+    "patient_id": gettext_lazy("patient ID"),
+    "patient_name": gettext_lazy("name"),
+    "birth_date": gettext_lazy("birth date"),
+    "sex": gettext_lazy("sex"),
+}
+
+
+def _patient_differs(p: Params) -> str:
+    keys = [key for key in str(p.get("fields", "")).split(",") if key]
+    fields = ", ".join(str(_PATIENT_FIELDS.get(key, key)) for key in keys)
+    return _(
+        "The patient details in this image differ from its order's (%(fields)s). "
+        "Check that the image belongs to this patient."
+    ) % {"fields": fields}
+
+
 #: Every warning's sentence, written once.
 _WARNING_SENTENCES: dict[str, Callable[[Params], str]] = {
     WarningCode.QUESTIONABLE_VALUE: lambda p: _value_warning(
@@ -424,6 +471,7 @@ _WARNING_SENTENCES: dict[str, Callable[[Params], str]] = {
         "This image says patient details are burned into its pixels; they cannot be removed. Check it before sharing."
     ),
     WarningCode.BURNED_IN_UNSTATED: _burned_in_unstated,
+    WarningCode.PATIENT_DIFFERS: _patient_differs,
 }
 
 

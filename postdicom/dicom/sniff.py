@@ -8,6 +8,10 @@
   is recognised so that callers skip it; it is not an error.
 * Anything else is refused: an empty file, or a file whose name lies (a PNG called ``x.dcm``
   is "not a DICOM file (it looks like a PNG image)").
+* A ZIP archive (:func:`is_zip_head`) is told apart first by every caller that expands
+  archives. A Part 10 file's 128-byte preamble is free-form and may itself start with
+  ``PK\x03\x04`` (a file that is both a ZIP and DICOM, as some viewers write to CDs): ``DICM``
+  at offset 128 wins, so such a file is DICOM, never a damaged ZIP.
 
 Nothing here reads pixel data, so a multi-GB file costs a few small reads.
 """
@@ -24,6 +28,12 @@ from postdicom.dicom import problems
 from postdicom.dicom.documents import content_kind
 from postdicom.dicom.layout import DICOMDIR_CLASS, DatasetStart, Layout, find_dataset, scan_layout
 from postdicom.dicom.problems import DicomProblem, ProblemCode
+
+#: The first four bytes of a ZIP archive (a local file header, an empty archive, a spanned one).
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+#: How much of a file :func:`is_zip_head` needs.
+HEAD_FOR_ZIP = 132
 
 SOP_INSTANCE_UID = 0x00080018
 STUDY_INSTANCE_UID = 0x0020000D
@@ -56,6 +66,12 @@ class Sniff:
         """The refusal (or the DICOMDIR skip) as an exception; only when not :attr:`is_dicom`."""
         assert self.code is not None
         return DicomProblem(self.code, self.reason, self.params)
+
+
+def is_zip_head(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (at least its first :data:`HEAD_FOR_ZIP` bytes
+    when it has them) is a ZIP archive: ZIP's signature, and not ``DICM`` at offset 128."""
+    return head.startswith(ZIP_MAGICS) and head[128:132] != b"DICM"
 
 
 def _refused(size: int, problem: DicomProblem) -> Sniff:

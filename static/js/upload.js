@@ -96,6 +96,10 @@
   }
 
   document.getElementById("pick-files").addEventListener("change", function (event) { addList(event.target.files); });
+  // Which orders the files join depends on the institution: look again when it changes.
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "institution_id" && entries.length && !sending) { changed(); }
+  });
   document.getElementById("pick-folder").addEventListener("change", function (event) { addList(event.target.files); });
   var zone = document.getElementById("dropzone");
   zone.addEventListener("dragover", function (event) { event.preventDefault(); zone.classList.add("dragging"); });
@@ -129,10 +133,14 @@
 
   var previewRun = 0;
 
+  // A ZIP archive starts with "PK\x03\x04"; a DICOM file may too (its 128-byte preamble is
+  // free-form), but it says "DICM" at byte 128: DICOM is recognised first, as on the server.
   function isZip(entry) {
-    return entry.file.slice(0, 4).arrayBuffer().then(function (buffer) {
+    return entry.file.slice(0, 132).arrayBuffer().then(function (buffer) {
       var b = new Uint8Array(buffer);
-      return b.length === 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+      var zip = b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+      var dicm = b.length === 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
+      return zip && !dicm;
     });
   }
 
@@ -202,6 +210,7 @@
       if (!p.studies[f.study_uid]) { p.studies[f.study_uid] = { first: f, series: {}, sops: {}, order: f.order }; p.studyOrder.push(f.study_uid); }
       var s = p.studies[f.study_uid];
       s.order = s.order || f.order;
+      if (f.accession_taken) { s.accessionTaken = f.accession_number; }
       s.sops[f.sop_instance_uid] = true;
       s.series[f.series_uid] = true;
     });
@@ -238,6 +247,9 @@
           target.appendChild(link);
         } else {
           target.appendChild(el("span", "badge", text.newOrder));
+          if (s.accessionTaken) {
+            target.appendChild(el("div", "small muted", fill(text.accessionTaken, { accession: s.accessionTaken })));
+          }
         }
         row.appendChild(target);
         body.appendChild(row);

@@ -179,7 +179,7 @@ class TestProtocol:
 
 
 class TestPreview:
-    def _post(self, client, paths, head=64 * 1024, **extra):
+    def _post(self, client, paths, head=64 * 1024, headers=None, **extra):
         files, names, sizes = [], [], []
         for path in paths:
             data = path.read_bytes()
@@ -188,7 +188,8 @@ class TestPreview:
             files.append(handle)
             names.append(path.name)
             sizes.append(str(len(data)))
-        return client.post(reverse("orders:upload_preview"), {"file": files, "name": names, "size": sizes, **extra})
+        data = {"file": files, "name": names, "size": sizes, **extra}
+        return client.post(reverse("orders:upload_preview"), data, headers=headers)
 
     def test_headers_are_enough_and_orders_are_named(self, staff_client, staff_user, clinic, tmp_path):
         from tests.orders.conftest import new_order
@@ -215,6 +216,23 @@ class TestPreview:
         result = self._post(staff_client, [path], head=200).json()["files"][0]
         assert not result["readable"]
         assert not result["checked"]
+
+    def test_a_uid_after_a_large_private_element_is_not_within_the_part_read(self, staff_client, tmp_path):
+        """Issue 9 item 11: a 12 MB private element before the Study Instance UID is beyond
+        the 64 KB the preview reads: "not within the part read", never "no Study Instance UID"."""
+        import pydicom
+
+        path = make_image(tmp_path / "private.dcm")
+        ds = pydicom.dcmread(path)
+        block = ds.private_block(0x0019, "RAYPORT TEST", create=True)
+        block.add_new(0x10, "OB", b"\x00" * (12 << 20))
+        ds.save_as(path, enforce_file_format=True)
+        result = self._post(staff_client, [path]).json()["files"][0]
+        assert not result["readable"]
+        assert not result["checked"]
+        assert "Study Instance UID is not within the part of the file read" in result["reason"]
+        result = self._post(staff_client, [path], headers={"Accept-Language": "es"}).json()["files"][0]
+        assert "no está en la parte del archivo" in result["reason"]
 
     def test_bad_requests(self, staff_client, tmp_path):
         assert staff_client.post(reverse("orders:upload_preview"), {}).status_code == 400

@@ -32,7 +32,7 @@ from django.db.models import Count
 
 from portal.celery import app as celery_app
 from postdicom import get_api
-from postdicom.local.models import BatchState, InstanceRecord, UploadBatch, UploadItem
+from postdicom.local.models import BatchState, InstanceRecord, PatientOrder, StudyRecord, UploadBatch, UploadItem
 from postdicom.types import UploadFile
 from tests.missing import missing
 from tests.uploads.conftest import local_storage
@@ -219,6 +219,8 @@ def test_the_same_instances_from_twenty_clients_are_stored_once(staff_user, clin
     racing.start()
     _wait(lambda: UploadBatch.objects.filter(state=BatchState.DONE).count() == 20, 120, "twenty batches", racing.log)
     assert InstanceRecord.objects.count() == 5
+    # one order per study: the racing workers wait for each other on the Study UID
+    assert PatientOrder.objects.count() == StudyRecord.objects.count() == 5
     assert UploadItem.objects.filter(state="stored").count() == 5
     assert UploadItem.objects.filter(state="duplicate").count() == 95
     assert len(_storage_files(upload_dirs)) == 5

@@ -35,14 +35,15 @@ class ItemState(models.TextChoices):
     RECEIVING = "receiving"
     RECEIVED = "received"
     STORED = "stored"
-    DUPLICATE = "duplicate"
+    DUPLICATE = "duplicate"  # the same image was already in the order
+    CONFLICT = "conflict"  # a different image with the same SOP Instance UID is in the order
     REJECTED = "rejected"
     SKIPPED = "skipped"  # a DICOMDIR: not an image, not an error
     EXPANDED = "expanded"  # a ZIP archive: its entries became items of their own
 
     @classmethod
     def final(cls) -> tuple[str, ...]:
-        return (cls.STORED, cls.DUPLICATE, cls.REJECTED, cls.SKIPPED, cls.EXPANDED)
+        return (cls.STORED, cls.DUPLICATE, cls.CONFLICT, cls.REJECTED, cls.SKIPPED, cls.EXPANDED)
 
 
 class UploadBatch(models.Model):
@@ -111,11 +112,13 @@ class UploadItem(models.Model):
 
 
 class StudyRecord(models.Model):
-    """A stored study, attached to exactly one order."""
+    """A stored study, attached to exactly one order. The same Study Instance UID may be
+    indexed under several orders (an upload never joins an order its uploader may not see,
+    see ``postdicom.local.uploads.indexing``), once per order."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     order = models.ForeignKey(PatientOrder, on_delete=models.CASCADE, related_name="studies")
-    study_uid = models.CharField(max_length=64, unique=True)
+    study_uid = models.CharField(max_length=64, db_index=True)
     patient_name = models.CharField(max_length=324, blank=True)  # as in the files, all = groups
     patient_id = models.CharField(max_length=64, blank=True)
     birth_date = models.DateField(null=True, blank=True)
@@ -128,6 +131,7 @@ class StudyRecord(models.Model):
 
     class Meta:
         ordering = ["study_date", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "study_uid"], name="study_unique_per_order")]
 
     def __str__(self) -> str:
         return self.study_uid
@@ -136,13 +140,14 @@ class StudyRecord(models.Model):
 class SeriesRecord(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     study = models.ForeignKey(StudyRecord, on_delete=models.CASCADE, related_name="series")
-    series_uid = models.CharField(max_length=64, unique=True)
+    series_uid = models.CharField(max_length=64, db_index=True)
     modality = models.CharField(max_length=16, blank=True)
     description = models.CharField(max_length=64, blank=True)
     number = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["number", "id"]
+        constraints = [models.UniqueConstraint(fields=["study", "series_uid"], name="series_unique_per_study")]
 
     def __str__(self) -> str:
         return self.series_uid
@@ -154,7 +159,7 @@ class InstanceRecord(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     series = models.ForeignKey(SeriesRecord, on_delete=models.CASCADE, related_name="instances")
-    sop_instance_uid = models.CharField(max_length=64, unique=True)
+    sop_instance_uid = models.CharField(max_length=64, db_index=True)
     sop_class_uid = models.CharField(max_length=64, blank=True)
     transfer_syntax_uid = models.CharField(max_length=64, blank=True)
     number_of_frames = models.IntegerField(default=0)
@@ -168,6 +173,9 @@ class InstanceRecord(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "sop_instance_uid"], name="instance_unique_per_series")
+        ]
 
     def __str__(self) -> str:
         return self.sop_instance_uid

@@ -3,7 +3,9 @@
 * Administrators see every order.
 * Staff see the orders of their institutions.
 * Limited users see the orders assigned to them or to one of their user groups, and the
-  orders they created or uploaded themselves.
+  orders they created (by hand or by an upload). Sending images never grants sight of an
+  order: an upload joins only orders its uploader already sees
+  (``postdicom.local.uploads.indexing``).
 * Anyone also sees the orders filed in a folder shared with them (or one of their groups)
   whose share explicitly includes restricted orders, and in the folders below it, as far as
   the folder's owner may see them (see ``_shared_with``). A share without that permission
@@ -27,7 +29,6 @@ from postdicom.local.access import profile_of, require_active, role_of
 from postdicom.local.folders.reach import grants
 from postdicom.local.models import (
     FolderOrder,
-    InstanceRecord,
     OrderGroupAssignment,
     OrderUserAssignment,
     PatientOrder,
@@ -68,9 +69,7 @@ def _limited_filter(actor: User, shared: Sequence[QuerySet[Any]] = ()) -> Q:
     assigned = OrderUserAssignment.objects.filter(user=actor).values("order_id").order_by()
     via_groups = OrderGroupAssignment.objects.filter(user_group__members=actor).values("order_id").order_by()
     own = PatientOrder.objects.filter(created_by=actor).values("id").order_by()
-    # Images they uploaded into an order someone else created (same Study Instance UID).
-    uploaded = InstanceRecord.objects.filter(uploaded_by=actor).values("series__study__order_id").order_by()
-    ids = assigned.union(via_groups, own, uploaded, *shared)
+    ids = assigned.union(via_groups, own, *shared)
     return Q(pk__in=ids)
 
 

@@ -14,16 +14,16 @@ from django.db import transaction
 
 from postdicom.dicom.archives import ArchiveRefused, MemberStatus, ZipMember, iter_zip
 from postdicom.dicom.problems import DicomProblem, ProblemCode, stored_params
+from postdicom.dicom.sniff import HEAD_FOR_ZIP, is_zip_head
 from postdicom.local.models import ItemState, UploadItem
 from postdicom.local.uploads.receive import item_path
 from postdicom.local.uploads.storage import remove_tree
 
-_ZIP_MAGIC = b"PK\x03\x04"
-
 
 def is_zip(path: Path) -> bool:
+    """A ZIP archive to expand, not a DICOM file whose preamble starts like one."""
     with open(path, "rb") as handle:
-        return handle.read(4) == _ZIP_MAGIC
+        return is_zip_head(handle.read(HEAD_FOR_ZIP))
 
 
 def _file_member(

@@ -1,37 +1,49 @@
 """Which order a study joins, and the index rows of a stored instance.
 
-A study (Study Instance UID) belongs to one order for good. A study not seen before joins,
-in this order of preference:
+An upload never widens what anyone sees: a file joins only an order that is live, in the
+batch's institution, and that the uploader may already see (``joinable_orders``). Among
+those, in this order of preference:
 
-1. the live order of the batch's institution with the same accession number (a scheduled
-   order first; a scheduled order's status becomes "images received");
-2. else a new order in the batch's institution, created by the uploader from the file's
-   patient and study (status "images received").
+1. the order that already holds the file's Study Instance UID;
+2. the order with the same accession number (a scheduled order first; a scheduled order's
+   status becomes "images received");
+3. else a new order in the batch's institution, created by the uploader from the file's
+   patient and study (status "images received"). When the accession number is taken by an
+   order the uploader may not see (or one in the recycle bin), the new order goes without it.
+
+So the same Study Instance UID may be indexed under several orders (another institution's,
+or one the uploader may not see), never merged: study, series and instance rows are unique
+per order (per study, per series), and stored files are named after their order too.
 
 Claiming instances (``claim_instances``) inserts their rows before their files are written:
-the unique SOP Instance UID decides, in the database, which of several concurrent senders
-stores each; the others learn it is a duplicate. The row remembers the claiming upload item, so that
-the same item run again after a crash continues its own claim.
+the unique (series, SOP Instance UID) decides, in the database, which of several concurrent
+senders stores each; the others learn the instance is already there, and the caller tells a
+duplicate from a conflict by the content. The row remembers the claiming upload item, so
+that the same item run again after a crash continues its own claim.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from postdicom import types as t
 from postdicom.dicom.read import DicomSummary
+from postdicom.errors import Forbidden
 from postdicom.local.audit import record
 from postdicom.local.bulk import model_field, value_rows
 from postdicom.local.models import InstanceRecord, PatientOrder, SeriesRecord, StudyRecord, UploadBatch, UploadItem
-from postdicom.local.orders.visibility import order_label
+from postdicom.local.orders.visibility import order_label, visible_orders
+from postdicom.local.uploads.storage import instance_name
 
 _MODALITY = re.compile(r"^[A-Z0-9]{1,16}$")
 
@@ -54,12 +66,29 @@ def _text(value: str, limit: int) -> str:
     return " ".join((value or "").split())[:limit]
 
 
+def joinable_orders(uploader: Any, institution_pk: int) -> QuerySet[PatientOrder]:
+    """The orders a file of ``uploader``'s upload into the institution may join: live, in
+    that institution, and already visible to the uploader. None for an uploader who is gone
+    or inactive (their files make orders of their own)."""
+    if uploader is None:
+        return PatientOrder.objects.none()
+    try:
+        return visible_orders(uploader).filter(institution_id=institution_pk)
+    except Forbidden:
+        return PatientOrder.objects.none()
+
+
+def _joinable(batch: UploadBatch) -> QuerySet[PatientOrder]:
+    return joinable_orders(batch.created_by, batch.institution_id)
+
+
 def _scheduled_or_matching(batch: UploadBatch, accession: str) -> PatientOrder | None:
     if not accession:
         return None
     rows = (
-        PatientOrder.objects.annotate(acc=Upper("accession_number"))
-        .filter(institution=batch.institution, deleted_at__isnull=True, acc=accession.upper())
+        _joinable(batch)
+        .annotate(acc=Upper("accession_number"))
+        .filter(acc=accession.upper())
         .select_for_update(of=("self",))
     )
     return rows.filter(status=t.OrderStatus.SCHEDULED.value).first() or rows.first()
@@ -85,8 +114,9 @@ def _create_order(batch: UploadBatch, summary: DicomSummary) -> PatientOrder:
         with transaction.atomic():
             order = PatientOrder.objects.create(accession_number=accession, **values)
     except IntegrityError:
-        # Another upload made an order with this accession number a moment ago (join it),
-        # or an order in the recycle bin keeps it (the new order goes without).
+        # Another upload of this uploader made an order with this accession number a moment
+        # ago (join it), or an order they may not see, or one in the recycle bin, keeps it
+        # (the new order goes without: never join what the uploader may not see).
         existing = _scheduled_or_matching(batch, accession)
         if existing is not None:
             return existing
@@ -121,39 +151,64 @@ def _receive_images(batch: UploadBatch, order: PatientOrder) -> None:
         )
 
 
+_STUDY_NAMESPACE = 0x52415953  # "RAYS": apart from the upload items' advisory locks
+
+
+def _study_key(study_uid: str) -> int:
+    return zlib.crc32(study_uid.encode()) - 2**31
+
+
+def _lock_studies(study_uids: set[str]) -> None:
+    """Hold, until the transaction ends, the right to make an order for these Study Instance
+    UIDs: two workers with files of one new study make one order, not two (the index no
+    longer stops them, since a Study UID may belong to several orders). All of a group's
+    locks are taken at once, in one order, before anything else is locked (an order row
+    matched by accession number, instance rows), so two groups cannot deadlock. SQLite (one
+    machine) serializes writers by itself."""
+    if study_uids and connection.vendor == "postgresql":
+        keys = sorted({_study_key(uid) for uid in study_uids})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [_STUDY_NAMESPACE, keys])
+
+
 def study_for(batch: UploadBatch, summary: DicomSummary) -> StudyRecord:
-    """The study row for the file's Study Instance UID, made (with its order) when new."""
-    study = StudyRecord.objects.select_related("order").filter(study_uid=summary.study_instance_uid).first()
+    """The study row for the file's Study Instance UID in an order the file may join (see
+    the module docstring), made (with its order when needed) otherwise."""
+    _lock_studies({summary.study_instance_uid})  # already held when called by claim_instances
+    study = (
+        StudyRecord.objects.select_related("order")
+        .filter(study_uid=summary.study_instance_uid, order__in=_joinable(batch).values("pk"))
+        .order_by("id")
+        .first()
+    )
     if study is not None:
         return study
-    try:
-        with transaction.atomic():
-            order = _scheduled_or_matching(batch, _text(summary.accession_number, 16))
-            if order is None:
-                order = _create_order(batch, summary)
-            else:
-                _receive_images(batch, order)
-            return StudyRecord.objects.create(
-                order=order,
-                study_uid=summary.study_instance_uid,
-                patient_name=summary.patient_name[:324],
-                patient_id=_text(summary.patient_id, 64),
-                birth_date=summary.birth_date,
-                sex=summary.sex,
-                study_date=summary.study_date,
-                study_time=summary.study_time,
-                description=_text(summary.study_description, 64),
-                accession_number=_text(summary.accession_number, 16),
-            )
-    except IntegrityError:  # another worker made the same study a moment ago
-        return StudyRecord.objects.select_related("order").get(study_uid=summary.study_instance_uid)
+    with transaction.atomic():
+        order = _scheduled_or_matching(batch, _text(summary.accession_number, 16))
+        if order is None:
+            order = _create_order(batch, summary)
+        else:
+            _receive_images(batch, order)
+        # An order in the recycle bin can still hold this study (unseen): this one is new.
+        return StudyRecord.objects.create(
+            order=order,
+            study_uid=summary.study_instance_uid,
+            patient_name=summary.patient_name[:324],
+            patient_id=_text(summary.patient_id, 64),
+            birth_date=summary.birth_date,
+            sex=summary.sex,
+            study_date=summary.study_date,
+            study_time=summary.study_time,
+            description=_text(summary.study_description, 64),
+            accession_number=_text(summary.accession_number, 16),
+        )
 
 
 def series_for(study: StudyRecord, summary: DicomSummary) -> SeriesRecord:
     series, _created = SeriesRecord.objects.select_related("study__order").get_or_create(
+        study=study,
         series_uid=summary.series_instance_uid,
         defaults={
-            "study": study,
             "modality": _modality(summary.modality) if summary.modality else "",
             "description": _text(summary.series_description, 64),
             "number": summary.series_number,
@@ -164,42 +219,56 @@ def series_for(study: StudyRecord, summary: DicomSummary) -> SeriesRecord:
 
 @dataclass(frozen=True)
 class Claim:
-    """The instance row for a SOP Instance UID: whether this item stores it (``mine``), and
-    whether its file is already in storage."""
+    """The instance row for a file's SOP Instance UID in the order it joins: whether this
+    item stores it (``mine``), whether its file is already in storage, where that file is
+    (or goes), its SHA-256 when another item stored it, and which patient details of the
+    file differ from the order's (``PATIENT_FIELDS`` keys)."""
 
     instance_pk: int
     order_pk: int
     mine: bool
     stored: bool
+    file_name: str = ""
+    sha256: str = ""
+    differs: tuple[str, ...] = ()
 
 
-# Series UID → (series pk, order pk), per process: the files of a series arrive together, so
-# most files need no index lookup at all. Rows are never re-parented; a purge deletes them,
-# which the insert notices (a foreign key error) and the entry is forgotten.
-_SERIES: dict[str, tuple[int, int]] = {}
+@dataclass(frozen=True)
+class _Place:
+    series_pk: int
+    order_pk: int
+    order_uuid: uuid.UUID
+
+
+# (batch pk, series UID) → where the batch's files of that series go, per process: the files
+# of a series arrive together, so most files need no index lookup at all. Per batch, since
+# which order a series joins depends on who uploads it and where. Rows are never re-parented;
+# a purge deletes them, which the insert notices (a foreign key error) and the entry is forgotten.
+_SERIES: dict[tuple[int, str], _Place] = {}
 _SERIES_LIMIT = 10_000
 
 
-def _series_ids(batch: UploadBatch, summary: DicomSummary) -> tuple[int, int]:
-    hit = _SERIES.get(summary.series_instance_uid)
+def _series_place(batch: UploadBatch, summary: DicomSummary) -> _Place:
+    key = (batch.pk, summary.series_instance_uid)
+    hit = _SERIES.get(key)
     if hit is not None:
         return hit
     with transaction.atomic():
         study = study_for(batch, summary)
         series = series_for(study, summary)
-    ids = (series.pk, series.study.order_id)
+    place = _Place(series.pk, study.order_id, study.order.uuid)
     if len(_SERIES) >= _SERIES_LIMIT:
         _SERIES.clear()
-    _SERIES[summary.series_instance_uid] = ids
-    return ids
+    _SERIES[key] = place
+    return place
 
 
-def _insert_all(rows: list[dict[str, Any]]) -> dict[str, tuple[int, uuid.UUID]]:
-    """One ``INSERT … ON CONFLICT DO NOTHING`` for every row: SOP Instance UID → (pk, claiming
-    item) of the rows this statement made. A UID another item already holds makes nothing
-    (no existence check first); of two rows with the same UID, one is made."""
+def _insert_all(rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
+    """One ``INSERT … ON CONFLICT DO NOTHING`` for every row: the (series pk, SOP Instance
+    UID) of the rows this statement made. A UID another item already holds in the series
+    makes nothing (no existence check first); of two rows with the same UID, one is made."""
     if not rows:
-        return {}
+        return set()
     names = list(rows[0])
     holes, params = value_rows(InstanceRecord, names, [[row[name] for name in names] for row in rows])
     quote = connection.ops.quote_name
@@ -207,25 +276,27 @@ def _insert_all(rows: list[dict[str, Any]]) -> dict[str, tuple[int, uuid.UUID]]:
     # Only quoted column names from the model are formatted in; every value is a parameter.
     sql = (
         f"INSERT INTO {quote(InstanceRecord._meta.db_table)} ({columns}) VALUES {holes} "  # noqa: S608
-        f"ON CONFLICT ({quote('sop_instance_uid')}) DO NOTHING "
-        f"RETURNING {quote('id')}, {quote('sop_instance_uid')}, {quote('claimed_by')}"
+        f"ON CONFLICT ({quote('series_id')}, {quote('sop_instance_uid')}) DO NOTHING "
+        f"RETURNING {quote('series_id')}, {quote('sop_instance_uid')}"
     )
-    # No savepoint: ON CONFLICT never raises for the unique UID, and foreign keys are
+    # No savepoint: ON CONFLICT never raises for the unique pair, and foreign keys are
     # checked when the caller's transaction commits.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {uid: (int(pk), uuid.UUID(str(item))) for pk, uid, item in cursor.fetchall()}
+        return {(int(series), uid) for series, uid in cursor.fetchall()}
 
 
-def _row(series_pk: int, item: UploadItem, summary: DicomSummary, file_name: str, now: Any) -> dict[str, Any]:
+def _row(place: _Place, item: UploadItem, summary: DicomSummary, now: Any) -> dict[str, Any]:
     return {
         "uuid": uuid.uuid4(),
-        "series_id": series_pk,
+        "series_id": place.series_pk,
         "sop_instance_uid": summary.sop_instance_uid,
         "sop_class_uid": summary.sop_class_uid[:64],
         "transfer_syntax_uid": summary.transfer_syntax_uid[:64],
         "number_of_frames": summary.number_of_frames,
-        "file_name": file_name,
+        "file_name": instance_name(
+            place.order_uuid, summary.study_instance_uid, summary.series_instance_uid, summary.sop_instance_uid
+        ),
         "size": 0,
         "sha256": "",
         "stored": False,
@@ -235,40 +306,89 @@ def _row(series_pk: int, item: UploadItem, summary: DicomSummary, file_name: str
     }
 
 
-def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary, str]]) -> list[Claim]:
-    """Claim each file's SOP Instance UID for its item (``(item, summary, file name)``),
-    making index rows and orders as needed; a row claimed by another item means the file is
-    a duplicate (also when two files of ``files`` carry the same UID). Two statements for
-    the whole group once its series are known: one insert, and one look-up of the UIDs it
-    did not make. Call it inside the transaction that records the outcomes: the new rows'
-    locks hold other senders of the same instances until that commits."""
-    series = [_series_ids(item.batch, summary) for item, summary, _name in files]
+#: The patient details a file is checked against the order it joins.
+PATIENT_FIELDS = ("patient_id", "patient_name", "birth_date", "sex")
+
+
+def _folded(value: str) -> str:
+    return " ".join(value.replace("^", " ").split()).casefold()
+
+
+def _differs(order: dict[str, Any], summary: DicomSummary) -> tuple[str, ...]:
+    """The patient details (``PATIENT_FIELDS``) the file and the order both state, differently."""
+    mine = {
+        "patient_id": _folded(summary.patient_id),
+        "patient_name": _folded(_order_name(summary.patient_name)),
+        "birth_date": summary.birth_date,
+        "sex": summary.sex.upper(),
+    }
+    theirs = {
+        "patient_id": _folded(order["patient_id"]),
+        "patient_name": _folded(order["patient_name"]) if order["patient_name"] != "UNKNOWN" else "",
+        "birth_date": order["birth_date"],
+        "sex": (order["sex"] or "").upper(),
+    }
+    return tuple(f for f in PATIENT_FIELDS if mine[f] and theirs[f] and mine[f] != theirs[f])
+
+
+def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Claim]:
+    """Claim each file's SOP Instance UID in the order it joins for its item, making index
+    rows and orders as needed; a row another item holds (in the same series, or an older
+    one in another series of the same order) means the instance is already there (also
+    when two files of ``files`` carry the same UID): the caller compares the content. Three
+    statements for the whole group once its series are known: one insert, one look-up of
+    the group's instances in its orders, and one of the orders' patient details. Call it
+    inside the transaction that records the outcomes: the new rows' locks hold other
+    senders of the same instances until that commits."""
+    wanted: dict[tuple[int, str], tuple[UploadBatch, DicomSummary]] = {}
+    for item, summary in files:
+        wanted.setdefault((item.batch_id, summary.series_instance_uid), (item.batch, summary))
+    _lock_studies({s.study_instance_uid for item, s in files if (item.batch_id, s.series_instance_uid) not in _SERIES})
+    places = {key: _series_place(batch, summary) for key, (batch, summary) in wanted.items()}
+    where = [places[(item.batch_id, summary.series_instance_uid)] for item, summary in files]
     now = timezone.now()
-    rows = [
-        _row(series_pk, item, summary, name, now)
-        for (item, summary, name), (series_pk, _order) in zip(files, series, strict=True)
-    ]
+    rows = [_row(place, item, summary, now) for (item, summary), place in zip(files, where, strict=True)]
     # The same order of UIDs in every worker: two groups sharing instances cannot deadlock.
-    made = _insert_all(sorted(rows, key=lambda row: row["sop_instance_uid"]))
-    others = {summary.sop_instance_uid for _item, summary, _name in files} - made.keys()
-    held = {
-        uid: (pk, order_pk, claimed_by, stored)
-        for uid, pk, order_pk, claimed_by, stored in InstanceRecord.objects.filter(sop_instance_uid__in=others)
-        .values_list("sop_instance_uid", "pk", "series__study__order_id", "claimed_by", "stored")
-        .order_by()
+    made = _insert_all(sorted(rows, key=lambda row: (row["sop_instance_uid"], row["series_id"])))
+    order_pks = {place.order_pk for place in where}
+    found: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    for row in (
+        InstanceRecord.objects.filter(
+            sop_instance_uid__in={summary.sop_instance_uid for _item, summary in files},
+            series__study__order_id__in=order_pks,
+        )
+        .values_list(
+            "series__study__order_id",
+            "sop_instance_uid",
+            "pk",
+            "series_id",
+            "claimed_by",
+            "stored",
+            "file_name",
+            "sha256",
+        )
+        .order_by("pk")
+    ):
+        found.setdefault((row[0], row[1]), []).append(row[2:])
+    patients = {
+        row["pk"]: row for row in PatientOrder.objects.filter(pk__in=order_pks).values("pk", *PATIENT_FIELDS).order_by()
     }
     claims = []
-    for (item, summary, _name), (_series, order_pk) in zip(files, series, strict=True):
-        uid = summary.sop_instance_uid
-        if uid in made:
-            pk, maker = made[uid]
-            claims.append(Claim(pk, order_pk, mine=maker == item.uuid, stored=False))
-        elif uid not in held:
+    dropped: list[int] = []
+    for (item, summary), place in zip(files, where, strict=True):
+        held = found.get((place.order_pk, summary.sop_instance_uid))
+        if not held:
             # The row that stopped the insert was purged since: the caller claims again.
-            raise IntegrityError(f"the instance row of {uid} went away while it was claimed")
-        else:
-            pk, held_order, holder, stored = held[uid]
-            claims.append(Claim(pk, held_order, mine=holder == item.uuid, stored=stored))
+            raise IntegrityError(f"the instance row of {summary.sop_instance_uid} went away while it was claimed")
+        # The oldest row of the UID in the order is the instance; a row this item just made
+        # in another series of the same order is a clash with it, and goes.
+        pk, _series, holder, stored, name, digest = held[0]
+        if holder != item.uuid and (place.series_pk, summary.sop_instance_uid) in made:
+            dropped += [other[0] for other in held[1:] if other[2] == item.uuid]
+        differs = _differs(patients[place.order_pk], summary)
+        claims.append(Claim(pk, place.order_pk, holder == item.uuid, stored, name, digest, differs))
+    if dropped:
+        InstanceRecord.objects.filter(pk__in=dropped).delete()
     return claims
 
 

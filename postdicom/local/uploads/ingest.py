@@ -12,10 +12,13 @@ task). Items are taken in groups (``GROUP``), each locked for this process:
 3. The file is sniffed and read (``postdicom.dicom``); a bad file gets its reason, a
    DICOMDIR is skipped.
 4. In one transaction for the group: the instances are claimed (``indexing.claim_instances``;
-   another item's claim means a duplicate), written to storage under its UID name
-   (a hard link renamed into place: atomic, no bytes copied), hashed, and its outcome
-   recorded. A crash rolls the claims back; whoever stores those instances next writes the
-   same names again, so no stray file is left.
+   another item's claim means the order already has that SOP Instance UID: a duplicate when
+   it is the same image, by its bytes or its pixel data, else a conflict, never stored),
+   written to storage under its order and UID name (a hard link renamed into place: atomic,
+   no bytes copied), hashed, and its outcome recorded. Patient details that differ from the
+   order's are a warning on the file, and on the order when the batch is done. A crash
+   rolls the claims back; whoever stores those instances next writes the same names again,
+   so no stray file is left.
 5. The item's temporary files are removed; the batch's folder goes when the batch is done.
 """
 
@@ -35,7 +38,7 @@ from django.utils import timezone, translation
 
 from postdicom import types as t
 from postdicom.dicom import problems
-from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode
+from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode, WarningCode
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
 from postdicom.local.bulk import update_rows
@@ -45,7 +48,14 @@ from postdicom.local.uploads import archives
 from postdicom.local.uploads.indexing import Claim, claim_instances, forget_cached_series
 from postdicom.local.uploads.locks import item_locks
 from postdicom.local.uploads.receive import batch_dir, item_path
-from postdicom.local.uploads.storage import file_storage, instance_name, put_file, remove_tree, stored_sha256
+from postdicom.local.uploads.storage import (
+    file_storage,
+    open_stored,
+    put_file,
+    remove_tree,
+    sha256_of,
+    stored_sha256,
+)
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +136,7 @@ def _recover(item: UploadItem) -> None:
         if not stored:
             digest = stored_sha256(name)
             InstanceRecord.objects.filter(pk=pk).update(stored=True, size=storage.size(name), sha256=digest)
-        finish_item(item, ItemState.STORED, claim=Claim(pk, order_pk, mine=True, stored=True))
+        finish_item(item, ItemState.STORED, claim=Claim(pk, order_pk, mine=True, stored=True, file_name=name))
         return
     finish_item(item, ItemState.REJECTED, problem=problems.lost())
 
@@ -137,7 +147,6 @@ class _Ready:
 
     item: UploadItem
     summary: DicomSummary
-    name: str
     source: Path
     warnings: tuple[DicomWarning, ...]
 
@@ -154,21 +163,49 @@ def _read(item: UploadItem, received: Path) -> _Ready | None:
         finish_item(item, state, problem=problem)
         return None
     warnings = tuple(dict.fromkeys((*warnings, *summary.warnings)))
-    name = instance_name(summary.study_instance_uid, summary.series_instance_uid, summary.sop_instance_uid)
-    return _Ready(item, summary, name, source, warnings)
+    return _Ready(item, summary, source, warnings)
+
+
+def _same_image(ready: _Ready, name: str, digest: str) -> bool:
+    """Whether the file is the image stored as ``name`` (SHA-256 ``digest``): the same
+    bytes, or the same pixel data (an anonymized copy). "Same" when there is nothing to
+    compare with yet (another item holds the instance and is storing it)."""
+    if not digest:
+        return True
+    if sha256_of(str(ready.source)) == digest:
+        return True
+    from postdicom.dicom.sameness import same_pixels
+
+    try:
+        with open(ready.source, "rb") as mine, open_stored(name) as theirs:
+            return same_pixels(mine, theirs)
+    except FileNotFoundError:
+        return False
 
 
 def _store(group: list[_Ready]) -> None:
     """Claim the group's instances, put the files that are this group's to store, record
     every outcome: a few statements whatever the size of the group."""
-    claims = claim_instances([(ready.item, ready.summary, ready.name) for ready in group])
+    claims = claim_instances([(ready.item, ready.summary) for ready in group])
     stored: list[tuple[int, bool, int, str]] = []
+    written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
     for ready, claim in zip(group, claims, strict=True):
-        if claim.mine and not claim.stored:
-            size, digest = put_file(ready.name, str(ready.source), key=str(ready.item.uuid))
-            stored.append((claim.instance_pk, True, size, digest))
-        state = ItemState.STORED if claim.mine else ItemState.DUPLICATE
-        finish_item(ready.item, state, claim=claim, warnings=ready.warnings, save=False)
+        problem = None
+        warnings = ready.warnings
+        if claim.mine:
+            if not claim.stored:
+                size, digest = put_file(claim.file_name, str(ready.source), key=str(ready.item.uuid))
+                stored.append((claim.instance_pk, True, size, digest))
+                written[claim.instance_pk] = digest
+            state = ItemState.STORED
+            if claim.differs:
+                differs = DicomWarning.of(WarningCode.PATIENT_DIFFERS, fields=",".join(claim.differs))
+                warnings = (*warnings, differs)
+        elif _same_image(ready, claim.file_name, written.get(claim.instance_pk, claim.sha256)):
+            state = ItemState.DUPLICATE
+        else:
+            state, problem = ItemState.CONFLICT, problems.conflict()
+        finish_item(ready.item, state, problem=problem, claim=claim, warnings=warnings, save=False)
     update_rows(InstanceRecord, ["stored", "size", "sha256"], stored)
     save_outcomes([ready.item for ready in group])
 
@@ -296,8 +333,23 @@ def finish_batch_if_done(batch_pk: int) -> bool:
     return True
 
 
+def _differing(batch: UploadBatch) -> dict[int, tuple[int, list[str]]]:
+    """Order pk → (how many stored files, which patient details) of the batch's images whose
+    patient details differ from their order's."""
+    found: dict[int, tuple[int, list[str]]] = {}
+    rows = batch.items.filter(state=ItemState.STORED).exclude(order=None).exclude(warnings=[])
+    for order_pk, warnings in rows.values_list("order_id", "warnings").order_by():
+        for warning in warnings or ():
+            if isinstance(warning, dict) and warning.get("code") == WarningCode.PATIENT_DIFFERS.value:
+                count, fields = found.get(order_pk, (0, []))
+                more = str(warning.get("params", {}).get("fields", "")).split(",")
+                found[order_pk] = (count + 1, [*fields, *(f for f in more if f and f not in fields)])
+    return found
+
+
 def _record_images(batch: UploadBatch) -> None:
-    """One audit event per order that received images from this batch."""
+    """One audit event per order that received images from this batch, and one more per
+    order some of whose new images name another patient (or the same one differently)."""
     rows = (
         batch.items.filter(state=ItemState.STORED)
         .exclude(order=None)
@@ -306,6 +358,7 @@ def _record_images(batch: UploadBatch) -> None:
         .order_by()
     )
     stored = {row["order"]: row["n"] for row in rows}
+    differing = _differing(batch)
     for order in PatientOrder.objects.filter(pk__in=stored):
         record(
             batch.created_by,
@@ -316,6 +369,18 @@ def _record_images(batch: UploadBatch) -> None:
             images=stored[order.pk],
             upload=str(batch.uuid),
         )
+        if order.pk in differing:
+            count, fields = differing[order.pk]
+            record(
+                batch.created_by,
+                "order.images_differ",
+                target_type="order",
+                target_id=order.uuid,
+                target_label=order_label(order),
+                images=count,
+                fields=fields,
+                upload=str(batch.uuid),
+            )
 
 
 def run_batch(batch_pk: int) -> bool:

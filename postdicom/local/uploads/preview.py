@@ -4,13 +4,16 @@ The browser sends only the first bytes of each large file (its header). A header
 is read with its real size declared, so the element walk steps over the pixel data it does
 not have; compressed pixel data (fragments) cannot be stepped over that way, so the header is
 then read without the walk (pydicom stops before the pixel data). A header longer than what
-was sent is reported as "checked when sent", never as a damaged file.
+was sent is reported as "checked when sent", never as a damaged file, and a UID the part
+read does not reach (a large private element may come before it) is "not within the part
+read", never "missing".
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -21,13 +24,14 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 from postdicom.dicom import problems
 from postdicom.dicom.layout import Layout, scan_layout
-from postdicom.dicom.problems import DicomProblem, ProblemCode
+from postdicom.dicom.problems import DicomProblem, ProblemCode, uid_name
 from postdicom.dicom.read import DicomSummary, file_summary, read_header, summarize, summary_of
 from postdicom.dicom.sniff import Sniff, sniff_open
 from postdicom.local import convert
 from postdicom.local.access import require_active
+from postdicom.local.models import Institution, PatientOrder
 from postdicom.local.orders.search import with_summary_data
-from postdicom.local.orders.visibility import visible_orders
+from postdicom.local.uploads.indexing import joinable_orders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -35,24 +39,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _INCOMPLETE = (ProblemCode.TRUNCATED, ProblemCode.DAMAGED, ProblemCode.DAMAGED_VALUE)
-
-
-def summarize_head(path: str, size: int) -> DicomSummary:
-    """The summary of a file of ``size`` bytes of which ``path`` holds the beginning."""
-    with open(path, "rb") as fp:
-        sniffed = sniff_open(fp, size)
-        if sniffed.is_dicom and sniffed.layout is None and sniffed.start is not None:
-            try:
-                layout = scan_layout(fp, sniffed.start, size)
-            except DicomProblem as problem:
-                if problem.code is not ProblemCode.TRUNCATED:
-                    raise
-                layout = Layout(
-                    sniffed.start, size, 0, None, None, scanned=False, top_level_tags=frozenset(),
-                    encoding=sniffed.start.encoding,
-                )  # fmt: skip
-            sniffed = Sniff(sniffed.kind, size, sniffed.start, layout)
-        return summary_of(read_header(fp, sniffed))
 
 
 class _Unchecked(DicomProblem):
@@ -64,6 +50,42 @@ def _incomplete() -> DicomProblem:
         ProblemCode.TRUNCATED,
         _("The beginning of this file was not enough to read it; it will be checked when it is sent."),
     )
+
+
+def _beyond_head(problem: DicomProblem) -> DicomProblem:
+    """A required UID the part read did not reach: it may well be further on."""
+    keyword = str(problem.params.get("keyword", ""))
+    return _Unchecked(
+        ProblemCode.MISSING_UID,
+        _("The %(name)s is not within the part of the file read for this preview; it will be checked when it is sent.")
+        % {"name": uid_name(keyword)},
+        problem.params,
+    )
+
+
+def summarize_head(path: str, size: int) -> DicomSummary:
+    """The summary of a file of ``size`` bytes of which ``path`` holds the beginning."""
+    with open(path, "rb") as fp:
+        sniffed = sniff_open(fp, size)
+        whole = True  # whether the element walk reached the end of the data set
+        if sniffed.is_dicom and sniffed.layout is None and sniffed.start is not None:
+            try:
+                layout = scan_layout(fp, sniffed.start, size)
+            except DicomProblem as problem:
+                if problem.code is not ProblemCode.TRUNCATED:
+                    raise
+                whole = False
+                layout = Layout(
+                    sniffed.start, size, 0, None, None, scanned=False, top_level_tags=frozenset(),
+                    encoding=sniffed.start.encoding,
+                )  # fmt: skip
+            sniffed = Sniff(sniffed.kind, size, sniffed.start, layout)
+        try:
+            return summary_of(read_header(fp, sniffed))
+        except DicomProblem as problem:
+            if problem.code is ProblemCode.MISSING_UID and not whole:
+                raise _beyond_head(problem) from None
+            raise
 
 
 def _summarize(upload: t.UploadFile) -> DicomSummary | DicomProblem:
@@ -84,35 +106,50 @@ def _summarize(upload: t.UploadFile) -> DicomSummary | DicomProblem:
         return problems.damaged()
 
 
-def _file_summary(name: str, outcome: DicomSummary | DicomProblem, order: t.OrderSummary | None) -> t.DicomFileSummary:
-    return file_summary(name, outcome, order=order, checked=not isinstance(outcome, _Unchecked))
+def _file_summary(
+    name: str, outcome: DicomSummary | DicomProblem, order: t.OrderSummary | None, accession_taken: bool = False
+) -> t.DicomFileSummary:
+    summary = file_summary(name, outcome, order=order, checked=not isinstance(outcome, _Unchecked))
+    return replace(summary, accession_taken=True) if accession_taken else summary
 
 
 def _joined_orders(
     actor: User, institution_id: UUID | None, summaries: list[DicomSummary]
-) -> tuple[dict[str, t.OrderSummary], dict[str, t.OrderSummary]]:
-    """(by study UID, by upper-cased accession number) the visible orders files would join."""
+) -> tuple[dict[str, t.OrderSummary], dict[str, t.OrderSummary], set[str]]:
+    """(by study UID, by upper-cased accession number) the orders files would join: the ones
+    the ingest would join (``indexing.joinable_orders``: in the chosen institution, already
+    visible to the actor), and the upper-cased accession numbers a new order could not take
+    (another order of the institution, unseen or in the recycle bin, holds them)."""
+    institution = None
+    if institution_id is not None:
+        institution = Institution.objects.filter(uuid=institution_id).values_list("pk", flat=True).first()
+    if institution is None:
+        return {}, {}, set()
     study_uids = {s.study_instance_uid for s in summaries}
-    accessions = {s.accession_number.strip().upper() for s in summaries if s.accession_number.strip()}
-    visible = visible_orders(actor)
+    accessions = {s.accession_number.strip()[:16].upper() for s in summaries if s.accession_number.strip()}
+    joinable = joinable_orders(actor, institution)
     by_study: dict[str, t.OrderSummary] = {}
     if study_uids:
-        rows = with_summary_data(visible.filter(studies__study_uid__in=study_uids)).prefetch_related("studies")
-        for order in rows:
+        rows = with_summary_data(joinable.filter(studies__study_uid__in=study_uids).distinct()).order_by("id")
+        for order in rows.prefetch_related("studies"):
             summary = convert.order_summary(order)
             for study in order.studies.all():
                 if study.study_uid in study_uids:
-                    by_study[study.study_uid] = summary
+                    by_study.setdefault(study.study_uid, summary)
     by_accession: dict[str, t.OrderSummary] = {}
-    if accessions and institution_id is not None:
+    taken: set[str] = set()
+    if accessions:
         rows = with_summary_data(
-            visible.annotate(acc=Upper("accession_number")).filter(
-                Q(acc__in=accessions), institution__uuid=institution_id
-            )
+            joinable.annotate(acc=Upper("accession_number")).filter(Q(acc__in=accessions))
         ).order_by("-status", "id")  # "scheduled" sorts after "images_received": scheduled wins
         for order in rows:
-            by_accession[order.accession_number.upper()] = convert.order_summary(order)
-    return by_study, by_accession
+            by_accession.setdefault(order.accession_number.upper(), convert.order_summary(order))
+        taken = set(
+            PatientOrder.objects.annotate(acc=Upper("accession_number"))
+            .filter(institution_id=institution, acc__in=accessions - by_accession.keys())
+            .values_list("acc", flat=True)
+        )
+    return by_study, by_accession, taken
 
 
 def read_files(
@@ -121,13 +158,13 @@ def read_files(
     require_active(actor)
     outcomes = [(f.name, _summarize(f)) for f in files]
     readable = [o for _name, o in outcomes if isinstance(o, DicomSummary)]
-    by_study, by_accession = _joined_orders(actor, institution_id, readable)
+    by_study, by_accession, taken = _joined_orders(actor, institution_id, readable)
     results = []
     for name, outcome in outcomes:
-        order = None
+        order, accession_taken = None, False
         if isinstance(outcome, DicomSummary):
-            order = by_study.get(outcome.study_instance_uid) or by_accession.get(
-                outcome.accession_number.strip().upper()
-            )
-        results.append(_file_summary(name, outcome, order))
+            accession = outcome.accession_number.strip()[:16].upper()
+            order = by_study.get(outcome.study_instance_uid) or by_accession.get(accession)
+            accession_taken = order is None and accession in taken
+        results.append(_file_summary(name, outcome, order, accession_taken))
     return tuple(results)

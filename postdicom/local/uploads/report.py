@@ -66,7 +66,7 @@ def build_report(actor: User, batch_id: UUID, page: int, page_size: int) -> t.Up
     orders = with_summary_data(visible_orders(actor).filter(pk__in=order_pks)).order_by("-order_date", "-id")
     summaries = [convert.order_summary(o) for o in orders]
     uuids = {o.pk: o.uuid for o in orders}
-    problems = items.filter(state=ItemState.REJECTED).order_by("id")[:PROBLEM_LIMIT]
+    problems = items.filter(state__in=[ItemState.REJECTED, ItemState.CONFLICT]).order_by("id")[:PROBLEM_LIMIT]
     return t.UploadReport(
         batch=batch_info(batch),
         orders=tuple(summaries),

@@ -2,8 +2,9 @@
 
 Files go to the ``dicom`` storage of ``settings.STORAGES``: local disk under ``MEDIA_ROOT``
 by default (``AtomicFileSystemStorage``), or an S3-compatible bucket (django-storages) when
-``RAYPORT_STORAGE=s3``. Names derive from the UIDs (``dicom/<study>/<series>/<sop>.dcm``;
-UIDs are digits and dots only, checked when the file is read), so storing an instance twice
+``RAYPORT_STORAGE=s3``. Names derive from the order and the UIDs
+(``dicom/<order>/<study>/<series>/<sop>.dcm``; UIDs are digits and dots only, checked when
+the file is read), so storing an instance twice
 writes the same name, and a worker killed half-way and run again overwrites its own work
 instead of leaving a second copy.
 
@@ -46,8 +47,12 @@ def file_storage() -> Storage:
     return storages["dicom"]
 
 
-def instance_name(study_uid: str, series_uid: str, sop_instance_uid: str) -> str:
-    return f"dicom/{study_uid}/{series_uid}/{sop_instance_uid}.dcm"
+def instance_name(order_uuid: object, study_uid: str, series_uid: str, sop_instance_uid: str) -> str:
+    """Where an instance of an order is stored. The order is part of the name because one
+    UID may be indexed under several orders (never merged across institutions or past what
+    the uploader may see): two of them must never overwrite each other's file. Rows stored
+    before keep the name they were given (``dicom/<study>/<series>/<sop>.dcm``)."""
+    return f"dicom/{order_uuid}/{study_uid}/{series_uid}/{sop_instance_uid}.dcm"
 
 
 def document_name(order_uuid: object, document_uuid: object, extension: str) -> str:

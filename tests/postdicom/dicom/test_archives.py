@@ -167,3 +167,13 @@ def test_dicomdir_in_a_zip_from_pydicoms_data(tmp_path, out):
     archive = make_zip(tmp_path / "cd.zip", {"CD/DICOMDIR": data_file("DICOMDIR").read_bytes()})
     (member,) = iter_zip(archive, out)
     assert member.status is MemberStatus.SKIPPED
+
+
+def test_a_dicom_member_whose_preamble_starts_like_a_zip_is_extracted(tmp_path, out, ct_small):
+    """Issue 9 item 10: ``DICM`` at offset 128 wins over ``PK\\x03\\x04`` at 0."""
+    dicom = b"PK\x03\x04" + ct_small.read_bytes()[4:]
+    archive = make_zip(tmp_path / "study.zip", {"IM1.dcm": dicom})
+    (member,) = iter_zip(archive, out)
+    assert member.status is MemberStatus.EXTRACTED
+    assert member.path is not None
+    assert member.path.read_bytes() == dicom

@@ -9,7 +9,7 @@ from pydicom.filewriter import dcmwrite
 
 from postdicom.dicom.layout import EXPLICIT_BE, EXPLICIT_LE
 from postdicom.dicom.problems import ProblemCode
-from postdicom.dicom.sniff import FileKind, sniff
+from postdicom.dicom.sniff import HEAD_FOR_ZIP, FileKind, is_zip_head, sniff
 from tests.postdicom.dicom.conftest import data_file, make_image
 
 
@@ -118,3 +118,14 @@ def test_part10_file_without_preamble_is_dicom(tmp_path):
     assert found.start is not None
     assert found.start.has_meta
     assert not found.start.has_preamble
+
+
+def test_a_preamble_starting_like_a_zip_is_still_dicom(tmp_path, ct_small):
+    """Issue 9 item 10: the preamble is free-form; ``DICM`` at offset 128 decides."""
+    data = b"PK\x03\x04" + ct_small.read_bytes()[4:]
+    path = tmp_path / "pk.dcm"
+    path.write_bytes(data)
+    assert sniff(path).is_dicom
+    assert not is_zip_head(data[:HEAD_FOR_ZIP])
+    assert is_zip_head(b"PK\x03\x04" + bytes(200))
+    assert is_zip_head(b"PK\x05\x06" + bytes(18))  # an empty archive, shorter than 132 bytes
