@@ -33,7 +33,7 @@ from portal.access import AuthedRequest
 from portal.forms.service import show_errors
 from portal.rendering import render_page
 from postdicom import get_api
-from postdicom.errors import InvalidInput
+from postdicom.errors import InvalidInput, Unavailable
 from postdicom.types import (
     ANONYMIZATION_TAGS,
     DicomFileSummary,
@@ -57,6 +57,18 @@ def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
 
 def _invalid(error: InvalidInput, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": error.message, "errors": error.field_errors}, status=status)
+
+
+#: Seconds the browser waits before sending again what a busy server could not take.
+RETRY_AFTER = 5
+
+
+def _unavailable(error: Unavailable) -> JsonResponse:
+    """Nothing is lost, but the work could not be handed on (the broker is away): the browser
+    waits ``Retry-After`` seconds and sends the same request again."""
+    answer = JsonResponse({"error": error.message, "retry": True}, status=503)
+    answer["Retry-After"] = str(RETRY_AFTER)
+    return answer
 
 
 def _summary_json(item: DicomFileSummary) -> dict[str, Any]:
@@ -193,6 +205,8 @@ def upload_register(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
         )
     except InvalidInput as error:
         return _invalid(error)
+    except Unavailable as error:
+        return _unavailable(error)
     return JsonResponse({"files": [_file_json(state) for state in states]})
 
 
@@ -230,6 +244,8 @@ def upload_chunk(request: AuthedRequest, batch_id: UUID, file_id: UUID) -> HttpR
         )
     except InvalidInput as error:
         return _invalid(error)
+    except Unavailable as error:
+        return _unavailable(error)
     status = 200 if state.received == offset + length else 409
     return JsonResponse(_file_json(state), status=status)
 
@@ -263,6 +279,8 @@ def upload_parts(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
         states = get_api().write_upload_chunks(actor=request.user, batch_id=batch_id, chunks=chunks, stream=request)
     except InvalidInput as error:
         return _invalid(error)
+    except Unavailable as error:
+        return _unavailable(error)
     return JsonResponse({"files": [_file_json(state) for state in states]})
 
 
@@ -273,6 +291,8 @@ def upload_finish(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
         batch = get_api().finish_upload(actor=request.user, batch_id=batch_id)
     except InvalidInput as error:
         return _invalid(error)
+    except Unavailable as error:
+        return _unavailable(error)
     return JsonResponse(_batch_json(batch))
 
 

@@ -214,7 +214,9 @@ def ingest_items(item_pks: list[int]) -> set[int]:
                 if not received.exists():
                     _recover(item)
                 elif archives.is_zip(received):
-                    archives.expand(item, received)
+                    refused = archives.expand(item, received)
+                    state = ItemState.REJECTED if refused is not None else ItemState.EXPANDED
+                    finish_item(item, state, problem=refused)
                 elif (ready := _read(item, received)) is not None:
                     group.append(ready)
             if group:
