@@ -432,13 +432,13 @@
         entry.received = state.received;
         return next();
       }, function (error) {
-        delete stats.inflight[entry.key];
         var wait = askedWait(error.retryAfter, waits + 1);
-        if (wait) {
+        if (wait) { // the bytes reached the server: they keep counting as sent
           waits += 1;
-          entry.note.textContent = text.serverWait;
+          entry.note.textContent = text.serverWaitShort;
           return pause(wait).then(next);
         }
+        delete stats.inflight[entry.key];
         attempts += 1;
         if (error.fatal || attempts > RETRIES) { throw error; }
         entry.note.textContent = text.retry;
@@ -504,13 +504,13 @@
         if (unfinished.length) { group = unfinished; return attempt(); }
         return null;
       }, function (error) {
-        delete stats.inflight[key];
         var wait = askedWait(error.retryAfter, waits + 1);
-        if (wait) {
+        if (wait) { // the bytes reached the server: they keep counting as sent
           waits += 1;
-          group.forEach(function (e) { e.note.textContent = text.serverWait; });
+          group.forEach(function (e) { e.note.textContent = text.serverWaitShort; });
           return pause(wait).then(attempt);
         }
+        delete stats.inflight[key];
         attempts += 1;
         if (error.fatal || attempts > RETRIES) { throw error; }
         group.forEach(function (e) { e.note.textContent = text.retry; });
