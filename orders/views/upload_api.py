@@ -11,6 +11,10 @@
   received: small files travel many to a request.
 * ``upload_finish`` (POST) → where to follow the batch.
 * ``upload_state`` (GET) → a batch's state, for resuming after a reload.
+
+When the work a request hands on cannot be queued (the broker is away), the bytes it carried
+are kept and it answers 503 with ``Retry-After`` and ``{"error", "retry": true}``: the browser
+sends it again later (``_unavailable``).
 """
 
 from __future__ import annotations
