@@ -1,8 +1,9 @@
 """The Celery application: `celery -A portal worker` / `celery -A portal beat`."""
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -19,3 +20,18 @@ def _import_before_forking(**kwargs: object) -> None:
     import postdicom.dicom.anonymize
     import postdicom.dicom.read
     import postdicom.local.uploads.ingest  # noqa: F401
+
+
+class ResumeUploadsOnConnect(bootsteps.StartStopStep):
+    """Queue ``resume_uploads`` each time the worker's consumer connects to the broker: when
+    the worker starts, and again when the broker comes back after an outage (the consumer
+    restarts its steps on a new connection). Work that a killed worker left, or that the web
+    process could not queue while the broker was away, then resumes at once."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def start(self, parent: Any) -> None:
+        parent.app.signature("postdicom.local.tasks.resume_uploads").apply_async()
+
+
+app.steps["consumer"].add(ResumeUploadsOnConnect)

@@ -147,6 +147,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The broker may go away (Redis restarted, the network): workers keep trying to reconnect,
+# for ever, from start-up on; tasks running when the connection drops are stopped, since
+# their acknowledgement can no longer reach the broker (every task is safe to run again, and
+# the upload sweep below finds what was lost with a broker that restarted empty).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("RAYPORT_CELERY_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -155,13 +162,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "postdicom.local.tasks.purge_expired_orders",
         "schedule": crontab(hour=3, minute=17),
     },
-    # Upload work a killed worker left behind (workers also look when they start).
-    "resume-uploads": {"task": "postdicom.local.tasks.resume_uploads", "schedule": 600.0},
+    # Upload work a killed worker left behind, or that could not be queued while the broker
+    # was away (workers also look whenever they connect to the broker). A sweep not started
+    # within the minute is dropped: the next one does the same.
+    "resume-uploads": {
+        "task": "postdicom.local.tasks.resume_uploads",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 CELERY_VISIBILITY_TIMEOUT = env_int("RAYPORT_CELERY_VISIBILITY_TIMEOUT", 4 * 3600, minimum=60)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object]
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # A Redis that does not answer fails a web request in seconds (a JSON 503 the
+        # browser retries), instead of holding it until the proxy gives up.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "health_check_interval": 25,
+    }
 else:
     _broker_dir = DATA_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

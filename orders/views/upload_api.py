@@ -11,6 +11,10 @@
   received: small files travel many to a request.
 * ``upload_finish`` (POST) → where to follow the batch.
 * ``upload_state`` (GET) → a batch's state, for resuming after a reload.
+
+When the work a request hands on cannot be queued (the broker is away), the bytes it carried
+are kept and it answers 503 with ``Retry-After`` and ``{"error", "retry": true}``: the browser
+sends it again later (``_unavailable``).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from portal.access import AuthedRequest
 from portal.forms.service import show_errors
 from portal.rendering import render_page
 from postdicom import get_api
-from postdicom.errors import InvalidInput
+from postdicom.errors import InvalidInput, Unavailable
 from postdicom.types import (
     ANONYMIZATION_TAGS,
     UPLOAD_FILE_SIZE_MAX,
@@ -58,6 +62,18 @@ def _error(message: str, status: int = 400, **extra: Any) -> JsonResponse:
 
 def _invalid(error: InvalidInput, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": error.message, "errors": error.field_errors}, status=status)
+
+
+#: Seconds the browser waits before sending again what a busy server could not take.
+RETRY_AFTER = 5
+
+
+def _unavailable(error: Unavailable) -> JsonResponse:
+    """Nothing is lost, but the work could not be handed on (the broker is away): the browser
+    waits ``Retry-After`` seconds and sends the same request again."""
+    answer = JsonResponse({"error": error.message, "retry": True}, status=503)
+    answer["Retry-After"] = str(RETRY_AFTER)
+    return answer
 
 
 def _summary_json(item: DicomFileSummary) -> dict[str, Any]:
@@ -195,6 +211,8 @@ def upload_register(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
         states = get_api().add_upload_files(actor=request.user, batch_id=batch_id, files=wanted)
     except InvalidInput as error:
         return _invalid(error)
+    except Unavailable as error:
+        return _unavailable(error)
     return JsonResponse({"files": [_file_json(state) for state in states]})
 
 
@@ -242,6 +260,8 @@ def upload_chunk(request: AuthedRequest, batch_id: UUID, file_id: UUID) -> HttpR
         )
     except InvalidInput as error:
         return _invalid(error)
+    except Unavailable as error:
+        return _unavailable(error)
     status = 200 if state.received == offset + length else 409
     return JsonResponse(_file_json(state), status=status)
 
@@ -275,6 +295,8 @@ def upload_parts(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
         states = get_api().write_upload_chunks(actor=request.user, batch_id=batch_id, chunks=chunks, stream=request)
     except InvalidInput as error:
         return _invalid(error)
+    except Unavailable as error:
+        return _unavailable(error)
     return JsonResponse({"files": [_file_json(state) for state in states]})
 
 
@@ -285,6 +307,8 @@ def upload_finish(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
         batch = get_api().finish_upload(actor=request.user, batch_id=batch_id)
     except InvalidInput as error:
         return _invalid(error)
+    except Unavailable as error:
+        return _unavailable(error)
     return JsonResponse(_batch_json(batch))
 
 

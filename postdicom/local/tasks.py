@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from celery.signals import worker_ready
 
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound, Unavailable
+from postdicom.local.models import UploadItem
+from postdicom.local.orders.recycle import expired_order_ids
+from postdicom.local.uploads.ingest import finish_batch_if_done, ingest_items, resume_unfinished, run_batch
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +24,6 @@ log = logging.getLogger(__name__)
 def purge_expired_orders() -> int:
     """Purge every order deleted more than ``RAYPORT_RECYCLE_BIN_DAYS`` ago (run daily by
     Celery beat). Returns how many were purged; one failing order does not stop the rest."""
-    from postdicom.local.orders.recycle import expired_order_ids
-
     api = get_api()
     purged = 0
     for order_id in expired_order_ids():
@@ -42,18 +42,17 @@ def purge_expired_orders() -> int:
 #
 # Every task below is idempotent and runs with acks_late and reject_on_worker_lost (settings):
 # a worker killed half-way leaves the message to be delivered again, and each upload item is
-# redone from its own state (see postdicom.local.uploads.ingest). ``resume_uploads`` runs when
-# a worker starts, so work cut short by a killed worker does not wait for the broker's
-# visibility timeout.
+# redone from its own state (see postdicom.local.uploads.ingest). They are queued by
+# postdicom.local.uploads.queue, by name. ``resume_uploads`` runs whenever a worker connects to
+# the broker (at start and after the broker came back, see portal.celery) and every minute
+# (beat), so work cut short by a killed worker, or that could not be queued while the broker
+# was away, does not wait for anyone.
 
 
 @shared_task(name="postdicom.local.tasks.ingest_upload_items", autoretry_for=(Unavailable,), retry_backoff=True)
 def ingest_upload_items(item_pks: list[int]) -> None:
     """Store and index received files (those that arrived in one request); finish their
     batch when they were the last ones."""
-    from postdicom.local.models import UploadItem
-    from postdicom.local.uploads.ingest import finish_batch_if_done, ingest_items
-
     ingest_items(list(item_pks))
     batch_pks = set(UploadItem.objects.filter(pk__in=item_pks).values_list("batch_id", flat=True))
     for batch_pk in batch_pks:
@@ -63,30 +62,13 @@ def ingest_upload_items(item_pks: list[int]) -> None:
 @shared_task(name="postdicom.local.tasks.finish_upload_batch", autoretry_for=(Unavailable,), retry_backoff=True)
 def finish_upload_batch(batch_pk: int) -> None:
     """Ingest whatever of a sent batch is still waiting, then file and close the batch."""
-    from postdicom.local.uploads.ingest import run_batch
-
     run_batch(batch_pk)
 
 
 @shared_task(name="postdicom.local.tasks.resume_uploads")
 def resume_uploads() -> int:
     """Redo the upload work that a killed worker left unfinished (and nobody holds)."""
-    from postdicom.local.uploads.ingest import resume_unfinished
-
     count = resume_unfinished()
     if count:
         log.info("Looked again at %d unfinished upload(s).", count)
     return count
-
-
-def queue_items_ingest(item_pks: list[int]) -> None:
-    ingest_upload_items.delay(item_pks)
-
-
-def queue_batch_finish(batch_pk: int) -> None:
-    finish_upload_batch.delay(batch_pk)
-
-
-@worker_ready.connect
-def _resume_after_restart(**kwargs: object) -> None:
-    resume_uploads.delay()

@@ -11,6 +11,7 @@
   var PARALLEL = 4; // requests in flight at the same time
   var BUNDLE_FILES = 64; // small files travel together, this many at most to a request (the server's limit)
   var RETRIES = 8; // attempts per chunk before giving up (the upload can still be resumed)
+  var SERVER_WAIT_MAX = 60000; // the longest pause while the server asks to wait (503 + Retry-After)
   var STORE_KEY = "rayport.upload";
 
   var form = document.getElementById("upload-form");
@@ -278,10 +279,30 @@
 
   // --- Sending ----------------------------------------------------------------------------------
 
-  function request(method, url, body, headers) {
+  // A 503 with Retry-After means "nothing is lost, send it again later" (the server cannot
+  // hand work to its workers right now): wait as asked, a little longer each time, for as long
+  // as it takes, and say so. Other failures count against RETRIES.
+  function askedWait(retryAfter, waits) {
+    var seconds = parseInt(retryAfter, 10);
+    if (!(seconds > 0)) { return 0; }
+    return Math.min(SERVER_WAIT_MAX, seconds * 1000 * Math.min(waits, 6));
+  }
+
+  function pause(ms) {
+    stats.waitingUntil = Math.max(stats.waitingUntil, Date.now() + ms);
+    totalStatus.textContent = text.serverWait;
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  function request(method, url, body, headers, waits) {
+    waits = waits || 0;
     return fetch(url, {
       method: method, body: body, credentials: "same-origin",
       headers: Object.assign({ "X-CSRFToken": csrf() }, headers || {}),
+    }).then(function (response) {
+      var wait = response.status === 503 ? askedWait(response.headers.get("Retry-After"), waits + 1) : 0;
+      if (!wait) { return response; }
+      return pause(wait).then(function () { return request(method, url, body, headers, waits + 1); });
     });
   }
 
@@ -336,7 +357,7 @@
     }, Promise.resolve());
   }
 
-  var stats = { total: 0, base: 0, inflight: {}, samples: [] };
+  var stats = { total: 0, base: 0, inflight: {}, samples: [], waitingUntil: 0 };
 
   function sentBytes() {
     var sum = stats.base;
@@ -353,6 +374,7 @@
     var speed = now > first[0] ? (sent - first[1]) * 1000 / (now - first[0]) : 0;
     totalBar.max = Math.max(1, stats.total);
     totalBar.value = sent;
+    if (now < stats.waitingUntil) { totalStatus.textContent = text.serverWait; return; }
     totalStatus.textContent = fill(text.sending, {
       done: size(sent), total: size(stats.total), speed: size(Math.round(speed)),
       left: speed > 0 ? duration((stats.total - sent) / speed) : "…",
@@ -390,6 +412,7 @@
         if ((xhr.status === 200 || xhr.status === 409) && json) { resolve(json); return; }
         var error = new Error((json && json.error) || String(xhr.status));
         error.fatal = xhr.status >= 400 && xhr.status < 500 && xhr.status !== 408 && xhr.status !== 429;
+        error.retryAfter = xhr.status === 503 ? xhr.getResponseHeader("Retry-After") : null;
         reject(error);
       };
       xhr.onerror = function () { reject(new Error(text.retry)); };
@@ -401,6 +424,7 @@
     fileRow(entry);
     var url = batch.files_url + entry.id + "/";
     var attempts = 0;
+    var waits = 0;
     function next() {
       if (entry.received >= entry.size) {
         entry.note.textContent = text.done;
@@ -411,11 +435,18 @@
       var start = entry.received;
       return putChunk(entry, url, start, entry.file.slice(start, end)).then(function (state) {
         attempts = 0;
+        waits = 0;
         delete stats.inflight[entry.key];
         stats.base += state.received - start;
         entry.received = state.received;
         return next();
       }, function (error) {
+        var wait = askedWait(error.retryAfter, waits + 1);
+        if (wait) { // the bytes reached the server: they keep counting as sent
+          waits += 1;
+          entry.note.textContent = text.serverWaitShort;
+          return pause(wait).then(next);
+        }
         delete stats.inflight[entry.key];
         attempts += 1;
         if (error.fatal || attempts > RETRIES) { throw error; }
@@ -443,6 +474,7 @@
         if (xhr.status === 200 && json) { resolve(json.files); return; }
         var error = new Error((json && json.error) || String(xhr.status));
         error.fatal = xhr.status >= 400 && xhr.status < 500 && xhr.status !== 408 && xhr.status !== 429;
+        error.retryAfter = xhr.status === 503 ? xhr.getResponseHeader("Retry-After") : null;
         reject(error);
       };
       xhr.onerror = function () { reject(new Error(text.retry)); };
@@ -454,6 +486,7 @@
   function sendBundle(batch, group) {
     var key = "bundle:" + group[0].key;
     var attempts = 0;
+    var waits = 0;
     group.forEach(function (entry) { fileRow(entry); entry.note.textContent = ""; });
     function attempt() {
       var starts = group.map(function (e) { return e.received; });
@@ -468,6 +501,7 @@
         });
       }).then(function (states) {
         delete stats.inflight[key];
+        waits = 0;
         states.forEach(function (state, i) {
           var entry = group[i];
           stats.base += state.received - starts[i];
@@ -479,6 +513,12 @@
         if (unfinished.length) { group = unfinished; return attempt(); }
         return null;
       }, function (error) {
+        var wait = askedWait(error.retryAfter, waits + 1);
+        if (wait) { // the bytes reached the server: they keep counting as sent
+          waits += 1;
+          group.forEach(function (e) { e.note.textContent = text.serverWaitShort; });
+          return pause(wait).then(attempt);
+        }
         delete stats.inflight[key];
         attempts += 1;
         if (error.fatal || attempts > RETRIES) { throw error; }

@@ -23,9 +23,7 @@ def upload_dirs(settings, tmp_path, monkeypatch):
     """Files go to this test's own folders, and nothing is sent to a broker: tests run the
     ingest themselves (``run``), or start a real worker (tests/uploads/test_worker.py)."""
     forget_cached_series()  # pks of rows an earlier test rolled back
-    queued = []
-    monkeypatch.setattr("postdicom.local.tasks.queue_items_ingest", lambda pks: queued.append(("items", pks)))
-    monkeypatch.setattr("postdicom.local.tasks.queue_batch_finish", lambda pk: queued.append(("batch", pk)))
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: None)
     local_storage(settings, tmp_path)
     return tmp_path
 

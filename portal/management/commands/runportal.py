@@ -1,16 +1,20 @@
-"""Serve the portal with a Celery worker (and beat) beside it; Ctrl-C stops all of them."""
+"""Serve the portal with a Celery worker (and beat) beside it; Ctrl-C stops all of them.
+
+The children are supervised (``portal.supervise``): a worker or web server that dies (the
+broker went away and the worker gave up, an out-of-memory kill…) is started again."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import subprocess
 import sys
-import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+from portal.supervise import Child, Supervisor
 
 
 class Command(BaseCommand):
@@ -24,7 +28,9 @@ class Command(BaseCommand):
         for folder in ("broker", "broker/processed"):
             (settings.DATA_DIR / folder).mkdir(parents=True, exist_ok=True)
         python = sys.executable
-        commands = [
+        env = os.environ.copy()
+        worker = Child(
+            "worker",
             [
                 python,
                 "-m",
@@ -40,27 +46,15 @@ class Command(BaseCommand):
                 "--schedule",
                 str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
             ],
-            [python, "manage.py", "runserver", options["addr"], "--noreload"],
-        ]
-        children = [subprocess.Popen(command, env=os.environ.copy()) for command in commands]
+            env,
+        )
+        web = Child("web", [python, "manage.py", "runserver", options["addr"], "--noreload"], env)
+        supervisor = Supervisor([worker, web])
         signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
         broker = "Redis" if settings.REDIS_URL else "a local folder (no Redis needed)"
         self.stdout.write(f"Rayport: http://{options['addr']}/  · Celery broker: {broker}. Ctrl-C stops.")
-        try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            deadline = time.time() + 10
-            for child in children:
-                try:
-                    child.wait(max(0.1, deadline - time.time()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        with contextlib.suppress(KeyboardInterrupt):
+            supervisor.run()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -1,8 +1,11 @@
 """ZIP archives in an upload: each entry becomes an upload item of its own.
 
 The extraction itself (limits on size, entry count and ratio, unsafe names, ZIPs in ZIPs) is
-``postdicom.dicom.archives``; this module files what it yields. Expanding again after a crash
-finds the entries already made (same batch, name and size) and keeps them.
+``postdicom.dicom.archives``; this module files what it yields, ``GROUP`` entries at a time:
+one statement makes their items, one gives them their state, and one task ingests them
+together, the way the files of one upload request are (an archive of 100,000 tiny entries is
+3,125 tasks, not 100,000). Expanding again after a crash finds the entries already made
+(same batch, name and size) and keeps them.
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ from django.db import transaction
 from postdicom.dicom.archives import ArchiveRefused, MemberStatus, ZipMember, iter_zip
 from postdicom.dicom.problems import DicomProblem, ProblemCode, stored_params
 from postdicom.dicom.sniff import HEAD_FOR_ZIP, is_zip_head
+from postdicom.local.bulk import update_rows
 from postdicom.local.models import ItemState, UploadItem
+from postdicom.local.uploads import queue
 from postdicom.local.uploads.receive import item_path
 from postdicom.local.uploads.storage import remove_tree
+
+#: Entries filed, and then ingested, together (as many as one upload request may carry).
+GROUP = 64
 
 
 def is_zip(path: Path) -> bool:
@@ -26,34 +34,54 @@ def is_zip(path: Path) -> bool:
         return is_zip_head(handle.read(HEAD_FOR_ZIP))
 
 
-def _file_member(
-    item: UploadItem, name: str, size: int, extracted: Path | None, state: str, code: str, reason: str
-) -> None:
-    child, created = UploadItem.objects.get_or_create(
-        batch=item.batch,
-        parent=item,
-        name=f"{item.name}/{name}"[-1024:],
-        size=size,
-        last_modified=0,
-        defaults={"received": size if extracted else 0, "state": ItemState.RECEIVING},
-    )
-    if not created and child.state != ItemState.RECEIVING:
-        if extracted is not None:
-            os.remove(extracted)
-        return
-    child.batch = item.batch
-    if extracted is not None:
-        os.replace(extracted, item_path(child))
-        child.received = size
-    child.state = state
-    child.code = code
-    child.reason = reason[:500]  # the stored form of the code's parameters (``_stored``)
-    child.save(update_fields=["received", "state", "code", "reason"])
-    if state == ItemState.RECEIVED:
-        from postdicom.local.tasks import queue_items_ingest
+def _entry(item: UploadItem, member: ZipMember) -> tuple[str, int, Path | None, str, str, str]:
+    """What an entry's item becomes: name, size, extracted file, state, code, reason."""
+    name = f"{item.name}/{member.name}"[-1024:]
+    if member.status is MemberStatus.EXTRACTED:
+        assert member.path is not None
+        return name, member.size, member.path, ItemState.RECEIVED, "", ""
+    if member.status is MemberStatus.SKIPPED:
+        return name, 0, None, ItemState.SKIPPED, ProblemCode.DICOMDIR.value, _stored(member)
+    code = member.problem.value if member.problem else ProblemCode.UNREADABLE.value
+    return name, member.size, None, ItemState.REJECTED, code, _stored(member)
 
-        child_pk = child.pk
-        transaction.on_commit(lambda: queue_items_ingest([child_pk]))
+
+def _file_members(item: UploadItem, members: list[ZipMember]) -> None:
+    """Make (or find again) the items of some entries, move their files into place and queue
+    their ingest: a few statements for the whole group."""
+    entries: dict[tuple[str, int], tuple[str, int, Path | None, str, str, str]] = {}
+    for member in members:
+        entry = _entry(item, member)
+        if (entry[0], entry[1]) in entries:  # the same name and size twice in the archive: the first counts
+            if entry[2] is not None:
+                os.remove(entry[2])
+            continue
+        entries[(entry[0], entry[1])] = entry
+    with transaction.atomic():
+        UploadItem.objects.bulk_create(
+            [UploadItem(batch=item.batch, parent=item, name=name, size=size) for name, size in entries],
+            ignore_conflicts=True,
+        )
+        rows = UploadItem.objects.filter(batch=item.batch, parent=item, name__in={name for name, _ in entries})
+        found = {(row.name, row.size): row for row in rows}
+        changes: list[tuple[int, int, str, str, str]] = []
+        received: list[int] = []
+        for key, (_name, size, extracted, state, code, reason) in entries.items():
+            child = found.get(key)
+            if child is None or child.state != ItemState.RECEIVING:  # made by an earlier run of this expansion
+                if extracted is not None:
+                    os.remove(extracted)
+                continue
+            child.batch = item.batch
+            if extracted is not None:
+                os.replace(extracted, item_path(child))
+            # the reason is the stored form of the code's parameters (``_stored``)
+            changes.append((child.pk, size if extracted else 0, state, code, reason[:500]))
+            if state == ItemState.RECEIVED:
+                received.append(child.pk)
+        update_rows(UploadItem, ["received", "state", "code", "reason"], changes)
+        if received:
+            queue.items_ingest(received)
 
 
 def _stored(member: ZipMember) -> str:
@@ -62,28 +90,23 @@ def _stored(member: ZipMember) -> str:
     return stored_params(member.params, member.reason)
 
 
-def expand(item: UploadItem, received: Path) -> None:
-    """Make an item of every entry of the archive, then mark the archive ``expanded`` (or
-    ``rejected`` with the reason when the archive as a whole cannot be read)."""
-    from postdicom.local.uploads.ingest import finish_item
-
+def expand(item: UploadItem, received: Path) -> DicomProblem | None:
+    """Make an item of every entry of the archive; the problem when the archive as a whole
+    cannot be read (the caller gives the archive's item its outcome)."""
     folder = received.with_name(received.name + ".x")
     remove_tree(str(folder))
     folder.mkdir(parents=True)
+    members: list[ZipMember] = []
     try:
         for member in iter_zip(received, folder):
-            if member.status is MemberStatus.EXTRACTED:
-                assert member.path is not None
-                _file_member(item, member.name, member.size, member.path, ItemState.RECEIVED, "", "")
-            elif member.status is MemberStatus.SKIPPED:
-                _file_member(item, member.name, 0, None, ItemState.SKIPPED, ProblemCode.DICOMDIR.value, _stored(member))
-            else:
-                code = member.problem.value if member.problem else ProblemCode.UNREADABLE.value
-                _file_member(item, member.name, member.size, None, ItemState.REJECTED, code, _stored(member))
+            members.append(member)
+            if len(members) == GROUP:
+                _file_members(item, members)
+                members = []
+        if members:
+            _file_members(item, members)
     except ArchiveRefused as refused:
-        problem = DicomProblem(refused.code, refused.reason, refused.params)
-        finish_item(item, ItemState.REJECTED, problem=problem)
-        return
+        return DicomProblem(refused.code, refused.reason, refused.params)
     finally:
         remove_tree(str(folder))
-    finish_item(item, ItemState.EXPANDED)
+    return None

@@ -29,6 +29,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -44,9 +45,10 @@ from postdicom.local.audit import record
 from postdicom.local.bulk import update_rows
 from postdicom.local.models import BatchState, InstanceRecord, ItemState, PatientOrder, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label
-from postdicom.local.uploads import archives
+from postdicom.local.uploads import archives, notes
 from postdicom.local.uploads.indexing import Claim, claim_instances, forget_cached_series
 from postdicom.local.uploads.locks import item_locks
+from postdicom.local.uploads.notes import NoteCode, folder_code
 from postdicom.local.uploads.receive import batch_dir, item_path
 from postdicom.local.uploads.storage import (
     file_storage,
@@ -251,7 +253,9 @@ def ingest_items(item_pks: list[int]) -> set[int]:
                 if not received.exists():
                     _recover(item)
                 elif archives.is_zip(received):
-                    archives.expand(item, received)
+                    refused = archives.expand(item, received)
+                    state = ItemState.REJECTED if refused is not None else ItemState.EXPANDED
+                    finish_item(item, state, problem=refused)
                 elif (ready := _read(item, received)) is not None:
                     group.append(ready)
             if group:
@@ -274,14 +278,15 @@ def pending_items(batch: UploadBatch) -> list[int]:
     return list(batch.items.filter(state=ItemState.RECEIVED).order_by("id").values_list("pk", flat=True))
 
 
-def _file_orders(batch: UploadBatch) -> list[str]:
-    """File the orders that received images into the batch's folder; notes for the report."""
+def _file_orders(batch: UploadBatch) -> list[dict[str, Any]]:
+    """File the orders that received images into the batch's folder; notes for the report
+    (codes, worded when the report is read)."""
     if batch.folder_uuid is None or batch.created_by is None:
         return []
     from postdicom import get_api
     from postdicom.errors import PostDicomError
 
-    notes: list[str] = []
+    failed: list[NoteCode] = []
     order_ids = (
         batch.items.filter(state__in=[ItemState.STORED, ItemState.DUPLICATE])
         .exclude(order=None)
@@ -292,8 +297,8 @@ def _file_orders(batch: UploadBatch) -> list[str]:
         try:
             get_api().add_order_to_folders(actor=batch.created_by, order_id=order_id, folder_ids=[batch.folder_uuid])
         except PostDicomError as error:
-            notes.append(error.message)
-    return notes
+            failed.append(folder_code(error))
+    return notes.stored(failed)
 
 
 def finish_batch_if_done(batch_pk: int) -> bool:
@@ -312,13 +317,12 @@ def finish_batch_if_done(batch_pk: int) -> bool:
             return batch is not None and batch.state == BatchState.DONE
         if batch.items.filter(state__in=[ItemState.RECEIVING, ItemState.RECEIVED]).exists():
             return False
-        with translation.override(settings.LANGUAGE_CODE):
-            notes = _file_orders(batch)
+        filing = _file_orders(batch)
         counts = dict(batch.items.values_list("state").annotate(n=Count("id")).order_by())
         _record_images(batch)
         batch.state = BatchState.DONE
         batch.finished_at = timezone.now()
-        batch.notes = [*(batch.notes or []), *notes]
+        batch.notes = [*(batch.notes or []), *filing]
         batch.save(update_fields=["state", "finished_at", "notes"])
         record(
             batch.created_by,

@@ -37,6 +37,7 @@ from postdicom.local.access import institutions_of, require_active
 from postdicom.local.audit import record
 from postdicom.local.bulk import column, values_table
 from postdicom.local.models import BatchState, Institution, ItemState, UploadBatch, UploadItem
+from postdicom.local.uploads import queue
 from postdicom.local.uploads.report import visible_batches
 from postdicom.local.uploads.storage import PIECE
 
@@ -211,10 +212,7 @@ def _mark_received(item: UploadItem) -> None:
 
 
 def _queue_ingest(*item_pks: int) -> None:
-    from postdicom.local.tasks import queue_items_ingest
-
-    pks = list(item_pks)
-    transaction.on_commit(lambda: queue_items_ingest(pks))
+    queue.items_ingest(list(item_pks))
 
 
 class _Body:
@@ -374,10 +372,7 @@ def finish(actor: User, batch_id: UUID) -> UploadBatch:
         batch.state = BatchState.QUEUED
         batch.completed_at = timezone.now()
         batch.save(update_fields=["state", "completed_at"])
-        from postdicom.local.tasks import queue_batch_finish
-
-        batch_pk = batch.pk
-        transaction.on_commit(lambda: queue_batch_finish(batch_pk))
+        queue.batch_finish(batch.pk)
     return batch
 
 

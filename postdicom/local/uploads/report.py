@@ -20,6 +20,7 @@ from postdicom.local.models import ItemState, UploadBatch, UploadItem
 from postdicom.local.orders.search import with_summary_data
 from postdicom.local.orders.visibility import visible_orders
 from postdicom.local.paging import paginate
+from postdicom.local.uploads.notes import note_sentence
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -71,6 +72,6 @@ def build_report(actor: User, batch_id: UUID, page: int, page_size: int) -> t.Up
         batch=batch_info(batch),
         orders=tuple(summaries),
         problems=tuple(convert.upload_file_state(i, uuids) for i in problems),
-        notes=tuple(str(n) for n in batch.notes or ()),
+        notes=tuple(note_sentence(n) for n in batch.notes or ()),
         files=paginate(items.order_by("id"), page, page_size, lambda i: convert.upload_file_state(i, uuids)),
     )

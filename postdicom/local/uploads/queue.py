@@ -1,0 +1,52 @@
+"""Handing upload work to the Celery workers: the one module of the upload steps that queues.
+
+``receive`` and ``archives`` call these after their transaction commits; the tasks
+(``postdicom.local.tasks``) import ``ingest`` and the rest at the top. The tasks are named
+here, not imported, so no upload module imports the tasks module and there is no circle.
+
+When the broker cannot take the message (Redis is down or restarting), the work is already
+committed (the bytes and the item's ``received`` state, or the batch's ``queued`` state), so
+nothing is lost: the caller gets ``Unavailable`` (the browser waits and sends again) and the
+workers' sweep (``resume_unfinished``, on every connection to the broker and every minute)
+takes the work up once the broker is back.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+from django.db import transaction
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
+
+from postdicom.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+INGEST_ITEMS = "postdicom.local.tasks.ingest_upload_items"
+FINISH_BATCH = "postdicom.local.tasks.finish_upload_batch"
+
+
+def _send(task: str, *args: object) -> None:
+    try:
+        # By name: the registered task when this process has it (so eager mode applies),
+        # else a plain message.
+        current_app.signature(task, args=args).apply_async()
+    except (OperationalError, OSError) as error:
+        log.warning("The broker did not take %s%r (%s); the sweep will queue it again.", task, args, error)
+        raise Unavailable(
+            _("The server cannot hand work to its workers right now. What you sent is kept; try again in a moment.")
+        ) from error
+
+
+def items_ingest(item_pks: list[int]) -> None:
+    """Queue the ingest of received items once the current transaction commits."""
+    pks = list(item_pks)
+    transaction.on_commit(lambda: _send(INGEST_ITEMS, pks))
+
+
+def batch_finish(batch_pk: int) -> None:
+    """Queue the step that ingests what is left of a sent batch and closes it, once the
+    current transaction commits."""
+    transaction.on_commit(lambda: _send(FINISH_BATCH, batch_pk))
