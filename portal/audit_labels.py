@@ -1,9 +1,9 @@
 """How audit events read to people: action names, target kinds and event details.
 
-The service layer records machine names (``group.member_added``) and JSON details; this is
-the one place that turns them into translated words, for the audit log page and its filter.
-An action missing here still shows (as its machine name), so a new backend event is never
-hidden; add it here to give it a proper name.
+The service layer records ``AuditAction`` members (stored as ``group.member_added``) and JSON
+details; this is the one place that turns them into translated words, for the audit log page
+and its filter. Every member needs a label here (a test checks it); an unknown stored action
+(from a newer version) still shows, as its machine name.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from postdicom.types import AuditAction as A
 
 #: Families of actions (the part before the dot), in the order the filter lists them: the
 #: family's heading and the name of "every event of this family".
@@ -28,62 +30,70 @@ ACTION_FAMILIES: tuple[tuple[str, Promise, Promise], ...] = (
     ("order", gettext_lazy("Orders"), gettext_lazy("Every order event")),
     ("folder", gettext_lazy("Folders"), gettext_lazy("Every folder event")),
     ("upload", gettext_lazy("Uploads"), gettext_lazy("Every upload event")),
+    ("audit", gettext_lazy("Audit log"), gettext_lazy("Every audit log event")),
 )
 
-ACTION_LABELS: Mapping[str, Promise] = {
-    "auth.login": gettext_lazy("Signed in"),
-    "auth.logout": gettext_lazy("Signed out"),
-    "auth.login_failed": gettext_lazy("Failed sign-in"),
-    "auth.locked_out": gettext_lazy("Sign-in locked after failed attempts"),
-    "auth.password_changed": gettext_lazy("Password changed by its user"),
-    "auth.password_reset": gettext_lazy("Password reset by e-mail link"),
-    "user.created": gettext_lazy("User created"),
-    "user.updated": gettext_lazy("User changed"),
-    "user.activated": gettext_lazy("User reactivated"),
-    "user.deactivated": gettext_lazy("User deactivated"),
-    "user.password_set": gettext_lazy("Password set by an administrator"),
-    "group.created": gettext_lazy("User group created"),
-    "group.updated": gettext_lazy("User group changed"),
-    "group.deleted": gettext_lazy("User group deleted"),
-    "group.member_added": gettext_lazy("Member added to group"),
-    "group.member_removed": gettext_lazy("Member removed from group"),
-    "institution.created": gettext_lazy("Institution created"),
-    "institution.updated": gettext_lazy("Institution changed"),
-    "node.created": gettext_lazy("DICOM node created"),
-    "node.updated": gettext_lazy("DICOM node changed"),
-    "node.deleted": gettext_lazy("DICOM node deleted"),
-    "flag_group.created": gettext_lazy("Flag group created"),
-    "flag_group.renamed": gettext_lazy("Flag group renamed"),
-    "flag_group.deleted": gettext_lazy("Flag group deleted"),
-    "flag.created": gettext_lazy("Flag created"),
-    "flag.updated": gettext_lazy("Flag changed"),
-    "flag.deleted": gettext_lazy("Flag deleted"),
-    "order.created": gettext_lazy("Order created"),
-    "order.deleted": gettext_lazy("Order moved to the recycle bin"),
-    "order.restored": gettext_lazy("Order restored"),
-    "order.purged": gettext_lazy("Order deleted for good"),
-    "order.assigned": gettext_lazy("Order assigned"),
-    "order.unassigned": gettext_lazy("Order unassigned"),
-    "order.linked": gettext_lazy("Orders linked"),
-    "order.unlinked": gettext_lazy("Orders unlinked"),
-    "order.moved": gettext_lazy("Order moved to another institution"),
-    "order.flag_set": gettext_lazy("Order flagged"),
-    "order.flag_cleared": gettext_lazy("Order flag removed"),
-    "order.images_added": gettext_lazy("Images added to order"),
-    "order.images_received": gettext_lazy("Images received"),
-    "order.document_added": gettext_lazy("Document added to order"),
-    "folder.created": gettext_lazy("Folder created"),
-    "folder.renamed": gettext_lazy("Folder renamed"),
-    "folder.updated": gettext_lazy("Folder changed"),
-    "folder.moved": gettext_lazy("Folder moved"),
-    "folder.deleted": gettext_lazy("Folder deleted"),
-    "folder.order_added": gettext_lazy("Order filed in folder"),
-    "folder.order_removed": gettext_lazy("Order removed from folder"),
-    "folder.shared": gettext_lazy("Folder shared"),
-    "folder.share_changed": gettext_lazy("Folder share changed"),
-    "folder.share_revoked": gettext_lazy("Folder share revoked"),
-    "upload.started": gettext_lazy("Upload started"),
-    "upload.finished": gettext_lazy("Upload finished"),
+ACTION_LABELS: Mapping[A, Promise] = {
+    A.AUTH_LOGIN: gettext_lazy("Signed in"),
+    A.AUTH_LOGOUT: gettext_lazy("Signed out"),
+    A.AUTH_LOGIN_FAILED: gettext_lazy("Failed sign-in"),
+    A.AUTH_LOCKED_OUT: gettext_lazy("Sign-in locked after failed attempts"),
+    A.AUTH_PASSWORD_CHANGED: gettext_lazy("Password changed by its user"),
+    A.AUTH_PASSWORD_RESET: gettext_lazy("Password reset by e-mail link"),
+    A.USER_CREATED: gettext_lazy("User created"),
+    A.USER_UPDATED: gettext_lazy("User changed"),
+    A.USER_ACTIVATED: gettext_lazy("User reactivated"),
+    A.USER_DEACTIVATED: gettext_lazy("User deactivated"),
+    A.USER_PASSWORD_SET: gettext_lazy("Password set by an administrator"),
+    A.GROUP_CREATED: gettext_lazy("User group created"),
+    A.GROUP_UPDATED: gettext_lazy("User group changed"),
+    A.GROUP_DELETED: gettext_lazy("User group deleted"),
+    A.GROUP_MEMBER_ADDED: gettext_lazy("Member added to group"),
+    A.GROUP_MEMBER_REMOVED: gettext_lazy("Member removed from group"),
+    A.INSTITUTION_CREATED: gettext_lazy("Institution created"),
+    A.INSTITUTION_UPDATED: gettext_lazy("Institution changed"),
+    A.NODE_CREATED: gettext_lazy("DICOM node created"),
+    A.NODE_UPDATED: gettext_lazy("DICOM node changed"),
+    A.NODE_DELETED: gettext_lazy("DICOM node deleted"),
+    A.FLAG_GROUP_CREATED: gettext_lazy("Flag group created"),
+    A.FLAG_GROUP_RENAMED: gettext_lazy("Flag group renamed"),
+    A.FLAG_GROUP_DELETED: gettext_lazy("Flag group deleted"),
+    A.FLAG_CREATED: gettext_lazy("Flag created"),
+    A.FLAG_UPDATED: gettext_lazy("Flag changed"),
+    A.FLAG_DELETED: gettext_lazy("Flag deleted"),
+    A.ORDER_CREATED: gettext_lazy("Order created"),
+    A.ORDER_DELETED: gettext_lazy("Order moved to the recycle bin"),
+    A.ORDER_RESTORED: gettext_lazy("Order restored"),
+    A.ORDER_PURGED: gettext_lazy("Order deleted for good"),
+    A.ORDER_ASSIGNED: gettext_lazy("Order assigned"),
+    A.ORDER_UNASSIGNED: gettext_lazy("Order unassigned"),
+    A.ORDER_LINKED: gettext_lazy("Orders linked"),
+    A.ORDER_UNLINKED: gettext_lazy("Orders unlinked"),
+    A.ORDER_MOVED: gettext_lazy("Order moved to another institution"),
+    A.ORDER_FLAG_SET: gettext_lazy("Order flagged"),
+    A.ORDER_FLAG_CLEARED: gettext_lazy("Order flag removed"),
+    A.ORDER_IMAGES_ADDED: gettext_lazy("Images added to order"),
+    A.ORDER_IMAGES_RECEIVED: gettext_lazy("Images received"),
+    A.ORDER_DOCUMENT_ADDED: gettext_lazy("Document added to order"),
+    A.FOLDER_CREATED: gettext_lazy("Folder created"),
+    A.FOLDER_RENAMED: gettext_lazy("Folder renamed"),
+    A.FOLDER_UPDATED: gettext_lazy("Folder changed"),
+    A.FOLDER_MOVED: gettext_lazy("Folder moved"),
+    A.FOLDER_DELETED: gettext_lazy("Folder deleted"),
+    A.FOLDER_ORDER_ADDED: gettext_lazy("Order filed in folder"),
+    A.FOLDER_ORDER_REMOVED: gettext_lazy("Order removed from folder"),
+    A.FOLDER_SHARED: gettext_lazy("Folder shared"),
+    A.FOLDER_SHARE_CHANGED: gettext_lazy("Folder share changed"),
+    A.FOLDER_SHARE_REVOKED: gettext_lazy("Folder share revoked"),
+    A.UPLOAD_STARTED: gettext_lazy("Upload started"),
+    A.UPLOAD_FINISHED: gettext_lazy("Upload finished"),
+    A.ORDER_VIEWED: gettext_lazy("Order opened"),
+    A.ORDER_SEARCHED: gettext_lazy("Orders searched"),
+    A.ORDER_DOCUMENT_VIEWED: gettext_lazy("Document opened"),
+    A.ORDER_DOCUMENT_DOWNLOADED: gettext_lazy("Document downloaded"),
+    A.FOLDER_VIEWED: gettext_lazy("Folder opened"),
+    A.UPLOAD_REPORT_VIEWED: gettext_lazy("Upload report opened"),
+    A.AUDIT_EXPORTED: gettext_lazy("Audit log exported"),
 }
 
 TARGET_LABELS: Mapping[str, Promise] = {
@@ -146,7 +156,7 @@ def action_choices() -> list[tuple[str, Any]]:
     """Choices for the action filter: every family, each with "all of them" and its actions."""
     choices: list[tuple[str, Any]] = [("", _("All actions"))]
     for family, heading, everything in ACTION_FAMILIES:
-        members = [(action, label) for action, label in ACTION_LABELS.items() if action.split(".", 1)[0] == family]
+        members = [(action.value, label) for action, label in ACTION_LABELS.items() if action.family == family]
         choices.append((str(heading), [(family, everything), *members]))
     return choices
 

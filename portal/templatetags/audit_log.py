@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from django import template
 
 from portal import audit_labels
+from postdicom.types import AuditAction
 
 register = template.Library()
 
@@ -32,4 +33,4 @@ def audit_details(detail: Mapping[str, object]) -> list[tuple[str, str]]:
 @register.filter
 def is_warning(action: str) -> bool:
     """Events an administrator should notice: failed and blocked sign-ins."""
-    return action in ("auth.login_failed", "auth.locked_out")
+    return action in (AuditAction.AUTH_LOGIN_FAILED, AuditAction.AUTH_LOCKED_OUT)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from postdicom.context import client_ip
 from postdicom.local.models import AuditRecord
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 def record(
     actor: User | None,
-    action: str,
+    action: AuditAction,
     *,
     target_type: str = "",
     target_id: object = "",
@@ -21,11 +22,14 @@ def record(
     actor_name: str = "",
     **detail: Any,
 ) -> None:
-    """Append one event; the IP comes from ``postdicom.context``. ``detail`` must be JSON-able."""
+    """Append one event; the IP comes from ``postdicom.context``. ``detail`` must be JSON-able.
+
+    ``action`` is an ``AuditAction``; a plain string is accepted only when it is one of its
+    values (``ValueError`` otherwise), so a mistyped action never becomes a new event."""
     AuditRecord.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_name or (actor.get_username() if actor is not None else "system"),
-        action=action,
+        action=AuditAction(action).value,
         target_type=target_type,
         target_id=str(target_id),
         target_label=target_label[:250],

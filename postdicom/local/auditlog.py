@@ -14,6 +14,7 @@ from postdicom.local.access import profile_of, require_admin
 from postdicom.local.audit import record
 from postdicom.local.models import AuditRecord
 from postdicom.local.paging import paginate
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -48,7 +49,7 @@ class AuditLogMixin:
         known = user if user is not None and user.pk else None
         record(
             known,
-            f"auth.{event}",
+            AuditAction(f"auth.{event}"),
             target_type="user",
             target_id=profile_of(known).uuid if known is not None else "",
             target_label=username[:150],

@@ -25,6 +25,7 @@ from postdicom.local.orders.links import dissolve_lonely
 from postdicom.local.orders.search import with_summary_data
 from postdicom.local.orders.visibility import managed_order, order_label, require_manager, visible_orders
 from postdicom.local.paging import paginate
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -78,7 +79,7 @@ class RecycleBinMixin:
             order.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
             record(
                 actor,
-                "order.deleted",
+                AuditAction.ORDER_DELETED,
                 target_type="order",
                 target_id=order.uuid,
                 target_label=order_label(order),
@@ -98,7 +99,7 @@ class RecycleBinMixin:
             order.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
             record(
                 actor,
-                "order.restored",
+                AuditAction.ORDER_RESTORED,
                 target_type="order",
                 target_id=order.uuid,
                 target_label=order_label(order),
@@ -112,7 +113,7 @@ class RecycleBinMixin:
                 raise InvalidInput(_("Move the order to the recycle bin before purging it."))
             record(
                 actor,
-                "order.purged",
+                AuditAction.ORDER_PURGED,
                 target_type="order",
                 target_id=order.uuid,
                 target_label=order_label(order),

@@ -24,6 +24,7 @@ from postdicom.local.audit import record
 from postdicom.local.models import DocumentRecord, PatientOrder
 from postdicom.local.orders.visibility import order_label, order_row
 from postdicom.local.uploads.storage import delete_files, document_name, open_stored, put_file
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -86,7 +87,7 @@ def add_documents(actor: User, order_id: UUID, files: Sequence[t.UploadFile]) ->
                 )
                 record(
                     actor,
-                    "order.document_added",
+                    AuditAction.ORDER_DOCUMENT_ADDED,
                     target_type="order",
                     target_id=order.uuid,
                     target_label=order_label(order),

@@ -46,6 +46,7 @@ from postdicom.local.uploads.indexing import Claim, claim_instances, forget_cach
 from postdicom.local.uploads.locks import item_locks
 from postdicom.local.uploads.receive import batch_dir, item_path
 from postdicom.local.uploads.storage import file_storage, instance_name, put_file, remove_tree, stored_sha256
+from postdicom.types import AuditAction
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +286,7 @@ def finish_batch_if_done(batch_pk: int) -> bool:
         batch.save(update_fields=["state", "finished_at", "notes"])
         record(
             batch.created_by,
-            "upload.finished",
+            AuditAction.UPLOAD_FINISHED,
             target_type="upload",
             target_id=batch.uuid,
             target_label=batch.institution.name,
@@ -309,7 +310,7 @@ def _record_images(batch: UploadBatch) -> None:
     for order in PatientOrder.objects.filter(pk__in=stored):
         record(
             batch.created_by,
-            "order.images_added",
+            AuditAction.ORDER_IMAGES_ADDED,
             target_type="order",
             target_id=order.uuid,
             target_label=order_label(order),
