@@ -142,7 +142,7 @@ DETAIL_LABELS: Mapping[str, Promise] = {
 
 def action_label(action: str) -> str:
     """ "Signed in" for ``auth.login``; an unknown action shows as recorded."""
-    label = ACTION_LABELS.get(action)
+    label = ACTION_LABELS.get(action)  # type: ignore[call-overload]  # a StrEnum key matches its string
     return str(label) if label is not None else action
 
 
