@@ -239,8 +239,9 @@ class PostDicomApi:
 
     # --- Audit log --------------------------------------------------------------------------------
 
-    def audit_log(self, *, actor: Actor, query: AuditQuery) -> Page[AuditEvent]:
-        """Administrators only; newest first. Events are never changed or deleted."""
+    def audit_log(self, *, actor: Actor, query: AuditQuery, export: bool = False) -> Page[AuditEvent]:
+        """Administrators only; newest first. Events are never changed or deleted. With
+        ``export`` (a download of every page), reading page 1 records the export itself."""
         raise _unsupported("audit_log")
 
     def record_authentication(self, *, username: str, user: Actor | None, event: str) -> None:
@@ -494,11 +495,15 @@ class PostDicomApi:
         order the actor cannot see. Each document writes an audit event."""
         raise _unsupported("upload_documents")
 
-    def open_document(self, *, actor: Actor, order_id: UUID, document_id: UUID) -> tuple[Document, IO[bytes]]:
+    def open_document(
+        self, *, actor: Actor, order_id: UUID, document_id: UUID, download: bool = False
+    ) -> tuple[Document, IO[bytes]]:
         """A document of a visible order and its content, opened for reading (the caller
         closes it). The content is seekable, and seeking before reading is cheap on every
         storage, so serving a byte range reads only that range. ``NotFound`` for an order the
-        actor cannot see or a document not on it."""
+        actor cannot see or a document not on it. The read is audited (``download`` says
+        whether it was saved rather than opened in the browser), once per actor, document and
+        way within a few minutes, so the many range requests of one video are one read."""
         raise _unsupported("open_document")
 
     # --- Folders --------------------------------------------------------------------------------

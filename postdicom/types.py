@@ -103,6 +103,26 @@ class AuditAction(StrEnum):
         """``order`` for ``order.viewed``."""
         return self.value.split(".", 1)[0]
 
+    @property
+    def is_read(self) -> bool:
+        """A read of patient data rather than a change."""
+        return self in READ_ACTIONS
+
+
+#: The events that record a read, not a change; an order's history lists changes, and its
+#: reads as "who viewed this order".
+READ_ACTIONS: frozenset[AuditAction] = frozenset(
+    {
+        AuditAction.ORDER_VIEWED,
+        AuditAction.ORDER_SEARCHED,
+        AuditAction.ORDER_DOCUMENT_VIEWED,
+        AuditAction.ORDER_DOCUMENT_DOWNLOADED,
+        AuditAction.FOLDER_VIEWED,
+        AuditAction.UPLOAD_REPORT_VIEWED,
+        AuditAction.AUDIT_EXPORTED,
+    }
+)
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
@@ -236,6 +256,23 @@ class AuditEvent:
     target_label: str
     ip: str | None
     detail: Mapping[str, object] = field(default_factory=dict)
+    #: The actor's full name as it is now ("" when unknown or gone); ``actor_name`` is the
+    #: user name recorded at the time.
+    actor_full_name: str = ""
+
+    @property
+    def who(self) -> str:
+        """The name to show: the full name when known, else the recorded user name."""
+        return self.actor_full_name or self.actor_name
+
+
+@dataclass(frozen=True)
+class OrderViewer:
+    """Someone who opened an order or one of its documents: how often, and when last."""
+
+    name: str
+    views: int
+    last_viewed: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -557,6 +594,9 @@ class OrderDetail:
     linked_orders: tuple[OrderSummary, ...] = ()
     history: tuple[AuditEvent, ...] = ()
     can_manage: bool = False
+    #: Who opened the order or its documents, most recent first (staff and administrators
+    #: only: empty for limited users).
+    viewers: tuple[OrderViewer, ...] = ()
 
 
 @dataclass(frozen=True)

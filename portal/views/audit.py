@@ -59,7 +59,7 @@ def audit_export(request: AuthedRequest) -> HttpResponseBase:
         return redirect(f"{reverse('portal:audit_log')}?{request.GET.urlencode()}")
     started = timezone.now()
     query = filters.query(page_size=EXPORT_PAGE_SIZE)
-    first = get_api().audit_log(actor=request.user, query=query)
+    first = get_api().audit_log(actor=request.user, query=query, export=True)
     rows = _csv_lines(_events(request.user, query, first, until=started))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{started:%Y%m%d-%H%M%S}.csv"'
@@ -79,7 +79,7 @@ def _events(actor: User, query: AuditQuery, page: Page[AuditEvent], *, until: dt
         if not page.has_next:
             return
         previous_ids = {event.id for event in page.items}
-        page = get_api().audit_log(actor=actor, query=replace(query, page=page.number + 1))
+        page = get_api().audit_log(actor=actor, query=replace(query, page=page.number + 1), export=True)
 
 
 class _Echo:

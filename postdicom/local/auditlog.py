@@ -11,7 +11,7 @@ from django.utils import timezone
 from postdicom import types as t
 from postdicom.local import convert
 from postdicom.local.access import profile_of, require_admin
-from postdicom.local.audit import record
+from postdicom.local.audit import record, record_read
 from postdicom.local.models import AuditRecord
 from postdicom.local.paging import paginate
 from postdicom.types import AuditAction
@@ -25,9 +25,9 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 class AuditLogMixin:
-    def audit_log(self, *, actor: User, query: t.AuditQuery) -> t.Page[t.AuditEvent]:
+    def audit_log(self, *, actor: User, query: t.AuditQuery, export: bool = False) -> t.Page[t.AuditEvent]:
         require_admin(actor)
-        rows = AuditRecord.objects.all()
+        rows = AuditRecord.objects.select_related("actor")
         for word in query.text.split():
             rows = rows.filter(
                 Q(actor_name__icontains=word)
@@ -43,7 +43,19 @@ class AuditLogMixin:
             rows = rows.filter(at__gte=_day_start(query.date_from))
         if query.date_to is not None and query.date_to < dt.date.max:  # the last day has no next day
             rows = rows.filter(at__lt=_day_start(query.date_to + dt.timedelta(days=1)))
-        return paginate(rows, query.page, query.page_size, convert.audit_event)
+        page = paginate(rows, query.page, query.page_size, convert.audit_event)
+        if export and query.page == 1:
+            filters = {
+                "text": query.text,
+                "action": query.action,
+                "actor_id": str(query.actor_id or ""),
+                "date_from": query.date_from.isoformat() if query.date_from else "",
+                "date_to": query.date_to.isoformat() if query.date_to else "",
+            }
+            found = page.total
+            filters = {k: v for k, v in filters.items() if v}
+            record_read(actor, AuditAction.AUDIT_EXPORTED, target_type="", target_id="", filters=filters, found=found)
+        return page
 
     def record_authentication(self, *, username: str, user: User | None, event: str) -> None:
         known = user if user is not None and user.pk else None

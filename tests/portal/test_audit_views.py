@@ -291,9 +291,10 @@ def test_export_streams_every_matching_row_page_by_page(admin_client, monkeypatc
     calls = []
     original = api.audit_log
 
-    def spy(*, actor, query):
+    def spy(*, actor, query, export=False):
+        assert export
         calls.append(query)
-        return original(actor=actor, query=query)
+        return original(actor=actor, query=query, export=export)
 
     monkeypatch.setattr(api, "audit_log", spy)
     response = admin_client.get(EXPORT, {"action": "user.updated"})
@@ -337,11 +338,11 @@ def test_export_does_not_repeat_or_add_events_recorded_meanwhile(admin_client, m
     api = get_api()
     original = api.audit_log
 
-    def busy(*, actor, query):
+    def busy(*, actor, query, export=False):
         if query.page == 2:  # two new events push the old ones down a page
             event("user.created", label="new1")
             event("user.created", label="new2")
-        return original(actor=actor, query=query)
+        return original(actor=actor, query=query, export=export)
 
     monkeypatch.setattr(api, "audit_log", busy)
     labels = [r[4] for r in _csv(admin_client.get(EXPORT, {"action": "user.created"}))[1:]]
