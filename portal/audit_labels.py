@@ -94,6 +94,7 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.FOLDER_VIEWED: gettext_lazy("Folder opened"),
     A.UPLOAD_REPORT_VIEWED: gettext_lazy("Upload report opened"),
     A.AUDIT_EXPORTED: gettext_lazy("Audit log exported"),
+    A.AUDIT_ARCHIVED: gettext_lazy("Old audit events archived"),
 }
 
 TARGET_LABELS: Mapping[str, Promise] = {

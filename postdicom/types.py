@@ -97,6 +97,7 @@ class AuditAction(StrEnum):
     FOLDER_VIEWED = "folder.viewed"
     UPLOAD_REPORT_VIEWED = "upload.report_viewed"
     AUDIT_EXPORTED = "audit.exported"
+    AUDIT_ARCHIVED = "audit.archived"
 
     @property
     def family(self) -> str:
