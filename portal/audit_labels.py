@@ -8,14 +8,17 @@ and its filter. Every member needs a label here (a test checks it); an unknown s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from postdicom.types import AuditAction as A
+from postdicom.types import AuditEvent
 
 #: Families of actions (the part before the dot), in the order the filter lists them: the
 #: family's heading and the name of "every event of this family".
@@ -138,7 +141,53 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "reshared": gettext_lazy("shared further by a recipient"),
     "with_the_share_it_came_from": gettext_lazy("with the share it came from"),
     "shares_ended": gettext_lazy("shares ended"),
+    "document": gettext_lazy("document"),
+    "kind": gettext_lazy("type"),
+    "size": gettext_lazy("size"),
+    "images": gettext_lazy("images"),
+    "series": gettext_lazy("series"),
+    "modalities": gettext_lazy("modalities"),
+    "modality": gettext_lazy("modality"),
+    "accession_number": gettext_lazy("accession number"),
+    "order_date": gettext_lazy("order date"),
+    "source": gettext_lazy("source"),
+    "from_institution": gettext_lazy("from"),
+    "to_institution": gettext_lazy("to"),
+    "scheduled_equipment_cleared": gettext_lazy("scheduled equipment cleared"),
+    "left_group": gettext_lazy("left its linked orders"),
+    "linked_with": gettext_lazy("linked with"),
+    "dissolved": gettext_lazy("link dissolved"),
+    "replaced": gettext_lazy("replaced"),
+    "purge_after_days": gettext_lazy("deleted for good after (days)"),
+    "deleted_at": gettext_lazy("moved to the recycle bin"),
+    "by_task": gettext_lazy("by the scheduled clean-up"),
+    "filters": gettext_lazy("filters"),
+    "found": gettext_lazy("orders found"),
+    "shown": gettext_lazy("shown"),
+    "events": gettext_lazy("events"),
+    "patient_name": gettext_lazy("patient name"),
+    "patient_id": gettext_lazy("patient ID"),
+    "other_patient_id": gettext_lazy("other patient ID"),
+    "institution_ids": gettext_lazy("institutions"),
+    "date_from": gettext_lazy("from"),
+    "date_to": gettext_lazy("to"),
+    "birth_date_from": gettext_lazy("born from"),
+    "birth_date_to": gettext_lazy("born until"),
+    "statuses": gettext_lazy("statuses"),
+    "flag_id": gettext_lazy("flag"),
+    "flagged": gettext_lazy("flagged"),
+    "assigned_to_me": gettext_lazy("assigned to me"),
+    "sort": gettext_lazy("sorted by"),
+    "page": gettext_lazy("page"),
+    "text": gettext_lazy("words"),
+    "action": gettext_lazy("action"),
+    "actor_id": gettext_lazy("user"),
 }
+
+#: Detail keys that hold internal ids (kept in the CSV export, never shown on a page).
+INTERNAL_DETAIL = frozenset({"user_id", "group_id", "upload", "document_id", "actor_id", "institution_ids", "flag_id"})
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def action_label(action: str) -> str:
@@ -183,13 +232,38 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _is_id(value: object) -> bool:
+    if isinstance(value, list | tuple):
+        return bool(value) and all(_is_id(v) for v in value)
+    return isinstance(value, str) and bool(_UUID.match(value))
+
+
 def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
     """An event's detail as (label, text) lines: ``{"changes": {"role": ["staff", "limited"]}}``
-    reads "role: staff → limited"; lists are joined; empty values are left out."""
+    reads "role: staff → limited"; lists are joined; empty values and internal ids are left
+    out (a list of linked orders shows as their number), a document's size in KB/MB."""
     lines: list[tuple[str, str]] = []
+    detail = dict(detail)
+    if detail.get("user_name") and detail.get("user"):  # "Ana Pérez (ana)"
+        detail["user"] = f"{detail.pop('user_name')} ({detail['user']})"
     for key, value in detail.items():
-        if value in (None, "", [], {}):
+        if value in (None, "", [], {}) or key in INTERNAL_DETAIL or key == "user_name":
             continue
+        if key == "linked_with" and isinstance(value, list):
+            lines.append((_detail_key(key), ngettext("%(n)d order", "%(n)d orders", len(value)) % {"n": len(value)}))
+            continue
+        if _is_id(value):
+            continue
+        if key == "size" and isinstance(value, int):
+            lines.append((_detail_key(key), str(filesizeformat(value))))
+            continue
+        if key == "kind" and isinstance(value, str):
+            lines.append((_detail_key(key), value.upper()))
+            continue
+        if isinstance(value, dict) and key == "filters":
+            value = {k: v for k, v in value.items() if k not in INTERNAL_DETAIL and not _is_id(v)}
+            if not value:
+                continue
         if key == "changes" and isinstance(value, dict):
             for field, pair in value.items():
                 if _is_change(pair):
@@ -199,3 +273,98 @@ def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
             continue
         lines.append((_detail_key(key), _text(value)))
     return lines
+
+
+# --- An order's history: one sentence per event ----------------------------------------------------
+
+
+def _who(event: AuditEvent) -> str:
+    """The actor's name; events of the portal itself (a scheduled task) are Rayport's."""
+    if event.actor_name == "system" and not event.actor_full_name:
+        return _("Rayport")
+    return event.who
+
+
+def _person(detail: Mapping[str, object]) -> str:
+    return str(detail.get("user_name") or detail.get("user") or "?")
+
+
+def history_line(event: AuditEvent) -> str:
+    """One event of an order's history as a sentence in the reader's language, with names:
+    "Ana Pérez assigned this order to the group Radiology"."""
+    d, who, action = event.detail, _who(event), event.action
+    words: dict[str, object] = {"who": who}
+    if action == A.ORDER_CREATED:
+        if d.get("source") == "upload":
+            return _("%(who)s created this order by uploading images") % words
+        return _("%(who)s created this order") % words
+    if action == A.ORDER_IMAGES_ADDED:
+        images = int(str(d.get("images") or 0))
+        line = ngettext("%(who)s uploaded %(n)d image", "%(who)s uploaded %(n)d images", images) % {
+            **words,
+            "n": images,
+        }
+        series, modalities = int(str(d.get("series") or 0)), d.get("modalities") or []
+        if series:
+            shape = ngettext("%(n)d series", "%(n)d series", series) % {"n": series}
+            kinds = ", ".join(str(m) for m in modalities) if isinstance(modalities, list) else ""
+            line += f" ({kinds}, {shape})" if kinds else f" ({shape})"
+        return line
+    if action == A.ORDER_IMAGES_RECEIVED:
+        return _("The first images arrived (uploaded by %(who)s): the order is now “Images received”") % words
+    if action == A.ORDER_DOCUMENT_ADDED:
+        kind = str(d.get("kind") or "").upper()
+        return _("%(who)s attached the document “%(name)s” (%(kind)s)") % {
+            **words,
+            "name": d.get("document"),
+            "kind": kind,
+        }
+    if action in (A.ORDER_ASSIGNED, A.ORDER_UNASSIGNED):
+        if d.get("group"):
+            sentence = (
+                _("%(who)s assigned this order to the group %(group)s")
+                if action == A.ORDER_ASSIGNED
+                else _("%(who)s took this order away from the group %(group)s")
+            )
+            return sentence % {**words, "group": d["group"]}
+        sentence = (
+            _("%(who)s assigned this order to %(name)s")
+            if action == A.ORDER_ASSIGNED
+            else _("%(who)s took this order away from %(name)s")
+        )
+        return sentence % {**words, "name": _person(d)}
+    if action == A.ORDER_LINKED:
+        others = d.get("linked_with")
+        n = len(others) if isinstance(others, list) else 0
+        return ngettext(
+            "%(who)s linked this order with %(n)d other order", "%(who)s linked this order with %(n)d other orders", n
+        ) % {**words, "n": n}
+    if action == A.ORDER_MOVED:
+        return _("%(who)s moved this order from %(source)s to %(target)s") % {
+            **words,
+            "source": d.get("from_institution"),
+            "target": d.get("to_institution"),
+        }
+    if action == A.ORDER_FLAG_SET:
+        names = {**words, "flag": d.get("flag"), "group": d.get("group"), "old": d.get("replaced")}
+        if d.get("replaced"):
+            return _("%(who)s changed the flag %(group)s from “%(old)s” to “%(flag)s”") % names
+        return _("%(who)s flagged this order “%(flag)s” (%(group)s)") % names
+    if action == A.ORDER_FLAG_CLEARED:
+        return _("%(who)s removed the flag “%(flag)s” (%(group)s)") % {
+            **words,
+            "flag": d.get("flag"),
+            "group": d.get("group"),
+        }
+    plain = {
+        A.ORDER_UNLINKED: _("%(who)s unlinked this order"),
+        A.ORDER_DELETED: _("%(who)s moved this order to the recycle bin"),
+        A.ORDER_RESTORED: _("%(who)s restored this order from the recycle bin"),
+        A.ORDER_PURGED: _("%(who)s deleted this order for good"),
+    }.get(action)  # type: ignore[call-overload]
+    if plain is not None:
+        return str(plain) % words
+    # An event without its own sentence yet: its name and its details.
+    details = "; ".join(f"{label}: {text}" for label, text in describe_detail(d))
+    line = _("%(who)s: %(what)s") % {**words, "what": action_label(action)}
+    return f"{line} ({details})" if details else line

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from django import template
 
 from portal import audit_labels
-from postdicom.types import AuditAction
+from postdicom.types import AuditAction, AuditEvent
 
 register = template.Library()
 
@@ -28,6 +28,12 @@ def target_kind(target_type: str) -> str:
 def audit_details(detail: Mapping[str, object]) -> list[tuple[str, str]]:
     """An event's detail as (label, text) lines, e.g. ("role", "staff → limited")."""
     return audit_labels.describe_detail(detail)
+
+
+@register.filter
+def history_line(event: AuditEvent) -> str:
+    """One event of an order's history as a sentence: "Ana Pérez assigned this order to …"."""
+    return audit_labels.history_line(event)
 
 
 @register.filter

@@ -65,7 +65,14 @@ class AssignOrdersMixin:
                     order=order, user=user, defaults={"assigned_by": actor}
                 )
                 if created:
-                    _record(actor, AuditAction.ORDER_ASSIGNED, order, user=user.get_username(), user_id=str(user_id))
+                    _record(
+                        actor,
+                        AuditAction.ORDER_ASSIGNED,
+                        order,
+                        user=user.get_username(),
+                        user_name=user.get_full_name(),
+                        user_id=str(user_id),
+                    )
             else:
                 assert group_id is not None
                 group = _user_group(group_id)
@@ -83,10 +90,18 @@ class AssignOrdersMixin:
             _one_target(user_id, group_id)
             if user_id is not None:
                 rows = OrderUserAssignment.objects.filter(order=order, user__profile__uuid=user_id)
-                username = rows.values_list("user__username", flat=True).first()
-                if username is not None:
+                names = rows.values_list("user__username", "user__first_name", "user__last_name").first()
+                if names is not None:
                     rows.delete()
-                    _record(actor, AuditAction.ORDER_UNASSIGNED, order, user=username, user_id=str(user_id))
+                    username, first, last = names
+                    _record(
+                        actor,
+                        AuditAction.ORDER_UNASSIGNED,
+                        order,
+                        user=username,
+                        user_name=f"{first} {last}".strip(),
+                        user_id=str(user_id),
+                    )
             else:
                 assert group_id is not None
                 group_rows = OrderGroupAssignment.objects.filter(order=order, user_group__uuid=group_id)
