@@ -33,7 +33,7 @@ def _event(day: str, label: str, actor=None) -> AuditRecord:
     at = timezone.make_aware(dt.datetime.fromisoformat(day))
     with mock.patch("django.utils.timezone.now", return_value=at):
         record(actor, AuditAction.ORDER_VIEWED, target_type="order", target_id="o", target_label=label)
-    return AuditRecord.objects.order_by("-id").first()
+    return AuditRecord.objects.order_by("-id")[0]
 
 
 def _sql(statement: str, params=()) -> None:
