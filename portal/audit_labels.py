@@ -257,6 +257,9 @@ def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
         if key == "size" and isinstance(value, int):
             lines.append((_detail_key(key), str(filesizeformat(value))))
             continue
+        if key == "source" and value == "upload":
+            lines.append((_detail_key(key), _("an upload")))
+            continue
         if key == "kind" and isinstance(value, str):
             lines.append((_detail_key(key), value.upper()))
             continue
