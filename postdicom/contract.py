@@ -240,8 +240,11 @@ class PostDicomApi:
     # --- Audit log --------------------------------------------------------------------------------
 
     def audit_log(self, *, actor: Actor, query: AuditQuery, export: bool = False) -> Page[AuditEvent]:
-        """Administrators only; newest first. Events are never changed or deleted. With
-        ``export`` (a download of every page), reading page 1 records the export itself."""
+        """Administrators only; newest first. Events are never changed or deleted.
+        ``query.action`` is one action ("order.viewed") or a family ("order"). A page may
+        count only so far (``Page.total_is_lower_bound``) when very many events match. With
+        ``export`` (a download of every page) the count is exact, and reading page 1 records
+        the export itself."""
         raise _unsupported("audit_log")
 
     def record_authentication(self, *, username: str, user: Actor | None, event: str) -> None:

@@ -133,6 +133,9 @@ class Page(Generic[T]):
     total: int
     number: int = 1
     size: int = 50
+    #: ``total`` is where counting stopped, and more match (a list too long to count quickly
+    #: offers its first ``pages`` only and asks for narrower filters).
+    total_is_lower_bound: bool = False
 
     @property
     def pages(self) -> int:

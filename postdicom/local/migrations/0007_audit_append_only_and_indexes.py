@@ -68,7 +68,26 @@ CREATE_SQL = [
     """,
 ]
 
+# The audit log's words filter: every word must occur in the actor's name, the target's name or
+# the action (UPPER(col) LIKE UPPER('%word%')), or start the IP address (HOST(ip) LIKE 'word%').
+# One multi-column trigram index serves the three names (a BitmapOr over its columns; pg_trgm
+# comes from migration 0002) and a text_pattern_ops btree the address prefix (trigrams of
+# "10.0.12." are in every address). Measured at 2,000,000 events in bench/README.md.
+CREATE_SQL.extend(
+    [
+        """
+        CREATE INDEX IF NOT EXISTS audit_words_trgm_idx ON postdicom_auditrecord USING gin (
+            UPPER(actor_name::text) gin_trgm_ops, UPPER(target_label::text) gin_trgm_ops,
+            UPPER(action::text) gin_trgm_ops
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS audit_ip_prefix_idx ON postdicom_auditrecord (HOST(ip) text_pattern_ops)",
+    ]
+)
+
 DROP_SQL = [
+    "DROP INDEX IF EXISTS audit_words_trgm_idx",
+    "DROP INDEX IF EXISTS audit_ip_prefix_idx",
     "DROP TRIGGER IF EXISTS audit_no_truncate ON postdicom_auditrecord",
     "DROP TRIGGER IF EXISTS audit_append_only ON postdicom_auditrecord",
     "DROP FUNCTION IF EXISTS rayport_audit_append_only()",
@@ -106,6 +125,15 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='auditrecord',
             index=models.Index(fields=['-at', '-id'], name='audit_newest_idx'),
+        ),
+        migrations.AlterField(
+            model_name='auditrecord',
+            name='action',
+            field=models.CharField(max_length=60),
+        ),
+        migrations.AddIndex(
+            model_name='auditrecord',
+            index=models.Index(fields=['action', '-at', '-id'], name='audit_action_newest_idx'),
         ),
         migrations.RunPython(protect_audit, unprotect_audit, elidable=False),
     ]

@@ -90,10 +90,11 @@ def test_only_administrators_read_the_log(api, staff_user, limited_user):
 
 
 def test_newest_first_and_paged(api, admin_user):
-    for n in range(5):
-        _event(f"user.e{n}", at=_at("2025-01-01", 8 + n))
+    actions = ["user.created", "user.updated", "user.activated", "user.deactivated", "user.password_set"]
+    for n, action in enumerate(actions):
+        _event(action, at=_at("2025-01-01", 8 + n))
     page = api.audit_log(actor=admin_user, query=AuditQuery(action="user", page=2, page_size=2))
-    assert _actions(page) == ["user.e2", "user.e1"]
+    assert _actions(page) == ["user.activated", "user.updated"]
     assert (page.total, page.number, page.pages) == (5, 2, 3)
 
 
@@ -115,12 +116,25 @@ def test_text_matches_actor_target_action_and_ip_prefix(api, admin_user, staff_u
 
 
 def test_action_is_exact_or_a_family(api, admin_user):
-    for action in ("flag.created", "flag_group.created", "flag"):
+    for action in ("flag.created", "flag_group.created", "flag.deleted"):
         _event(action, at=_at("2025-01-01"))
     assert sorted(_actions(api.audit_log(actor=admin_user, query=AuditQuery(action="flag")))) == [
-        "flag",
         "flag.created",
+        "flag.deleted",
     ]
+    assert _actions(api.audit_log(actor=admin_user, query=AuditQuery(action="flag.deleted"))) == ["flag.deleted"]
+
+
+def test_a_long_list_is_counted_only_so_far_but_an_export_counts_everything(api, admin_user, monkeypatch):
+    monkeypatch.setattr("postdicom.local.auditlog.COUNT_LIMIT", 5)
+    for n in range(8):
+        _event("user.created", at=_at("2025-01-01", 8 + n))
+    page = api.audit_log(actor=admin_user, query=AuditQuery(page_size=2))
+    assert (page.total, page.total_is_lower_bound, page.pages) == (5, True, 3)
+    exact = api.audit_log(actor=admin_user, query=AuditQuery(page_size=2), export=True)
+    assert (exact.total, exact.total_is_lower_bound, exact.pages) == (8, False, 4)
+    few = api.audit_log(actor=admin_user, query=AuditQuery(page_size=2, text="nobody-matches"))
+    assert (few.total, few.total_is_lower_bound) == (0, False)
 
 
 def test_actor_filter(api, admin_user, staff_user):
