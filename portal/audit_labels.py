@@ -281,7 +281,7 @@ def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
 # --- An order's history: one sentence per event ----------------------------------------------------
 
 
-def _who(event: AuditEvent) -> str:
+def who(event: AuditEvent) -> str:
     """The actor's name; events of the portal itself (a scheduled task) are Rayport's."""
     if event.actor_name == "system" and not event.actor_full_name:
         return _("Rayport")
@@ -295,8 +295,8 @@ def _person(detail: Mapping[str, object]) -> str:
 def history_line(event: AuditEvent) -> str:
     """One event of an order's history as a sentence in the reader's language, with names:
     "Ana Pérez assigned this order to the group Radiology"."""
-    d, who, action = event.detail, _who(event), event.action
-    words: dict[str, object] = {"who": who}
+    d, name, action = event.detail, who(event), event.action
+    words: dict[str, object] = {"who": name}
     if action == A.ORDER_CREATED:
         if d.get("source") == "upload":
             return _("%(who)s created this order by uploading images") % words

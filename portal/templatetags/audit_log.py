@@ -37,6 +37,12 @@ def history_line(event: AuditEvent) -> str:
 
 
 @register.filter
+def actor(event: AuditEvent) -> str:
+    """Who did it: the full name, or "Rayport" for the portal's own scheduled work."""
+    return audit_labels.who(event)
+
+
+@register.filter
 def is_warning(action: str) -> bool:
     """Events an administrator should notice: failed and blocked sign-ins."""
     return action in (AuditAction.AUTH_LOGIN_FAILED, AuditAction.AUTH_LOCKED_OUT)

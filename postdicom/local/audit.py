@@ -46,7 +46,7 @@ def record(
 
 #: A document read, or an upload report, seen again by the same person within this time is
 #: the same read: the range requests of one video (a player asks for many), a resumed
-#: download, a page that refreshes itself. See docs/decisions.md, "Reads are audited".
+#: download, a page that refreshes itself. See docs/decisions.md, "Audit: reads, …".
 SAME_READ_WITHIN = dt.timedelta(minutes=10)
 
 
