@@ -243,8 +243,9 @@ class PostDicomApi:
         """Administrators only; newest first. Events are never changed or deleted.
         ``query.action`` is one action ("order.viewed") or a family ("order"). A page may
         count only so far (``Page.total_is_lower_bound``) when very many events match. With
-        ``export`` (a download of every page) the count is exact, and reading page 1 records
-        the export itself."""
+        ``export`` (a download of every page, page by page) any page may follow, and a page
+        counts only far enough to tell whether another follows (``has_next``); reading page 1
+        records the export itself."""
         raise _unsupported("audit_log")
 
     def record_authentication(self, *, username: str, user: Actor | None, event: str) -> None:
