@@ -338,6 +338,11 @@ class UserQuery:
 
 @dataclass(frozen=True)
 class AuditQuery:
+    """Filters of ``audit_log``. ``older_than`` (an event's ``at`` and ``id``) keeps only the
+    events listed after that one, newest first: an export reads page after page with it, at
+    the same cost however deep it goes (``page`` would make the database skip every row
+    before the page)."""
+
     text: str = ""
     action: str = ""
     actor_id: UUID | None = None
@@ -345,6 +350,7 @@ class AuditQuery:
     date_to: dt.date | None = None
     page: int = 1
     page_size: int = 50
+    older_than: tuple[dt.datetime, int] | None = None
 
 
 # --- Orders -------------------------------------------------------------------------------------

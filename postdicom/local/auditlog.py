@@ -50,6 +50,9 @@ class AuditLogMixin:
             rows = rows.filter(at__gte=_day_start(query.date_from))
         if query.date_to is not None and query.date_to < dt.date.max:  # the last day has no next day
             rows = rows.filter(at__lt=_day_start(query.date_to + dt.timedelta(days=1)))
+        if query.older_than is not None:  # after this event in the log's order (the newest index)
+            at, pk = query.older_than
+            rows = rows.filter(Q(at__lt=at) | Q(at=at, id__lt=pk))
         page = paginate(
             rows,
             query.page,
@@ -59,7 +62,7 @@ class AuditLogMixin:
             count_up_to=query.page * query.page_size + 1 if export else COUNT_LIMIT,
             fetch=lambda r: r.select_related("actor"),
         )
-        if export and query.page == 1:
+        if export and query.page == 1 and query.older_than is None:
             filters = {
                 "text": query.text,
                 "action": query.action,

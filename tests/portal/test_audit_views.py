@@ -303,11 +303,13 @@ def test_export_streams_every_matching_row_page_by_page(admin_client, monkeypatc
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-log-')
-    assert [q.page for q in calls] == [1]  # the rest is read while the body streams
+    assert [q.older_than for q in calls] == [None]  # the rest is read while the body streams
     rows = _csv(response)
     assert rows[0] == ["time", "actor", "action", "target_type", "target", "ip", "details"]
     assert [r[4] for r in rows[1:]] == [f"user{n}" for n in range(6, -1, -1)]
-    assert [q.page for q in calls] == [1, 2, 3]
+    # each next page starts after the last event read (not at an offset)
+    assert [q.page for q in calls] == [1, 1, 1]
+    assert [q.older_than is None for q in calls] == [True, False, False]
     assert {q.page_size for q in calls} == {3}
     assert {q.action for q in calls} == {"user.updated"}
 
@@ -339,9 +341,11 @@ def test_export_does_not_repeat_or_add_events_recorded_meanwhile(admin_client, m
     monkeypatch.setattr(audit_views, "EXPORT_PAGE_SIZE", 2)
     api = get_api()
     original = api.audit_log
+    added: list[bool] = []
 
     def busy(*, actor, query, export=False):
-        if query.page == 2:  # two new events push the old ones down a page
+        if query.older_than is not None and not added:  # two new events while the export runs
+            added.append(True)
             event("user.created", label="new1")
             event("user.created", label="new2")
         return original(actor=actor, query=query, export=export)

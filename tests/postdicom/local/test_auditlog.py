@@ -196,3 +196,18 @@ def test_record_authentication_of_an_unknown_name(api):
 def test_record_authentication_without_a_name(api):
     api.record_authentication(username="", user=None, event="locked_out")
     assert AuditRecord.objects.get(action="auth.locked_out").actor_name == "?"
+
+
+def test_older_than_continues_after_an_event_in_the_logs_order(api, admin_user):
+    same_time = _at("2025-01-02")
+    rows = [_event("user.created", at=_at("2025-01-01")), _event("user.updated", at=same_time)]
+    rows += [_event("user.activated", at=same_time), _event("user.deactivated", at=_at("2025-01-03"))]
+    seen, query = [], AuditQuery(page_size=1)
+    while True:
+        page = api.audit_log(actor=admin_user, query=query, export=True)
+        seen += [e.id for e in page.items]
+        if not page.has_next:
+            break
+        query = AuditQuery(page_size=1, older_than=(page.items[-1].at, page.items[-1].id))
+    assert seen == [r.pk for r in reversed(rows)]  # same time: the higher id first
+    assert AuditRecord.objects.filter(action="audit.exported").count() == 1  # recorded once
