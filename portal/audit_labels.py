@@ -1,19 +1,24 @@
 """How audit events read to people: action names, target kinds and event details.
 
-The service layer records machine names (``group.member_added``) and JSON details; this is
-the one place that turns them into translated words, for the audit log page and its filter.
-An action missing here still shows (as its machine name), so a new backend event is never
-hidden; add it here to give it a proper name.
+The service layer records ``AuditAction`` members (stored as ``group.member_added``) and JSON
+details; this is the one place that turns them into translated words, for the audit log page
+and its filter. Every member needs a label here (a test checks it); an unknown stored action
+(from a newer version) still shows, as its machine name.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+
+from postdicom.types import AuditAction as A
+from postdicom.types import AuditEvent
 
 #: Families of actions (the part before the dot), in the order the filter lists them: the
 #: family's heading and the name of "every event of this family".
@@ -28,65 +33,74 @@ ACTION_FAMILIES: tuple[tuple[str, Promise, Promise], ...] = (
     ("order", gettext_lazy("Orders"), gettext_lazy("Every order event")),
     ("folder", gettext_lazy("Folders"), gettext_lazy("Every folder event")),
     ("upload", gettext_lazy("Uploads"), gettext_lazy("Every upload event")),
+    ("audit", gettext_lazy("Audit log"), gettext_lazy("Every audit log event")),
 )
 
-ACTION_LABELS: Mapping[str, Promise] = {
-    "auth.login": gettext_lazy("Signed in"),
-    "auth.logout": gettext_lazy("Signed out"),
-    "auth.login_failed": gettext_lazy("Failed sign-in"),
-    "auth.locked_out": gettext_lazy("Sign-in locked after failed attempts"),
-    "auth.password_changed": gettext_lazy("Password changed by its user"),
-    "auth.password_reset": gettext_lazy("Password reset by e-mail link"),
-    "user.created": gettext_lazy("User created"),
-    "user.updated": gettext_lazy("User changed"),
-    "user.activated": gettext_lazy("User reactivated"),
-    "user.deactivated": gettext_lazy("User deactivated"),
-    "user.password_set": gettext_lazy("Password set by an administrator"),
-    "group.created": gettext_lazy("User group created"),
-    "group.updated": gettext_lazy("User group changed"),
-    "group.deleted": gettext_lazy("User group deleted"),
-    "group.member_added": gettext_lazy("Member added to group"),
-    "group.member_removed": gettext_lazy("Member removed from group"),
-    "institution.created": gettext_lazy("Institution created"),
-    "institution.updated": gettext_lazy("Institution changed"),
-    "node.created": gettext_lazy("DICOM node created"),
-    "node.updated": gettext_lazy("DICOM node changed"),
-    "node.deleted": gettext_lazy("DICOM node deleted"),
-    "flag_group.created": gettext_lazy("Flag group created"),
-    "flag_group.renamed": gettext_lazy("Flag group renamed"),
-    "flag_group.deleted": gettext_lazy("Flag group deleted"),
-    "flag.created": gettext_lazy("Flag created"),
-    "flag.updated": gettext_lazy("Flag changed"),
-    "flag.deleted": gettext_lazy("Flag deleted"),
-    "order.created": gettext_lazy("Order created"),
-    "order.updated": gettext_lazy("Order changed"),
-    "order.deleted": gettext_lazy("Order moved to the recycle bin"),
-    "order.restored": gettext_lazy("Order restored"),
-    "order.purged": gettext_lazy("Order deleted for good"),
-    "order.assigned": gettext_lazy("Order assigned"),
-    "order.unassigned": gettext_lazy("Order unassigned"),
-    "order.linked": gettext_lazy("Orders linked"),
-    "order.unlinked": gettext_lazy("Orders unlinked"),
-    "order.moved": gettext_lazy("Order moved to another institution"),
-    "order.flag_set": gettext_lazy("Order flagged"),
-    "order.flag_cleared": gettext_lazy("Order flag removed"),
-    "order.images_added": gettext_lazy("Images added to order"),
-    "order.images_received": gettext_lazy("Images received"),
-    "order.images_differ": gettext_lazy("Images added whose patient details differ from the order's"),
-    "order.document_added": gettext_lazy("Document added to order"),
-    "order.document_deleted": gettext_lazy("Document removed from order"),
-    "folder.created": gettext_lazy("Folder created"),
-    "folder.renamed": gettext_lazy("Folder renamed"),
-    "folder.updated": gettext_lazy("Folder changed"),
-    "folder.moved": gettext_lazy("Folder moved"),
-    "folder.deleted": gettext_lazy("Folder deleted"),
-    "folder.order_added": gettext_lazy("Order filed in folder"),
-    "folder.order_removed": gettext_lazy("Order removed from folder"),
-    "folder.shared": gettext_lazy("Folder shared"),
-    "folder.share_changed": gettext_lazy("Folder share changed"),
-    "folder.share_revoked": gettext_lazy("Folder share revoked"),
-    "upload.started": gettext_lazy("Upload started"),
-    "upload.finished": gettext_lazy("Upload finished"),
+ACTION_LABELS: Mapping[A, Promise] = {
+    A.AUTH_LOGIN: gettext_lazy("Signed in"),
+    A.AUTH_LOGOUT: gettext_lazy("Signed out"),
+    A.AUTH_LOGIN_FAILED: gettext_lazy("Failed sign-in"),
+    A.AUTH_LOCKED_OUT: gettext_lazy("Sign-in locked after failed attempts"),
+    A.AUTH_PASSWORD_CHANGED: gettext_lazy("Password changed by its user"),
+    A.AUTH_PASSWORD_RESET: gettext_lazy("Password reset by e-mail link"),
+    A.USER_CREATED: gettext_lazy("User created"),
+    A.USER_UPDATED: gettext_lazy("User changed"),
+    A.USER_ACTIVATED: gettext_lazy("User reactivated"),
+    A.USER_DEACTIVATED: gettext_lazy("User deactivated"),
+    A.USER_PASSWORD_SET: gettext_lazy("Password set by an administrator"),
+    A.GROUP_CREATED: gettext_lazy("User group created"),
+    A.GROUP_UPDATED: gettext_lazy("User group changed"),
+    A.GROUP_DELETED: gettext_lazy("User group deleted"),
+    A.GROUP_MEMBER_ADDED: gettext_lazy("Member added to group"),
+    A.GROUP_MEMBER_REMOVED: gettext_lazy("Member removed from group"),
+    A.INSTITUTION_CREATED: gettext_lazy("Institution created"),
+    A.INSTITUTION_UPDATED: gettext_lazy("Institution changed"),
+    A.NODE_CREATED: gettext_lazy("DICOM node created"),
+    A.NODE_UPDATED: gettext_lazy("DICOM node changed"),
+    A.NODE_DELETED: gettext_lazy("DICOM node deleted"),
+    A.FLAG_GROUP_CREATED: gettext_lazy("Flag group created"),
+    A.FLAG_GROUP_RENAMED: gettext_lazy("Flag group renamed"),
+    A.FLAG_GROUP_DELETED: gettext_lazy("Flag group deleted"),
+    A.FLAG_CREATED: gettext_lazy("Flag created"),
+    A.FLAG_UPDATED: gettext_lazy("Flag changed"),
+    A.FLAG_DELETED: gettext_lazy("Flag deleted"),
+    A.ORDER_CREATED: gettext_lazy("Order created"),
+    A.ORDER_UPDATED: gettext_lazy("Order changed"),
+    A.ORDER_DELETED: gettext_lazy("Order moved to the recycle bin"),
+    A.ORDER_RESTORED: gettext_lazy("Order restored"),
+    A.ORDER_PURGED: gettext_lazy("Order deleted for good"),
+    A.ORDER_ASSIGNED: gettext_lazy("Order assigned"),
+    A.ORDER_UNASSIGNED: gettext_lazy("Order unassigned"),
+    A.ORDER_LINKED: gettext_lazy("Orders linked"),
+    A.ORDER_UNLINKED: gettext_lazy("Orders unlinked"),
+    A.ORDER_MOVED: gettext_lazy("Order moved to another institution"),
+    A.ORDER_FLAG_SET: gettext_lazy("Order flagged"),
+    A.ORDER_FLAG_CLEARED: gettext_lazy("Order flag removed"),
+    A.ORDER_IMAGES_ADDED: gettext_lazy("Images added to order"),
+    A.ORDER_IMAGES_RECEIVED: gettext_lazy("Images received"),
+    A.ORDER_IMAGES_DIFFER: gettext_lazy("Images added whose patient details differ from the order's"),
+    A.ORDER_DOCUMENT_ADDED: gettext_lazy("Document added to order"),
+    A.ORDER_DOCUMENT_DELETED: gettext_lazy("Document removed from order"),
+    A.FOLDER_CREATED: gettext_lazy("Folder created"),
+    A.FOLDER_RENAMED: gettext_lazy("Folder renamed"),
+    A.FOLDER_UPDATED: gettext_lazy("Folder changed"),
+    A.FOLDER_MOVED: gettext_lazy("Folder moved"),
+    A.FOLDER_DELETED: gettext_lazy("Folder deleted"),
+    A.FOLDER_ORDER_ADDED: gettext_lazy("Order filed in folder"),
+    A.FOLDER_ORDER_REMOVED: gettext_lazy("Order removed from folder"),
+    A.FOLDER_SHARED: gettext_lazy("Folder shared"),
+    A.FOLDER_SHARE_CHANGED: gettext_lazy("Folder share changed"),
+    A.FOLDER_SHARE_REVOKED: gettext_lazy("Folder share revoked"),
+    A.UPLOAD_STARTED: gettext_lazy("Upload started"),
+    A.UPLOAD_FINISHED: gettext_lazy("Upload finished"),
+    A.ORDER_VIEWED: gettext_lazy("Order opened"),
+    A.ORDER_SEARCHED: gettext_lazy("Orders searched"),
+    A.ORDER_DOCUMENT_VIEWED: gettext_lazy("Document opened"),
+    A.ORDER_DOCUMENT_DOWNLOADED: gettext_lazy("Document downloaded"),
+    A.FOLDER_VIEWED: gettext_lazy("Folder opened"),
+    A.UPLOAD_REPORT_VIEWED: gettext_lazy("Upload report opened"),
+    A.AUDIT_EXPORTED: gettext_lazy("Audit log exported"),
+    A.AUDIT_ARCHIVED: gettext_lazy("Old audit events archived"),
 }
 
 TARGET_LABELS: Mapping[str, Promise] = {
@@ -130,23 +144,63 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "reshared": gettext_lazy("shared further by a recipient"),
     "with_the_share_it_came_from": gettext_lazy("with the share it came from"),
     "shares_ended": gettext_lazy("shares ended"),
+    "document": gettext_lazy("document"),
+    "kind": gettext_lazy("type"),
+    "size": gettext_lazy("size"),
+    "images": gettext_lazy("images"),
+    "series": gettext_lazy("series"),
+    "modalities": gettext_lazy("modalities"),
+    "modality": gettext_lazy("modality"),
+    "accession_number": gettext_lazy("accession number"),
+    "order_date": gettext_lazy("order date"),
+    "source": gettext_lazy("source"),
+    "from_institution": gettext_lazy("from"),
+    "to_institution": gettext_lazy("to"),
+    "scheduled_equipment_cleared": gettext_lazy("scheduled equipment cleared"),
+    "left_group": gettext_lazy("left its linked orders"),
+    "linked_with": gettext_lazy("linked with"),
+    "dissolved": gettext_lazy("link dissolved"),
+    "replaced": gettext_lazy("replaced"),
+    "purge_after_days": gettext_lazy("deleted for good after (days)"),
+    "deleted_at": gettext_lazy("moved to the recycle bin"),
+    "by_task": gettext_lazy("by the scheduled clean-up"),
+    "filters": gettext_lazy("filters"),
+    "found": gettext_lazy("orders found"),
+    "shown": gettext_lazy("shown"),
+    "events": gettext_lazy("events"),
     "patient_name": gettext_lazy("patient name"),
     "patient_id": gettext_lazy("patient ID"),
     "other_patient_id": gettext_lazy("other patient ID"),
+    "institution_ids": gettext_lazy("institutions"),
+    "date_from": gettext_lazy("from"),
+    "date_to": gettext_lazy("to"),
+    "birth_date_from": gettext_lazy("born from"),
+    "birth_date_to": gettext_lazy("born until"),
+    "statuses": gettext_lazy("statuses"),
+    "flag_id": gettext_lazy("flag"),
+    "flagged": gettext_lazy("flagged"),
+    "assigned_to_me": gettext_lazy("assigned to me"),
+    "sort": gettext_lazy("sorted by"),
+    "page": gettext_lazy("page"),
+    "text": gettext_lazy("words"),
+    "action": gettext_lazy("action"),
+    "actor_id": gettext_lazy("user"),
     "birth_date": gettext_lazy("birth date"),
     "sex": gettext_lazy("sex"),
-    "modality": gettext_lazy("modality"),
-    "accession_number": gettext_lazy("accession number"),
     "study_description": gettext_lazy("study description"),
-    "order_date": gettext_lazy("order date"),
     "order_time": gettext_lazy("order time"),
     "fields": gettext_lazy("patient details that differ"),
 }
 
+#: Detail keys that hold internal ids (kept in the CSV export, never shown on a page).
+INTERNAL_DETAIL = frozenset({"user_id", "group_id", "upload", "document_id", "actor_id", "institution_ids", "flag_id"})
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
 
 def action_label(action: str) -> str:
     """ "Signed in" for ``auth.login``; an unknown action shows as recorded."""
-    label = ACTION_LABELS.get(action)
+    label = ACTION_LABELS.get(action)  # type: ignore[call-overload]  # a StrEnum key matches its string
     return str(label) if label is not None else action
 
 
@@ -160,7 +214,7 @@ def action_choices() -> list[tuple[str, Any]]:
     """Choices for the action filter: every family, each with "all of them" and its actions."""
     choices: list[tuple[str, Any]] = [("", _("All actions"))]
     for family, heading, everything in ACTION_FAMILIES:
-        members = [(action, label) for action, label in ACTION_LABELS.items() if action.split(".", 1)[0] == family]
+        members = [(action.value, label) for action, label in ACTION_LABELS.items() if action.family == family]
         choices.append((str(heading), [(family, everything), *members]))
     return choices
 
@@ -186,13 +240,41 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _is_id(value: object) -> bool:
+    if isinstance(value, list | tuple):
+        return bool(value) and all(_is_id(v) for v in value)
+    return isinstance(value, str) and bool(_UUID.match(value))
+
+
 def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
     """An event's detail as (label, text) lines: ``{"changes": {"role": ["staff", "limited"]}}``
-    reads "role: staff → limited"; lists are joined; empty values are left out."""
+    reads "role: staff → limited"; lists are joined; empty values and internal ids are left
+    out (a list of linked orders shows as their number), a document's size in KB/MB."""
     lines: list[tuple[str, str]] = []
+    detail = dict(detail)
+    if detail.get("user_name") and detail.get("user"):  # "Ana Pérez (ana)"
+        detail["user"] = f"{detail.pop('user_name')} ({detail['user']})"
     for key, value in detail.items():
-        if value in (None, "", [], {}):
+        if value in (None, "", [], {}) or key in INTERNAL_DETAIL or key == "user_name":
             continue
+        if key == "linked_with" and isinstance(value, list):
+            lines.append((_detail_key(key), ngettext("%(n)d order", "%(n)d orders", len(value)) % {"n": len(value)}))
+            continue
+        if _is_id(value):
+            continue
+        if key == "size" and isinstance(value, int):
+            lines.append((_detail_key(key), str(filesizeformat(value))))
+            continue
+        if key == "source" and value == "upload":
+            lines.append((_detail_key(key), _("an upload")))
+            continue
+        if key == "kind" and isinstance(value, str):
+            lines.append((_detail_key(key), value.upper()))
+            continue
+        if isinstance(value, dict) and key == "filters":
+            value = {k: v for k, v in value.items() if k not in INTERNAL_DETAIL and not _is_id(v)}
+            if not value:
+                continue
         if key == "changes" and isinstance(value, dict):
             for field, pair in value.items():
                 if _is_change(pair):
@@ -205,3 +287,98 @@ def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
             continue
         lines.append((_detail_key(key), _text(value)))
     return lines
+
+
+# --- An order's history: one sentence per event ----------------------------------------------------
+
+
+def who(event: AuditEvent) -> str:
+    """The actor's name; events of the portal itself (a scheduled task) are Rayport's."""
+    if event.actor_name == "system" and not event.actor_full_name:
+        return _("Rayport")
+    return event.who
+
+
+def _person(detail: Mapping[str, object]) -> str:
+    return str(detail.get("user_name") or detail.get("user") or "?")
+
+
+def history_line(event: AuditEvent) -> str:
+    """One event of an order's history as a sentence in the reader's language, with names:
+    "Ana Pérez assigned this order to the group Radiology"."""
+    d, name, action = event.detail, who(event), event.action
+    words: dict[str, object] = {"who": name}
+    if action == A.ORDER_CREATED:
+        if d.get("source") == "upload":
+            return _("%(who)s created this order by uploading images") % words
+        return _("%(who)s created this order") % words
+    if action == A.ORDER_IMAGES_ADDED:
+        images = int(str(d.get("images") or 0))
+        line = ngettext("%(who)s uploaded %(n)d image", "%(who)s uploaded %(n)d images", images) % {
+            **words,
+            "n": images,
+        }
+        series, modalities = int(str(d.get("series") or 0)), d.get("modalities") or []
+        if series:
+            shape = ngettext("%(n)d series", "%(n)d series", series) % {"n": series}
+            kinds = ", ".join(str(m) for m in modalities) if isinstance(modalities, list) else ""
+            line += f" ({kinds}, {shape})" if kinds else f" ({shape})"
+        return line
+    if action == A.ORDER_IMAGES_RECEIVED:
+        return _("The first images arrived (uploaded by %(who)s): the order is now “Images received”") % words
+    if action == A.ORDER_DOCUMENT_ADDED:
+        kind = str(d.get("kind") or "").upper()
+        return _("%(who)s attached the document “%(name)s” (%(kind)s)") % {
+            **words,
+            "name": d.get("document"),
+            "kind": kind,
+        }
+    if action in (A.ORDER_ASSIGNED, A.ORDER_UNASSIGNED):
+        if d.get("group"):
+            sentence = (
+                _("%(who)s assigned this order to the group %(group)s")
+                if action == A.ORDER_ASSIGNED
+                else _("%(who)s took this order away from the group %(group)s")
+            )
+            return sentence % {**words, "group": d["group"]}
+        sentence = (
+            _("%(who)s assigned this order to %(name)s")
+            if action == A.ORDER_ASSIGNED
+            else _("%(who)s took this order away from %(name)s")
+        )
+        return sentence % {**words, "name": _person(d)}
+    if action == A.ORDER_LINKED:
+        others = d.get("linked_with")
+        n = len(others) if isinstance(others, list) else 0
+        return ngettext(
+            "%(who)s linked this order with %(n)d other order", "%(who)s linked this order with %(n)d other orders", n
+        ) % {**words, "n": n}
+    if action == A.ORDER_MOVED:
+        return _("%(who)s moved this order from %(source)s to %(target)s") % {
+            **words,
+            "source": d.get("from_institution"),
+            "target": d.get("to_institution"),
+        }
+    if action == A.ORDER_FLAG_SET:
+        names = {**words, "flag": d.get("flag"), "group": d.get("group"), "old": d.get("replaced")}
+        if d.get("replaced"):
+            return _("%(who)s changed the flag %(group)s from “%(old)s” to “%(flag)s”") % names
+        return _("%(who)s flagged this order “%(flag)s” (%(group)s)") % names
+    if action == A.ORDER_FLAG_CLEARED:
+        return _("%(who)s removed the flag “%(flag)s” (%(group)s)") % {
+            **words,
+            "flag": d.get("flag"),
+            "group": d.get("group"),
+        }
+    plain = {
+        A.ORDER_UNLINKED: _("%(who)s unlinked this order"),
+        A.ORDER_DELETED: _("%(who)s moved this order to the recycle bin"),
+        A.ORDER_RESTORED: _("%(who)s restored this order from the recycle bin"),
+        A.ORDER_PURGED: _("%(who)s deleted this order for good"),
+    }.get(action)  # type: ignore[call-overload]
+    if plain is not None:
+        return str(plain) % words
+    # An event without its own sentence yet: its name and its details.
+    details = "; ".join(f"{label}: {text}" for label, text in describe_detail(d))
+    line = _("%(who)s: %(what)s") % {**words, "what": action_label(action)}
+    return f"{line} ({details})" if details else line

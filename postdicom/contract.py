@@ -241,8 +241,13 @@ class PostDicomApi:
 
     # --- Audit log --------------------------------------------------------------------------------
 
-    def audit_log(self, *, actor: Actor, query: AuditQuery) -> Page[AuditEvent]:
-        """Administrators only; newest first. Events are never changed or deleted."""
+    def audit_log(self, *, actor: Actor, query: AuditQuery, export: bool = False) -> Page[AuditEvent]:
+        """Administrators only; newest first. Events are never changed or deleted.
+        ``query.action`` is one action ("order.viewed") or a family ("order"). A page may
+        count only so far (``Page.total_is_lower_bound``) when very many events match. With
+        ``export`` (a download of every page, page by page) any page may follow, and a page
+        counts only far enough to tell whether another follows (``has_next``); reading page 1
+        records the export itself."""
         raise _unsupported("audit_log")
 
     def record_authentication(self, *, username: str, user: Actor | None, event: str) -> None:
@@ -533,11 +538,15 @@ class PostDicomApi:
         writes an audit event."""
         raise _unsupported("upload_documents")
 
-    def open_document(self, *, actor: Actor, order_id: UUID, document_id: UUID) -> tuple[Document, IO[bytes]]:
+    def open_document(
+        self, *, actor: Actor, order_id: UUID, document_id: UUID, download: bool = False
+    ) -> tuple[Document, IO[bytes]]:
         """A document of a visible order and its content, opened for reading (the caller
         closes it). The content is seekable, and seeking before reading is cheap on every
         storage, so serving a byte range reads only that range. ``NotFound`` for an order the
-        actor cannot see or a document not on it."""
+        actor cannot see or a document not on it. The read is audited (``download`` says
+        whether it was saved rather than opened in the browser), once per actor, document and
+        way within a few minutes, so the many range requests of one video are one read."""
         raise _unsupported("open_document")
 
     def delete_document(self, *, actor: Actor, order_id: UUID, document_id: UUID) -> Document:

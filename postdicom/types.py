@@ -130,6 +130,105 @@ class Capability(StrEnum):
 PAGE_NUMBER_MAX = 1_000_000
 
 
+class AuditAction(StrEnum):
+    """Every event the audit trail records, by family (the part before the dot).
+
+    The stored value is the string, so rows written before this enum still read. ``record``
+    accepts only these (a mistyped action is an error, not a silent new event); to add one,
+    add a member here and its words in ``portal.audit_labels`` (a test checks both)."""
+
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOCKED_OUT = "auth.locked_out"
+    AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 (an event name)
+    AUTH_PASSWORD_RESET = "auth.password_reset"  # noqa: S105
+    USER_CREATED = "user.created"
+    USER_UPDATED = "user.updated"
+    USER_ACTIVATED = "user.activated"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_PASSWORD_SET = "user.password_set"  # noqa: S105
+    GROUP_CREATED = "group.created"
+    GROUP_UPDATED = "group.updated"
+    GROUP_DELETED = "group.deleted"
+    GROUP_MEMBER_ADDED = "group.member_added"
+    GROUP_MEMBER_REMOVED = "group.member_removed"
+    INSTITUTION_CREATED = "institution.created"
+    INSTITUTION_UPDATED = "institution.updated"
+    NODE_CREATED = "node.created"
+    NODE_UPDATED = "node.updated"
+    NODE_DELETED = "node.deleted"
+    FLAG_GROUP_CREATED = "flag_group.created"
+    FLAG_GROUP_RENAMED = "flag_group.renamed"
+    FLAG_GROUP_DELETED = "flag_group.deleted"
+    FLAG_CREATED = "flag.created"
+    FLAG_UPDATED = "flag.updated"
+    FLAG_DELETED = "flag.deleted"
+    ORDER_CREATED = "order.created"
+    ORDER_UPDATED = "order.updated"
+    ORDER_DELETED = "order.deleted"
+    ORDER_RESTORED = "order.restored"
+    ORDER_PURGED = "order.purged"
+    ORDER_ASSIGNED = "order.assigned"
+    ORDER_UNASSIGNED = "order.unassigned"
+    ORDER_LINKED = "order.linked"
+    ORDER_UNLINKED = "order.unlinked"
+    ORDER_MOVED = "order.moved"
+    ORDER_FLAG_SET = "order.flag_set"
+    ORDER_FLAG_CLEARED = "order.flag_cleared"
+    ORDER_IMAGES_ADDED = "order.images_added"
+    ORDER_IMAGES_RECEIVED = "order.images_received"
+    ORDER_IMAGES_DIFFER = "order.images_differ"
+    ORDER_DOCUMENT_ADDED = "order.document_added"
+    ORDER_DOCUMENT_DELETED = "order.document_deleted"
+    FOLDER_CREATED = "folder.created"
+    FOLDER_RENAMED = "folder.renamed"
+    FOLDER_UPDATED = "folder.updated"
+    FOLDER_MOVED = "folder.moved"
+    FOLDER_DELETED = "folder.deleted"
+    FOLDER_ORDER_ADDED = "folder.order_added"
+    FOLDER_ORDER_REMOVED = "folder.order_removed"
+    FOLDER_SHARED = "folder.shared"
+    FOLDER_SHARE_CHANGED = "folder.share_changed"
+    FOLDER_SHARE_REVOKED = "folder.share_revoked"
+    UPLOAD_STARTED = "upload.started"
+    UPLOAD_FINISHED = "upload.finished"
+    # Reads of patient data (HIPAA §164.312(b)): who looked at which record.
+    ORDER_VIEWED = "order.viewed"
+    ORDER_SEARCHED = "order.searched"
+    ORDER_DOCUMENT_VIEWED = "order.document_viewed"
+    ORDER_DOCUMENT_DOWNLOADED = "order.document_downloaded"
+    FOLDER_VIEWED = "folder.viewed"
+    UPLOAD_REPORT_VIEWED = "upload.report_viewed"
+    AUDIT_EXPORTED = "audit.exported"
+    AUDIT_ARCHIVED = "audit.archived"
+
+    @property
+    def family(self) -> str:
+        """``order`` for ``order.viewed``."""
+        return self.value.split(".", 1)[0]
+
+    @property
+    def is_read(self) -> bool:
+        """A read of patient data rather than a change."""
+        return self in READ_ACTIONS
+
+
+#: The events that record a read, not a change; an order's history lists changes, and its
+#: reads as "who viewed this order".
+READ_ACTIONS: frozenset[AuditAction] = frozenset(
+    {
+        AuditAction.ORDER_VIEWED,
+        AuditAction.ORDER_SEARCHED,
+        AuditAction.ORDER_DOCUMENT_VIEWED,
+        AuditAction.ORDER_DOCUMENT_DOWNLOADED,
+        AuditAction.FOLDER_VIEWED,
+        AuditAction.UPLOAD_REPORT_VIEWED,
+        AuditAction.AUDIT_EXPORTED,
+    }
+)
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a longer result. ``number`` counts from 1."""
@@ -138,6 +237,9 @@ class Page(Generic[T]):
     total: int
     number: int = 1
     size: int = 50
+    #: ``total`` is where counting stopped, and more match (a list too long to count quickly
+    #: offers its first ``pages`` only and asks for narrower filters).
+    total_is_lower_bound: bool = False
 
     @property
     def pages(self) -> int:
@@ -262,6 +364,23 @@ class AuditEvent:
     target_label: str
     ip: str | None
     detail: Mapping[str, object] = field(default_factory=dict)
+    #: The actor's full name as it is now ("" when unknown or gone); ``actor_name`` is the
+    #: user name recorded at the time.
+    actor_full_name: str = ""
+
+    @property
+    def who(self) -> str:
+        """The name to show: the full name when known, else the recorded user name."""
+        return self.actor_full_name or self.actor_name
+
+
+@dataclass(frozen=True)
+class OrderViewer:
+    """Someone who opened an order or one of its documents: how often, and when last."""
+
+    name: str
+    views: int
+    last_viewed: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -323,6 +442,11 @@ class UserQuery:
 
 @dataclass(frozen=True)
 class AuditQuery:
+    """Filters of ``audit_log``. ``older_than`` (an event's ``at`` and ``id``) keeps only the
+    events listed after that one, newest first: an export reads page after page with it, at
+    the same cost however deep it goes (``page`` would make the database skip every row
+    before the page)."""
+
     text: str = ""
     action: str = ""
     actor_id: UUID | None = None
@@ -330,6 +454,7 @@ class AuditQuery:
     date_to: dt.date | None = None
     page: int = 1
     page_size: int = 50
+    older_than: tuple[dt.datetime, int] | None = None
 
 
 # --- Orders -------------------------------------------------------------------------------------
@@ -597,6 +722,9 @@ class OrderDetail:
     linked_orders: tuple[OrderSummary, ...] = ()
     history: tuple[AuditEvent, ...] = ()
     can_manage: bool = False
+    #: Who opened the order or its documents, most recent first (staff and administrators
+    #: only: empty for limited users).
+    viewers: tuple[OrderViewer, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,9 @@ def document_delete(request: AuthedRequest, order_id: UUID, document_id: UUID) -
 
 
 def _serve(request: AuthedRequest, order_id: UUID, document_id: UUID, *, inline: bool) -> HttpResponseBase:
-    document, handle = get_api().open_document(actor=request.user, order_id=order_id, document_id=document_id)
+    document, handle = get_api().open_document(
+        actor=request.user, order_id=order_id, document_id=document_id, download=not inline
+    )
     response = file_response(
         request, handle, as_attachment=not inline, filename=document.name, content_type=document.content_type
     )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from django import template
 
 from portal import audit_labels
+from postdicom.types import AuditAction, AuditEvent
 
 register = template.Library()
 
@@ -30,6 +31,18 @@ def audit_details(detail: Mapping[str, object]) -> list[tuple[str, str]]:
 
 
 @register.filter
+def history_line(event: AuditEvent) -> str:
+    """One event of an order's history as a sentence: "Ana Pérez assigned this order to …"."""
+    return audit_labels.history_line(event)
+
+
+@register.filter
+def actor(event: AuditEvent) -> str:
+    """Who did it: the full name, or "Rayport" for the portal's own scheduled work."""
+    return audit_labels.who(event)
+
+
+@register.filter
 def is_warning(action: str) -> bool:
     """Events an administrator should notice: failed and blocked sign-ins."""
-    return action in ("auth.login_failed", "auth.locked_out")
+    return action in (AuditAction.AUTH_LOGIN_FAILED, AuditAction.AUTH_LOCKED_OUT)

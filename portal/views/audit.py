@@ -59,7 +59,7 @@ def audit_export(request: AuthedRequest) -> HttpResponseBase:
         return redirect(f"{reverse('portal:audit_log')}?{request.GET.urlencode()}")
     started = timezone.now()
     query = filters.query(page_size=EXPORT_PAGE_SIZE)
-    first = get_api().audit_log(actor=request.user, query=query)
+    first = get_api().audit_log(actor=request.user, query=query, export=True)
     rows = _csv_lines(_events(request.user, query, first, until=started))
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{started:%Y%m%d-%H%M%S}.csv"'
@@ -68,18 +68,19 @@ def audit_export(request: AuthedRequest) -> HttpResponseBase:
 
 
 def _events(actor: User, query: AuditQuery, page: Page[AuditEvent], *, until: dt.datetime) -> Iterator[AuditEvent]:
-    """The matching events as they were at ``until``, from ``page`` (the first) on. Events
-    recorded while the export runs push older ones onto later pages; those are skipped, as
-    are the new events themselves."""
-    previous_ids: set[int] = set()
+    """The matching events as they were at ``until``, from ``page`` (the first) on. Each next
+    page is the events after the last one read (``older_than``), so events recorded while the
+    export runs (newer than all of them) never come in and nothing is read twice."""
     while True:
         for event in page.items:
-            if event.at <= until and event.id not in previous_ids:
+            if event.at <= until:
                 yield event
-        if not page.has_next:
+        if not page.has_next or not page.items:
             return
-        previous_ids = {event.id for event in page.items}
-        page = get_api().audit_log(actor=actor, query=replace(query, page=page.number + 1))
+        last = page.items[-1]
+        page = get_api().audit_log(
+            actor=actor, query=replace(query, page=1, older_than=(last.at, last.id)), export=True
+        )
 
 
 class _Echo:

@@ -1,11 +1,18 @@
-"""Writing the audit trail. Every change in the embedded backend calls ``record``."""
+"""Writing the audit trail. Every change in the embedded backend calls ``record``; every read
+of patient data (an order, a search, a document, a folder's orders, an upload report, an
+audit export) calls ``record_read``."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
 
 from postdicom.context import client_ip
 from postdicom.local.models import AuditRecord
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -13,7 +20,7 @@ if TYPE_CHECKING:
 
 def record(
     actor: User | None,
-    action: str,
+    action: AuditAction,
     *,
     target_type: str = "",
     target_id: object = "",
@@ -21,14 +28,55 @@ def record(
     actor_name: str = "",
     **detail: Any,
 ) -> None:
-    """Append one event; the IP comes from ``postdicom.context``. ``detail`` must be JSON-able."""
+    """Append one event; the IP comes from ``postdicom.context``. ``detail`` must be JSON-able.
+
+    ``action`` is an ``AuditAction``; a plain string is accepted only when it is one of its
+    values (``ValueError`` otherwise), so a mistyped action never becomes a new event."""
     AuditRecord.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_name or (actor.get_username() if actor is not None else "system"),
-        action=action,
+        action=AuditAction(action).value,
         target_type=target_type,
         target_id=str(target_id),
         target_label=target_label[:250],
         ip=client_ip(),
         detail=detail,
     )
+
+
+#: A document read, or an upload report, seen again by the same person within this time is
+#: the same read: the range requests of one video (a player asks for many), a resumed
+#: download, a page that refreshes itself. See docs/decisions.md, "Audit: reads, …".
+SAME_READ_WITHIN = dt.timedelta(minutes=10)
+
+
+def record_read(
+    actor: User,
+    action: AuditAction,
+    *,
+    target_type: str,
+    target_id: object,
+    target_label: str = "",
+    once_within: dt.timedelta | None = None,
+    same: Mapping[str, str] | None = None,
+    **detail: Any,
+) -> None:
+    """Record that ``actor`` read patient data (HIPAA §164.312(b)).
+
+    With ``once_within``, nothing is written when the same actor already recorded the same
+    action on the same target (and the same ``same`` detail values, e.g. the document) that
+    recently; the lookup uses the ``(target_type, target_id, -at)`` index."""
+    keys = dict(same or {})
+    if once_within is not None:
+        earlier = AuditRecord.objects.filter(
+            target_type=target_type,
+            target_id=str(target_id),
+            action=action,
+            actor=actor if actor.pk else None,
+            at__gte=timezone.now() - once_within,
+        )
+        for key, value in keys.items():
+            earlier = earlier.filter(**{f"detail__{key}": value})
+        if earlier.exists():
+            return
+    record(actor, action, target_type=target_type, target_id=target_id, target_label=target_label, **keys, **detail)

@@ -96,6 +96,7 @@ def audit_event(row: AuditRecord) -> t.AuditEvent:
         target_label=row.target_label,
         ip=row.ip,
         detail=row.detail,
+        actor_full_name=row.actor.get_full_name() if row.actor_id is not None and row.actor is not None else "",
     )
 
 

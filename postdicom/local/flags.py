@@ -14,6 +14,7 @@ from postdicom.local.access import require_active, require_admin
 from postdicom.local.audit import record
 from postdicom.local.models import FlagGroupRecord, FlagRecord
 from postdicom.local.validation import clean_color, clean_name, ensure_unique_name
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -44,7 +45,7 @@ class FlagsMixin:
         name = clean_name(name, max_length=80)
         ensure_unique_name(FlagGroupRecord.objects.all(), name)
         group = FlagGroupRecord.objects.create(name=name)
-        record(actor, "flag_group.created", target_type="flag_group", target_id=group.uuid, target_label=name)
+        record(actor, AuditAction.FLAG_GROUP_CREATED, target_type="flag_group", target_id=group.uuid, target_label=name)
         return convert.flag_group(group)
 
     def rename_flag_group(self, *, actor: User, group_id: UUID, name: str) -> t.FlagGroup:
@@ -57,7 +58,7 @@ class FlagsMixin:
         group.save(update_fields=["name"])
         record(
             actor,
-            "flag_group.renamed",
+            AuditAction.FLAG_GROUP_RENAMED,
             target_type="flag_group",
             target_id=group.uuid,
             target_label=name,
@@ -70,7 +71,7 @@ class FlagsMixin:
         group = _group_row(group_id)
         record(
             actor,
-            "flag_group.deleted",
+            AuditAction.FLAG_GROUP_DELETED,
             target_type="flag_group",
             target_id=group.uuid,
             target_label=group.name,
@@ -84,7 +85,14 @@ class FlagsMixin:
         name = clean_name(draft.name, max_length=80)
         ensure_unique_name(group.flags.all(), name)
         flag = FlagRecord.objects.create(group=group, name=name, color=clean_color(draft.color))
-        record(actor, "flag.created", target_type="flag", target_id=flag.uuid, target_label=str(flag), color=flag.color)
+        record(
+            actor,
+            AuditAction.FLAG_CREATED,
+            target_type="flag",
+            target_id=flag.uuid,
+            target_label=str(flag),
+            color=flag.color,
+        )
         return convert.flag(flag)
 
     def update_flag(self, *, actor: User, flag_id: UUID, draft: t.FlagDraft) -> t.Flag:
@@ -95,11 +103,18 @@ class FlagsMixin:
         before = {"name": flag.name, "color": flag.color}
         flag.name, flag.color = name, clean_color(draft.color)
         flag.save(update_fields=["name", "color"])
-        record(actor, "flag.updated", target_type="flag", target_id=flag.uuid, target_label=str(flag), before=before)
+        record(
+            actor,
+            AuditAction.FLAG_UPDATED,
+            target_type="flag",
+            target_id=flag.uuid,
+            target_label=str(flag),
+            before=before,
+        )
         return convert.flag(flag)
 
     def delete_flag(self, *, actor: User, flag_id: UUID) -> None:
         require_admin(actor)
         flag = _flag_row(flag_id)
-        record(actor, "flag.deleted", target_type="flag", target_id=flag.uuid, target_label=str(flag))
+        record(actor, AuditAction.FLAG_DELETED, target_type="flag", target_id=flag.uuid, target_label=str(flag))
         flag.delete()

@@ -19,6 +19,7 @@ from postdicom.local.audit import record
 from postdicom.local.models import UserGroup
 from postdicom.local.users import user_row, visible_users
 from postdicom.local.validation import clean_name, ensure_unique_name
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -70,7 +71,7 @@ class GroupsMixin:
         try:
             with transaction.atomic():
                 group = UserGroup.objects.create(name=name, description=description)
-                record(actor, "group.created", target_type="group", target_id=group.uuid, target_label=name)
+                record(actor, AuditAction.GROUP_CREATED, target_type="group", target_id=group.uuid, target_label=name)
         except IntegrityError:  # created by someone else since the check above
             raise _taken(name) from None
         return convert.user_group(group)
@@ -89,7 +90,7 @@ class GroupsMixin:
                 group.save(update_fields=["name", "description"])
                 record(
                     actor,
-                    "group.updated",
+                    AuditAction.GROUP_UPDATED,
                     target_type="group",
                     target_id=group.uuid,
                     target_label=name,
@@ -105,7 +106,7 @@ class GroupsMixin:
         with transaction.atomic():
             record(
                 actor,
-                "group.deleted",
+                AuditAction.GROUP_DELETED,
                 target_type="group",
                 target_id=group.uuid,
                 target_label=group.name,
@@ -145,7 +146,7 @@ class GroupsMixin:
             for user in changing:
                 record(
                     actor,
-                    "group.member_added" if joining else "group.member_removed",
+                    AuditAction.GROUP_MEMBER_ADDED if joining else AuditAction.GROUP_MEMBER_REMOVED,
                     target_type="group",
                     target_id=group.uuid,
                     target_label=group.name,

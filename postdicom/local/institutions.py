@@ -15,6 +15,7 @@ from postdicom.local.access import institutions_of, require_admin
 from postdicom.local.audit import record
 from postdicom.local.models import Institution
 from postdicom.local.validation import clean_name, ensure_unique_name
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -44,7 +45,7 @@ class InstitutionsMixin:
         name = clean_name(draft.name)
         ensure_unique_name(Institution.objects.all(), name)
         row = Institution.objects.create(name=name, address=draft.address.strip()[:250])
-        record(actor, "institution.created", target_type="institution", target_id=row.uuid, target_label=name)
+        record(actor, AuditAction.INSTITUTION_CREATED, target_type="institution", target_id=row.uuid, target_label=name)
         return convert.institution(row)
 
     def update_institution(
@@ -59,7 +60,7 @@ class InstitutionsMixin:
         row.save(update_fields=["name", "address", "is_active"])
         record(
             actor,
-            "institution.updated",
+            AuditAction.INSTITUTION_UPDATED,
             target_type="institution",
             target_id=row.uuid,
             target_label=name,

@@ -17,6 +17,7 @@ from postdicom.local.access import institutions_of, require_admin
 from postdicom.local.audit import record
 from postdicom.local.models import DicomNodeRecord, Institution
 from postdicom.local.validation import clean_name
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -99,7 +100,7 @@ class NodesMixin:
         require_admin(actor)
         values, institution = _check(draft, exclude_pk=None)
         row = DicomNodeRecord.objects.create(institution=institution, **values)
-        record(actor, "node.created", target_type="node", target_id=row.uuid, target_label=str(row))
+        record(actor, AuditAction.NODE_CREATED, target_type="node", target_id=row.uuid, target_label=str(row))
         return convert.dicom_node(row)
 
     def update_dicom_node(self, *, actor: User, node_id: UUID, draft: t.DicomNodeDraft) -> t.DicomNode:
@@ -111,11 +112,18 @@ class NodesMixin:
             setattr(row, key, value)
         row.institution = institution
         row.save()
-        record(actor, "node.updated", target_type="node", target_id=row.uuid, target_label=str(row), before=before)
+        record(
+            actor,
+            AuditAction.NODE_UPDATED,
+            target_type="node",
+            target_id=row.uuid,
+            target_label=str(row),
+            before=before,
+        )
         return convert.dicom_node(row)
 
     def delete_dicom_node(self, *, actor: User, node_id: UUID) -> None:
         require_admin(actor)
         row = _node_row(actor, node_id)
-        record(actor, "node.deleted", target_type="node", target_id=row.uuid, target_label=str(row))
+        record(actor, AuditAction.NODE_DELETED, target_type="node", target_id=row.uuid, target_label=str(row))
         row.delete()

@@ -22,6 +22,7 @@ from postdicom.local.access import institutions_of, profile_of, require_active, 
 from postdicom.local.audit import record
 from postdicom.local.models import Institution
 from postdicom.local.paging import paginate
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -109,7 +110,7 @@ class UsersMixin:
                 profile.institutions.set(institutions)
                 record(
                     actor,
-                    "user.created",
+                    AuditAction.USER_CREATED,
                     target_type="user",
                     target_id=profile.uuid,
                     target_label=created.username,
@@ -141,7 +142,7 @@ class UsersMixin:
             after = convert.user(row)
             record(
                 actor,
-                "user.updated",
+                AuditAction.USER_UPDATED,
                 target_type="user",
                 target_id=profile.uuid,
                 target_label=row.username,
@@ -159,7 +160,7 @@ class UsersMixin:
             row.save(update_fields=["is_active"])
             record(
                 actor,
-                "user.activated" if active else "user.deactivated",
+                AuditAction.USER_ACTIVATED if active else AuditAction.USER_DEACTIVATED,
                 target_type="user",
                 target_id=profile_of(row).uuid,
                 target_label=row.username,
@@ -173,7 +174,11 @@ class UsersMixin:
         row.set_password(password)
         row.save(update_fields=["password"])
         record(
-            actor, "user.password_set", target_type="user", target_id=profile_of(row).uuid, target_label=row.username
+            actor,
+            AuditAction.USER_PASSWORD_SET,
+            target_type="user",
+            target_id=profile_of(row).uuid,
+            target_label=row.username,
         )
 
     def list_contacts(self, *, actor: User) -> tuple[t.Contact, ...]:

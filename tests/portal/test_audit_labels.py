@@ -14,6 +14,9 @@ from portal.audit_labels import (
     describe_detail,
     target_label,
 )
+from postdicom.local.audit import record
+from postdicom.local.models import AuditRecord
+from postdicom.types import AuditAction
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,19 +37,30 @@ def test_action_and_target_names():
     assert target_label("gadget") == "gadget"
 
 
-def test_every_action_the_service_records_has_a_name():
-    """A new event in a known family needs a name here (the page would show its code)."""
-    families = "|".join(re.escape(f) for f, _, _ in ACTION_FAMILIES)
-    pattern = re.compile(rf'"((?:{families})\.[a-z_]+)"')
-    recorded = {
-        match
+def test_every_audit_action_has_a_name_and_a_family():
+    """A new ``AuditAction`` needs words here (the page would show its code)."""
+    assert sorted(set(AuditAction) - set(ACTION_LABELS)) == []
+    assert {a.family for a in AuditAction} <= {f for f, _, _ in ACTION_FAMILIES}
+
+
+def test_the_service_records_actions_by_enum_not_by_string():
+    """``record(actor, "order.creatd", …)`` cannot slip in: no call passes a string literal,
+    and ``record`` refuses a string that is not an ``AuditAction`` value."""
+    literal = re.compile(r'record(?:_folder)?\(\s*[\w.]+,\s*f?"')
+    offenders = [
+        str(path.relative_to(ROOT))
         for path in (ROOT / "postdicom").rglob("*.py")
-        if "migrations" not in path.parts
-        for match in pattern.findall(path.read_text(encoding="utf-8"))
-    }
-    recorded |= {f"auth.{event}" for event in ("login", "logout", "login_failed", "locked_out")}
-    assert len(recorded) > 30
-    assert sorted(recorded - set(ACTION_LABELS)) == []
+        if "migrations" not in path.parts and literal.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+@pytest.mark.django_db
+def test_record_refuses_an_unknown_action():
+    with pytest.raises(ValueError, match=r"order\.creatd"):
+        record(None, "order.creatd")  # type: ignore[arg-type]
+    record(None, "order.created")  # type: ignore[arg-type]  # a known value as a string still reads
+    assert AuditRecord.objects.get().action == AuditAction.ORDER_CREATED
 
 
 def test_every_named_action_belongs_to_a_family():

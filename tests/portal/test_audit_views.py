@@ -16,6 +16,7 @@ from postdicom.context import calling_from
 from postdicom.local.access import profile_of
 from postdicom.local.audit import record
 from postdicom.local.models import AuditRecord
+from postdicom.types import AuditAction
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,19 @@ def _at(day: str, hour: int = 12, minute: int = 0) -> dt.datetime:
 def event(action, *, at=None, actor=None, ip="198.51.100.4", target_type="user", label="someone", **detail):
     """Record an event through the real writer, at a chosen time."""
     with calling_from(ip), mock.patch("django.utils.timezone.now", return_value=at or timezone.now()):
-        record(actor, action, target_type=target_type, target_id="x", target_label=label, **detail)
+        if action in {a.value for a in AuditAction}:
+            record(actor, action, target_type=target_type, target_id="x", target_label=label, **detail)
+        else:  # a row written by a newer version (or a test's made-up family)
+            AuditRecord.objects.create(
+                actor=actor,
+                actor_name=actor.username if actor else "system",
+                action=action,
+                target_type=target_type,
+                target_id="x",
+                target_label=label,
+                ip=ip,
+                detail=detail,
+            )
     return AuditRecord.objects.order_by("-id").first()
 
 
@@ -91,9 +104,11 @@ def test_newest_first_with_every_column(admin_client, admin_user):
     assert [e.action for e in response.context["page"].items if e.ip] == ["group.member_added", "auth.login"]
     table = content[content.index("<tbody>") :]
     assert (
-        table.index("2025-03-02 09:00:00") < table.index("Member added to group") < table.index("2025-03-01 09:00:00")
+        table.index("<span>2025-03-02</span> <span>09:00:00</span>")
+        < table.index("Member added to group")
+        < table.index("<span>2025-03-01</span> <span>09:00:00</span>")
     )
-    assert table.index("2025-03-01 09:00:00") < table.rindex("Signed in")
+    assert table.index("<span>2025-03-01</span>") < table.rindex("Signed in")
     assert "203.0.113.9" in content
     assert "User group</span> Radiology" in content
     assert '<span class="muted">user:</span> sam' in content
@@ -278,20 +293,23 @@ def test_export_streams_every_matching_row_page_by_page(admin_client, monkeypatc
     calls = []
     original = api.audit_log
 
-    def spy(*, actor, query):
+    def spy(*, actor, query, export=False):
+        assert export
         calls.append(query)
-        return original(actor=actor, query=query)
+        return original(actor=actor, query=query, export=export)
 
     monkeypatch.setattr(api, "audit_log", spy)
     response = admin_client.get(EXPORT, {"action": "user.updated"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-log-')
-    assert [q.page for q in calls] == [1]  # the rest is read while the body streams
+    assert [q.older_than for q in calls] == [None]  # the rest is read while the body streams
     rows = _csv(response)
     assert rows[0] == ["time", "actor", "action", "target_type", "target", "ip", "details"]
     assert [r[4] for r in rows[1:]] == [f"user{n}" for n in range(6, -1, -1)]
-    assert [q.page for q in calls] == [1, 2, 3]
+    # each next page starts after the last event read (not at an offset)
+    assert [q.page for q in calls] == [1, 1, 1]
+    assert [q.older_than is None for q in calls] == [True, False, False]
     assert {q.page_size for q in calls} == {3}
     assert {q.action for q in calls} == {"user.updated"}
 
@@ -323,12 +341,14 @@ def test_export_does_not_repeat_or_add_events_recorded_meanwhile(admin_client, m
     monkeypatch.setattr(audit_views, "EXPORT_PAGE_SIZE", 2)
     api = get_api()
     original = api.audit_log
+    added: list[bool] = []
 
-    def busy(*, actor, query):
-        if query.page == 2:  # two new events push the old ones down a page
+    def busy(*, actor, query, export=False):
+        if query.older_than is not None and not added:  # two new events while the export runs
+            added.append(True)
             event("user.created", label="new1")
             event("user.created", label="new2")
-        return original(actor=actor, query=query)
+        return original(actor=actor, query=query, export=export)
 
     monkeypatch.setattr(api, "audit_log", busy)
     labels = [r[4] for r in _csv(admin_client.get(EXPORT, {"action": "user.created"}))[1:]]

@@ -26,6 +26,7 @@ from django.utils import translation
 from postdicom.local.models import AuditRecord
 from postdicom.types import Role
 from tests.conftest import PASSWORD, make_user
+from tests.missing import missing
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def mail_worker(django_db_setup, mail_server, tmp_path_factory):
     """One Celery worker for the module, sending through ``mail_server``. It signs reset
     links with this process's secret key, so the test process accepts them."""
     if not django_settings.REDIS_URL:
-        pytest.skip("the e-mail tests need Redis (REDIS_URL) for the worker")
+        missing("the e-mail tests need Redis (REDIS_URL) for the worker")
     data = tmp_path_factory.mktemp("mail-worker")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("RAYPORT_")},

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 from postdicom.local.access import profile_of
 from postdicom.local.audit import record
-from postdicom.types import Role
+from postdicom.types import AuditAction, Role
 
 
 class Command(BaseCommand):
@@ -29,7 +29,12 @@ class Command(BaseCommand):
         profile.role = Role.ADMINISTRATOR.value
         profile.save(update_fields=["role"])
         record(
-            None, "user.created", target_type="user", target_id=profile.uuid, target_label="admin", role="administrator"
+            None,
+            AuditAction.USER_CREATED,
+            target_type="user",
+            target_id=profile.uuid,
+            target_label="admin",
+            role="administrator",
         )
         if given:
             self.stdout.write(self.style.SUCCESS("Created the administrator 'admin' with RAYPORT_ADMIN_PASSWORD."))

@@ -134,7 +134,7 @@ def label(row: Folder, ancestors: tuple[t.FolderRef, ...]) -> str:
     return " / ".join([*(a.name for a in ancestors), row.name])
 
 
-def record_folder(actor: User, action: str, row: Folder, folder_label: str, **detail: Any) -> None:
+def record_folder(actor: User, action: t.AuditAction, row: Folder, folder_label: str, **detail: Any) -> None:
     """One audit event about ``row`` (``target_type`` "folder"); a change someone makes in a
     folder shared with them names the folder's owner."""
     if actor.pk is not None and row.owner_id != actor.pk:

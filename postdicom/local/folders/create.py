@@ -16,6 +16,7 @@ from postdicom.local.folders.access import ancestor_refs, label, record_folder, 
 from postdicom.local.folders.names import clean_description, same_name, split_path
 from postdicom.local.folders.tree import describe
 from postdicom.local.models import Folder
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -89,7 +90,7 @@ class CreateFoldersMixin:
         )
         record_folder(
             actor,
-            "folder.created",
+            AuditAction.FOLDER_CREATED,
             row,
             label(row, ancestors),
             parent=" / ".join(a.name for a in ancestors),

@@ -25,6 +25,7 @@ from postdicom.local.folders.create import taken
 from postdicom.local.folders.names import clean_description, clean_name, same_name
 from postdicom.local.folders.tree import describe, subtree
 from postdicom.local.models import Folder, FolderOrder, FolderShare
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -70,9 +71,9 @@ class EditFoldersMixin:
         folder_label = label(row, ancestors)
         changed = {"description_changed": old_description != description}
         if old_name != name:
-            record_folder(actor, "folder.renamed", row, folder_label, renamed_from=old_name, **changed)
+            record_folder(actor, AuditAction.FOLDER_RENAMED, row, folder_label, renamed_from=old_name, **changed)
         else:
-            record_folder(actor, "folder.updated", row, folder_label, **changed)
+            record_folder(actor, AuditAction.FOLDER_UPDATED, row, folder_label, **changed)
         return describe(row, target.visible(ancestors), rights=target.rights())
 
     def move_folder(self, *, actor: User, folder_id: UUID, parent_id: UUID | None) -> t.Folder:
@@ -115,7 +116,7 @@ class EditFoldersMixin:
         new_ancestors = (*ancestor_refs(target), convert.folder_ref(target)) if target is not None else ()
         record_folder(
             actor,
-            "folder.moved",
+            AuditAction.FOLDER_MOVED,
             row,
             label(row, new_ancestors),
             from_parent=" / ".join(a.name for a in old_ancestors),
@@ -133,7 +134,7 @@ class EditFoldersMixin:
             shares = FolderShare.objects.filter(folder_id__in=pks, revoked_at__isnull=True).count()
             record_folder(
                 actor,
-                "folder.deleted",
+                AuditAction.FOLDER_DELETED,
                 row,
                 label(row, ancestors),
                 sub_folders_deleted=len(pks) - 1,

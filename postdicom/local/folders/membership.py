@@ -30,6 +30,7 @@ from postdicom.local.folders.reach import shared_row
 from postdicom.local.folders.tree import describe, subtree
 from postdicom.local.models import Folder, FolderOrder, PatientOrder
 from postdicom.local.orders.visibility import order_label, order_row, visible_orders
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -85,7 +86,7 @@ class FolderMembershipMixin:
             for row in adding:
                 record_folder(
                     actor,
-                    "folder.order_added",
+                    AuditAction.FOLDER_ORDER_ADDED,
                     row,
                     label(row, ancestors[row.pk]),
                     order_id=str(order.uuid),
@@ -110,7 +111,7 @@ class FolderMembershipMixin:
                 order = orders[pk]
                 record_folder(
                     actor,
-                    "folder.order_removed",
+                    AuditAction.FOLDER_ORDER_REMOVED,
                     row,
                     folder_label,
                     order_id=str(order.uuid),

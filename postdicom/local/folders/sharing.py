@@ -31,6 +31,7 @@ from postdicom.local.folders.tree import describe
 from postdicom.local.groups import visible_groups
 from postdicom.local.models import Folder, FolderShare, UserGroup
 from postdicom.local.users import visible_users
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -256,7 +257,7 @@ class ShareFoldersMixin:
             )
             record_folder(
                 actor,
-                "folder.shared",
+                AuditAction.FOLDER_SHARED,
                 row,
                 folder_label,
                 **_recipient_detail(share),
@@ -281,7 +282,12 @@ class ShareFoldersMixin:
         changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
         if changes:
             record_folder(
-                actor, "folder.share_changed", row, folder_label, **_recipient_detail(existing), changes=changes
+                actor,
+                AuditAction.FOLDER_SHARE_CHANGED,
+                row,
+                folder_label,
+                **_recipient_detail(existing),
+                changes=changes,
             )
         return existing
 
@@ -362,7 +368,7 @@ class ShareFoldersMixin:
             target = current.folder
             record_folder(
                 actor,
-                "folder.share_revoked",
+                AuditAction.FOLDER_SHARE_REVOKED,
                 target,
                 folder_label if target.pk == row.pk else label(target, ancestor_refs(target)),
                 **_recipient_detail(current),

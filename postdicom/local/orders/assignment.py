@@ -17,6 +17,7 @@ from postdicom.local.models import OrderGroupAssignment, OrderUserAssignment, Pa
 from postdicom.local.orders.create import accession_taken
 from postdicom.local.orders.links import dissolve_lonely
 from postdicom.local.orders.visibility import managed_order, order_label
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -47,7 +48,7 @@ def _user_group(group_id: UUID) -> UserGroup:
     return group
 
 
-def _record(actor: User, action: str, order: PatientOrder, **detail: Any) -> None:
+def _record(actor: User, action: AuditAction, order: PatientOrder, **detail: Any) -> None:
     record(actor, action, target_type="order", target_id=order.uuid, target_label=order_label(order), **detail)
 
 
@@ -64,7 +65,14 @@ class AssignOrdersMixin:
                     order=order, user=user, defaults={"assigned_by": actor}
                 )
                 if created:
-                    _record(actor, "order.assigned", order, user=user.get_username(), user_id=str(user_id))
+                    _record(
+                        actor,
+                        AuditAction.ORDER_ASSIGNED,
+                        order,
+                        user=user.get_username(),
+                        user_name=user.get_full_name(),
+                        user_id=str(user_id),
+                    )
             else:
                 assert group_id is not None
                 group = _user_group(group_id)
@@ -72,7 +80,7 @@ class AssignOrdersMixin:
                     order=order, user_group=group, defaults={"assigned_by": actor}
                 )
                 if created:
-                    _record(actor, "order.assigned", order, group=group.name, group_id=str(group_id))
+                    _record(actor, AuditAction.ORDER_ASSIGNED, order, group=group.name, group_id=str(group_id))
 
     def unassign_order(
         self, *, actor: User, order_id: UUID, user_id: UUID | None = None, group_id: UUID | None = None
@@ -82,17 +90,25 @@ class AssignOrdersMixin:
             _one_target(user_id, group_id)
             if user_id is not None:
                 rows = OrderUserAssignment.objects.filter(order=order, user__profile__uuid=user_id)
-                username = rows.values_list("user__username", flat=True).first()
-                if username is not None:
+                names = rows.values_list("user__username", "user__first_name", "user__last_name").first()
+                if names is not None:
                     rows.delete()
-                    _record(actor, "order.unassigned", order, user=username, user_id=str(user_id))
+                    username, first, last = names
+                    _record(
+                        actor,
+                        AuditAction.ORDER_UNASSIGNED,
+                        order,
+                        user=username,
+                        user_name=f"{first} {last}".strip(),
+                        user_id=str(user_id),
+                    )
             else:
                 assert group_id is not None
                 group_rows = OrderGroupAssignment.objects.filter(order=order, user_group__uuid=group_id)
                 name = group_rows.values_list("user_group__name", flat=True).first()
                 if name is not None:
                     group_rows.delete()
-                    _record(actor, "order.unassigned", order, group=name, group_id=str(group_id))
+                    _record(actor, AuditAction.ORDER_UNASSIGNED, order, group=name, group_id=str(group_id))
 
     def move_order_to_institution(self, *, actor: User, order_id: UUID, institution_id: UUID) -> None:
         with transaction.atomic():
@@ -117,7 +133,7 @@ class AssignOrdersMixin:
             order.save(update_fields=["institution", "scheduled_equipment", "group", "updated_at"])
             _record(
                 actor,
-                "order.moved",
+                AuditAction.ORDER_MOVED,
                 order,
                 from_institution=source.name,
                 to_institution=target.name,

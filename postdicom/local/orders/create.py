@@ -23,6 +23,7 @@ from postdicom.local.models import DicomNodeRecord, Institution, PatientOrder
 from postdicom.local.orders.names import normalize_name
 from postdicom.local.orders.search import with_summary_data
 from postdicom.local.orders.visibility import order_label, visible_orders
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -209,7 +210,7 @@ class CreateOrdersMixin:
                 )
                 record(
                     actor,
-                    "order.created",
+                    AuditAction.ORDER_CREATED,
                     target_type="order",
                     target_id=order.uuid,
                     target_label=order_label(order),

@@ -19,7 +19,7 @@ from postdicom.local.models import DicomNodeRecord, PatientOrder
 from postdicom.local.orders.create import check_values
 from postdicom.local.orders.search import with_summary_data
 from postdicom.local.orders.visibility import managed_order, order_label
-from postdicom.types import display_patient_name
+from postdicom.types import AuditAction, display_patient_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -71,7 +71,7 @@ class EditOrdersMixin:
                     ) from None
                 record(
                     actor,
-                    "order.updated",
+                    AuditAction.ORDER_UPDATED,
                     target_type="order",
                     target_id=order.uuid,
                     target_label=label,

@@ -12,6 +12,7 @@ from postdicom.errors import InvalidInput
 from postdicom.local.audit import record
 from postdicom.local.models import FlagGroupRecord, FlagRecord, OrderFlag
 from postdicom.local.orders.visibility import managed_order, order_label
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -37,12 +38,15 @@ class OrderFlagsMixin:
                 if current is None:
                     return
                 current.delete()
-                action, detail = "order.flag_cleared", {"group": group.name, "flag": previous}
+                action, detail = AuditAction.ORDER_FLAG_CLEARED, {"group": group.name, "flag": previous}
             else:
                 if current is not None and current.flag_id == flag.pk:
                     return
                 OrderFlag.objects.update_or_create(order=order, group=group, defaults={"flag": flag})
-                action, detail = "order.flag_set", {"group": group.name, "flag": flag.name, "replaced": previous}
+                action, detail = (
+                    AuditAction.ORDER_FLAG_SET,
+                    {"group": group.name, "flag": flag.name, "replaced": previous},
+                )
             has_flags = OrderFlag.objects.filter(order=order).exists()
             if order.has_flags != has_flags:
                 order.has_flags = has_flags

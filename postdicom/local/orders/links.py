@@ -15,7 +15,7 @@ from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.audit import record
 from postdicom.local.models import OrderGroup, PatientOrder
 from postdicom.local.orders.visibility import managed_orders, order_label, require_manager, visible_orders
-from postdicom.types import DIFFERENT_PATIENTS, display_patient_name
+from postdicom.types import DIFFERENT_PATIENTS, AuditAction, display_patient_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -33,7 +33,7 @@ def dissolve_lonely(actor: User | None, group_ids: Iterable[int]) -> None:
             order.save(update_fields=["group", "updated_at"])
             record(
                 actor,
-                "order.unlinked",
+                AuditAction.ORDER_UNLINKED,
                 target_type="order",
                 target_id=order.uuid,
                 target_label=order_label(order),
@@ -86,7 +86,7 @@ def _join(actor: User, group: OrderGroup, orders: Sequence[PatientOrder]) -> Non
     for order in joining:
         record(
             actor,
-            "order.linked",
+            AuditAction.ORDER_LINKED,
             target_type="order",
             target_id=order.uuid,
             target_label=order_label(order),
@@ -134,7 +134,7 @@ class LinkOrdersMixin:
                 order.save(update_fields=["group", "updated_at"])
                 record(
                     actor,
-                    "order.unlinked",
+                    AuditAction.ORDER_UNLINKED,
                     target_type="order",
                     target_id=order.uuid,
                     target_label=order_label(order),

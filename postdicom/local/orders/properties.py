@@ -6,23 +6,27 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
 from postdicom.errors import NotFound
 from postdicom.local import convert
+from postdicom.local.audit import record_read
 from postdicom.local.folders.membership import holding
 from postdicom.local.models import AuditRecord, PatientOrder, SeriesRecord, StudyRecord, UserGroup
 from postdicom.local.orders.search import with_summary_data
-from postdicom.local.orders.visibility import can_manage, visible_orders
+from postdicom.local.orders.visibility import can_manage, order_label, visible_orders
 from postdicom.local.uploads.documents import order_documents
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 #: The newest audit events shown with an order; the full trail is in the audit log.
 HISTORY_LIMIT = 200
+#: The most people listed as having viewed an order (the most recent first).
+VIEWERS_LIMIT = 50
 
 
 def _order(actor: User, order_id: UUID) -> PatientOrder:
@@ -70,13 +74,41 @@ def _studies(order: PatientOrder) -> tuple[t.StudyInfo, ...]:
 
 
 def _history(order: PatientOrder) -> tuple[t.AuditEvent, ...]:
-    events = AuditRecord.objects.filter(target_type="order", target_id=str(order.uuid)).order_by("-at", "-id")
+    """The changes to the order, newest first (its reads are in ``_viewers``)."""
+    events = (
+        AuditRecord.objects.filter(target_type="order", target_id=str(order.uuid))
+        .exclude(action__in=t.READ_ACTIONS)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
     return tuple(convert.audit_event(e) for e in events[:HISTORY_LIMIT])
+
+
+def _viewers(order: PatientOrder) -> tuple[t.OrderViewer, ...]:
+    """Who read the order (its page or a document), one line per person: one grouped query
+    on the ``(target_type, target_id, -at)`` index."""
+    reads = (
+        AuditRecord.objects.filter(target_type="order", target_id=str(order.uuid), action__in=t.READ_ACTIONS)
+        .values("actor_name", "actor__first_name", "actor__last_name")
+        .annotate(views=Count("id"), last=Max("at"))
+        .order_by("-last")[:VIEWERS_LIMIT]
+    )
+    return tuple(
+        t.OrderViewer(
+            name=f"{r['actor__first_name'] or ''} {r['actor__last_name'] or ''}".strip() or r["actor_name"],
+            views=r["views"],
+            last_viewed=r["last"],
+        )
+        for r in reads
+    )
 
 
 class OrderPropertiesMixin:
     def order_properties(self, *, actor: User, order_id: UUID) -> t.OrderDetail:
         order = _order(actor, order_id)
+        record_read(
+            actor, AuditAction.ORDER_VIEWED, target_type="order", target_id=order.uuid, target_label=order_label(order)
+        )
         creator = order.created_by
         node = order.scheduled_equipment
         return t.OrderDetail(
@@ -95,4 +127,5 @@ class OrderPropertiesMixin:
             linked_orders=_linked(actor, order),
             history=_history(order),
             can_manage=can_manage(actor, order),
+            viewers=_viewers(order) if can_manage(actor, order) else (),
         )

@@ -32,6 +32,7 @@ from postdicom.local.orders.visibility import (
     visible_orders,
 )
 from postdicom.local.paging import paginate
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -90,7 +91,7 @@ class RecycleBinMixin:
             order.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
             record(
                 actor,
-                "order.deleted",
+                AuditAction.ORDER_DELETED,
                 target_type="order",
                 target_id=order.uuid,
                 target_label=order_label(order),
@@ -110,7 +111,7 @@ class RecycleBinMixin:
             order.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
             record(
                 actor,
-                "order.restored",
+                AuditAction.ORDER_RESTORED,
                 target_type="order",
                 target_id=order.uuid,
                 target_label=order_label(order),
@@ -125,7 +126,7 @@ class RecycleBinMixin:
             files = _delete_files(order)
             record(
                 actor,
-                "order.purged",
+                AuditAction.ORDER_PURGED,
                 target_type="order",
                 target_id=order.uuid,
                 target_label=order_label(order),

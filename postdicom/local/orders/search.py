@@ -8,6 +8,8 @@ ID filters the ``UPPER(…) text_pattern_ops`` indexes made by migration 0002.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import fields
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -18,9 +20,11 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 from postdicom.errors import InvalidInput
 from postdicom.local import convert
+from postdicom.local.audit import record_read
 from postdicom.local.folders.membership import in_folder
 from postdicom.local.models import (
     DocumentRecord,
+    Folder,
     InstanceRecord,
     OrderFlag,
     OrderGroupAssignment,
@@ -30,6 +34,7 @@ from postdicom.local.models import (
 from postdicom.local.orders.names import long_enough, query_words
 from postdicom.local.orders.visibility import visible_orders
 from postdicom.local.paging import MAX_PAGE_SIZE
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -188,4 +193,52 @@ class SearchOrdersMixin:
     def search_orders(self, *, actor: User, query: t.OrderQuery) -> t.Page[t.OrderSummary]:
         order_by = _order_by(query.sort)
         rows = with_summary_data(filtered(actor, query)).order_by(*order_by)
-        return page_of(rows, query.page, query.page_size)
+        page = page_of(rows, query.page, query.page_size)
+        _record_search(actor, query, page)
+        return page
+
+
+def _filters(query: t.OrderQuery) -> dict[str, object]:
+    """The filters ``query`` sets (not its defaults), as JSON values."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value if isinstance(value, bool | int | str) else str(value)
+
+    skipped = {"page_size", "folder_id"}
+    return {
+        f.name: plain(getattr(query, f.name))
+        for f in fields(query)
+        if f.name not in skipped and getattr(query, f.name) != f.default
+    }
+
+
+def _record_search(actor: User, query: t.OrderQuery, page: t.Page[t.OrderSummary]) -> None:
+    """One event per list shown: a folder's page names the folder, any other list is a search;
+    the filters and how many orders matched say what the actor saw."""
+    filters, shown = _filters(query), len(page.items)
+    if query.folder_id is not None:
+        name = Folder.objects.filter(uuid=query.folder_id).values_list("name", flat=True).first() or ""
+        record_read(
+            actor,
+            AuditAction.FOLDER_VIEWED,
+            target_type="folder",
+            target_id=query.folder_id,
+            target_label=name,
+            filters=filters,
+            found=page.total,
+            shown=shown,
+        )
+    else:
+        record_read(
+            actor,
+            AuditAction.ORDER_SEARCHED,
+            target_type="",
+            target_id="",
+            filters=filters,
+            found=page.total,
+            shown=shown,
+        )

@@ -24,10 +24,11 @@ from postdicom import types as t
 from postdicom.dicom.documents import DocumentRefused, DocumentType, check_document, check_size
 from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local import convert
-from postdicom.local.audit import record
+from postdicom.local.audit import SAME_READ_WITHIN, record, record_read
 from postdicom.local.models import DocumentRecord, PatientOrder
 from postdicom.local.orders.visibility import can_manage, order_label, order_row
 from postdicom.local.uploads.storage import delete_files, document_name, open_stored, put_file
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -82,7 +83,7 @@ def _store(actor: User, order: PatientOrder, upload: t.UploadFile, kind: Documen
             )
             record(
                 actor,
-                "order.document_added",
+                AuditAction.ORDER_DOCUMENT_ADDED,
                 target_type="order",
                 target_id=order.uuid,
                 target_label=order_label(order),
@@ -128,7 +129,7 @@ def delete_document(actor: User, order_id: UUID, document_id: UUID) -> t.Documen
         row.delete()
         record(
             actor,
-            "order.document_deleted",
+            AuditAction.ORDER_DOCUMENT_DELETED,
             target_type="order",
             target_id=order.uuid,
             target_label=order_label(order),
@@ -141,7 +142,12 @@ def delete_document(actor: User, order_id: UUID, document_id: UUID) -> t.Documen
     return convert.document(row, order.uuid)
 
 
-def open_document(actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Document, IO[bytes]]:
+def open_document(
+    actor: User, order_id: UUID, document_id: UUID, *, download: bool = False
+) -> tuple[t.Document, IO[bytes]]:
+    """The document and its opened file; the read is recorded on the order once per actor,
+    document and way (opened or downloaded) within ``SAME_READ_WITHIN``, however many byte
+    ranges a player or a download manager asks for."""
     order = order_row(actor, order_id)
     row = DocumentRecord.objects.select_related("uploaded_by").filter(order=order, uuid=document_id).first()
     if row is None:
@@ -150,4 +156,14 @@ def open_document(actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Doc
         handle = open_stored(row.file_name)
     except FileNotFoundError:
         raise NotFound(_("The document's file is missing.")) from None
+    record_read(
+        actor,
+        AuditAction.ORDER_DOCUMENT_DOWNLOADED if download else AuditAction.ORDER_DOCUMENT_VIEWED,
+        target_type="order",
+        target_id=order.uuid,
+        target_label=order_label(order),
+        once_within=SAME_READ_WITHIN,
+        same={"document_id": str(row.uuid)},
+        document=row.name,
+    )
     return convert.document(row, order.uuid, can_delete=can_manage(actor, order)), handle

@@ -44,6 +44,7 @@ from postdicom.local.bulk import model_field, value_rows
 from postdicom.local.models import InstanceRecord, PatientOrder, SeriesRecord, StudyRecord, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label, visible_orders
 from postdicom.local.uploads.storage import instance_name
+from postdicom.types import AuditAction
 
 _MODALITY = re.compile(r"^[A-Z0-9]{1,16}$")
 
@@ -123,7 +124,7 @@ def _create_order(batch: UploadBatch, summary: DicomSummary) -> PatientOrder:
         order = PatientOrder.objects.create(accession_number="", **values)
     record(
         batch.created_by,
-        "order.created",
+        AuditAction.ORDER_CREATED,
         target_type="order",
         target_id=order.uuid,
         target_label=order_label(order),
@@ -143,7 +144,7 @@ def _receive_images(batch: UploadBatch, order: PatientOrder) -> None:
         order.save(update_fields=["status", "updated_at"])
         record(
             batch.created_by,
-            "order.images_received",
+            AuditAction.ORDER_IMAGES_RECEIVED,
             target_type="order",
             target_id=order.uuid,
             target_label=order_label(order),

@@ -40,6 +40,7 @@ from postdicom.local.models import BatchState, Institution, ItemState, UploadBat
 from postdicom.local.uploads import queue
 from postdicom.local.uploads.report import visible_batches
 from postdicom.local.uploads.storage import PIECE
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -140,7 +141,7 @@ def new_batch(
     batch_dir(batch).mkdir(parents=True, exist_ok=True)
     record(
         actor,
-        "upload.started",
+        AuditAction.UPLOAD_STARTED,
         target_type="upload",
         target_id=batch.uuid,
         target_label=institution.name,

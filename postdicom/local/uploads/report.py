@@ -16,11 +16,13 @@ from postdicom import types as t
 from postdicom.errors import NotFound
 from postdicom.local import convert
 from postdicom.local.access import require_active
+from postdicom.local.audit import SAME_READ_WITHIN, record_read
 from postdicom.local.models import ItemState, UploadBatch, UploadItem
 from postdicom.local.orders.search import with_summary_data
 from postdicom.local.orders.visibility import visible_orders
 from postdicom.local.paging import paginate
 from postdicom.local.uploads.notes import note_sentence
+from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -62,6 +64,15 @@ def build_report(actor: User, batch_id: UUID, page: int, page_size: int) -> t.Up
     batch = visible_batches(actor).select_related("institution", "created_by").filter(uuid=batch_id).first()
     if batch is None:
         raise NotFound(_("No such upload."))
+    # The page refreshes itself while the upload runs: one read per visit, not per refresh.
+    record_read(
+        actor,
+        AuditAction.UPLOAD_REPORT_VIEWED,
+        target_type="upload",
+        target_id=batch.uuid,
+        target_label=batch.institution.name,
+        once_within=SAME_READ_WITHIN,
+    )
     items = UploadItem.objects.filter(batch=batch)
     order_pks = set(items.exclude(order=None).values_list("order_id", flat=True).distinct())
     orders = with_summary_data(visible_orders(actor).filter(pk__in=order_pks)).order_by("-order_date", "-id")

@@ -87,8 +87,10 @@ class UploadsMixin:
     def upload_documents(self, *, actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> t.DocumentUpload:
         return documents.add_documents(actor, order_id, files)
 
-    def open_document(self, *, actor: User, order_id: UUID, document_id: UUID) -> tuple[t.Document, IO[bytes]]:
-        return documents.open_document(actor, order_id, document_id)
+    def open_document(
+        self, *, actor: User, order_id: UUID, document_id: UUID, download: bool = False
+    ) -> tuple[t.Document, IO[bytes]]:
+        return documents.open_document(actor, order_id, document_id, download=download)
 
     def delete_document(self, *, actor: User, order_id: UUID, document_id: UUID) -> t.Document:
         return documents.delete_document(actor, order_id, document_id)

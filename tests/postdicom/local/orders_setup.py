@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from postdicom import get_api
 from postdicom.local.access import profile_of
 from postdicom.local.models import AuditRecord, Institution, PatientOrder, UserGroup
-from postdicom.types import OrderDraft, OrderSummary, Role
+from postdicom.types import READ_ACTIONS, OrderDraft, OrderSummary, Role
 from tests.conftest import make_user
 
 ORDER_DAY = dt.date(2026, 3, 14)
@@ -56,8 +56,12 @@ def limited(username: str, institution: Institution) -> User:
 
 
 def actions(order_id: Any) -> list[str]:
-    """The audit actions recorded for an order, oldest first."""
-    rows = AuditRecord.objects.filter(target_type="order", target_id=str(order_id)).order_by("at", "id")
+    """The changes recorded for an order (not its reads), oldest first."""
+    rows = (
+        AuditRecord.objects.filter(target_type="order", target_id=str(order_id))
+        .exclude(action__in=READ_ACTIONS)
+        .order_by("at", "id")
+    )
     return list(rows.values_list("action", flat=True))
 
 
