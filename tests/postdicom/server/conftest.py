@@ -58,9 +58,7 @@ def stored(storage, staff_user, clinic, tmp_path) -> dict[str, Stored]:
     for key, path in paths.items():
         ds = pydicom.dcmread(path)
         assert InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID, stored=True).exists(), key
-        out[key] = Stored(
-            key, str(path), ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID, ds
-        )
+        out[key] = Stored(key, str(path), ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID, ds)
     return out
 
 

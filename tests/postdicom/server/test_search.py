@@ -90,7 +90,9 @@ def test_series_and_instances_of_a_study(stored, staff_client):
     assert instances[0]["00080018"]["Value"] == [item.instance]
     assert instances[0]["00280008"]["Value"] == [30]
     assert instances[0]["00083002"]["Value"] == ["1.2.840.10008.1.2.4.50"]
-    assert staff_client.get(f"/dicomweb/studies/{item.study}/instances").json()[0]["00080018"] == instances[0]["00080018"]
+    assert (
+        staff_client.get(f"/dicomweb/studies/{item.study}/instances").json()[0]["00080018"] == instances[0]["00080018"]
+    )
 
 
 @pytest.mark.parametrize(
