@@ -9,7 +9,7 @@ the files.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -21,8 +21,6 @@ from postdicom.local.orders.visibility import visible_orders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-_STORED = Q(series__instances__stored=True)
 
 
 def visible_studies(actor: User) -> QuerySet[StudyRecord]:
@@ -91,29 +89,34 @@ def search_studies(actor: User, query: t.DicomQuery) -> tuple[t.DicomStudy, ...]
     if query.modalities:
         with_modality = SeriesRecord.objects.filter(study=OuterRef("pk"), modality__in=query.modalities)
         rows = rows.filter(Exists(with_modality))
+    # Page first, count after: the counts and modalities are worked out for one page of
+    # studies, not for every study the actor may see.
+    stored = InstanceRecord.objects.filter(series__study=OuterRef("pk"), stored=True)
     rows = (
-        rows.select_related("order")
-        .annotate(
-            n_instances=Count("series__instances", filter=_STORED),
-            n_series=Count("series", filter=_STORED, distinct=True),
-            newest=Max("series__instances__created_at", filter=_STORED),
-        )
-        .filter(n_instances__gt=0)
+        rows.filter(Exists(stored))
+        .select_related("order")
         .order_by(F("study_date").desc(nulls_last=True), F("study_time").desc(nulls_last=True), "-id")
     )
     studies = _page(rows, query)
+    counts = {
+        row["series__study_id"]: row
+        for row in InstanceRecord.objects.filter(series__study__in=studies, stored=True)
+        .values("series__study_id")
+        .annotate(instances=Count("id"), series=Count("series_id", distinct=True), newest=Max("created_at"))
+        .order_by()
+    }
     modalities: dict[int, set[str]] = {}
     for study_pk, modality in (
-        SeriesRecord.objects.filter(study__in=[s.pk for s in studies], instances__stored=True)
+        SeriesRecord.objects.filter(study__in=studies, instances__stored=True)
         .exclude(modality="")
         .values_list("study_id", "modality")
         .distinct()
     ):
         modalities.setdefault(study_pk, set()).add(modality)
-    return tuple(_study(row, tuple(sorted(modalities.get(row.pk, ())))) for row in studies)
+    return tuple(_study(row, tuple(sorted(modalities.get(row.pk, ()))), counts.get(row.pk, {})) for row in studies)
 
 
-def _study(row: StudyRecord, modalities: tuple[str, ...]) -> t.DicomStudy:
+def _study(row: StudyRecord, modalities: tuple[str, ...], counts: dict[str, Any]) -> t.DicomStudy:
     return t.DicomStudy(
         order_id=row.order.uuid,
         study_uid=row.study_uid,
@@ -127,9 +130,9 @@ def _study(row: StudyRecord, modalities: tuple[str, ...]) -> t.DicomStudy:
         description=row.description,
         referring_physician=row.order.referring_physician,
         modalities=modalities,
-        series_count=row.n_series,  # type: ignore[attr-defined]
-        instance_count=row.n_instances,  # type: ignore[attr-defined]
-        updated_at=row.newest,  # type: ignore[attr-defined]
+        series_count=counts.get("series", 0),
+        instance_count=counts.get("instances", 0),
+        updated_at=counts.get("newest"),
     )
 
 
