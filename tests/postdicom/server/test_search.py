@@ -124,3 +124,12 @@ def test_an_attribute_that_cannot_be_matched_is_named_in_a_warning(stored, staff
 
 def test_xml_is_not_offered(stored, staff_client):
     assert staff_client.get("/dicomweb/studies", HTTP_ACCEPT="application/dicom+xml").status_code == 406
+
+
+def test_messages_in_spanish(stored, client, staff_client, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    assert client.get("/dicomweb/studies").json() == {"error": "Inicie sesión para ver imágenes."}
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    response = staff_client.get("/dicomweb/studies", {"StudyDate": "2004-01-19"})
+    assert response.json() == {"error": "Escriba las fechas como AAAAMMDD, por ejemplo 20260131."}
+    assert staff_client.get("/dicomweb/studies/1.2.3/series").json() == {"error": "Ese estudio no existe."}
