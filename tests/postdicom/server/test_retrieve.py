@@ -5,7 +5,9 @@ from __future__ import annotations
 import email.parser
 import io
 import json
+import tracemalloc
 
+import pydicom
 import pytest
 from PIL import Image
 from pydicom.encaps import generate_frames
@@ -13,6 +15,8 @@ from pydicom.encaps import generate_frames
 from postdicom import get_api
 from postdicom.local.models import AuditRecord
 from tests.postdicom.server.conftest import order_of
+from tests.uploads.conftest import upload
+from tests.uploads.files import make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +276,20 @@ def test_bad_rendering_parameters(stored, staff_client, params):
 
 def test_rendered_in_an_unknown_format_is_406(stored, staff_client):
     assert staff_client.get(f"{stored['ct'].url}/rendered", HTTP_ACCEPT="image/gif").status_code == 406
+
+
+def test_a_large_file_is_streamed_not_loaded(storage, staff_user, clinic, tmp_path, staff_client):
+    big = make_image(tmp_path / "big.dcm", rows=3000, columns=3000)  # 18 MB of pixels
+    upload(staff_user, clinic, [big], tmp_path)
+    ds = pydicom.dcmread(big, stop_before_pixels=True)
+    response = staff_client.get(f"/dicomweb/studies/{ds.StudyInstanceUID}")
+    size = 0
+    tracemalloc.start()
+    try:
+        for piece in response.streaming_content:
+            size += len(piece)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert size > big.stat().st_size
+    assert peak < 2 * 1024 * 1024, peak
