@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import io
 import json
@@ -27,7 +28,13 @@ def parts(response) -> list[tuple[str, bytes]]:
     raw = f"Content-Type: {response['Content-Type']}\r\n\r\n".encode() + body
     message = email.parser.BytesParser().parsebytes(raw)
     assert message.is_multipart(), response["Content-Type"]
-    return [(part.get("Content-Type"), part.get_payload(decode=True)) for part in message.get_payload()]
+    found = []
+    for part in message.get_payload():
+        assert isinstance(part, email.message.Message)
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        found.append((str(part.get("Content-Type")), payload))
+    return found
 
 
 def _paths(item):
