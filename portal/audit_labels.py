@@ -72,6 +72,8 @@ ACTION_LABELS: Mapping[str, Promise] = {
     "order.images_added": gettext_lazy("Images added to order"),
     "order.images_received": gettext_lazy("Images received"),
     "order.document_added": gettext_lazy("Document added to order"),
+    "order.dicomweb_retrieve": gettext_lazy("Images downloaded over DICOMweb"),
+    "order.dicomweb_metadata": gettext_lazy("Image details read over DICOMweb"),
     "folder.created": gettext_lazy("Folder created"),
     "folder.renamed": gettext_lazy("Folder renamed"),
     "folder.updated": gettext_lazy("Folder changed"),
@@ -127,6 +129,9 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "reshared": gettext_lazy("shared further by a recipient"),
     "with_the_share_it_came_from": gettext_lazy("with the share it came from"),
     "shares_ended": gettext_lazy("shares ended"),
+    "study_uid": gettext_lazy("Study Instance UID"),
+    "series_uid": gettext_lazy("Series Instance UID"),
+    "instances": gettext_lazy("images"),
 }
 
 

@@ -44,7 +44,7 @@ def problem(status: int, message: str) -> HttpResponse:
     response = HttpResponse(
         json.dumps({"error": message}), status=status, content_type="application/json; charset=utf-8"
     )
-    response["X-Error-Reason"] = message.encode("ascii", "replace").decode("ascii")[:200]
+    response["X-Error-Reason"] = " ".join(message.split())[:200]
     response["Cache-Control"] = "no-store"
     return response
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import IO
 
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
@@ -101,7 +102,7 @@ def frames(request: AuthedRequest, study: str, series: str, instance: str, frame
         return unchanged
     handle = stored.open(item)
     try:
-        pieces = [_frame(handle, item, plan, number) for number in numbers]
+        pieces = _frames(handle, item, plan, numbers)
     finally:
         handle.close()
     boundary = new_boundary()
@@ -112,19 +113,29 @@ def frames(request: AuthedRequest, study: str, series: str, instance: str, frame
     return response
 
 
-def _frame(handle: object, item: t.DicomInstance, plan: FramePlan, number: int) -> bytes:
-    try:
-        if plan.raw:
-            _ds, location = dicom_frames.locate_pixels(handle)  # type: ignore[arg-type]
-            try:
-                return dicom_frames.raw_frame(handle, location, number - 1)  # type: ignore[arg-type]
-            except dicom_frames.NotDecodable:
-                pass  # frames not on byte boundaries: decode instead
-        return dicom_frames.decoded_frame(handle, item.transfer_syntax_uid, number - 1)  # type: ignore[arg-type]
-    except dicom_frames.NoSuchFrame:
-        raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
-    except dicom_frames.NotDecodable:
-        raise NotAcceptable from None
+def _frames(handle: IO[bytes], item: t.DicomInstance, plan: FramePlan, numbers: list[int]) -> list[bytes]:
+    """The frames asked for, as the plan says; the header is read once for all of them."""
+    location = None
+    if plan.raw:
+        try:
+            _ds, location = dicom_frames.locate_pixels(handle)
+        except dicom_frames.NoSuchFrame:
+            raise NotFound(_("This image has no frame %(number)d.") % {"number": numbers[0]}) from None
+    pieces = []
+    for number in numbers:
+        try:
+            if location is not None:
+                try:
+                    pieces.append(dicom_frames.raw_frame(handle, location, number - 1))
+                    continue
+                except dicom_frames.NotDecodable:
+                    pass  # frames not on byte boundaries (1-bit) or deflated: decode instead
+            pieces.append(dicom_frames.decoded_frame(handle, item.transfer_syntax_uid, number - 1))
+        except dicom_frames.NoSuchFrame:
+            raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
+        except dicom_frames.NotDecodable:
+            raise NotAcceptable from None
+    return pieces
 
 
 _PAIR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(?:,\s*([A-Za-z_]+)\s*)?$")
