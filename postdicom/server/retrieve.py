@@ -70,6 +70,13 @@ def _files(stored: t.StoredInstances, boundary: str) -> Iterator[bytes]:
     yield f"--{boundary}--\r\n".encode()
 
 
+def _check_one_file(stored: t.StoredInstances, instance: str | None) -> None:
+    """One instance asked for: its file must be there (404 otherwise), since a body without
+    it would be an empty answer. A study or series leaves a missing file out instead."""
+    if instance is not None:
+        stored.open(stored.instances[0]).close()
+
+
 def _retrieve(
     request: AuthedRequest, study: str, series: str | None = None, instance: str | None = None
 ) -> HttpResponseBase:
@@ -80,6 +87,7 @@ def _retrieve(
         sop_instance_uid=instance,
         purpose=t.DicomReadPurpose.RETRIEVE,
     )
+    _check_one_file(stored, instance)
     _check_dicom_accepted(request, stored.instances)
     cache_control = REUSE if instance else REVALIDATE
     etag = entity_tag("dicom", stored.instances)
@@ -155,6 +163,7 @@ def _metadata(
         sop_instance_uid=instance,
         purpose=t.DicomReadPurpose.METADATA,
     )
+    _check_one_file(stored, instance)
     media_type = first_allowed(request, ("application/dicom+json", "application/json"))
     if media_type is None:
         raise NotAcceptable

@@ -300,3 +300,25 @@ def test_a_large_file_is_streamed_not_loaded(storage, staff_user, clinic, tmp_pa
         tracemalloc.stop()
     assert size > big.stat().st_size
     assert peak < 2 * 1024 * 1024, peak
+
+
+def test_a_file_missing_from_storage(stored, staff_client, storage):
+    item = stored["ct"]
+    (path,) = (storage / "media").rglob(f"{item.instance}.dcm")
+    path.unlink()
+    for suffix in ("", "/metadata", "/frames/1", "/rendered", "/thumbnail"):
+        response = staff_client.get(f"{item.url}{suffix}")
+        assert response.status_code == 404, suffix
+        assert response.json() == {"error": "The image's file is missing."}
+    # The study leaves it out (logged) rather than failing.
+    study = staff_client.get(f"/dicomweb/studies/{item.study}", HTTP_ACCEPT="*/*")
+    boundary = study["Content-Type"].rpartition("boundary=")[2]
+    assert b"".join(study.streaming_content) == f"--{boundary}--\r\n".encode()
+
+
+def test_head(stored, client, staff_client):
+    item = stored["ct"]
+    response = staff_client.head(item.url)
+    assert response.status_code == 200
+    assert response["ETag"]
+    assert client.head(item.url).status_code == 401
