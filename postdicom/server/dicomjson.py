@@ -103,14 +103,14 @@ def instance(item: t.DicomInstance, url: str, include: frozenset[str]) -> Json:
     return _with(required, optional, include)
 
 
-def metadata(ds: Dataset, item: t.DicomInstance, frames_url: str) -> Json:
+def metadata(ds: Dataset, item: t.DicomInstance, pixel_data_url: str) -> Json:
     """An instance's header as DICOM JSON. Pixel data is not inlined: its ``BulkDataURI`` is
-    ``frames_url`` (the frames resource). Other binary values over ``INLINE_LIMIT`` (rare)
+    ``pixel_data_url``. Other binary values over ``INLINE_LIMIT`` (rare)
     are left out; the stored transfer syntax is given as Available Transfer Syntax UID."""
     out: Json = ds.to_json_dict(INLINE_LIMIT, lambda _element: "", suppress_invalid_tags=True)
     out = {tag: value for tag, value in out.items() if value.get("BulkDataURI") != ""}
     out["00083002"] = element("UI", item.transfer_syntax_uid)
     if "Rows" in ds:
         encapsulated = item.transfer_syntax_uid.startswith(("1.2.840.10008.1.2.4", "1.2.840.10008.1.2.5"))
-        out["7FE00010"] = {"vr": "OB" if encapsulated else "OW", "BulkDataURI": frames_url}
+        out["7FE00010"] = {"vr": "OB" if encapsulated else "OW", "BulkDataURI": pixel_data_url}
     return dict(sorted(out.items()))

@@ -117,18 +117,20 @@ def retrieve_instance(request: AuthedRequest, study: str, series: str, instance:
     return _retrieve(request, study, series, instance)
 
 
-def frames_url(request: AuthedRequest, instance: t.DicomInstance) -> str:
-    frames = ",".join(str(n) for n in range(1, max(instance.number_of_frames, 1) + 1))
-    path = reverse(
-        "dicomweb:frames",
-        kwargs={
-            "study": instance.study_uid,
-            "series": instance.series_uid,
-            "instance": instance.sop_instance_uid,
-            "frames": frames,
-        },
-    )
-    return request.build_absolute_uri(path)
+#: Up to this many frames, Pixel Data's BulkDataURI lists them all (``/frames/1,2,…``);
+#: beyond, the list would outgrow request lines (gunicorn takes 4,094 bytes) and the URI is
+#: the instance itself, as dcm4chee gives it.
+LISTED_FRAMES = 256
+
+
+def pixel_data_url(request: AuthedRequest, instance: t.DicomInstance) -> str:
+    """Where a client fetches an instance's pixel data (Pixel Data's ``BulkDataURI``)."""
+    uids = {"study": instance.study_uid, "series": instance.series_uid, "instance": instance.sop_instance_uid}
+    count = max(instance.number_of_frames, 1)
+    if count > LISTED_FRAMES:
+        return request.build_absolute_uri(reverse("dicomweb:instance", kwargs=uids))
+    frames = ",".join(str(n) for n in range(1, count + 1))
+    return request.build_absolute_uri(reverse("dicomweb:frames", kwargs={**uids, "frames": frames}))
 
 
 def _metadata_body(request: AuthedRequest, stored: t.StoredInstances) -> Iterator[bytes]:
@@ -147,7 +149,7 @@ def _metadata_body(request: AuthedRequest, stored: t.StoredInstances) -> Iterato
             continue
         finally:
             handle.close()
-        item = dicomjson.metadata(ds, instance, frames_url(request, instance))
+        item = dicomjson.metadata(ds, instance, pixel_data_url(request, instance))
         yield (b"" if first else b",") + json.dumps(item).encode()
         first = False
     yield b"]"

@@ -322,3 +322,17 @@ def test_head(stored, client, staff_client):
     assert response.status_code == 200
     assert response["ETag"]
     assert client.head(item.url).status_code == 401
+
+
+def test_many_frames(storage, staff_user, clinic, tmp_path, staff_client):
+    path = make_image(tmp_path / "cine.dcm", rows=2, columns=3)
+    ds = pydicom.dcmread(path)
+    ds.NumberOfFrames = 300
+    ds.PixelData = bytes(range(256)) * 7 + bytes(300 * 2 * 3 * 2 - 256 * 7)
+    ds.save_as(path, enforce_file_format=True)
+    upload(staff_user, clinic, [path], tmp_path)
+    url = f"/dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}/instances/{ds.SOPInstanceUID}"
+    [meta] = json.loads(b"".join(staff_client.get(f"{url}/metadata").streaming_content))
+    assert meta["7FE00010"]["BulkDataURI"] == f"http://testserver{url}"  # 300 numbers would not fit a request line
+    frames = parts(staff_client.get(f"{url}/frames/1,2,300"))
+    assert [body for _type, body in frames] == [ds.PixelData[0:12], ds.PixelData[12:24], ds.PixelData[-12:]]
