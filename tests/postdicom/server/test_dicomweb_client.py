@@ -14,6 +14,15 @@ from pydicom.encaps import generate_frames
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _live_server_closes_its_connections(monkeypatch):
+    """The live server answers each request in a new thread: with persistent connections
+    (``CONN_MAX_AGE``) each thread would leave one open, and the test database could not be
+    dropped at the end. The connection settings are the dict Django made its connections
+    from, so new ones see the change."""
+    monkeypatch.setitem(settings.DATABASES["default"], "CONN_MAX_AGE", 0)
+
+
 def _client(live_server, user=None) -> DICOMwebClient:
     session = requests.Session()
     if user is not None:
