@@ -8,8 +8,10 @@ the files.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -98,25 +100,39 @@ def search_studies(actor: User, query: t.DicomQuery) -> tuple[t.DicomStudy, ...]
         .order_by(F("study_date").desc(nulls_last=True), F("study_time").desc(nulls_last=True), "-id")
     )
     studies = _page(rows, query)
-    counts = {
-        row["series__study_id"]: row
-        for row in InstanceRecord.objects.filter(series__study__in=studies, stored=True)
-        .values("series__study_id")
-        .annotate(instances=Count("id"), series=Count("series_id", distinct=True), newest=Max("created_at"))
-        .order_by()
-    }
-    modalities: dict[int, set[str]] = {}
-    for study_pk, modality in (
+    totals = _totals(studies)
+    return tuple(_study(row, totals.get(row.pk, _Totals())) for row in studies)
+
+
+@dataclass
+class _Totals:
+    series: int = 0
+    instances: int = 0
+    modalities: set[str] = field(default_factory=set)
+    newest: dt.datetime | None = None
+
+
+def _totals(studies: list[StudyRecord]) -> dict[int, _Totals]:
+    """Per study of the page: its series with stored instances, their instances, modalities
+    and newest storing time, from one grouped query (one row per series)."""
+    totals: dict[int, _Totals] = {}
+    for study_pk, modality, count, newest in (
         SeriesRecord.objects.filter(study__in=studies, instances__stored=True)
-        .exclude(modality="")
-        .values_list("study_id", "modality")
-        .distinct()
+        .values("study_id", "id", "modality")
+        .annotate(count=Count("instances"), newest=Max("instances__created_at"))
+        .values_list("study_id", "modality", "count", "newest")
+        .order_by()
     ):
-        modalities.setdefault(study_pk, set()).add(modality)
-    return tuple(_study(row, tuple(sorted(modalities.get(row.pk, ()))), counts.get(row.pk, {})) for row in studies)
+        entry = totals.setdefault(study_pk, _Totals())
+        entry.series += 1
+        entry.instances += count
+        if modality:
+            entry.modalities.add(modality)
+        entry.newest = newest if entry.newest is None else max(entry.newest, newest)
+    return totals
 
 
-def _study(row: StudyRecord, modalities: tuple[str, ...], counts: dict[str, Any]) -> t.DicomStudy:
+def _study(row: StudyRecord, totals: _Totals) -> t.DicomStudy:
     return t.DicomStudy(
         order_id=row.order.uuid,
         study_uid=row.study_uid,
@@ -129,10 +145,10 @@ def _study(row: StudyRecord, modalities: tuple[str, ...], counts: dict[str, Any]
         accession_number=row.accession_number,
         description=row.description,
         referring_physician=row.order.referring_physician,
-        modalities=modalities,
-        series_count=counts.get("series", 0),
-        instance_count=counts.get("instances", 0),
-        updated_at=counts.get("newest"),
+        modalities=tuple(sorted(totals.modalities)),
+        series_count=totals.series,
+        instance_count=totals.instances,
+        updated_at=totals.newest,
     )
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from postdicom.local.models import InstanceRecord
 from tests.postdicom.server.conftest import FILES
+from tests.uploads.conftest import upload
+from tests.uploads.files import make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +136,25 @@ def test_messages_in_spanish(stored, client, staff_client, settings):
     response = staff_client.get("/dicomweb/studies", {"StudyDate": "2004-01-19"})
     assert response.json() == {"error": "Escriba las fechas como AAAAMMDD, por ejemplo 20260131."}
     assert staff_client.get("/dicomweb/studies/1.2.3/series").json() == {"error": "Ese estudio no existe."}
+
+
+def test_counts_and_modalities_of_stored_instances_only(storage, staff_user, clinic, tmp_path, staff_client):
+    study = "1.2.826.0.1.3680043.8.498.77"
+    images = [
+        make_image(tmp_path / "a.dcm", study_uid=study, series_uid=f"{study}.1", modality="CT"),
+        make_image(tmp_path / "b.dcm", study_uid=study, series_uid=f"{study}.1", modality="CT"),
+        make_image(tmp_path / "c.dcm", study_uid=study, series_uid=f"{study}.2", modality="MR"),
+        make_image(tmp_path / "d.dcm", study_uid=study, series_uid=f"{study}.3", modality="PT"),
+    ]
+    upload(staff_user, clinic, images, tmp_path)
+    # An instance still being stored (claimed by an upload, file not written) is not counted.
+    InstanceRecord.objects.filter(series__series_uid=f"{study}.3").update(stored=False)
+    [found] = staff_client.get("/dicomweb/studies", {"StudyInstanceUID": study}).json()
+    assert found["00080061"]["Value"] == ["CT", "MR"]
+    assert found["00201206"]["Value"] == [2]
+    assert found["00201208"]["Value"] == [3]
+    series = staff_client.get(f"/dicomweb/studies/{study}/series").json()
+    assert [(s["0020000E"]["Value"][0], s["00201209"]["Value"][0]) for s in series] == [
+        (f"{study}.1", 2),
+        (f"{study}.2", 1),
+    ]
