@@ -12,7 +12,8 @@ same files, the same client code and the same concurrency, in one run.
 3. **Orthanc** from Debian (``apt-get install orthanc orthanc-dicomweb``), started with a
    configuration of our own on ``--port`` + 10 (HTTP) and + 11 (DICOM), never the system
    service; the corpus is POSTed to ``/instances`` first.
-4. **Measured**, on each server, with ``--clients`` (4) threads sharing the work:
+4. **Measured** in ``--rounds`` (3) rounds alternating between the servers (both run
+   throughout; the median of the rounds is reported), on each server with ``--clients`` (4) threads sharing the work:
    * WADO-RS instance retrieve: every instance, ``multipart/related; type="application/dicom"``
      (instances/s and MB/s of body);
    * WADO-RS frames: ``/frames/1`` of every instance as ``application/octet-stream``
@@ -31,6 +32,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import sys
 import threading
 import time
@@ -339,12 +341,37 @@ def measure(server: Server, corpus: list[Instance], args: argparse.Namespace) ->
     return measured
 
 
+LABELS = (
+    ("WADO-RS instances/s", True),
+    ("WADO-RS MB/s", True),
+    ("WADO-RS frames/s", True),
+    ("QIDO-RS studies p50 ms", False),
+    ("QIDO-RS studies p95 ms", False),
+)
+
+
+def median_of(rounds: list[Measured]) -> dict[str, float]:
+    """Each figure's median over the rounds."""
+    figures = [
+        {
+            "WADO-RS instances/s": m.instances.per_second,
+            "WADO-RS MB/s": m.instances.megabytes / m.instances.seconds,
+            "WADO-RS frames/s": m.frames.per_second,
+            "QIDO-RS studies p50 ms": percentile(m.search_ms, 50),
+            "QIDO-RS studies p95 ms": percentile(m.search_ms, 95),
+        }
+        for m in rounds
+    ]
+    return {label: statistics.median(f[label] for f in figures) for label, _better in LABELS}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--studies", type=int, default=20)
     parser.add_argument("--slices", type=int, default=25)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--searches", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (median reported)")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=15200, help="the portal's; Orthanc takes +10 and +11")
@@ -353,31 +380,31 @@ def main() -> None:
     size = sum(item.path.stat().st_size for item in corpus) / 1e6
     print(f"Corpus: {len(corpus)} files in {args.studies} studies, {size:.0f} MB; {args.clients} concurrent clients")
 
-    portal = Portal(args)
+    portal, orthanc = Portal(args), Orthanc(args)
     portal.prepare(HERE / ".corpus")
-    with running(portal.command(), portal.env, portal.data / "web.log"):
+    ours: list[Measured] = []
+    theirs: list[Measured] = []
+    with (
+        running(portal.command(), portal.env, portal.data / "web.log"),
+        running([orthanc.binary, str(orthanc.config())], dict(os.environ), orthanc.folder / "orthanc.log"),
+    ):
         wait_http(f"{portal.root}/accounts/login/")
-        ours = measure(portal, corpus, args)
-
-    orthanc = Orthanc(args)
-    with running([orthanc.binary, str(orthanc.config())], dict(os.environ), orthanc.folder / "orthanc.log"):
         wait_http(f"{orthanc.root}/system")
         orthanc.load(corpus)
-        theirs = measure(orthanc, corpus, args)
+        # Rounds alternate between the servers, so that load from elsewhere on the machine
+        # falls on both alike; each figure is the median of the rounds.
+        for round_number in range(1, args.rounds + 1):
+            print(f"Round {round_number} of {args.rounds}")
+            ours.append(measure(portal, corpus, args))
+            theirs.append(measure(orthanc, corpus, args))
+    mine, other = median_of(ours), median_of(theirs)
 
     print()
     print(f"{'':34} {'Rayport':>12} {'Orthanc':>12} {'Rayport ÷ Orthanc':>18}")
-    rows = [
-        ("WADO-RS instances/s", ours.instances.per_second, theirs.instances.per_second, True),
-        ("WADO-RS MB/s", ours.instances.megabytes / ours.instances.seconds,
-         theirs.instances.megabytes / theirs.instances.seconds, True),
-        ("WADO-RS frames/s", ours.frames.per_second, theirs.frames.per_second, True),
-        ("QIDO-RS studies p50 ms", percentile(ours.search_ms, 50), percentile(theirs.search_ms, 50), False),
-        ("QIDO-RS studies p95 ms", percentile(ours.search_ms, 95), percentile(theirs.search_ms, 95), False),
-    ]  # fmt: skip
-    for label, mine, other, higher_is_better in rows:
-        ratio = mine / other if higher_is_better else other / mine
-        print(f"{label:34} {mine:12.1f} {other:12.1f} {ratio:17.2f}×")
+    for label, higher_is_better in LABELS:
+        ratio = mine[label] / other[label] if higher_is_better else other[label] / mine[label]
+        print(f"{label:34} {mine[label]:12.1f} {other[label]:12.1f} {ratio:17.2f}×")
+    print(f"(medians of {args.rounds} alternating rounds)")
     print("(ratios above 1: Rayport is faster; for latencies the ratio is Orthanc's time ÷ Rayport's)")
     shutil.rmtree(HERE / ".data", ignore_errors=True)
 

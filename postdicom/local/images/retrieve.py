@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 from postdicom.errors import NotFound
 from postdicom.local.audit import record
-from postdicom.local.images.search import instance, instance_rows, study_row
-from postdicom.local.orders.visibility import order_label
+from postdicom.local.images.search import instance, study_row
+from postdicom.local.models import InstanceRecord
+from postdicom.local.orders.visibility import order_label, visible_orders
 from postdicom.local.uploads.storage import open_stored
 
 if TYPE_CHECKING:
@@ -35,13 +36,22 @@ def open_instances(
     sop_instance_uid: str | None,
     purpose: t.DicomReadPurpose,
 ) -> t.StoredInstances:
-    study = study_row(actor, study_uid)
-    rows = instance_rows(study, series_uid)
+    # One query for the rows with their series, study and order (a viewer asks this once per
+    # frame), visibility included; the study is looked up apart only to say what is missing.
+    rows = InstanceRecord.objects.filter(
+        stored=True,
+        series__study__study_uid=study_uid,
+        series__study__order__in=visible_orders(actor).values("id"),
+    )
+    if series_uid is not None:
+        rows = rows.filter(series__series_uid=series_uid)
     if sop_instance_uid is not None:
         rows = rows.filter(sop_instance_uid=sop_instance_uid)
-    found = list(rows)
+    found = list(rows.select_related("series__study__order").order_by("series__number", "series_id", "id"))
     if not found:
+        study_row(actor, study_uid)  # NotFound for a study the actor cannot see
         raise NotFound(_("No such instance.") if sop_instance_uid else _("Nothing is stored here yet."))
+    study = found[0].series.study
     names = {row.sop_instance_uid: row.file_name for row in found}
 
     def opener(item: t.DicomInstance) -> IO[bytes]:
