@@ -81,6 +81,8 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.ORDER_IMAGES_DIFFER: gettext_lazy("Images added whose patient details differ from the order's"),
     A.ORDER_DOCUMENT_ADDED: gettext_lazy("Document added to order"),
     A.ORDER_DOCUMENT_DELETED: gettext_lazy("Document removed from order"),
+    A.ORDER_DICOMWEB_RETRIEVE: gettext_lazy("Images downloaded over DICOMweb"),
+    A.ORDER_DICOMWEB_METADATA: gettext_lazy("Image details read over DICOMweb"),
     A.FOLDER_CREATED: gettext_lazy("Folder created"),
     A.FOLDER_RENAMED: gettext_lazy("Folder renamed"),
     A.FOLDER_UPDATED: gettext_lazy("Folder changed"),
@@ -190,6 +192,9 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "study_description": gettext_lazy("study description"),
     "order_time": gettext_lazy("order time"),
     "fields": gettext_lazy("patient details that differ"),
+    "study_uid": gettext_lazy("Study Instance UID"),
+    "series_uid": gettext_lazy("Series Instance UID"),
+    "instances": gettext_lazy("images"),
 }
 
 #: Detail keys that hold internal ids (kept in the CSV export, never shown on a page).

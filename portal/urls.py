@@ -35,4 +35,5 @@ urlpatterns = [
     path("administration/", include("portal.admin_urls")),
     path("orders/", include("orders.urls")),
     path("folders/", include("folders.urls")),
+    path("dicomweb/", include("postdicom.server.urls")),
 ]

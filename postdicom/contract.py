@@ -33,8 +33,13 @@ from postdicom.types import (
     Capability,
     Contact,
     DicomFileSummary,
+    DicomInstance,
     DicomNode,
     DicomNodeDraft,
+    DicomQuery,
+    DicomReadPurpose,
+    DicomSeries,
+    DicomStudy,
     Document,
     DocumentUpload,
     Flag,
@@ -56,6 +61,7 @@ from postdicom.types import (
     ShareAudience,
     SharedFolderList,
     SharedFolderListing,
+    StoredInstances,
     UploadBatchInfo,
     UploadChunk,
     UploadFile,
@@ -556,6 +562,50 @@ class PostDicomApi:
         ``NotFound`` for an order the actor cannot see or a document not on it; ``Forbidden``
         for anyone else who sees it."""
         raise _unsupported("delete_document")
+
+    # --- Stored images (what DICOMweb serves) ------------------------------------------------
+    #
+    # The studies of the orders the actor may see (the same rule as ``search_orders``: other
+    # institutions, orders a limited user is not given and orders in the recycle bin are
+    # hidden), and only instances whose file is stored. A study, series or instance the actor
+    # cannot see is ``NotFound``, never ``Forbidden``: its existence is not revealed.
+    # ``Forbidden`` for an inactive or anonymous actor.
+
+    def search_studies(self, *, actor: Actor, query: DicomQuery) -> tuple[DicomStudy, ...]:
+        """QIDO-RS ``/studies``: the visible studies matching ``query``, newest study date
+        first, from ``query.offset``, at most ``query.limit``. Studies without a stored
+        instance are left out. ``InvalidInput`` for a limit or offset out of range."""
+        raise _unsupported("search_studies")
+
+    def search_series(self, *, actor: Actor, study_uid: str, query: DicomQuery) -> tuple[DicomSeries, ...]:
+        """QIDO-RS ``/studies/{study}/series``: the series of a visible study matching
+        ``query``, by series number. ``NotFound`` for a study the actor cannot see."""
+        raise _unsupported("search_series")
+
+    def search_instances(
+        self, *, actor: Actor, study_uid: str, series_uid: str | None, query: DicomQuery
+    ) -> tuple[DicomInstance, ...]:
+        """QIDO-RS ``/studies/{study}[/series/{series}]/instances``: the stored instances of a
+        visible study (or of one of its series) matching ``query``. ``NotFound`` for a study
+        or series the actor cannot see."""
+        raise _unsupported("search_instances")
+
+    def open_instances(
+        self,
+        *,
+        actor: Actor,
+        study_uid: str,
+        series_uid: str | None = None,
+        sop_instance_uid: str | None = None,
+        purpose: DicomReadPurpose,
+    ) -> StoredInstances:
+        """WADO-RS: the stored instances of a visible study, of one of its series, or one
+        instance, ready to be opened one at a time (files are never read here). ``NotFound``
+        when the study, series or instance is not there or not visible, or has no stored
+        instance. Reading a whole study or series (``purpose`` RETRIEVE or METADATA) writes
+        one audit event on its order; single instances, frames and rendered images do not
+        (a viewer reads hundreds)."""
+        raise _unsupported("open_instances")
 
     # --- Folders --------------------------------------------------------------------------------
     #

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
-from typing import Generic, TypeVar
+from typing import IO, Generic, TypeVar
 from uuid import UUID
 
 T = TypeVar("T")
@@ -104,6 +104,10 @@ class Capability(StrEnum):
     UPLOAD_REPORT = "upload_report"
     UPLOAD_DOCUMENTS = "upload_documents"
     OPEN_DOCUMENT = "open_document"
+    SEARCH_STUDIES = "search_studies"
+    SEARCH_SERIES = "search_series"
+    SEARCH_INSTANCES = "search_instances"
+    OPEN_INSTANCES = "open_instances"
     CREATE_FOLDER = "create_folder"
     UPDATE_FOLDER = "update_folder"
     MOVE_FOLDER = "move_folder"
@@ -181,6 +185,8 @@ class AuditAction(StrEnum):
     ORDER_IMAGES_DIFFER = "order.images_differ"
     ORDER_DOCUMENT_ADDED = "order.document_added"
     ORDER_DOCUMENT_DELETED = "order.document_deleted"
+    ORDER_DICOMWEB_RETRIEVE = "order.dicomweb_retrieve"
+    ORDER_DICOMWEB_METADATA = "order.dicomweb_metadata"
     FOLDER_CREATED = "folder.created"
     FOLDER_RENAMED = "folder.renamed"
     FOLDER_UPDATED = "folder.updated"
@@ -222,6 +228,8 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
         AuditAction.ORDER_SEARCHED,
         AuditAction.ORDER_DOCUMENT_VIEWED,
         AuditAction.ORDER_DOCUMENT_DOWNLOADED,
+        AuditAction.ORDER_DICOMWEB_RETRIEVE,
+        AuditAction.ORDER_DICOMWEB_METADATA,
         AuditAction.FOLDER_VIEWED,
         AuditAction.UPLOAD_REPORT_VIEWED,
         AuditAction.AUDIT_EXPORTED,
@@ -1322,3 +1330,109 @@ class FolderShareOptions:
 class ViewLink:
     url: str
     expires_at: dt.datetime
+
+
+# --- Stored images (the DICOMweb read side) ------------------------------------------------------
+
+#: The most results one QIDO-RS search returns (``limit`` is capped to it).
+DICOM_SEARCH_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class DicomQuery:
+    """The matching keys of a QIDO-RS search (PS3.18 §8.3.4), already parsed. Text keys may
+    hold the wildcards ``*`` and ``?``; empty means "any". UID keys are lists: any of them
+    matches. Keys of a level above the one searched narrow the search too (``Modality``
+    for instances); keys of the level below are ignored. ``limit`` ≤ ``DICOM_SEARCH_LIMIT``."""
+
+    patient_name: str = ""
+    patient_id: str = ""
+    study_date_from: dt.date | None = None
+    study_date_to: dt.date | None = None
+    accession_number: str = ""
+    study_description: str = ""
+    modalities: tuple[str, ...] = ()
+    study_uids: tuple[str, ...] = ()
+    series_uids: tuple[str, ...] = ()
+    series_number: int | None = None
+    sop_instance_uids: tuple[str, ...] = ()
+    sop_class_uids: tuple[str, ...] = ()
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class DicomStudy:
+    """A stored study the actor may see, with what QIDO-RS answers about it. ``updated_at``
+    is when its newest instance was stored (``Last-Modified``)."""
+
+    order_id: UUID
+    study_uid: str
+    patient_name: str  # as in the files (PN, all ``=`` groups)
+    patient_id: str
+    birth_date: dt.date | None
+    sex: str
+    study_date: dt.date | None
+    study_time: dt.time | None
+    accession_number: str
+    description: str
+    referring_physician: str
+    modalities: tuple[str, ...]
+    series_count: int
+    instance_count: int
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class DicomSeries:
+    study_uid: str
+    series_uid: str
+    modality: str
+    description: str
+    number: int | None
+    instance_count: int
+    updated_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class DicomInstance:
+    """A stored instance. ``sha256`` of its file doubles as its entity tag."""
+
+    study_uid: str
+    series_uid: str
+    sop_instance_uid: str
+    sop_class_uid: str
+    transfer_syntax_uid: str
+    number_of_frames: int
+    size: int
+    sha256: str
+    stored_at: dt.datetime
+
+
+class DicomReadPurpose(StrEnum):
+    """Why ``open_instances`` is called: retrieving files and metadata of a whole study or
+    series is audited, frames and rendered images (the viewer's many small reads) are not."""
+
+    RETRIEVE = "retrieve"
+    METADATA = "metadata"
+    FRAMES = "frames"
+    RENDERED = "rendered"
+
+
+@dataclass(frozen=True)
+class StoredInstances:
+    """Instances the actor may read, in series and instance order, and a way to open their
+    files: ``open(instance)`` returns a seekable binary handle the caller closes (``NotFound``
+    when the file has gone missing from storage)."""
+
+    order_id: UUID
+    study_uid: str
+    instances: tuple[DicomInstance, ...]
+    opener: Callable[[DicomInstance], IO[bytes]] = field(repr=False, compare=False)
+
+    def open(self, instance: DicomInstance) -> IO[bytes]:
+        return self.opener(instance)
+
+    @property
+    def updated_at(self) -> dt.datetime | None:
+        return max((i.stored_at for i in self.instances), default=None)

@@ -38,8 +38,10 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 from uuid import UUID
 
+import pydicom
 import pytest
 from django.contrib import messages
 from django.contrib.auth.models import User
@@ -64,6 +66,7 @@ from postdicom.types import (
     UploadFile,
 )
 from tests.conftest import make_user
+from tests.uploads.conftest import local_storage, upload
 from tests.uploads.files import make_image, pdf_bytes
 
 LOGIN = "LOGIN"
@@ -104,6 +107,7 @@ class Scene:
     limited_id: UUID  # the limited user's id (not in any group)
     node: Any
     reset: tuple[str, str]  # uidb64 and token of a password reset for ``colleague``
+    study: dict[str, str]  # a stored image of the clinic uploaded by staff: study, series, instance UIDs
 
     @property
     def colleague_id(self) -> UUID:
@@ -170,6 +174,11 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         draft=DicomNodeDraft(name="CT 2", ae_title="CT2", host="ct2.clinic.test", port=104, institution_id=clinic.uuid),
     )
     reset = (urlsafe_base64_encode(force_bytes(colleague.pk)), default_token_generator.make_token(colleague))
+    image = make_image(tmp_path / "scan.dcm", patient_name="García^María", accession="AN-9")
+    with mock.patch("postdicom.local.uploads.queue._send"):
+        upload(staff_user, clinic, [image], tmp_path)
+    ds = pydicom.dcmread(image)
+    study = {"study": ds.StudyInstanceUID, "series": ds.SeriesInstanceUID, "instance": ds.SOPInstanceUID}
     return Scene(
         clinic=clinic,
         colleague=colleague,
@@ -191,6 +200,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         limited_id=profile_of(limited_user).uuid,
         node=node,
         reset=reset,
+        study=study,
     )
 
 
@@ -234,6 +244,22 @@ def _order_form(s: Scene) -> dict[str, Any]:
 
 def _node_form(s: Scene) -> dict[str, Any]:
     return {"name": "MR 1", "ae_title": "MR1", "host": "mr1.clinic.test", "port": 104, "institution": s.clinic.uuid}
+
+
+#: A stored image of the clinic: 401 signed out, 404 for who may not see the order.
+DICOMWEB_READ: Outcomes = (401, 404, 404, 200, 200)
+
+
+def _study(s: Scene) -> dict[str, Any]:
+    return {"study": s.study["study"]}
+
+
+def _series(s: Scene) -> dict[str, Any]:
+    return {"study": s.study["study"], "series": s.study["series"]}
+
+
+def _instance(s: Scene) -> dict[str, Any]:
+    return {**_series(s), "instance": s.study["instance"]}
 
 
 MATRIX: dict[str, Row] = {
@@ -492,6 +518,21 @@ MATRIX: dict[str, Row] = {
         get=(LOGIN, 404, 404, 200, 404),
         post=(LOGIN, 404, 404, DONE, 404),
     ),
+    # --- DICOMweb (session sign-in; JSON 401 instead of a login redirect; GET and HEAD only) ---------
+    "dicomweb:studies": Row(get=(401, 200, 200, 200, 200)),  # what each may see: nothing, for two of them
+    "dicomweb:study": Row(kwargs=_study, get=DICOMWEB_READ),
+    "dicomweb:study_metadata": Row(kwargs=_study, get=DICOMWEB_READ),
+    "dicomweb:study_series": Row(kwargs=_study, get=DICOMWEB_READ),
+    "dicomweb:study_instances": Row(kwargs=_study, get=DICOMWEB_READ),
+    "dicomweb:series": Row(kwargs=_series, get=DICOMWEB_READ),
+    "dicomweb:series_metadata": Row(kwargs=_series, get=DICOMWEB_READ),
+    "dicomweb:series_instances": Row(kwargs=_series, get=DICOMWEB_READ),
+    "dicomweb:instance": Row(kwargs=_instance, get=DICOMWEB_READ),
+    "dicomweb:instance_metadata": Row(kwargs=_instance, get=DICOMWEB_READ),
+    "dicomweb:instance_rendered": Row(kwargs=_instance, get=DICOMWEB_READ),
+    "dicomweb:instance_thumbnail": Row(kwargs=_instance, get=DICOMWEB_READ),
+    "dicomweb:frames": Row(kwargs=lambda s: {**_instance(s), "frames": "1"}, get=DICOMWEB_READ),
+    "dicomweb:frame_rendered": Row(kwargs=lambda s: {**_instance(s), "frames": "1"}, get=DICOMWEB_READ),
 }
 
 
@@ -567,9 +608,10 @@ def clients(outsider, limited_user, staff_user, admin_user) -> dict[str, Client]
 
 
 def test_every_role_gets_the_decided_answer(
-    tmp_path, clinic, staff_user, admin_user, limited_user, clients, caplog, settings
+    settings, tmp_path, clinic, staff_user, admin_user, limited_user, clients, caplog
 ):
     caplog.set_level(logging.CRITICAL, logger="django.request")  # a thousand refusals, each logged
+    local_storage(settings, tmp_path)  # stored files go to this test's folder
     # Every role asks to reset the same address; the throttle has tests of its own.
     settings.RAYPORT_PASSWORD_RESETS_PER_ADDRESS = 100
     s = scene(tmp_path, clinic, staff_user, admin_user, limited_user)

@@ -12,6 +12,7 @@ from postdicom.local.folders.membership import FolderMembershipMixin
 from postdicom.local.folders.shared import SharedFoldersMixin
 from postdicom.local.folders.sharing import ShareFoldersMixin
 from postdicom.local.groups import GroupsMixin
+from postdicom.local.images.service import ImagesMixin
 from postdicom.local.institutions import InstitutionsMixin
 from postdicom.local.nodes import NodesMixin
 from postdicom.local.orders.assignment import AssignOrdersMixin
@@ -42,6 +43,7 @@ class LocalBackend(
     AssignOrdersMixin,
     OrderFlagsMixin,
     UploadsMixin,
+    ImagesMixin,
     CreateFoldersMixin,
     EditFoldersMixin,
     ListFoldersMixin,

@@ -1,0 +1,80 @@
+"""WADO-RS reads: which stored instances a request reaches, and opening their files.
+
+Nothing is read here: the caller gets the instances and a way to open each file, and streams
+it. Reading a whole study or series (its files or its metadata) is one audit event on the
+order; single instances, frames and rendered images are not audited, since a viewer asks
+for hundreds of them while the series they belong to was already recorded.
+"""
+
+from __future__ import annotations
+
+from typing import IO, TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.errors import NotFound
+from postdicom.local.audit import record
+from postdicom.local.images.search import instance, study_row
+from postdicom.local.models import InstanceRecord
+from postdicom.local.orders.visibility import order_label, visible_orders
+from postdicom.local.uploads.storage import open_stored
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+_AUDITED = {
+    t.DicomReadPurpose.RETRIEVE: t.AuditAction.ORDER_DICOMWEB_RETRIEVE,
+    t.DicomReadPurpose.METADATA: t.AuditAction.ORDER_DICOMWEB_METADATA,
+}
+
+
+def open_instances(
+    actor: User,
+    study_uid: str,
+    series_uid: str | None,
+    sop_instance_uid: str | None,
+    purpose: t.DicomReadPurpose,
+) -> t.StoredInstances:
+    # One query for the rows with their series, study and order (a viewer asks this once per
+    # frame), visibility included; the study is looked up apart only to say what is missing.
+    rows = InstanceRecord.objects.filter(
+        stored=True,
+        series__study__study_uid=study_uid,
+        series__study__order__in=visible_orders(actor).values("id"),
+    )
+    if series_uid is not None:
+        rows = rows.filter(series__series_uid=series_uid)
+    if sop_instance_uid is not None:
+        rows = rows.filter(sop_instance_uid=sop_instance_uid)
+    found = list(rows.select_related("series__study__order").order_by("series__number", "series_id", "id"))
+    if not found:
+        study_row(actor, study_uid)  # NotFound for a study the actor cannot see
+        raise NotFound(_("No such instance.") if sop_instance_uid else _("Nothing is stored here yet."))
+    study = found[0].series.study
+    names = {row.sop_instance_uid: row.file_name for row in found}
+
+    def opener(item: t.DicomInstance) -> IO[bytes]:
+        try:
+            return open_stored(names[item.sop_instance_uid])
+        except (KeyError, FileNotFoundError):
+            raise NotFound(_("The image's file is missing.")) from None
+
+    action = _AUDITED.get(purpose)
+    if action is not None and sop_instance_uid is None:
+        record(
+            actor,
+            action,
+            target_type="order",
+            target_id=study.order.uuid,
+            target_label=order_label(study.order),
+            study_uid=study.study_uid,
+            series_uid=series_uid or "",
+            instances=len(found),
+        )
+    return t.StoredInstances(
+        order_id=study.order.uuid,
+        study_uid=study.study_uid,
+        instances=tuple(instance(study, row) for row in found),
+        opener=opener,
+    )

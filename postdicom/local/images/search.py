@@ -1,0 +1,220 @@
+"""QIDO-RS searches over the index rows, under the order visibility rule.
+
+A study is visible when its order is (``visible_orders``: live orders the actor may see);
+only instances whose file is stored count, so a study still being ingested shows what has
+arrived. Counts, modalities and the newest storing time come from the index, never from
+the files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from postdicom import types as t
+from postdicom.errors import InvalidInput, NotFound
+from postdicom.local.models import InstanceRecord, SeriesRecord, StudyRecord
+from postdicom.local.orders.visibility import visible_orders
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def visible_studies(actor: User) -> QuerySet[StudyRecord]:
+    """Study rows of the orders ``actor`` may see (``Forbidden`` for an inactive actor)."""
+    return StudyRecord.objects.filter(order__in=visible_orders(actor).values("id"))
+
+
+def study_row(actor: User, study_uid: str) -> StudyRecord:
+    """The visible study ``study_uid`` with its order; ``NotFound`` otherwise."""
+    row = visible_studies(actor).select_related("order").filter(study_uid=study_uid).first()
+    if row is None:
+        raise NotFound(_("No such study."))
+    return row
+
+
+def pattern(value: str) -> str:
+    """A DICOM matching value with ``*`` / ``?`` wildcards as an anchored regular expression
+    of one ``=`` group of a name (or of the whole value for other keys)."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in value)
+    return f"(^|=){body}($|=)"
+
+
+def _text(rows: QuerySet, field: str, value: str, *, name: bool = False) -> QuerySet:
+    """Single-value matching (exact, ignoring case) or wildcard matching on ``field``."""
+    if not value:
+        return rows
+    if name or "*" in value or "?" in value:
+        return rows.filter(**{f"{field}__iregex": pattern(value)})
+    return rows.filter(**{f"{field}__iexact": value})
+
+
+def _check_paging(query: t.DicomQuery) -> None:
+    if not 0 < query.limit <= t.DICOM_SEARCH_LIMIT:
+        raise InvalidInput({"limit": _("Ask for 1 to %(n)d results.") % {"n": t.DICOM_SEARCH_LIMIT}})
+    if query.offset < 0:
+        raise InvalidInput({"offset": _("The offset cannot be negative.")})
+
+
+def _page(rows: QuerySet, query: t.DicomQuery) -> list:
+    return list(rows[query.offset : query.offset + query.limit])
+
+
+def _series_filters(rows: QuerySet[SeriesRecord], query: t.DicomQuery) -> QuerySet[SeriesRecord]:
+    if query.series_uids:
+        rows = rows.filter(series_uid__in=query.series_uids)
+    if query.modalities:
+        rows = rows.filter(modality__in=query.modalities)
+    if query.series_number is not None:
+        rows = rows.filter(number=query.series_number)
+    return rows
+
+
+def search_studies(actor: User, query: t.DicomQuery) -> tuple[t.DicomStudy, ...]:
+    _check_paging(query)
+    rows = visible_studies(actor)
+    rows = _text(rows, "patient_name", query.patient_name, name=True)
+    rows = _text(rows, "patient_id", query.patient_id)
+    rows = _text(rows, "accession_number", query.accession_number)
+    rows = _text(rows, "description", query.study_description)
+    if query.study_date_from is not None:
+        rows = rows.filter(study_date__gte=query.study_date_from)
+    if query.study_date_to is not None:
+        rows = rows.filter(study_date__lte=query.study_date_to)
+    if query.study_uids:
+        rows = rows.filter(study_uid__in=query.study_uids)
+    if query.modalities:
+        with_modality = SeriesRecord.objects.filter(study=OuterRef("pk"), modality__in=query.modalities)
+        rows = rows.filter(Exists(with_modality))
+    # Page first, count after: the counts and modalities are worked out for one page of
+    # studies, not for every study the actor may see.
+    stored = InstanceRecord.objects.filter(series__study=OuterRef("pk"), stored=True)
+    rows = (
+        rows.filter(Exists(stored))
+        .select_related("order")
+        .order_by(F("study_date").desc(nulls_last=True), F("study_time").desc(nulls_last=True), "-id")
+    )
+    studies = _page(rows, query)
+    totals = _totals(studies)
+    return tuple(_study(row, totals.get(row.pk, _Totals())) for row in studies)
+
+
+@dataclass
+class _Totals:
+    series: int = 0
+    instances: int = 0
+    modalities: set[str] = field(default_factory=set)
+    newest: dt.datetime | None = None
+
+
+def _totals(studies: list[StudyRecord]) -> dict[int, _Totals]:
+    """Per study of the page: its series with stored instances, their instances, modalities
+    and newest storing time, from one grouped query (one row per series)."""
+    totals: dict[int, _Totals] = {}
+    for study_pk, modality, count, newest in (
+        SeriesRecord.objects.filter(study__in=studies, instances__stored=True)
+        .values("study_id", "id", "modality")
+        .annotate(count=Count("instances"), newest=Max("instances__created_at"))
+        .values_list("study_id", "modality", "count", "newest")
+        .order_by()
+    ):
+        entry = totals.setdefault(study_pk, _Totals())
+        entry.series += 1
+        entry.instances += count
+        if modality:
+            entry.modalities.add(modality)
+        entry.newest = newest if entry.newest is None else max(entry.newest, newest)
+    return totals
+
+
+def _study(row: StudyRecord, totals: _Totals) -> t.DicomStudy:
+    return t.DicomStudy(
+        order_id=row.order.uuid,
+        study_uid=row.study_uid,
+        patient_name=row.patient_name,
+        patient_id=row.patient_id,
+        birth_date=row.birth_date,
+        sex=row.sex,
+        study_date=row.study_date,
+        study_time=row.study_time,
+        accession_number=row.accession_number,
+        description=row.description,
+        referring_physician=row.order.referring_physician,
+        modalities=tuple(sorted(totals.modalities)),
+        series_count=totals.series,
+        instance_count=totals.instances,
+        updated_at=totals.newest,
+    )
+
+
+def search_series(actor: User, study_uid: str, query: t.DicomQuery) -> tuple[t.DicomSeries, ...]:
+    _check_paging(query)
+    study = study_row(actor, study_uid)
+    stored = Q(instances__stored=True)
+    rows = (
+        _series_filters(SeriesRecord.objects.filter(study=study), query)
+        .annotate(n_instances=Count("instances", filter=stored), newest=Max("instances__created_at", filter=stored))
+        .filter(n_instances__gt=0)
+        .order_by("number", "id")
+    )
+    return tuple(
+        t.DicomSeries(
+            study_uid=study.study_uid,
+            series_uid=row.series_uid,
+            modality=row.modality,
+            description=row.description,
+            number=row.number,
+            instance_count=row.n_instances,
+            updated_at=row.newest,
+        )
+        for row in _page(rows, query)
+    )
+
+
+def instance_rows(study: StudyRecord, series_uid: str | None) -> QuerySet[InstanceRecord]:
+    """The stored instances of ``study`` (or of its series ``series_uid``), in series order
+    and then in the order they were stored; ``NotFound`` for a series not in the study."""
+    rows = InstanceRecord.objects.filter(series__study=study, stored=True)
+    if series_uid is not None:
+        if not SeriesRecord.objects.filter(study=study, series_uid=series_uid).exists():
+            raise NotFound(_("No such series."))
+        rows = rows.filter(series__series_uid=series_uid)
+    return rows.select_related("series").order_by("series__number", "series_id", "id")
+
+
+def instance(study: StudyRecord, row: InstanceRecord) -> t.DicomInstance:
+    return t.DicomInstance(
+        study_uid=study.study_uid,
+        series_uid=row.series.series_uid,
+        sop_instance_uid=row.sop_instance_uid,
+        sop_class_uid=row.sop_class_uid,
+        transfer_syntax_uid=row.transfer_syntax_uid,
+        number_of_frames=row.number_of_frames,
+        size=row.size,
+        sha256=row.sha256,
+        stored_at=row.created_at,
+    )
+
+
+def search_instances(
+    actor: User, study_uid: str, series_uid: str | None, query: t.DicomQuery
+) -> tuple[t.DicomInstance, ...]:
+    _check_paging(query)
+    study = study_row(actor, study_uid)
+    rows = instance_rows(study, series_uid)
+    if query.series_uids:
+        rows = rows.filter(series__series_uid__in=query.series_uids)
+    if query.modalities:
+        rows = rows.filter(series__modality__in=query.modalities)
+    if query.series_number is not None:
+        rows = rows.filter(series__number=query.series_number)
+    if query.sop_instance_uids:
+        rows = rows.filter(sop_instance_uid__in=query.sop_instance_uids)
+    if query.sop_class_uids:
+        rows = rows.filter(sop_class_uid__in=query.sop_class_uids)
+    return tuple(instance(study, row) for row in _page(rows, query))

@@ -1,0 +1,227 @@
+"""WADO-RS frames, rendered images and thumbnails of an instance (PS3.18 §10.4, §10.7).
+
+Frames: an uncompressed file's frames go out as ``application/octet-stream`` (cut straight
+out of the file). A compressed frame goes out in its own transfer syntax (``image/jpeg``,
+``image/jp2``, ``image/dicom-rle``…) when ``Accept`` allows it (``*/*``, its media type, or
+``transfer-syntax=*``); otherwise it is decoded with pydicom into uncompressed bytes when a
+decoder is installed, and 406 when none is.
+
+Rendered and thumbnail: JPEG (default) or PNG, with ``window=center,width[,function]``
+(``linear``, ``linear_exact``, ``sigmoid``), ``viewport=width,height`` and ``quality``.
+Without a window the file's own is used, else the frame's range.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import IO
+
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+from postdicom import get_api
+from postdicom import types as t
+from postdicom.dicom import frames as dicom_frames
+from postdicom.dicom.render import RENDERED_TYPES, WINDOW_FUNCTIONS, Window, render
+from postdicom.errors import InvalidInput, NotFound
+from postdicom.server.http import (
+    REUSE,
+    AuthedRequest,
+    NotAcceptable,
+    dicomweb_view,
+    entity_tag,
+    not_modified,
+    validators,
+)
+from postdicom.server.media import accepted, first_allowed, multipart_body, multipart_type, new_boundary
+
+_NATIVE = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
+OCTETS = "application/octet-stream"
+THUMBNAIL = (128, 128)
+MAX_VIEWPORT = 4096
+MAX_FRAMES_ASKED = 1000
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    """How frames go out: ``raw`` as stored, else decoded; with this media type and syntax."""
+
+    raw: bool
+    media_type: str
+    transfer_syntax: str
+
+
+def frame_plan(request: AuthedRequest, syntax: str) -> FramePlan:
+    """What to send for a file stored in ``syntax``, by the client's ``Accept``."""
+    own = dicom_frames.FRAME_MEDIA_TYPES.get(syntax)
+    for entry in accepted(request):
+        if syntax in _NATIVE:
+            if entry.allows(OCTETS) and entry.transfer_syntax in (None, "*", ExplicitVRLittleEndian, syntax):
+                return FramePlan(True, OCTETS, ExplicitVRLittleEndian)
+            continue
+        if own is not None and entry.allows(own) and entry.allows_syntax(syntax):
+            return FramePlan(True, own, syntax)
+        if own is not None and entry.media_type == OCTETS and entry.transfer_syntax in ("*", syntax):
+            return FramePlan(True, OCTETS, syntax)
+        if (
+            entry.allows(OCTETS)
+            and entry.transfer_syntax in (None, "*", ExplicitVRLittleEndian)
+            and dicom_frames.can_decode(syntax)
+        ):
+            return FramePlan(False, OCTETS, ExplicitVRLittleEndian)
+    raise NotAcceptable
+
+
+def frame_numbers(text: str) -> list[int]:
+    numbers = [int(n) for n in text.split(",")]
+    if not numbers or len(numbers) > MAX_FRAMES_ASKED or min(numbers) < 1:
+        raise InvalidInput({"frames": _("Frames are numbered from 1.")})
+    return numbers
+
+
+def _instance(
+    request: AuthedRequest, study: str, series: str, instance: str, purpose: t.DicomReadPurpose
+) -> t.StoredInstances:
+    return get_api().open_instances(
+        actor=request.user, study_uid=study, series_uid=series, sop_instance_uid=instance, purpose=purpose
+    )
+
+
+@dicomweb_view
+def frames(request: AuthedRequest, study: str, series: str, instance: str, frames: str) -> HttpResponseBase:
+    numbers = frame_numbers(frames)
+    stored = _instance(request, study, series, instance, t.DicomReadPurpose.FRAMES)
+    item = stored.instances[0]
+    plan = frame_plan(request, item.transfer_syntax_uid)
+    etag = entity_tag("frames", [item], frames, plan)
+    unchanged = not_modified(request, stored, etag, REUSE)
+    if unchanged is not None:
+        return unchanged
+    handle = stored.open(item)
+    try:
+        pieces = _frames(handle, item, plan, numbers)
+    finally:
+        handle.close()
+    boundary = new_boundary()
+    part_type = f"{plan.media_type}; transfer-syntax={plan.transfer_syntax}"
+    body = b"".join(multipart_body(boundary, [(part_type, [piece]) for piece in pieces]))
+    response = HttpResponse(body, content_type=multipart_type(boundary, plan.media_type, plan.transfer_syntax))
+    validators(response, etag, stored, REUSE)
+    return response
+
+
+def _frames(handle: IO[bytes], item: t.DicomInstance, plan: FramePlan, numbers: list[int]) -> list[bytes]:
+    """The frames asked for, as the plan says; the header is read once for all of them."""
+    location = None
+    if plan.raw:
+        try:
+            _ds, location = dicom_frames.locate_pixels(handle)
+        except dicom_frames.NoSuchFrame:
+            raise NotFound(_("This image has no frame %(number)d.") % {"number": numbers[0]}) from None
+    pieces = []
+    for number in numbers:
+        try:
+            if location is not None:
+                try:
+                    pieces.append(dicom_frames.raw_frame(handle, location, number - 1))
+                    continue
+                except dicom_frames.NotDecodable:
+                    pass  # frames not on byte boundaries (1-bit) or deflated: decode instead
+            pieces.append(dicom_frames.decoded_frame(handle, item.transfer_syntax_uid, number - 1))
+        except dicom_frames.NoSuchFrame:
+            raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
+        except dicom_frames.NotDecodable:
+            raise NotAcceptable from None
+    return pieces
+
+
+_PAIR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(?:,\s*([A-Za-z_]+)\s*)?$")
+
+
+def window_of(request: AuthedRequest) -> Window | None:
+    raw = request.GET.get("window", "").strip()
+    if not raw:
+        return None
+    match = _PAIR.match(raw)
+    function = (match.group(3) or "linear").lower() if match else ""
+    if match is None or float(match.group(2)) < 1 or function not in WINDOW_FUNCTIONS:
+        raise InvalidInput(
+            {"window": _("Give the window as center,width[,function], for example window=40,400,linear.")}
+        )
+    return Window(float(match.group(1)), float(match.group(2)), function)
+
+
+def viewport_of(request: AuthedRequest, default: tuple[int, int] | None) -> tuple[int, int] | None:
+    raw = request.GET.get("viewport", "").strip()
+    if not raw:
+        return default
+    parts = raw.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() and 0 < int(p) <= MAX_VIEWPORT for p in parts):
+        raise InvalidInput({"viewport": _("Give the viewport as width,height in pixels, for example 512,512.")})
+    return int(parts[0]), int(parts[1])
+
+
+def quality_of(request: AuthedRequest) -> int:
+    raw = request.GET.get("quality", "").strip()
+    if not raw:
+        return 90
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise InvalidInput({"quality": _("The quality is a number from 1 to 100.")})
+    return int(raw)
+
+
+def _rendered(
+    request: AuthedRequest, study: str, series: str, instance: str, number: int, viewport: tuple[int, int] | None
+) -> HttpResponseBase:
+    media_type = first_allowed(request, RENDERED_TYPES)
+    if media_type is None:
+        raise NotAcceptable
+    window, viewport, quality = window_of(request), viewport_of(request, viewport), quality_of(request)
+    stored = _instance(request, study, series, instance, t.DicomReadPurpose.RENDERED)
+    item = stored.instances[0]
+    etag = entity_tag("rendered", [item], number, window, viewport, quality, media_type)
+    unchanged = not_modified(request, stored, etag, REUSE)
+    if unchanged is not None:
+        return unchanged
+    handle = stored.open(item)
+    try:
+        picture = render(
+            handle,
+            item.transfer_syntax_uid,
+            number - 1,
+            window=window,
+            viewport=viewport,
+            media_type=media_type,
+            quality=quality,
+        )
+    except dicom_frames.NoSuchFrame:
+        raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
+    except dicom_frames.NotDecodable:
+        raise NotAcceptable from None
+    finally:
+        handle.close()
+    response = HttpResponse(picture, content_type=media_type)
+    validators(response, etag, stored, REUSE)
+    return response
+
+
+@dicomweb_view
+def instance_rendered(request: AuthedRequest, study: str, series: str, instance: str) -> HttpResponseBase:
+    """The first frame (a multi-frame instance's others: ``/frames/{n}/rendered``)."""
+    return _rendered(request, study, series, instance, 1, None)
+
+
+@dicomweb_view
+def frame_rendered(request: AuthedRequest, study: str, series: str, instance: str, frames: str) -> HttpResponseBase:
+    numbers = frame_numbers(frames)
+    if len(numbers) != 1:
+        raise InvalidInput({"frames": _("A rendered image shows one frame: ask for one number.")})
+    return _rendered(request, study, series, instance, numbers[0], None)
+
+
+@dicomweb_view
+def instance_thumbnail(request: AuthedRequest, study: str, series: str, instance: str) -> HttpResponseBase:
+    return _rendered(request, study, series, instance, 1, THUMBNAIL)
