@@ -15,11 +15,10 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import DESKTOP, TABLET, TIMEOUT_MS, Watch, shot
 from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image
-from tests.uploads.test_broker_outage import RedisServer, _free, _use_broker
+from tests.worker_harness import RedisServer, celery_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-REDIS_PORT = 12381  # this branch's own port range
 WAITING = {"en": "Waiting for the server", "es": "Esperando al servidor"}
 WAITING_FILE = {"en": "waiting for the server", "es": "esperando al servidor"}
 
@@ -28,16 +27,12 @@ WAITING_FILE = {"en": "waiting for the server", "es": "esperando al servidor"}
 def broker_down(settings, tmp_path):
     """The live server's broker is a Redis that is not running (yet)."""
     local_storage(settings, tmp_path)
-    if not _free(REDIS_PORT):
-        pytest.fail(f"port {REDIS_PORT} is taken")
-    from celery import current_app
-
-    before = current_app.conf.broker_url
-    server = RedisServer(tmp_path, REDIS_PORT)
-    _use_broker(server.url)
-    yield server
-    server.kill()
-    _use_broker(before)
+    server = RedisServer(tmp_path)
+    try:
+        with celery_broker(server.url):
+            yield server
+    finally:
+        server.kill()
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
