@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from portal.celery import app
+from postdicom.local.uploads.indexing import forget_cached_series
 from tests.missing import missing
+from tests.uploads.conftest import local_storage
 
 # Playwright's sync API runs an event loop in this thread; Django would refuse the ORM calls
 # the fixtures make unless told that this is deliberate.
@@ -129,6 +132,18 @@ def _fast_password_hashing(settings) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # still reads hashes made before
     ]
+
+
+@pytest.fixture
+def eager_ingest(settings, tmp_path) -> Iterator[Path]:
+    """The live server stores what it receives in this test's folders, and the ingest runs
+    right after each request commits (no separate worker in a browser test)."""
+    local_storage(settings, tmp_path)
+    forget_cached_series()
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield tmp_path
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture

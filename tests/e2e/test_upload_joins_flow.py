@@ -21,28 +21,16 @@ import pytest
 from playwright.sync_api import expect
 from pydicom.uid import generate_uid
 
-from portal.celery import app
 from postdicom.local.models import InstanceRecord, PatientOrder
-from postdicom.local.uploads.indexing import forget_cached_series
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import TIMEOUT_MS, shot
 from tests.orders.conftest import new_order
-from tests.uploads.conftest import local_storage, upload
+from tests.uploads.conftest import upload
 from tests.uploads.files import make_image
 
 pytestmark = pytest.mark.e2e
 
 SIZES = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 820, "height": 1180}}
-
-
-@pytest.fixture
-def eager_ingest(settings, tmp_path):
-    local_storage(settings, tmp_path)
-    forget_cached_series()
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield tmp_path
-    app.conf.task_always_eager = before
 
 
 @pytest.fixture
