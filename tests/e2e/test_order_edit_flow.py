@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from postdicom import get_api
 from postdicom.types import OrderDraft, UploadFile
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import TABLET, shot, sign_in
+from tests.e2e.conftest import TABLET, shot, sign_in, sign_in_by_name
 from tests.uploads.conftest import upload_dirs  # noqa: F401
 from tests.uploads.files import pdf_bytes
 
@@ -132,7 +132,7 @@ def test_front_desk_corrections(page, scene, staff_user, admin_user):
     spanish = page.context.browser.new_context(base_url=page.url.split("/orders")[0], viewport=WIDE, locale="es-ES")
     try:
         es = spanish.new_page()
-        sign_in_es(es)
+        sign_in_by_name(es, "ada", PASSWORD)
         for step, url in (
             ("es-edit", reverse("orders:edit", args=[typo.id])),
             ("es-detail", detail),
@@ -154,11 +154,3 @@ def test_front_desk_corrections(page, scene, staff_user, admin_user):
         expect(page.get_by_text("deleted for good")).to_be_visible()
     finally:
         spanish.close()
-
-
-def sign_in_es(page):
-    page.goto("/accounts/login/")
-    page.locator("input[name=username]").fill("ada")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)

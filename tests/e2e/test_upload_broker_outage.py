@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from postdicom.local.models import BatchState, UploadBatch, UploadItem
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import DESKTOP, TABLET, TIMEOUT_MS, Watch, shot
+from tests.e2e.conftest import DESKTOP, TABLET, TIMEOUT_MS, Watch, shot, sign_in_by_name
 from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image
 from tests.worker_harness import RedisServer, celery_broker
@@ -49,10 +49,7 @@ def test_sending_waits_for_the_server_then_carries_on(
     try:
         page.goto("/accounts/login/")
         page.locator(f"button[name=language][value={language}]").click()  # the portal's own switch
-        page.locator("input[name=username]").fill("sam")  # by name: the labels are in that language
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("input[name=password]").press("Enter")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        sign_in_by_name(page, "sam", PASSWORD)  # by name: the labels are in that language
         page.goto("/orders/upload/")
         page.locator("#pick-folder").set_input_files(str(tmp_path / "CD"))
         expect(page.locator("#preview tbody tr")).to_have_count(3)

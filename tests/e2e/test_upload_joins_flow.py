@@ -23,7 +23,7 @@ from pydicom.uid import generate_uid
 
 from postdicom.local.models import InstanceRecord, PatientOrder
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import TIMEOUT_MS, shot
+from tests.e2e.conftest import new_tab, shot, sign_in_by_name
 from tests.orders.conftest import new_order
 from tests.uploads.conftest import upload
 from tests.uploads.files import make_image
@@ -40,14 +40,6 @@ def victim(staff_user, clinic, eager_ingest, tmp_path):
     image = make_image(tmp_path / "x" / "x.dcm", study_uid=study_uid, series_uid=series_uid, accession="ACCA1")
     upload(staff_user, clinic, [image], tmp_path)
     return PatientOrder.objects.get(uuid=order.id), study_uid, series_uid, pydicom.dcmread(image).SOPInstanceUID
-
-
-def _tab(browser, live_server, watch, size, locale):
-    context = browser.new_context(base_url=live_server.url, viewport=SIZES[size], locale=locale)
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    watch.attach(tab)
-    return context, tab
 
 
 def _no_sideways_scroll(tab):
@@ -70,9 +62,9 @@ def test_a_limited_user_sees_new_orders_and_never_the_hidden_one(
     ds.private_block(0x0019, "RAYPORT TEST", create=True).add_new(0x10, "OB", b"\x00" * (12 << 20))
     ds.save_as(private, enforce_file_format=True)
 
-    context, tab = _tab(browser, live_server, watch, size, locale)
+    context, tab = new_tab(browser, live_server, watch, SIZES[size], locale)
     spanish = locale.startswith("es")
-    _sign_in(tab, "lia")
+    sign_in_by_name(tab, "lia", PASSWORD)
     tab.goto("/orders/upload/")
     tab.locator("#pick-files").set_input_files([str(p) for p in sorted(folder.iterdir())])
     preview = tab.locator("#preview")
@@ -101,15 +93,6 @@ def test_a_limited_user_sees_new_orders_and_never_the_hidden_one(
     watch.check()
 
 
-def _sign_in(tab, username):
-    """The login form in either language (``sign_in`` finds its fields by English labels)."""
-    tab.goto("/accounts/login/")
-    tab.locator("input[name=username]").fill(username)
-    tab.locator("input[name=password]").fill(PASSWORD)
-    tab.locator("input[name=password]").press("Enter")
-    tab.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
 @pytest.mark.parametrize("size", ["desktop", "tablet"])
 @pytest.mark.parametrize("locale", ["en-US", "es-ES"])
 def test_staff_see_the_join_the_conflict_and_the_differing_details(
@@ -120,9 +103,9 @@ def test_staff_see_the_join_the_conflict_and_the_differing_details(
     make_image(folder / "other-patient.dcm", study_uid=study_uid, series_uid=series_uid, patient_name="Other^Olga")
     make_image(folder / "conflict.dcm", study_uid=study_uid, series_uid=series_uid, sop_uid=str(sop_uid), rows=8)
 
-    context, tab = _tab(browser, live_server, watch, size, locale)
+    context, tab = new_tab(browser, live_server, watch, SIZES[size], locale)
     spanish = locale.startswith("es")
-    _sign_in(tab, "sam")
+    sign_in_by_name(tab, "sam", PASSWORD)
     tab.goto("/orders/upload/")
     tab.locator("#pick-files").set_input_files([str(p) for p in sorted(folder.iterdir())])
     preview = tab.locator("#preview")
