@@ -18,10 +18,14 @@ import re
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from portal.celery import app
+from postdicom.local.uploads.indexing import forget_cached_series
 from tests.missing import missing
+from tests.uploads.conftest import local_storage
 
 # Playwright's sync API runs an event loop in this thread; Django would refuse the ORM calls
 # the fixtures make unless told that this is deliberate.
@@ -132,6 +136,21 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture
+def eager_ingest(settings, tmp_path) -> Iterator[Path]:
+    """The live server stores what it receives in this test's folders, and the ingest runs
+    right after each request commits (no separate worker in a browser test). The tasks are
+    sent by name: eager mode runs only the ones this process has imported."""
+    import postdicom.local.tasks  # noqa: F401
+
+    local_storage(settings, tmp_path)
+    forget_cached_series()
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield tmp_path
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def watch() -> Watch:
     return Watch()
 
@@ -164,3 +183,21 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def sign_in_by_name(page, username: str, password: str) -> None:
+    """``sign_in`` whatever the page's language: the fields found by their names."""
+    page.goto("/accounts/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def new_tab(browser, live_server, watch: Watch, viewport: dict[str, int], locale: str) -> tuple[Any, Any]:
+    """A context of its own at ``viewport`` in ``locale``, and a watched page in it."""
+    context = browser.new_context(base_url=live_server.url, viewport=viewport, locale=locale)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    watch.attach(tab)
+    return context, tab

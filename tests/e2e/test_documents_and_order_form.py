@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from postdicom.local.models import AuditRecord, DocumentRecord
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import CHROMIUM_ARGS, TABLET, TIMEOUT_MS, shot, sign_in  # noqa: F401
+from tests.e2e.conftest import CHROMIUM_ARGS, TABLET, new_tab, shot, sign_in, sign_in_by_name  # noqa: F401
 from tests.orders.conftest import new_order
 from tests.uploads.conftest import local_storage
 from tests.uploads.files import pdf_bytes, png_bytes
@@ -26,23 +26,6 @@ def own_storage(settings, tmp_path):
     local_storage(settings, tmp_path)
     settings.RAYPORT_DOCUMENT_MAX_BYTES = 1 * MB
     return tmp_path
-
-
-def _tab(browser, live_server, watch, locale, viewport):
-    context = browser.new_context(base_url=live_server.url, viewport=viewport, locale=locale)
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    watch.attach(tab)
-    return context, tab
-
-
-def _sign_in(tab) -> None:
-    """Sign in as "sam" whatever the page's language."""
-    tab.goto("/accounts/login/")
-    tab.locator("#id_username").fill("sam")
-    tab.locator("#id_password").fill(PASSWORD)
-    tab.locator("form button.button[type=submit]").click()
-    tab.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def _files(tmp_path, **contents: bytes) -> list[str]:
@@ -115,9 +98,9 @@ def test_the_documents_card_in_spanish(
     browser, live_server, watch, staff_user, clinic, own_storage, tmp_path, locale, viewport, label
 ):
     order = new_order(staff_user, clinic, accession_number=f"DOC-{label}")
-    context, tab = _tab(browser, live_server, watch, locale, viewport)
+    context, tab = new_tab(browser, live_server, watch, viewport, locale)
     try:
-        _sign_in(tab)
+        sign_in_by_name(tab, "sam", PASSWORD)
         tab.goto(f"/orders/{order.id}/")
         card = tab.locator("#documents")
         tab.locator("#document-files").set_input_files(
@@ -147,9 +130,9 @@ def test_the_documents_card_in_spanish(
 def test_the_order_form_reports_every_mistake_at_once(
     browser, live_server, watch, staff_user, clinic, locale, viewport, label
 ):
-    context, tab = _tab(browser, live_server, watch, locale, viewport)
+    context, tab = new_tab(browser, live_server, watch, viewport, locale)
     try:
-        _sign_in(tab)
+        sign_in_by_name(tab, "sam", PASSWORD)
         tab.goto("/orders/new/")
         # Birth date and sex are there without opening "More details".
         expect(tab.locator("#id_birth_date")).to_be_visible()

@@ -5,16 +5,16 @@ Every page of these is shot at 1366 px and at tablet width, in English and Spani
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from postdicom import get_api
-from postdicom.types import OrderDraft, UploadFile
+from postdicom.types import UploadFile
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import TABLET, shot, sign_in
+from tests.e2e.conftest import TABLET, shot, sign_in, sign_in_by_name
+from tests.orders.conftest import new_order
 from tests.uploads.conftest import upload_dirs  # noqa: F401
 from tests.uploads.files import pdf_bytes
 
@@ -24,25 +24,19 @@ WIDE = {"width": 1366, "height": 900}
 SIZES = {"1366": WIDE, "tablet": TABLET}
 
 
-def _order(actor, clinic, **fields):
-    values: dict[str, Any] = {
-        "patient_name": "Müller^José",
-        "patient_id": "P-1001",
-        "modality": "CT",
-        "order_date": dt.date(2026, 11, 20),
-    }
-    values.update(fields)
-    return get_api().create_order(actor=actor, institution_id=clinic.uuid, draft=OrderDraft(**values))
-
-
 @pytest.fixture
 def scene(staff_user, clinic, tmp_path):
     api = get_api()
-    typo = _order(staff_user, clinic, patient_name="Muller^Jose", accession_number="AN-1", study_description="Chest")
-    earlier = _order(staff_user, clinic, modality="CR", accession_number="AN-0", order_date=dt.date(2026, 10, 2))
-    third = _order(staff_user, clinic, modality="US", accession_number="AN-3", order_date=dt.date(2026, 11, 28))
-    stranger = _order(staff_user, clinic, patient_name="Otro^Paciente", patient_id="P-9", accession_number="AN-9")
-    gone = _order(staff_user, clinic, patient_name="Borrar^Ana", patient_id="P-77", accession_number="AN-77")
+    typo = new_order(staff_user, clinic, patient_name="Muller^Jose", accession_number="AN-1", study_description="Chest")
+    same = "Müller^José"  # the patient of the typo's order, once corrected
+    earlier = new_order(
+        staff_user, clinic, patient_name=same, modality="CR", accession_number="AN-0", order_date=dt.date(2026, 10, 2)
+    )
+    third = new_order(
+        staff_user, clinic, patient_name=same, modality="US", accession_number="AN-3", order_date=dt.date(2026, 11, 28)
+    )
+    stranger = new_order(staff_user, clinic, patient_name="Otro^Paciente", patient_id="P-9", accession_number="AN-9")
+    gone = new_order(staff_user, clinic, patient_name="Borrar^Ana", patient_id="P-77", accession_number="AN-77")
     letter = tmp_path / "letter.pdf"
     letter.write_bytes(pdf_bytes())
     api.upload_documents(
@@ -132,7 +126,7 @@ def test_front_desk_corrections(page, scene, staff_user, admin_user):
     spanish = page.context.browser.new_context(base_url=page.url.split("/orders")[0], viewport=WIDE, locale="es-ES")
     try:
         es = spanish.new_page()
-        sign_in_es(es)
+        sign_in_by_name(es, "ada", PASSWORD)
         for step, url in (
             ("es-edit", reverse("orders:edit", args=[typo.id])),
             ("es-detail", detail),
@@ -154,11 +148,3 @@ def test_front_desk_corrections(page, scene, staff_user, admin_user):
         expect(page.get_by_text("deleted for good")).to_be_visible()
     finally:
         spanish.close()
-
-
-def sign_in_es(page):
-    page.goto("/accounts/login/")
-    page.locator("input[name=username]").fill("ada")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -12,14 +12,13 @@ from playwright.sync_api import expect
 
 from postdicom.local.models import BatchState, UploadBatch, UploadItem
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import DESKTOP, TABLET, TIMEOUT_MS, Watch, shot
+from tests.e2e.conftest import DESKTOP, TABLET, TIMEOUT_MS, Watch, shot, sign_in_by_name
 from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image
-from tests.uploads.test_broker_outage import RedisServer, _free, _use_broker
+from tests.worker_harness import RedisServer, celery_broker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-REDIS_PORT = 12381  # this branch's own port range
 WAITING = {"en": "Waiting for the server", "es": "Esperando al servidor"}
 WAITING_FILE = {"en": "waiting for the server", "es": "esperando al servidor"}
 
@@ -28,16 +27,12 @@ WAITING_FILE = {"en": "waiting for the server", "es": "esperando al servidor"}
 def broker_down(settings, tmp_path):
     """The live server's broker is a Redis that is not running (yet)."""
     local_storage(settings, tmp_path)
-    if not _free(REDIS_PORT):
-        pytest.fail(f"port {REDIS_PORT} is taken")
-    from celery import current_app
-
-    before = current_app.conf.broker_url
-    server = RedisServer(tmp_path, REDIS_PORT)
-    _use_broker(server.url)
-    yield server
-    server.kill()
-    _use_broker(before)
+    server = RedisServer(tmp_path)
+    try:
+        with celery_broker(server.url):
+            yield server
+    finally:
+        server.kill()
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
@@ -54,10 +49,7 @@ def test_sending_waits_for_the_server_then_carries_on(
     try:
         page.goto("/accounts/login/")
         page.locator(f"button[name=language][value={language}]").click()  # the portal's own switch
-        page.locator("input[name=username]").fill("sam")  # by name: the labels are in that language
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("input[name=password]").press("Enter")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        sign_in_by_name(page, "sam", PASSWORD)  # by name: the labels are in that language
         page.goto("/orders/upload/")
         page.locator("#pick-folder").set_input_files(str(tmp_path / "CD"))
         expect(page.locator("#preview tbody tr")).to_have_count(3)

@@ -9,27 +9,12 @@ import pytest
 from playwright.sync_api import expect
 from pydicom.uid import generate_uid
 
-from portal.celery import app
 from postdicom.local.models import DocumentRecord, InstanceRecord
-from postdicom.local.uploads.indexing import forget_cached_series
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import shot, sign_in
-from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image, pdf_bytes
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def eager_ingest(settings, tmp_path):
-    """The live server stores what it receives in this test's folders, and the ingest runs
-    right after each request commits (no separate worker in a browser test)."""
-    local_storage(settings, tmp_path)
-    forget_cached_series()
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield tmp_path
-    app.conf.task_always_eager = before
 
 
 def test_upload_a_folder_with_anonymization_then_a_pdf(page, staff_user, clinic, eager_ingest, tmp_path):

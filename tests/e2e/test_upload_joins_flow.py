@@ -21,28 +21,16 @@ import pytest
 from playwright.sync_api import expect
 from pydicom.uid import generate_uid
 
-from portal.celery import app
 from postdicom.local.models import InstanceRecord, PatientOrder
-from postdicom.local.uploads.indexing import forget_cached_series
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import TIMEOUT_MS, shot
+from tests.e2e.conftest import new_tab, shot, sign_in_by_name
 from tests.orders.conftest import new_order
-from tests.uploads.conftest import local_storage, upload
+from tests.uploads.conftest import upload
 from tests.uploads.files import make_image
 
 pytestmark = pytest.mark.e2e
 
 SIZES = {"desktop": {"width": 1366, "height": 900}, "tablet": {"width": 820, "height": 1180}}
-
-
-@pytest.fixture
-def eager_ingest(settings, tmp_path):
-    local_storage(settings, tmp_path)
-    forget_cached_series()
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield tmp_path
-    app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -52,14 +40,6 @@ def victim(staff_user, clinic, eager_ingest, tmp_path):
     image = make_image(tmp_path / "x" / "x.dcm", study_uid=study_uid, series_uid=series_uid, accession="ACCA1")
     upload(staff_user, clinic, [image], tmp_path)
     return PatientOrder.objects.get(uuid=order.id), study_uid, series_uid, pydicom.dcmread(image).SOPInstanceUID
-
-
-def _tab(browser, live_server, watch, size, locale):
-    context = browser.new_context(base_url=live_server.url, viewport=SIZES[size], locale=locale)
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    watch.attach(tab)
-    return context, tab
 
 
 def _no_sideways_scroll(tab):
@@ -82,9 +62,9 @@ def test_a_limited_user_sees_new_orders_and_never_the_hidden_one(
     ds.private_block(0x0019, "RAYPORT TEST", create=True).add_new(0x10, "OB", b"\x00" * (12 << 20))
     ds.save_as(private, enforce_file_format=True)
 
-    context, tab = _tab(browser, live_server, watch, size, locale)
+    context, tab = new_tab(browser, live_server, watch, SIZES[size], locale)
     spanish = locale.startswith("es")
-    _sign_in(tab, "lia")
+    sign_in_by_name(tab, "lia", PASSWORD)
     tab.goto("/orders/upload/")
     tab.locator("#pick-files").set_input_files([str(p) for p in sorted(folder.iterdir())])
     preview = tab.locator("#preview")
@@ -113,15 +93,6 @@ def test_a_limited_user_sees_new_orders_and_never_the_hidden_one(
     watch.check()
 
 
-def _sign_in(tab, username):
-    """The login form in either language (``sign_in`` finds its fields by English labels)."""
-    tab.goto("/accounts/login/")
-    tab.locator("input[name=username]").fill(username)
-    tab.locator("input[name=password]").fill(PASSWORD)
-    tab.locator("input[name=password]").press("Enter")
-    tab.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
 @pytest.mark.parametrize("size", ["desktop", "tablet"])
 @pytest.mark.parametrize("locale", ["en-US", "es-ES"])
 def test_staff_see_the_join_the_conflict_and_the_differing_details(
@@ -132,9 +103,9 @@ def test_staff_see_the_join_the_conflict_and_the_differing_details(
     make_image(folder / "other-patient.dcm", study_uid=study_uid, series_uid=series_uid, patient_name="Other^Olga")
     make_image(folder / "conflict.dcm", study_uid=study_uid, series_uid=series_uid, sop_uid=str(sop_uid), rows=8)
 
-    context, tab = _tab(browser, live_server, watch, size, locale)
+    context, tab = new_tab(browser, live_server, watch, SIZES[size], locale)
     spanish = locale.startswith("es")
-    _sign_in(tab, "sam")
+    sign_in_by_name(tab, "sam", PASSWORD)
     tab.goto("/orders/upload/")
     tab.locator("#pick-files").set_input_files([str(p) for p in sorted(folder.iterdir())])
     preview = tab.locator("#preview")

@@ -5,13 +5,8 @@ message itself."""
 
 import email
 import email.policy
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,10 +22,10 @@ from postdicom.local.models import AuditRecord
 from postdicom.types import Role
 from tests.conftest import PASSWORD, make_user
 from tests.missing import missing
+from tests.worker_harness import Worker
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
 SMTP_PORT = 14025  # this suite's own port range (14000-14999)
 NEW_PASSWORD = "lighthouse-copper-47"
 RESET = reverse("password_reset")
@@ -76,40 +71,22 @@ def mail_server():
     server.stop()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture(scope="module")
 def mail_worker(django_db_setup, mail_server, tmp_path_factory):
     """One Celery worker for the module, sending through ``mail_server``. It signs reset
     links with this process's secret key, so the test process accepts them."""
     if not django_settings.REDIS_URL:
         missing("the e-mail tests need Redis (REDIS_URL) for the worker")
-    data = tmp_path_factory.mktemp("mail-worker")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("RAYPORT_")},
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": django_settings.REDIS_URL,
-        "RAYPORT_DATA_DIR": str(data),
         "RAYPORT_SECRET_KEY": django_settings.SECRET_KEY,
         "RAYPORT_EMAIL": "smtp",
         "RAYPORT_SMTP_HOST": "127.0.0.1",
         "RAYPORT_SMTP_PORT": str(SMTP_PORT),
     }
-    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--concurrency", "1", "--loglevel", "info"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    log = data / "worker.log"
-    with open(log, "ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
-    yield log
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+    worker = Worker(tmp_path_factory.mktemp("mail-worker"), django_settings.REDIS_URL, concurrency=1, env=env)
+    worker.start()
+    yield worker.log
+    worker.stop()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from postdicom.local.models import UploadBatch
 from postdicom.local.uploads.indexing import forget_cached_series
 from postdicom.local.uploads.ingest import run_batch
 from postdicom.types import UploadFile
+from tests.worker_harness import RedisServer, Worker, celery_broker
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +28,45 @@ def upload_dirs(settings, tmp_path, monkeypatch):
     monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: None)
     local_storage(settings, tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def broker(tmp_path) -> Iterator[RedisServer]:
+    """A Redis server of this test's own, and this process's Celery app sending to it for the
+    test's duration. The tests that use it need an empty broker, and emptying a Redis database
+    others use (a developer's ``make run``, another test run) would lose their queued work,
+    while their workers could take this test's tasks."""
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        with celery_broker(server.url):
+            yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def worker(upload_dirs, broker) -> Iterator[Callable[..., Worker]]:
+    """Makes workers on ``broker`` and the test's folders (the module overrides
+    ``upload_dirs`` with folders the worker can use); stops them at the end."""
+    workers: list[Worker] = []
+
+    def make(concurrency: int = 2) -> Worker:
+        made = Worker(upload_dirs, broker.url, concurrency)
+        workers.append(made)
+        return made
+
+    yield make
+    for made in workers:
+        made.stop()
+
+
+def worker_storage(settings, tmp_path) -> Path:
+    """Folders for a module whose tasks really go to the broker: the worker (another process)
+    must use the same folders, so they live in a data folder of its own."""
+    data = tmp_path / "data"
+    local_storage(settings, data)
+    return data
 
 
 def local_storage(settings, root: Path) -> None:

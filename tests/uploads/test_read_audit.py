@@ -17,7 +17,7 @@ from django.utils import timezone
 from postdicom import get_api
 from postdicom.local.access import profile_of
 from postdicom.local.models import AuditRecord, DocumentRecord
-from postdicom.types import AuditAction
+from postdicom.types import READ_ACTIONS
 from tests.orders.conftest import new_order
 from tests.uploads.conftest import upload
 from tests.uploads.files import mp4_bytes, pdf_bytes, shipped
@@ -41,16 +41,7 @@ def documents(staff_client, order):
 
 
 def _reads(after: int = 0) -> list[tuple[str, str, str]]:
-    read_actions = {
-        AuditAction.ORDER_VIEWED,
-        AuditAction.ORDER_SEARCHED,
-        AuditAction.ORDER_DOCUMENT_VIEWED,
-        AuditAction.ORDER_DOCUMENT_DOWNLOADED,
-        AuditAction.FOLDER_VIEWED,
-        AuditAction.UPLOAD_REPORT_VIEWED,
-        AuditAction.AUDIT_EXPORTED,
-    }
-    rows = AuditRecord.objects.filter(pk__gt=after, action__in=read_actions).order_by("id")
+    rows = AuditRecord.objects.filter(pk__gt=after, action__in=READ_ACTIONS).order_by("id")
     return [(r.action, r.actor_name, r.target_type) for r in rows]
 
 

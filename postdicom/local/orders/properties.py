@@ -111,6 +111,7 @@ class OrderPropertiesMixin:
         )
         creator = order.created_by
         node = order.scheduled_equipment
+        manages = can_manage(actor, order)
         return t.OrderDetail(
             summary=convert.order_summary(order),
             draft=convert.order_draft(order),
@@ -120,12 +121,12 @@ class OrderPropertiesMixin:
             scheduled_equipment=convert.dicom_node(node) if node is not None else None,
             performed_at=order.performed_at,
             studies=_studies(order),
-            documents=order_documents(order, can_delete=can_manage(actor, order)),
+            documents=order_documents(order, can_delete=manages),
             folders=holding(actor, order),  # the actor's folders holding it
             assigned_users=_assigned_users(order),
             assigned_groups=_assigned_groups(order),
             linked_orders=_linked(actor, order),
             history=_history(order),
-            can_manage=can_manage(actor, order),
-            viewers=_viewers(order) if can_manage(actor, order) else (),
+            can_manage=manages,
+            viewers=_viewers(order) if manages else (),
         )

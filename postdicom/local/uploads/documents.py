@@ -81,20 +81,25 @@ def _store(actor: User, order: PatientOrder, upload: t.UploadFile, kind: Documen
                 file_name=name,
                 uploaded_by=actor,
             )
-            record(
-                actor,
-                AuditAction.ORDER_DOCUMENT_ADDED,
-                target_type="order",
-                target_id=order.uuid,
-                target_label=order_label(order),
-                document=row.name,
-                kind=row.kind,
-                size=size,
-            )
+            _record(actor, AuditAction.ORDER_DOCUMENT_ADDED, order, row)
     except BaseException:
         delete_files([name])
         raise
     return convert.document(row, order.uuid, can_delete=can_delete)
+
+
+def _record(actor: User, action: AuditAction, order: PatientOrder, row: DocumentRecord) -> None:
+    """The audit event of a document added to or removed from ``order``."""
+    record(
+        actor,
+        action,
+        target_type="order",
+        target_id=order.uuid,
+        target_label=order_label(order),
+        document=row.name,
+        kind=row.kind,
+        size=row.size,
+    )
 
 
 def add_documents(actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> t.DocumentUpload:
@@ -127,16 +132,7 @@ def delete_document(actor: User, order_id: UUID, document_id: UUID) -> t.Documen
         if not can_manage(actor, order):
             raise Forbidden(_("Only staff of the order's institution and administrators can remove documents."))
         row.delete()
-        record(
-            actor,
-            AuditAction.ORDER_DOCUMENT_DELETED,
-            target_type="order",
-            target_id=order.uuid,
-            target_label=order_label(order),
-            document=row.name,
-            kind=row.kind,
-            size=row.size,
-        )
+        _record(actor, AuditAction.ORDER_DOCUMENT_DELETED, order, row)
         names = [row.file_name]
         transaction.on_commit(lambda: delete_files(names))
     return convert.document(row, order.uuid)

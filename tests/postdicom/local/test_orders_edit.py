@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from django.contrib.auth.models import User
 from postdicom import get_api
 from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local.models import AuditRecord, Institution
-from postdicom.types import OrderQuery, ShareAudience
+from postdicom.types import OrderQuery
 from tests.postdicom.local.orders_setup import create, draft, limited, row, uid
 
 pytestmark = pytest.mark.django_db
@@ -95,24 +94,6 @@ def test_who_may_edit(
         with pytest.raises(Forbidden):
             call()
     assert row(order.id).patient_id == "P-0001"
-
-
-def test_staff_who_see_it_through_a_shared_folder_may_not_edit(
-    admin_user: User, staff_user: User, outsider: User, clinic: Institution
-) -> None:
-    api = get_api()
-    order = create(staff_user, clinic)
-    folder = api.create_folder(actor=admin_user, name="Second opinions")
-    api.add_order_to_folders(actor=admin_user, order_id=order.id, folder_ids=[folder.id])
-    api.share_folder(
-        actor=admin_user,
-        folder_id=folder.id,
-        audience=ShareAudience(user_ids=(uid(outsider),)),
-        includes_restricted_orders=True,
-    )
-    assert _props(outsider, order.id).can_manage is False
-    with pytest.raises(Forbidden):
-        api.update_order(actor=outsider, order_id=order.id, draft=replace(draft(), patient_id="P-9"))
 
 
 def test_a_deleted_order_cannot_be_edited(staff_user: User, clinic: Institution) -> None:

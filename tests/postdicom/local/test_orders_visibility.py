@@ -19,7 +19,7 @@ from postdicom.local.access import profile_of
 from postdicom.local.models import FlagGroupRecord, FlagRecord, Institution
 from postdicom.local.orders.visibility import visible_orders
 from postdicom.types import OrderQuery, OrderSummary, ShareAudience
-from tests.postdicom.local.orders_setup import actions, create, group_with, limited, row, uid
+from tests.postdicom.local.orders_setup import actions, create, draft, group_with, limited, row, uid
 
 ROLES = ["admin", "staff", "outsider", "assigned", "unassigned", "via_group"]
 
@@ -246,6 +246,7 @@ def test_staff_of_another_institution_who_see_an_order_through_a_shared_folder_o
     assert api.order_properties(actor=staff_user, order_id=order.id).can_manage is True
     before = actions(order.id)
     refused = [
+        lambda: api.update_order(actor=outsider, order_id=order.id, draft=draft(patient_id="P-9")),
         lambda: api.delete_order(actor=outsider, order_id=order.id),
         lambda: api.link_orders(actor=outsider, order_ids=[order.id, other.id]),
         lambda: api.assign_order(actor=outsider, order_id=order.id, user_id=uid(outsider)),
