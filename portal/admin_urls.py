@@ -1,5 +1,5 @@
 """Administration pages: users, user groups and membership, institutions, DICOM nodes,
-flags and the audit log. Administrators only. Each topic keeps its URLs in
+flags, API keys and the audit log. Administrators only. Each topic keeps its URLs in
 ``portal/urls_admin/<topic>.py``; all share the ``portal`` namespace."""
 
 from __future__ import annotations
@@ -29,5 +29,6 @@ urlpatterns = [
     path("institutions/", include("portal.urls_admin.institutions")),
     path("nodes/", include("portal.urls_admin.nodes")),
     path("flags/", include("portal.urls_admin.flags")),
+    path("api-keys/", include("portal.urls_admin.api_keys")),
     path("audit/", include("portal.urls_admin.audit")),
 ]

@@ -30,6 +30,7 @@ ACTION_FAMILIES: tuple[tuple[str, Promise, Promise], ...] = (
     ("node", gettext_lazy("DICOM nodes"), gettext_lazy("Every DICOM node event")),
     ("flag_group", gettext_lazy("Flag groups"), gettext_lazy("Every flag group event")),
     ("flag", gettext_lazy("Flags"), gettext_lazy("Every flag event")),
+    ("api_key", gettext_lazy("API keys"), gettext_lazy("Every API key event")),
     ("order", gettext_lazy("Orders"), gettext_lazy("Every order event")),
     ("folder", gettext_lazy("Folders"), gettext_lazy("Every folder event")),
     ("upload", gettext_lazy("Uploads"), gettext_lazy("Every upload event")),
@@ -64,6 +65,8 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.FLAG_CREATED: gettext_lazy("Flag created"),
     A.FLAG_UPDATED: gettext_lazy("Flag changed"),
     A.FLAG_DELETED: gettext_lazy("Flag deleted"),
+    A.API_KEY_CREATED: gettext_lazy("API key created"),
+    A.API_KEY_REVOKED: gettext_lazy("API key revoked"),
     A.ORDER_CREATED: gettext_lazy("Order created"),
     A.ORDER_UPDATED: gettext_lazy("Order changed"),
     A.ORDER_DELETED: gettext_lazy("Order moved to the recycle bin"),
@@ -112,6 +115,7 @@ TARGET_LABELS: Mapping[str, Promise] = {
     "node": gettext_lazy("DICOM node"),
     "flag_group": gettext_lazy("Flag group"),
     "flag": gettext_lazy("Flag"),
+    "api_key": gettext_lazy("API key"),
     "order": gettext_lazy("Order"),
     "folder": gettext_lazy("Folder"),
     "upload": pgettext_lazy("noun: one upload batch", "Upload"),
@@ -195,6 +199,7 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "study_uid": gettext_lazy("Study Instance UID"),
     "series_uid": gettext_lazy("Series Instance UID"),
     "instances": gettext_lazy("images"),
+    "prefix": gettext_lazy("key starts with"),
 }
 
 #: Detail keys that hold internal ids (kept in the CSV export, never shown on a page).

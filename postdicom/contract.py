@@ -264,6 +264,8 @@ class PostDicomApi:
     # --- API keys ---------------------------------------------------------------------------------
 
     def list_api_keys(self, *, actor: Actor) -> tuple[ApiKey, ...]:
+        """Administrators only; newest first, revoked keys included. A key acts with its
+        user's rights; the secret itself is never returned again."""
         raise _unsupported("list_api_keys")
 
     def create_api_key(self, *, actor: Actor, name: str, user_id: UUID) -> tuple[ApiKey, str]:
@@ -271,6 +273,7 @@ class PostDicomApi:
         raise _unsupported("create_api_key")
 
     def revoke_api_key(self, *, actor: Actor, key_id: UUID) -> None:
+        """Administrators only. The key stops working at once; revoking it again changes nothing."""
         raise _unsupported("revoke_api_key")
 
     # --- Orders -----------------------------------------------------------------------------------

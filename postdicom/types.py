@@ -168,6 +168,8 @@ class AuditAction(StrEnum):
     FLAG_CREATED = "flag.created"
     FLAG_UPDATED = "flag.updated"
     FLAG_DELETED = "flag.deleted"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
     ORDER_CREATED = "order.created"
     ORDER_UPDATED = "order.updated"
     ORDER_DELETED = "order.deleted"

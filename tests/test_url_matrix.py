@@ -106,6 +106,7 @@ class Scene:
     empty_group: Any  # a user group with nobody in it
     limited_id: UUID  # the limited user's id (not in any group)
     node: Any
+    api_key: Any  # a key of ``colleague``'s, made by the administrator
     reset: tuple[str, str]  # uidb64 and token of a password reset for ``colleague``
     study: dict[str, str]  # a stored image of the clinic uploaded by staff: study, series, instance UIDs
 
@@ -173,6 +174,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         actor=admin_user,
         draft=DicomNodeDraft(name="CT 2", ae_title="CT2", host="ct2.clinic.test", port=104, institution_id=clinic.uuid),
     )
+    api_key, _secret = api.create_api_key(actor=admin_user, name="Lab importer", user_id=profile_of(colleague).uuid)
     reset = (urlsafe_base64_encode(force_bytes(colleague.pk)), default_token_generator.make_token(colleague))
     image = make_image(tmp_path / "scan.dcm", patient_name="García^María", accession="AN-9")
     with mock.patch("postdicom.local.uploads.queue._send"):
@@ -199,6 +201,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         empty_group=empty_group,
         limited_id=profile_of(limited_user).uuid,
         node=node,
+        api_key=api_key,
         reset=reset,
         study=study,
     )
@@ -358,6 +361,14 @@ MATRIX: dict[str, Row] = {
         kwargs=lambda s: {"node_id": s.node.id}, get=ADMIN_ONLY_GET, post=ADMIN_ONLY_POST, data=_node_form
     ),
     "portal:node_delete": Row(kwargs=lambda s: {"node_id": s.node.id}, get=ADMIN_ONLY_GET, post=ADMIN_ONLY_POST),
+    "portal:api_key_list": Row(get=ADMIN_ONLY_GET),
+    # A made key's secret is shown in the answer to the POST itself (200), never after a redirect.
+    "portal:api_key_create": Row(
+        get=ADMIN_ONLY_GET,
+        post=(LOGIN, 403, 403, 403, 200),
+        data=lambda s: {"name": "PACS bridge", "user": s.colleague_id},
+    ),
+    "portal:api_key_revoke": Row(kwargs=lambda s: {"key_id": s.api_key.id}, get=ADMIN_ONLY_GET, post=ADMIN_ONLY_POST),
     "portal:flag_list": Row(get=ADMIN_ONLY_GET),
     "portal:flag_group_create": Row(get=ADMIN_ONLY_GET, post=ADMIN_ONLY_POST, data=lambda s: {"name": "Billing"}),
     "portal:flag_group_rename": Row(

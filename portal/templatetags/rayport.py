@@ -37,6 +37,7 @@ _ADMIN_TABS = (
     ("institutions", "portal:institution_list", gettext_lazy("Institutions")),
     ("nodes", "portal:node_list", gettext_lazy("DICOM nodes")),
     ("flags", "portal:flag_list", gettext_lazy("Flags")),
+    ("api_keys", "portal:api_key_list", gettext_lazy("API keys")),
     ("audit", "portal:audit_log", gettext_lazy("Audit log")),
 )
 

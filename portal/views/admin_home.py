@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from portal.access import AuthedRequest, admin_required
 from postdicom import get_api
-from postdicom.types import AuditQuery, UserQuery
+from postdicom.types import AuditQuery, Capability, UserQuery
 
 
 @require_safe
@@ -24,6 +24,11 @@ def admin_home(request: AuthedRequest) -> HttpResponse:
         "institutions": api.list_institutions(actor=actor),
         "nodes": api.list_dicom_nodes(actor=actor),
         "flag_groups": api.flag_dictionary(actor=actor),
+        "api_keys_active": (
+            sum(1 for key in api.list_api_keys(actor=actor) if not key.revoked)
+            if Capability.LIST_API_KEYS in api.capabilities
+            else None
+        ),
         "recent": api.audit_log(actor=actor, query=AuditQuery(page_size=8)).items,
     }
     return render(request, "portal/admin_home.html", context)

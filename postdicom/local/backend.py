@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from postdicom.contract import PostDicomApi
+from postdicom.local.api_keys import ApiKeysMixin
 from postdicom.local.auditlog import AuditLogMixin
 from postdicom.local.flags import FlagsMixin
 from postdicom.local.folders.create import CreateFoldersMixin
@@ -34,6 +35,7 @@ class LocalBackend(
     NodesMixin,
     FlagsMixin,
     AuditLogMixin,
+    ApiKeysMixin,
     CreateOrdersMixin,
     EditOrdersMixin,
     SearchOrdersMixin,

@@ -123,4 +123,27 @@
     var token = document.querySelector("meta[name=csrf-token]");
     if (token) { event.detail.headers["X-CSRFToken"] = token.content; }
   });
+  // A button with data-copy copies the value of the field it names (the API key shown once),
+  // then says so in its data-copied words. Hidden without JavaScript: the field stays selectable.
+  function copyButtons(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { copyButtons(document); });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var field = document.getElementById(button.dataset.copy);
+    if (!field) { return; }
+    field.select();
+    var done = function () { button.textContent = button.dataset.copied || button.textContent; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () {
+        if (document.execCommand("copy")) { done(); }
+      });
+    } else if (document.execCommand("copy")) {
+      done();
+    }
+  });
 })();
