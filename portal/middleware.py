@@ -17,6 +17,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from postdicom.context import calling_from
 
 SESSION_STARTED = "rayport_session_started"
+SESSION_TOUCHED = "rayport_session_touched"
+#: A signed-in session is saved (its idle deadline pushed back) at most this often: a viewer
+#: sends hundreds of image requests a minute, and a save each is a database write each.
+TOUCH_SECONDS = 60
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -33,8 +37,11 @@ class SessionLifetimeMiddleware:
     """Ends a signed-in session ``SESSION_MAX_HOURS`` after login, however active it was, and
     tells the user when their session has ended (also when it lapsed after being idle).
 
-    The idle limit is Django's own: ``SESSION_COOKIE_AGE`` with ``SESSION_SAVE_EVERY_REQUEST``;
-    a lapsed session shows up here as a session cookie the server no longer knows. An htmx
+    The idle limit is Django's own expiry (``SESSION_COOKIE_AGE``), pushed back by saving the
+    session on a request at least ``TOUCH_SECONDS`` after the last save (not on every request):
+    a session thus ends between a minute before and the moment the idle limit has passed since
+    the last request, never later. A lapsed session shows up here as a session cookie the
+    server no longer knows. An htmx
     request that is sent to the sign-in page gets ``HX-Redirect``, so the whole page goes
     there instead of the sign-in form landing inside a fragment.
     """
@@ -45,9 +52,12 @@ class SessionLifetimeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             started = request.session.setdefault(SESSION_STARTED, time.time())
-            if time.time() - float(started) > settings.SESSION_MAX_HOURS * 3600:
+            now = time.time()
+            if now - float(started) > settings.SESSION_MAX_HOURS * 3600:
                 logout(request)
                 messages.info(request, session_ended_message())
+            elif now - float(request.session.get(SESSION_TOUCHED, 0)) >= TOUCH_SECONDS:
+                request.session[SESSION_TOUCHED] = now  # modified: saved with a new expiry
         elif _session_lapsed(request):
             messages.info(request, session_ended_message())
         response = self.get_response(request)

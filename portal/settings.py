@@ -213,7 +213,7 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_IDLE_MINUTES = env_int("RAYPORT_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
 SESSION_MAX_HOURS = env_int("RAYPORT_SESSION_MAX_HOURS", 12, minimum=1, maximum=24 * 7)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True  # each request pushes the idle deadline back
+SESSION_SAVE_EVERY_REQUEST = False  # portal.middleware.SessionLifetimeMiddleware saves it once a minute
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,5 +1,5 @@
-"""Session lifetime: an idle limit (Django's expiry, pushed back by every request) and an
-absolute limit after sign-in (``portal.middleware.SessionLifetimeMiddleware``)."""
+"""Session lifetime: an idle limit (Django's expiry, pushed back by a request at most once a
+minute) and an absolute limit after sign-in (``portal.middleware.SessionLifetimeMiddleware``)."""
 
 import datetime as dt
 import time
@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.middleware import SESSION_STARTED
+from portal.middleware import SESSION_STARTED, SESSION_TOUCHED
 from postdicom.local.models import AuditRecord
 from tests.conftest import PASSWORD
 
@@ -52,7 +52,7 @@ def _ended_on_sign_in_page(client, response):
 def test_defaults():
     assert settings.SESSION_IDLE_MINUTES == 30
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False  # the middleware saves once a minute
     assert settings.SESSION_MAX_HOURS == 12
     assert "portal.middleware.SessionLifetimeMiddleware" in settings.MIDDLEWARE
 
@@ -60,11 +60,28 @@ def test_defaults():
 # --- Idle ---------------------------------------------------------------------------------------------
 
 
-def test_each_request_pushes_the_idle_deadline_back(signed_in):
+def _set_touched(client, seconds_ago):
+    session = client.session
+    session[SESSION_TOUCHED] = time.time() - seconds_ago
+    session.save()
+
+
+def test_a_request_a_minute_after_the_last_save_pushes_the_idle_deadline_back(signed_in):
+    _set_touched(signed_in, 61)
     Session.objects.filter(pk=_row(signed_in).pk).update(expire_date=timezone.now() + dt.timedelta(minutes=1))
     assert signed_in.get(PAGE).status_code == 200
     left = _row(signed_in).expire_date - timezone.now()
     assert dt.timedelta(minutes=29) < left <= dt.timedelta(minutes=30)
+
+
+def test_requests_within_a_minute_of_the_last_save_do_not_save_it(signed_in):
+    assert signed_in.get(PAGE).status_code == 200  # the first request after sign-in saves
+    _set_touched(signed_in, 30)
+    soon = timezone.now() + dt.timedelta(minutes=29, seconds=30)
+    Session.objects.filter(pk=_row(signed_in).pk).update(expire_date=soon)
+    for _ in range(3):
+        assert signed_in.get(PAGE).status_code == 200
+    assert _row(signed_in).expire_date == soon
 
 
 def test_an_idle_session_ends_with_a_message(signed_in):

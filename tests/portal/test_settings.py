@@ -219,7 +219,7 @@ def test_session_and_sign_in_limits_come_from_the_environment(environ):
     assert values == {
         "SESSION_COOKIE_AGE": 300,
         "SESSION_MAX_HOURS": 2,
-        "SESSION_SAVE_EVERY_REQUEST": True,
+        "SESSION_SAVE_EVERY_REQUEST": False,
         "AXES_FAILURE_LIMIT": 3,
         "AXES_COOLOFF_TIME": 0.5,
     }

@@ -17,7 +17,7 @@ from postdicom.errors import NotFound
 from postdicom.local.audit import record
 from postdicom.local.images.search import instance, study_row
 from postdicom.local.models import InstanceRecord
-from postdicom.local.orders.visibility import order_label, visible_orders
+from postdicom.local.orders.visibility import order_label, visible_among
 from postdicom.local.uploads.storage import open_stored
 
 if TYPE_CHECKING:
@@ -36,18 +36,22 @@ def open_instances(
     sop_instance_uid: str | None,
     purpose: t.DicomReadPurpose,
 ) -> t.StoredInstances:
-    # One query for the rows with their series, study and order (a viewer asks this once per
-    # frame), visibility included; the study is looked up apart only to say what is missing.
+    # One query for the rows with their series, study and live order (a viewer asks this once
+    # per frame), then the visibility of those few orders (``visible_among``: the role first,
+    # folder shares only when it fails) instead of every visible order as a subquery; the
+    # study is looked up apart only to say what is missing.
     rows = InstanceRecord.objects.filter(
         stored=True,
         series__study__study_uid=study_uid,
-        series__study__order__in=visible_orders(actor).values("id"),
+        series__study__order__deleted_at__isnull=True,
     )
     if series_uid is not None:
         rows = rows.filter(series__series_uid=series_uid)
     if sop_instance_uid is not None:
         rows = rows.filter(sop_instance_uid=sop_instance_uid)
     found = list(rows.select_related("series__study__order").order_by("series__number", "series_id", "id"))
+    seen = visible_among(actor, list({row.series.study.order_id: row.series.study.order for row in found}.values()))
+    found = [row for row in found if row.series.study.order_id in seen]
     if not found:
         study_row(actor, study_uid)  # NotFound for a study the actor cannot see
         raise NotFound(_("No such instance.") if sop_instance_uid else _("Nothing is stored here yet."))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.models import InstanceRecord, SeriesRecord, StudyRecord
-from postdicom.local.orders.visibility import visible_orders
+from postdicom.local.orders.visibility import visible_among, visible_orders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -32,7 +32,11 @@ def visible_studies(actor: User) -> QuerySet[StudyRecord]:
 
 def study_row(actor: User, study_uid: str) -> StudyRecord:
     """The visible study ``study_uid`` with its order; ``NotFound`` otherwise."""
-    row = visible_studies(actor).select_related("order").filter(study_uid=study_uid).first()
+    # The few rows of this UID, then their orders' visibility (``visible_among``), rather than
+    # every visible order as a subquery: a viewer asks for one study many times.
+    rows = list(StudyRecord.objects.select_related("order").filter(study_uid=study_uid, order__deleted_at__isnull=True))
+    seen = visible_among(actor, [row.order for row in rows])
+    row = next((row for row in rows if row.order_id in seen), None)
     if row is None:
         raise NotFound(_("No such study."))
     return row

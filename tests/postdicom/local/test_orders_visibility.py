@@ -16,8 +16,8 @@ from django.contrib.auth.models import User
 from postdicom import get_api
 from postdicom.errors import Forbidden, NotFound
 from postdicom.local.access import profile_of
-from postdicom.local.models import FlagGroupRecord, FlagRecord, Institution
-from postdicom.local.orders.visibility import visible_orders
+from postdicom.local.models import FlagGroupRecord, FlagRecord, Institution, PatientOrder
+from postdicom.local.orders.visibility import visible_among, visible_orders
 from postdicom.types import OrderQuery, OrderSummary, ShareAudience
 from tests.postdicom.local.orders_setup import actions, create, draft, group_with, limited, row, uid
 
@@ -257,3 +257,41 @@ def test_staff_of_another_institution_who_see_an_order_through_a_shared_folder_o
     assert actions(order.id) == before
     assert row(order.id).deleted_at is None
     assert row(order.id).group_id is None
+
+
+def test_visible_among_agrees_with_visible_orders(
+    scene: dict[str, Any], admin_user: User, staff_user: User, outsider: User, clinic: Institution
+) -> None:
+    """The one-order check (role first, folder shares after) gives exactly the answer of the
+    whole rule for every persona: assigned, through a group, created, shared with restricted
+    orders (outsider) or without (unassigned), and none."""
+    api = get_api()
+    users = scene["users"]
+    creator = limited("cleo", clinic)
+    create(creator, clinic, accession_number="ACC-C")
+    shared = create(staff_user, clinic, accession_number="ACC-S")
+    folder = api.create_folder(actor=admin_user, name="Second opinions")
+    api.add_order_to_folders(actor=admin_user, order_id=shared.id, folder_ids=[folder.id])
+    api.share_folder(
+        actor=admin_user,
+        folder_id=folder.id,
+        audience=ShareAudience(user_ids=(uid(outsider), uid(users["unassigned"]))),
+        includes_restricted_orders=False,
+    )
+    api.share_folder(
+        actor=admin_user,
+        folder_id=folder.id,
+        audience=ShareAudience(user_ids=(uid(outsider),)),
+        includes_restricted_orders=True,
+    )
+    orders = list(PatientOrder.objects.filter(deleted_at__isnull=True))
+    for role, user in {**users, "creator": creator}.items():
+        expected = set(visible_orders(user).values_list("pk", flat=True))
+        assert visible_among(user, orders) == expected, role
+        for order in orders:
+            assert visible_among(user, [order]) == {order.pk} & expected, (role, order.accession_number)
+    assert visible_among(outsider, orders) == {row(shared.id).pk}
+    staff_user.is_active = False
+    staff_user.save()
+    with pytest.raises(Forbidden):
+        visible_among(staff_user, orders)
