@@ -139,17 +139,25 @@ def can_manage(actor: User, order: PatientOrder) -> bool:
     """Administrators, and staff of the order's institution, manage it: edit, delete, restore,
     assign, move, link, flag and remove its documents. Staff of another institution who see it
     through a shared folder only look at it."""
+    return _manages_in(actor, [order])
+
+
+def _manages_in(actor: User, orders: Sequence[PatientOrder]) -> bool:
+    """``can_manage`` for every one of ``orders``, with one query whatever their number."""
     role = require_active(actor)
     if role is Role.ADMINISTRATOR:
         return True
-    return role is Role.STAFF and profile_of(actor).institutions.filter(pk=order.institution_id).exists()
+    if role is not Role.STAFF:
+        return False
+    needed = {order.institution_id for order in orders}
+    return profile_of(actor).institutions.filter(pk__in=needed).count() == len(needed)
 
 
-def require_manager(actor: User, order: PatientOrder | None = None) -> None:
-    """``Forbidden`` unless ``actor`` manages orders (and ``order``, when given)."""
+def require_manager(actor: User, *orders: PatientOrder) -> None:
+    """``Forbidden`` unless ``actor`` manages orders (and every one of ``orders``)."""
     if not manages_orders(actor):
         raise Forbidden(_("Only staff and administrators can do this to an order."))
-    if order is not None and not can_manage(actor, order):
+    if orders and not _manages_in(actor, orders):
         raise Forbidden(_("Only staff of the order's institution and administrators can change an order."))
 
 
@@ -186,9 +194,7 @@ def managed_orders(actor: User, order_ids: Sequence[UUID]) -> list[PatientOrder]
     found = {o.uuid: o for o in rows.filter(uuid__in=wanted)}
     if len(found) != len(wanted):
         raise NotFound(_("No such order."))
-    require_manager(actor)
-    for order in found.values():
-        require_manager(actor, order)
+    require_manager(actor, *found.values())
     return [found[u] for u in wanted]
 
 
