@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -69,13 +69,14 @@ def _page(rows: QuerySet, query: t.DicomQuery) -> list:
     return list(rows[query.offset : query.offset + query.limit])
 
 
-def _series_filters(rows: QuerySet[SeriesRecord], query: t.DicomQuery) -> QuerySet[SeriesRecord]:
+def _series_filters(rows: QuerySet[Any], query: t.DicomQuery, via: str = "") -> QuerySet[Any]:
+    """The series matching keys, on series rows or (``via="series__"``) on their instances."""
     if query.series_uids:
-        rows = rows.filter(series_uid__in=query.series_uids)
+        rows = rows.filter(**{f"{via}series_uid__in": query.series_uids})
     if query.modalities:
-        rows = rows.filter(modality__in=query.modalities)
+        rows = rows.filter(**{f"{via}modality__in": query.modalities})
     if query.series_number is not None:
-        rows = rows.filter(number=query.series_number)
+        rows = rows.filter(**{f"{via}number": query.series_number})
     return rows
 
 
@@ -210,13 +211,7 @@ def search_instances(
 ) -> tuple[t.DicomInstance, ...]:
     _check_paging(query)
     study = study_row(actor, study_uid)
-    rows = instance_rows(study, series_uid)
-    if query.series_uids:
-        rows = rows.filter(series__series_uid__in=query.series_uids)
-    if query.modalities:
-        rows = rows.filter(series__modality__in=query.modalities)
-    if query.series_number is not None:
-        rows = rows.filter(series__number=query.series_number)
+    rows = _series_filters(instance_rows(study, series_uid), query, via="series__")
     if query.sop_instance_uids:
         rows = rows.filter(sop_instance_uid__in=query.sop_instance_uids)
     if query.sop_class_uids:
