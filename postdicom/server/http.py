@@ -90,16 +90,21 @@ def entity_tag(kind: str, instances: Iterable[t.DicomInstance], *variant: object
     return f'"{digest.hexdigest()[:40]}"'
 
 
-def not_modified(
-    request: HttpRequest, stored: t.StoredInstances, etag: str, cache_control: str
-) -> HttpResponseBase | None:
-    """304 when the client's copy (``If-None-Match`` / ``If-Modified-Since``) is current."""
+def conditional(
+    request: HttpRequest,
+    stored: t.StoredInstances,
+    etag: str,
+    cache_control: str,
+    respond: Callable[[], HttpResponseBase],
+) -> HttpResponseBase:
+    """304 when the client's copy (``If-None-Match`` / ``If-Modified-Since``) is current, else
+    ``respond()`` (so nothing is read or decoded for a 304); both carry the validators."""
     modified = stored.updated_at
-    response = get_conditional_response(
+    unchanged = get_conditional_response(
         request, etag=etag, last_modified=int(modified.timestamp()) if modified else None
     )
-    if response is not None:
-        validators(response, etag, stored, cache_control)
+    response = respond() if unchanged is None else unchanged
+    validators(response, etag, stored, cache_control)
     return response
 
 

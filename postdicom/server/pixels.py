@@ -31,10 +31,9 @@ from postdicom.server.http import (
     REUSE,
     AuthedRequest,
     NotAcceptable,
+    conditional,
     dicomweb_view,
     entity_tag,
-    not_modified,
-    validators,
 )
 from postdicom.server.media import accepted, first_allowed, multipart_body, multipart_type, new_boundary
 
@@ -97,20 +96,19 @@ def frames(request: AuthedRequest, study: str, series: str, instance: str, frame
     item = stored.instances[0]
     plan = frame_plan(request, item.transfer_syntax_uid)
     etag = entity_tag("frames", [item], frames, plan)
-    unchanged = not_modified(request, stored, etag, REUSE)
-    if unchanged is not None:
-        return unchanged
-    handle = stored.open(item)
-    try:
-        pieces = _frames(handle, item, plan, numbers)
-    finally:
-        handle.close()
-    boundary = new_boundary()
-    part_type = f"{plan.media_type}; transfer-syntax={plan.transfer_syntax}"
-    body = b"".join(multipart_body(boundary, [(part_type, [piece]) for piece in pieces]))
-    response = HttpResponse(body, content_type=multipart_type(boundary, plan.media_type, plan.transfer_syntax))
-    validators(response, etag, stored, REUSE)
-    return response
+
+    def body() -> HttpResponseBase:
+        handle = stored.open(item)
+        try:
+            pieces = _frames(handle, item, plan, numbers)
+        finally:
+            handle.close()
+        boundary = new_boundary()
+        part_type = f"{plan.media_type}; transfer-syntax={plan.transfer_syntax}"
+        parts = b"".join(multipart_body(boundary, [(part_type, [piece]) for piece in pieces]))
+        return HttpResponse(parts, content_type=multipart_type(boundary, plan.media_type, plan.transfer_syntax))
+
+    return conditional(request, stored, etag, REUSE, body)
 
 
 def _frames(handle: IO[bytes], item: t.DicomInstance, plan: FramePlan, numbers: list[int]) -> list[bytes]:
@@ -183,29 +181,28 @@ def _rendered(
     stored = _instance(request, study, series, instance, t.DicomReadPurpose.RENDERED)
     item = stored.instances[0]
     etag = entity_tag("rendered", [item], number, window, viewport, quality, media_type)
-    unchanged = not_modified(request, stored, etag, REUSE)
-    if unchanged is not None:
-        return unchanged
-    handle = stored.open(item)
-    try:
-        picture = render(
-            handle,
-            item.transfer_syntax_uid,
-            number - 1,
-            window=window,
-            viewport=viewport,
-            media_type=media_type,
-            quality=quality,
-        )
-    except dicom_frames.NoSuchFrame:
-        raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
-    except dicom_frames.NotDecodable:
-        raise NotAcceptable from None
-    finally:
-        handle.close()
-    response = HttpResponse(picture, content_type=media_type)
-    validators(response, etag, stored, REUSE)
-    return response
+
+    def picture() -> HttpResponseBase:
+        handle = stored.open(item)
+        try:
+            image = render(
+                handle,
+                item.transfer_syntax_uid,
+                number - 1,
+                window=window,
+                viewport=viewport,
+                media_type=media_type,
+                quality=quality,
+            )
+        except dicom_frames.NoSuchFrame:
+            raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
+        except dicom_frames.NotDecodable:
+            raise NotAcceptable from None
+        finally:
+            handle.close()
+        return HttpResponse(image, content_type=media_type)
+
+    return conditional(request, stored, etag, REUSE, picture)
 
 
 @dicomweb_view

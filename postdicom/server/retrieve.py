@@ -27,10 +27,9 @@ from postdicom.server.http import (
     REVALIDATE,
     AuthedRequest,
     NotAcceptable,
+    conditional,
     dicomweb_view,
     entity_tag,
-    not_modified,
-    validators,
 )
 from postdicom.server.media import accepted, first_allowed, multipart_type, new_boundary
 
@@ -91,15 +90,14 @@ def _retrieve(
     _check_dicom_accepted(request, stored.instances)
     cache_control = REUSE if instance else REVALIDATE
     etag = entity_tag("dicom", stored.instances)
-    unchanged = not_modified(request, stored, etag, cache_control)
-    if unchanged is not None:
-        return unchanged
-    boundary = new_boundary()
-    response = StreamingHttpResponse(
-        _files(stored, boundary), content_type=multipart_type(boundary, "application/dicom")
-    )
-    validators(response, etag, stored, cache_control)
-    return response
+
+    def files() -> HttpResponseBase:
+        boundary = new_boundary()
+        return StreamingHttpResponse(
+            _files(stored, boundary), content_type=multipart_type(boundary, "application/dicom")
+        )
+
+    return conditional(request, stored, etag, cache_control, files)
 
 
 @dicomweb_view
@@ -171,12 +169,13 @@ def _metadata(
         raise NotAcceptable
     cache_control = REUSE if instance else REVALIDATE
     etag = entity_tag("metadata", stored.instances, request.get_host())
-    unchanged = not_modified(request, stored, etag, cache_control)
-    if unchanged is not None:
-        return unchanged
-    response = StreamingHttpResponse(_metadata_body(request, stored), content_type=media_type)
-    validators(response, etag, stored, cache_control)
-    return response
+    return conditional(
+        request,
+        stored,
+        etag,
+        cache_control,
+        lambda: StreamingHttpResponse(_metadata_body(request, stored), content_type=media_type),
+    )
 
 
 @dicomweb_view
