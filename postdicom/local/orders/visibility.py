@@ -13,6 +13,9 @@
 
 An order the actor cannot see does not exist for them (``NotFound``); one they can see but
 not change gives ``Forbidden``. Deleted orders are seen only by the recycle-bin methods.
+
+Inside ``postdicom.context.only_orders`` (a view link, an outside share) every rule here is
+narrowed to the orders the block names, and nothing may be managed.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from postdicom.context import order_scope
 from postdicom.errors import Forbidden, NotFound
 from postdicom.local.access import profile_of, require_active, role_of
 from postdicom.local.folders.reach import grants
@@ -46,6 +50,9 @@ def visible_orders(actor: User, *, deleted: bool = False) -> QuerySet[PatientOrd
     """
     role = require_active(actor)
     rows = PatientOrder.objects.filter(deleted_at__isnull=not deleted)
+    scope = order_scope()
+    if scope is not None:
+        rows = rows.filter(uuid__in=scope)
     if role is Role.ADMINISTRATOR:
         return rows
     return rows.filter(_role_rule(actor, role, _shared_with(actor)))
@@ -103,7 +110,8 @@ def visible_among(actor: User, orders: Sequence[PatientOrder]) -> set[int]:
     ``Forbidden`` for an inactive or anonymous actor.
     """
     role = require_active(actor)
-    ids = {order.pk for order in orders}
+    scope = order_scope()
+    ids = {order.pk for order in orders if scope is None or order.uuid in scope}
     if role is Role.ADMINISTRATOR or not ids:
         return ids
     if role is Role.STAFF:
@@ -131,8 +139,8 @@ def visible_among(actor: User, orders: Sequence[PatientOrder]) -> set[int]:
 
 def manages_orders(actor: User) -> bool:
     """Staff and administrators manage orders; limited users only look (the recycle bin, bulk
-    actions). Which orders: ``can_manage``."""
-    return require_active(actor) in (Role.ADMINISTRATOR, Role.STAFF)
+    actions). Which orders: ``can_manage``. Nobody manages inside ``only_orders``."""
+    return require_active(actor) in (Role.ADMINISTRATOR, Role.STAFF) and order_scope() is None
 
 
 def can_manage(actor: User, order: PatientOrder) -> bool:
@@ -145,6 +153,8 @@ def can_manage(actor: User, order: PatientOrder) -> bool:
 def _manages_in(actor: User, orders: Sequence[PatientOrder]) -> bool:
     """``can_manage`` for every one of ``orders``, with one query whatever their number."""
     role = require_active(actor)
+    if order_scope() is not None:
+        return False
     if role is Role.ADMINISTRATOR:
         return True
     if role is not Role.STAFF:
