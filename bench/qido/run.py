@@ -61,28 +61,27 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
 
 # --- loading ------------------------------------------------------------------------------------
 
-UID_ROOT = "1.2.826.0.1.3680043.8.498.7711"
-
-STUDIES_SQL = f"""
+# UIDs under the root 1.2.826.0.1.3680043.8.498.7711 (.1 studies, .2 series, .3 instances).
+STUDIES_SQL = """
 INSERT INTO postdicom_studyrecord
     (uuid, order_id, study_uid, patient_name, patient_id, birth_date, sex, study_date, study_time,
      description, accession_number, created_at)
-SELECT gen_random_uuid(), id, '{UID_ROOT}.1.' || id, UPPER(patient_name), patient_id, birth_date, sex,
-       order_date, order_time, study_description, accession_number, created_at
+SELECT gen_random_uuid(), id, '1.2.826.0.1.3680043.8.498.7711.1.' || id, UPPER(patient_name), patient_id,
+       birth_date, sex, order_date, order_time, study_description, accession_number, created_at
 FROM postdicom_patientorder WHERE status <> 'scheduled'
 """
-SERIES_SQL = f"""
+SERIES_SQL = """
 INSERT INTO postdicom_seriesrecord (uuid, study_id, series_uid, modality, description, number)
-SELECT gen_random_uuid(), s.id, '{UID_ROOT}.2.' || s.id || '.' || n,
+SELECT gen_random_uuid(), s.id, '1.2.826.0.1.3680043.8.498.7711.2.' || s.id || '.' || n,
        CASE WHEN n = 2 AND o.modality = 'PT' THEN 'CT' ELSE o.modality END, o.study_description, n
 FROM postdicom_studyrecord s JOIN postdicom_patientorder o ON o.id = s.order_id,
      generate_series(1, CASE WHEN o.modality IN ('CT', 'MR', 'PT') THEN 2 ELSE 1 END) n
 """
-INSTANCES_SQL = f"""
+INSTANCES_SQL = """
 INSERT INTO postdicom_instancerecord
     (uuid, series_id, sop_instance_uid, sop_class_uid, transfer_syntax_uid, number_of_frames,
      file_name, size, sha256, stored, created_at)
-SELECT gen_random_uuid(), s.id, '{UID_ROOT}.3.' || s.id || '.' || n, '1.2.840.10008.5.1.4.1.1.2',
+SELECT gen_random_uuid(), s.id, '1.2.826.0.1.3680043.8.498.7711.3.' || s.id || '.' || n, '1.2.840.10008.5.1.4.1.1.2',
        '1.2.840.10008.1.2.1', 1, 'bench/' || s.id || '/' || n || '.dcm', 525000, md5(s.id::text), true, now()
 FROM postdicom_seriesrecord s, generate_series(1, 2) n
 """
@@ -196,7 +195,8 @@ def _client(root: str, username: str) -> httpx.Client:
         data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": client.cookies["csrftoken"]},
         headers={"Referer": f"{root}/accounts/login/"},
     )
-    assert response.status_code in (200, 302) and "sessionid" in client.cookies, (username, response.status_code)
+    assert response.status_code in (200, 302), (username, response.status_code)
+    assert "sessionid" in client.cookies, f"{username} could not sign in"
     return client
 
 
@@ -284,7 +284,9 @@ def main() -> None:
     http = {} if args.no_http else over_http(args, the_cases)
 
     print(f"\n{args.runs} searches per case and role after one warm-up, limit=25; times in ms.")
-    header = f"{'case':22} {'role':14} {'found':>6} {'HTTP p50':>9} {'HTTP p95':>9} {'SQL p50':>8} {'SQL p95':>8} {'q':>3}"
+    header = (
+        f"{'case':22} {'role':14} {'found':>6} {'HTTP p50':>9} {'HTTP p95':>9} {'SQL p50':>8} {'SQL p95':>8} {'q':>3}"
+    )
     print(header)
     print("-" * len(header))
     worst = 0.0
@@ -293,9 +295,7 @@ def main() -> None:
             sql50, sql95, statements = sql[(label, role)]
             p50, p95, found = http.get((label, role), (float("nan"),) * 3)
             worst = max(worst, p95) if p95 == p95 else worst
-            print(
-                f"{label:22} {role:14} {found:6.1f} {p50:9.1f} {p95:9.1f} {sql50:8.1f} {sql95:8.1f} {statements:3d}"
-            )
+            print(f"{label:22} {role:14} {found:6.1f} {p50:9.1f} {p95:9.1f} {sql50:8.1f} {sql95:8.1f} {statements:3d}")
     if http:
         print(f"\nWorst HTTP p95: {worst:.1f} ms (target ≤ 100 ms)")
     shutil.rmtree(HERE / ".data", ignore_errors=True)
