@@ -10,6 +10,12 @@ from django.db import migrations, models
 # GIN index serves the case-insensitive regular expression of a PatientName match
 # (`patient_name ~* '(^|=)GARCIA.*($|=)'`). SQLite (the `make run` default) gets neither: its
 # CREATE INDEX has no NULLS LAST, no pg_trgm, and its small data needs none.
+# The planner estimates how many names a pattern matches from the column's histogram: with
+# the default 100 entries a surname carried by 0.7 % of the studies often hits none of them,
+# is estimated at 0.01 %, and the search takes the trigram path through all its thousands of
+# matches (230 ms at a million studies) instead of walking the newest first (6 ms).
+# 1,000 entries make such estimates right.
+NAME_STATISTICS = 1000
 PG_INDEXES = [
     (
         "study_newest_first_idx",
@@ -25,6 +31,9 @@ def create_pg_indexes(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, definition in PG_INDEXES:
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
+    schema_editor.execute(
+        f"ALTER TABLE postdicom_studyrecord ALTER COLUMN patient_name SET STATISTICS {NAME_STATISTICS}"
+    )
 
 
 def drop_pg_indexes(apps, schema_editor):
@@ -32,6 +41,7 @@ def drop_pg_indexes(apps, schema_editor):
         return
     for name, _definition in PG_INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+    schema_editor.execute("ALTER TABLE postdicom_studyrecord ALTER COLUMN patient_name SET STATISTICS -1")
 
 
 class Migration(migrations.Migration):
