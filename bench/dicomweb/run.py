@@ -178,6 +178,7 @@ class Portal(Server):
         return [
             PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{self.args.port}", "-k", "gthread",
             "-w", str(self.args.web_workers), "--threads", str(self.args.web_threads), "--timeout", "600",
+            "--no-control-socket",  # gunicorn 27 shares one control socket per user otherwise
         ]  # fmt: skip
 
     def client(self) -> httpx.Client:

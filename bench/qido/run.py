@@ -237,7 +237,7 @@ def over_http(args: argparse.Namespace, the_cases: list[Case]) -> dict[tuple[str
     data.mkdir(exist_ok=True)
     command = [
         PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}",
-        "-w", str(args.web_workers), "--timeout", "600",
+        "-w", str(args.web_workers), "--timeout", "600", "--no-control-socket",
     ]  # fmt: skip
     out = {}
     with running(command, _environment(args), data / "web.log"):

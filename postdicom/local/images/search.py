@@ -82,6 +82,17 @@ def _series_filters(rows: QuerySet[Any], query: t.DicomQuery, via: str = "") -> 
 
 def search_studies(actor: User, query: t.DicomQuery) -> tuple[t.DicomStudy, ...]:
     _check_paging(query)
+    # Page first, count after: the counts and modalities are worked out for one page of
+    # studies, not for every study the actor may see.
+    studies = _page(study_rows(actor, query), query)
+    totals = _totals([row[0] for row in studies])
+    return tuple(_study(row, totals.get(row[0], _Totals())) for row in studies)
+
+
+def study_rows(actor: User, query: t.DicomQuery) -> QuerySet[StudyRecord, tuple[Any, ...]]:
+    """The visible studies that match ``query`` (its paging aside), newest first, as tuples
+    of ``_STUDY_COLUMNS``. Newest first walks ``study_newest_first_idx`` (PostgreSQL,
+    migration 0011) and stops after a page, instead of sorting every visible study."""
     rows = visible_studies(actor)
     rows = _text(rows, "patient_name", query.patient_name, name=True)
     rows = _text(rows, "patient_id", query.patient_id)
@@ -96,18 +107,13 @@ def search_studies(actor: User, query: t.DicomQuery) -> tuple[t.DicomStudy, ...]
     if query.modalities:
         with_modality = SeriesRecord.objects.filter(study=OuterRef("pk"), modality__in=query.modalities)
         rows = rows.filter(Exists(with_modality))
-    # Page first, count after: the counts and modalities are worked out for one page of
-    # studies, not for every study the actor may see. Newest first walks
-    # study_newest_first_idx (migration 0011) and stops after the page.
     stored = InstanceRecord.objects.filter(series__study=OuterRef("pk"), stored=True)
     rows = rows.filter(Exists(stored)).order_by(
         F("study_date").desc(nulls_last=True), F("study_time").desc(nulls_last=True), "-id"
     )
     # Plain values of the columns an answer shows (not model instances with every column of
     # the study and its order): a page of 1,000 studies is built without per-row ORM work.
-    studies = _page(rows.values_list(*_STUDY_COLUMNS), query)
-    totals = _totals([row[0] for row in studies])
-    return tuple(_study(row, totals.get(row[0], _Totals())) for row in studies)
+    return rows.values_list(*_STUDY_COLUMNS)
 
 
 _STUDY_COLUMNS = (
