@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from postdicom import types as t
 from postdicom.local.images.search import search_studies, study_rows
-from postdicom.local.models import Institution, InstanceRecord, PatientOrder, SeriesRecord, StudyRecord
+from postdicom.local.models import InstanceRecord, Institution, PatientOrder, SeriesRecord, StudyRecord
 from tests.missing import missing
 from tests.postdicom.local.orders_setup import create
 
