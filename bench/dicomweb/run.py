@@ -154,8 +154,8 @@ class Portal(Server):
         self.base = f"{self.root}/dicomweb"
         self.env = {
             **os.environ,
-            "DATABASE_URL": f"{PG}/rayport_dicomweb_bench",
-            "REDIS_URL": "redis://127.0.0.1:6379/5",
+            "DATABASE_URL": f"{PG}/{args.database}",
+            "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
             "RAYPORT_DATA_DIR": str(self.data),
             "RAYPORT_DEBUG": "false",
             "RAYPORT_LOG_LEVEL": "warning",
@@ -164,7 +164,7 @@ class Portal(Server):
     def prepare(self, corpus: Path) -> None:
         shutil.rmtree(self.data, ignore_errors=True)
         self.data.mkdir(parents=True)
-        fresh_database("rayport_dicomweb_bench")
+        fresh_database(self.args.database)
         subprocess_run([PYTHON, "manage.py", "migrate", "-v0"], self.env)
         script = self.data / "load.py"
         script.write_text(_LOAD)
@@ -178,6 +178,7 @@ class Portal(Server):
         return [
             PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{self.args.port}", "-k", "gthread",
             "-w", str(self.args.web_workers), "--threads", str(self.args.web_threads), "--timeout", "600",
+            "--no-control-socket",  # gunicorn 27 shares one control socket per user otherwise
         ]  # fmt: skip
 
     def client(self) -> httpx.Client:
@@ -375,6 +376,8 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=15200, help="the portal's; Orthanc takes +10 and +11")
+    parser.add_argument("--database", default="rayport_dicomweb_bench", help="dropped and recreated")
+    parser.add_argument("--redis-db", type=int, default=5)
     args = parser.parse_args()
     corpus = make_corpus(HERE / ".corpus", args.studies, args.slices)
     size = sum(item.path.stat().st_size for item in corpus) / 1e6

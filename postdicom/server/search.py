@@ -29,7 +29,9 @@ def _answer(request: AuthedRequest, results: Iterable[dicomjson.Json], search: q
     return response
 
 
-def _url(request: AuthedRequest, name: str, **uids: str) -> str:
+def _base(request: AuthedRequest, name: str, **uids: str) -> str:
+    """The absolute URL of ``name``, once per response: each result's URL is this plus its
+    UIDs (the PS3.18 resource path), not one ``reverse`` per result."""
     return request.build_absolute_uri(reverse(f"dicomweb:{name}", kwargs=uids))
 
 
@@ -37,10 +39,9 @@ def _url(request: AuthedRequest, name: str, **uids: str) -> str:
 def studies(request: AuthedRequest) -> HttpResponse:
     search = query.parse(request.GET)
     found = get_api().search_studies(actor=request.user, query=search.query)
+    base = _base(request, "studies")
     return _answer(
-        request,
-        (dicomjson.study(item, _url(request, "study", study=item.study_uid), search.include) for item in found),
-        search,
+        request, (dicomjson.study(item, f"{base}/{item.study_uid}", search.include) for item in found), search
     )
 
 
@@ -48,27 +49,20 @@ def studies(request: AuthedRequest) -> HttpResponse:
 def study_series(request: AuthedRequest, study: str) -> HttpResponse:
     search = query.parse(request.GET)
     found = get_api().search_series(actor=request.user, study_uid=study, query=search.query)
+    base = _base(request, "study_series", study=study)
     return _answer(
-        request,
-        (
-            dicomjson.series(item, _url(request, "series", study=study, series=item.series_uid), search.include)
-            for item in found
-        ),
-        search,
+        request, (dicomjson.series(item, f"{base}/{item.series_uid}", search.include) for item in found), search
     )
 
 
 def _instances(request: AuthedRequest, study: str, series: str | None) -> HttpResponse:
     search = query.parse(request.GET)
     found = get_api().search_instances(actor=request.user, study_uid=study, series_uid=series, query=search.query)
+    base = _base(request, "study_series", study=study)
     return _answer(
         request,
         (
-            dicomjson.instance(
-                item,
-                _url(request, "instance", study=study, series=item.series_uid, instance=item.sop_instance_uid),
-                search.include,
-            )
+            dicomjson.instance(item, f"{base}/{item.series_uid}/instances/{item.sop_instance_uid}", search.include)
             for item in found
         ),
         search,

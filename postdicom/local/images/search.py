@@ -82,6 +82,17 @@ def _series_filters(rows: QuerySet[Any], query: t.DicomQuery, via: str = "") -> 
 
 def search_studies(actor: User, query: t.DicomQuery) -> tuple[t.DicomStudy, ...]:
     _check_paging(query)
+    # Page first, count after: the counts and modalities are worked out for one page of
+    # studies, not for every study the actor may see.
+    studies = _page(study_rows(actor, query), query)
+    totals = _totals([row[0] for row in studies])
+    return tuple(_study(row, totals.get(row[0], _Totals())) for row in studies)
+
+
+def study_rows(actor: User, query: t.DicomQuery) -> QuerySet[StudyRecord, tuple[Any, ...]]:
+    """The visible studies that match ``query`` (its paging aside), newest first, as tuples
+    of ``_STUDY_COLUMNS``. Newest first walks ``study_newest_first_idx`` (PostgreSQL,
+    migration 0011) and stops after a page, instead of sorting every visible study."""
     rows = visible_studies(actor)
     rows = _text(rows, "patient_name", query.patient_name, name=True)
     rows = _text(rows, "patient_id", query.patient_id)
@@ -96,17 +107,29 @@ def search_studies(actor: User, query: t.DicomQuery) -> tuple[t.DicomStudy, ...]
     if query.modalities:
         with_modality = SeriesRecord.objects.filter(study=OuterRef("pk"), modality__in=query.modalities)
         rows = rows.filter(Exists(with_modality))
-    # Page first, count after: the counts and modalities are worked out for one page of
-    # studies, not for every study the actor may see.
     stored = InstanceRecord.objects.filter(series__study=OuterRef("pk"), stored=True)
-    rows = (
-        rows.filter(Exists(stored))
-        .select_related("order")
-        .order_by(F("study_date").desc(nulls_last=True), F("study_time").desc(nulls_last=True), "-id")
+    rows = rows.filter(Exists(stored)).order_by(
+        F("study_date").desc(nulls_last=True), F("study_time").desc(nulls_last=True), "-id"
     )
-    studies = _page(rows, query)
-    totals = _totals(studies)
-    return tuple(_study(row, totals.get(row.pk, _Totals())) for row in studies)
+    # Plain values of the columns an answer shows (not model instances with every column of
+    # the study and its order): a page of 1,000 studies is built without per-row ORM work.
+    return rows.values_list(*_STUDY_COLUMNS)
+
+
+_STUDY_COLUMNS = (
+    "pk",
+    "order__uuid",
+    "study_uid",
+    "patient_name",
+    "patient_id",
+    "birth_date",
+    "sex",
+    "study_date",
+    "study_time",
+    "accession_number",
+    "description",
+    "order__referring_physician",
+)
 
 
 @dataclass
@@ -117,10 +140,12 @@ class _Totals:
     newest: dt.datetime | None = None
 
 
-def _totals(studies: list[StudyRecord]) -> dict[int, _Totals]:
-    """Per study of the page: its series with stored instances, their instances, modalities
-    and newest storing time, from one grouped query (one row per series)."""
+def _totals(studies: list[int]) -> dict[int, _Totals]:
+    """Per study (by pk) of the page: its series with stored instances, their instances,
+    modalities and newest storing time, from one grouped query (one row per series)."""
     totals: dict[int, _Totals] = {}
+    if not studies:
+        return totals
     for study_pk, modality, count, newest in (
         SeriesRecord.objects.filter(study__in=studies, instances__stored=True)
         .values("study_id", "id", "modality")
@@ -137,19 +162,20 @@ def _totals(studies: list[StudyRecord]) -> dict[int, _Totals]:
     return totals
 
 
-def _study(row: StudyRecord, totals: _Totals) -> t.DicomStudy:
+def _study(row: tuple[Any, ...], totals: _Totals) -> t.DicomStudy:
+    _pk, order_uuid, uid, name, patient_id, birth, sex, day, time, accession, description, referring = row
     return t.DicomStudy(
-        order_id=row.order.uuid,
-        study_uid=row.study_uid,
-        patient_name=row.patient_name,
-        patient_id=row.patient_id,
-        birth_date=row.birth_date,
-        sex=row.sex,
-        study_date=row.study_date,
-        study_time=row.study_time,
-        accession_number=row.accession_number,
-        description=row.description,
-        referring_physician=row.order.referring_physician,
+        order_id=order_uuid,
+        study_uid=uid,
+        patient_name=name,
+        patient_id=patient_id,
+        birth_date=birth,
+        sex=sex,
+        study_date=day,
+        study_time=time,
+        accession_number=accession,
+        description=description,
+        referring_physician=referring,
         modalities=tuple(sorted(totals.modalities)),
         series_count=totals.series,
         instance_count=totals.instances,

@@ -17,6 +17,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 
 from postdicom.local.models.accounts import Institution
 from postdicom.local.models.orders import PatientOrder
@@ -132,6 +133,12 @@ class StudyRecord(models.Model):
     class Meta:
         ordering = ["study_date", "id"]
         constraints = [models.UniqueConstraint(fields=["order", "study_uid"], name="study_unique_per_order")]
+        # QIDO-RS matches IDs ignoring case (``UPPER(col) = UPPER(value)``). The newest-first
+        # order and the patient name's trigram index are PostgreSQL-only: migration 0011.
+        indexes = [
+            models.Index(Upper("patient_id"), name="study_patient_id_upper_idx"),
+            models.Index(Upper("accession_number"), name="study_accession_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.study_uid
@@ -148,6 +155,8 @@ class SeriesRecord(models.Model):
     class Meta:
         ordering = ["number", "id"]
         constraints = [models.UniqueConstraint(fields=["study", "series_uid"], name="series_unique_per_study")]
+        # ModalitiesInStudy: "has this study a series of modality X" from the index alone.
+        indexes = [models.Index(fields=["study", "modality"], name="series_study_modality_idx")]
 
     def __str__(self) -> str:
         return self.series_uid
