@@ -95,7 +95,7 @@ def _open(entry: ArchiveEntry) -> IO[bytes] | str:
 def zip_pieces(entries: Iterable[ArchiveEntry]) -> Iterator[bytes]:
     """The ZIP archive of ``entries``, in pieces as it is written (see the module docstring)."""
     sink = _Sink()
-    archive = zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True)  # type: ignore[arg-type]
+    archive = zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True)  # type: ignore[call-overload]
     missing: list[tuple[str, str]] = []
     for entry in entries:
         handle = _open(entry)

@@ -40,7 +40,7 @@ def orders_archive_response(actor: User, order_ids: Sequence[UUID]) -> Streaming
     are raised before anything is sent, so the caller's error handling answers them."""
     archive = get_api().open_orders_archive(actor=actor, order_ids=order_ids)
     response = StreamingHttpResponse(zip_pieces(archive.entries), content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, archive.filename)
+    response["Content-Disposition"] = content_disposition_header(True, archive.filename) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset, write_file_meta_info
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 #: Media Storage Directory Storage, the SOP class of a DICOMDIR.
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
@@ -179,8 +179,8 @@ def _encode(record: Dataset) -> bytes:
 def _head(uid: str, first: int, last: int) -> bytes:
     """Preamble, file meta information and the elements before the record sequence."""
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = MEDIA_STORAGE_DIRECTORY
-    meta.MediaStorageSOPInstanceUID = uid
+    meta.MediaStorageSOPClassUID = UID(MEDIA_STORAGE_DIRECTORY)
+    meta.MediaStorageSOPInstanceUID = UID(uid)
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     out = DicomBytesIO()
     out.is_little_endian = True
