@@ -198,32 +198,43 @@ def _head(uid: str, first: int, last: int) -> bytes:
     return out.getvalue()
 
 
+#: Where a record's two offsets sit in its encoding: (0004,1400) UL is its first element, then
+#: (0004,1410) US, then (0004,1420) UL (explicit VR little endian: 8-byte element headers).
+_NEXT_AT = 8
+_LOWER_AT = 8 + 4 + 8 + 2 + 8
+
+
+def _patch(body: bytearray, at: int, tag: int, value: int) -> None:
+    assert struct.unpack_from("<HH", body, at - 8) == (0x0004, tag), "record layout changed"
+    struct.pack_into("<L", body, at, value)
+
+
 def build(patients: Sequence[Patient]) -> bytes:
     """The DICOMDIR of ``patients`` (whose images are at ``file_id`` of their positions)."""
     roots = _tree(patients)
     ordered = _flatten(roots)
-    # Offsets are fixed-size (UL) values: every record's length is known before they are set.
+    # Each record is encoded once with zero offsets; the offsets are fixed-size (UL) values,
+    # so they are written into the encoded bytes once every record's position is known.
     uid = generate_uid()
-    header_length = len(_head(uid, 0, 0))
-    position = header_length
+    bodies = [bytearray(_encode(node.record)) for node in ordered]
     where: dict[int, int] = {}
-    for node in ordered:
+    position = len(_head(uid, 0, 0))
+    for node, body in zip(ordered, bodies, strict=True):
         where[id(node)] = position
-        position += len(_ITEM) + 4 + len(_encode(node.record))
+        position += len(_ITEM) + 4 + len(body)
+    index = {id(node): n for n, node in enumerate(ordered)}
 
     def link(siblings: list[_Node]) -> None:
-        for index, node in enumerate(siblings):
-            following = siblings[index + 1] if index + 1 < len(siblings) else None
-            node.record.OffsetOfTheNextDirectoryRecord = where[id(following)] if following else 0
-            node.record.OffsetOfReferencedLowerLevelDirectoryEntity = (
-                where[id(node.children[0])] if node.children else 0
-            )
+        for n, node in enumerate(siblings):
+            body = bodies[index[id(node)]]
+            following = siblings[n + 1] if n + 1 < len(siblings) else None
+            _patch(body, _NEXT_AT, 0x1400, where[id(following)] if following else 0)
+            _patch(body, _LOWER_AT, 0x1420, where[id(node.children[0])] if node.children else 0)
             link(node.children)
 
     link(roots)
     parts = [_head(uid, where[id(roots[0])] if roots else 0, where[id(roots[-1])] if roots else 0)]
-    for node in ordered:
-        body = _encode(node.record)
-        parts.append(_ITEM + struct.pack("<L", len(body)) + body)
+    for body in bodies:
+        parts.append(_ITEM + struct.pack("<L", len(body)) + bytes(body))
     parts.append(_SEQUENCE_END)
     return b"".join(parts)
