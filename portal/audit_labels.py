@@ -102,6 +102,7 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.ORDER_SEARCHED: gettext_lazy("Orders searched"),
     A.ORDER_DOCUMENT_VIEWED: gettext_lazy("Document opened"),
     A.ORDER_DOCUMENT_DOWNLOADED: gettext_lazy("Document downloaded"),
+    A.ORDER_DOWNLOADED: gettext_lazy("Order downloaded (images and documents)"),
     A.FOLDER_VIEWED: gettext_lazy("Folder opened"),
     A.UPLOAD_REPORT_VIEWED: gettext_lazy("Upload report opened"),
     A.AUDIT_EXPORTED: gettext_lazy("Audit log exported"),
@@ -199,6 +200,8 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "study_uid": gettext_lazy("Study Instance UID"),
     "series_uid": gettext_lazy("Series Instance UID"),
     "instances": gettext_lazy("images"),
+    "documents": gettext_lazy("documents"),
+    "orders": gettext_lazy("orders in the download"),
     "prefix": gettext_lazy("key starts with"),
 }
 
