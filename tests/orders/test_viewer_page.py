@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _config(response) -> dict:
-    found = re.search(r'<script id="rayport-viewer" type="application/json">(.*?)</script>', response.content.decode(), re.S)
+    found = re.search(
+        r'<script id="rayport-viewer" type="application/json">(.*?)</script>', response.content.decode(), re.S
+    )
     assert found, "the viewer's configuration is missing"
     return json.loads(unescape(found.group(1)))
 
@@ -65,6 +67,8 @@ def test_the_policy_lets_the_codecs_compile_and_nothing_else_in(staff_client, or
     assert "'unsafe-eval'" not in script_src.replace("'wasm-unsafe-eval'", "")
     assert "'unsafe-inline'" not in script_src
     assert "http" not in policy  # no other origin: nothing from a CDN
+    style_src = next(d for d in policy.split(";") if d.strip().startswith("style-src "))
+    assert "'unsafe-inline'" not in style_src  # only style attributes (style-src-attr)
 
 
 def test_documents_are_offered_with_their_inline_urls(staff_client, staff_user, order, tmp_path, settings):

@@ -266,8 +266,12 @@ class Viewer {
     const source = entry.imageIds[Math.floor(entry.imageIds.length / 2)];
     const imageId = `${source}?thumbnail`;
     wadors.metaDataManager.add(imageId, wadors.metaDataManager.get(source));
-    csUtils
-      .loadImageToCanvas({ canvas, imageId, thumbnail: true, useCPURendering: true, priority: 5 })
+    imageLoader
+      .loadAndCacheImage(source)
+      .then((image) => {
+        if (!usable(image)) throw new Error('undecodable');
+        return csUtils.loadImageToCanvas({ canvas, imageId, thumbnail: true, useCPURendering: true, priority: 5 });
+      })
       .then(() => {
         picture.textContent = '';
         picture.append(canvas);
@@ -362,7 +366,8 @@ class Viewer {
     ToolGroupManager.getToolGroup(STACK_GROUP).addViewport(viewportId, ENGINE_ID);
     const viewport = this.engine.getViewport(viewportId);
     try {
-      await imageLoader.loadAndCacheImage(stack.imageIds[start]);
+      const image = await imageLoader.loadAndCacheImage(stack.imageIds[start]);
+      if (!usable(image)) throw new Error('undecodable');
       await viewport.setStack(stack.imageIds, start);
     } catch (error) {
       this.disable(slot);
@@ -564,7 +569,7 @@ class Viewer {
   applyWindow(window, level) {
     const viewport = this.viewport();
     if (!viewport) return;
-    viewport.setProperties({ voiRange: { lower: level - window / 2, upper: level + window / 2 } });
+    viewport.setProperties({ voiRange: csUtils.windowLevel.toLowHighRange(window, level) });
     viewport.render();
   }
 
@@ -839,8 +844,7 @@ class Viewer {
     try {
       const { voiRange, invert } = viewport.getProperties();
       if (voiRange) {
-        const width = voiRange.upper - voiRange.lower;
-        const center = voiRange.lower + width / 2;
+        const { windowWidth: width, windowCenter: center } = csUtils.windowLevel.toWindowLevel(voiRange.lower, voiRange.upper);
         windowLine = `W ${Math.round(width)} L ${Math.round(center)}${invert ? ` · ${this.t('inverted')}` : ''}`;
       }
     } catch {
@@ -959,7 +963,9 @@ class Viewer {
       });
       slot.querySelector('[data-canvas]').addEventListener('contextmenu', (event) => event.preventDefault());
     });
-    document.addEventListener('keydown', (event) => this.key(event));
+    // Capture phase: the tools' own listener on a viewport stops keys from bubbling once a
+    // viewport has been clicked.
+    document.addEventListener('keydown', (event) => this.key(event), true);
     this.selectTool('wl');
   }
 
@@ -1016,6 +1022,17 @@ function hasWebGL() {
   try {
     const canvas = document.createElement('canvas');
     return Boolean(canvas.getContext('webgl2') || canvas.getContext('webgl'));
+  } catch {
+    return false;
+  }
+}
+
+/** A decoded image with pixels to draw (a decoder can fail and still hand back an empty one). */
+function usable(image) {
+  if (!image || !(image.width > 0) || !(image.height > 0)) return false;
+  try {
+    const data = image.getPixelData();
+    return Boolean(data && data.length >= image.width * image.height);
   } catch {
     return false;
   }
