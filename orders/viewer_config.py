@@ -9,9 +9,10 @@ Pages that embed the viewer (an order's viewer page, a share page, a view link) 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, cast
 
 from csp.decorators import csp_update
+from django.http.response import HttpResponseBase
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from postdicom import types as t
 #: codecs' WebAssembly (no eval of JavaScript), PDFs of the order in a frame, and ``style``
 #: attributes (the measurement tools set their labels' look in one; no ``<style>`` element
 #: or stylesheet from elsewhere is allowed).
-viewer_csp = csp_update(
+_VIEWER_CSP = csp_update(
     {
         "script-src": ["'wasm-unsafe-eval'"],
         "worker-src": ["'self'"],
@@ -30,6 +31,14 @@ viewer_csp = csp_update(
         "style-src-attr": ["'unsafe-inline'"],
     }
 )
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def viewer_csp(view: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a view that shows the viewer: its response gets the policy additions above."""
+    return cast("Callable[P, R]", _VIEWER_CSP(view))  # type: ignore[arg-type]  # typed for HttpRequest
 
 
 def viewer_strings() -> dict[str, str]:

@@ -18,6 +18,7 @@ from pydicom.uid import JPEG2000Lossless
 
 from postdicom import get_api
 from postdicom.local.models import InstanceRecord, StudyRecord
+from postdicom.local.uploads.indexing import forget_cached_series
 from postdicom.types import UploadFile
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import DESKTOP, new_tab, shot, sign_in, sign_in_by_name
@@ -50,7 +51,7 @@ CANVAS_PIXELS = """slot => {
 def _with_pixels() -> list[tuple[Path, pydicom.Dataset, bool]]:
     """pydicom's test files that the upload accepts and that hold pixel data, each with
     whether pydicom itself decodes it here."""
-    found = []
+    found: list[tuple[Path, pydicom.Dataset, bool]] = []
     for path in shipped_files():
         if path.name in BROKEN or pydicom_reads(path) is None:
             continue
@@ -89,6 +90,7 @@ ROUNDS = _rounds(_with_pixels())
 
 @pytest.fixture
 def storage(settings, tmp_path, monkeypatch):
+    forget_cached_series()  # pks of rows an earlier test rolled back
     monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: None)
     local_storage(settings, tmp_path)
     return tmp_path

@@ -112,9 +112,11 @@ export async function seriesStack(base, series, register) {
     const sop = text(instance, '00080018');
     const frames = Math.max(1, Number(value(instance, '00280008') ?? 1));
     const url = `${root}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/frames/`;
+    const onServer = serverDecodes(instance);
+    const header = onServer ? asDecoded(instance) : instance;
     for (let f = 1; f <= frames; f += 1) {
-      const imageId = `wadors:${url}${f}`;
-      register(imageId, instance);
+      const imageId = `wadors:${url}${f}${onServer ? SERVER_DECODED : ''}`;
+      register(imageId, header);
       imageIds.push(imageId);
     }
   }
@@ -151,4 +153,29 @@ function complete(instance, series) {
       element.Value = Array.from(words);
     }
   }
+}
+
+/**
+ * Frames the browser's codecs cannot read (32-bit RLE) are asked for decoded by the server
+ * (pydicom): their image ids end in this marker, which the loader's beforeSend turns into an
+ * Accept for uncompressed little-endian frames. The server ignores the query string.
+ */
+export const SERVER_DECODED = '?decoded=1';
+export const DECODED_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1';
+
+const RLE = '1.2.840.10008.1.2.5';
+
+function serverDecodes(instance) {
+  return text(instance, '00083002') === RLE && Number(value(instance, '00280100')) === 32;
+}
+
+/** The header of a frame the server decoded: colour comes pixel-interleaved, as RGB. */
+function asDecoded(instance) {
+  const copy = { ...instance };
+  if (Number(value(instance, '00280002') ?? 1) > 1) {
+    copy['00280006'] = { vr: 'US', Value: [0] };
+    if (/^YBR/.test(text(instance, '00280004'))) copy['00280004'] = { vr: 'CS', Value: ['RGB'] };
+  }
+  copy['00083002'] = { vr: 'UI', Value: ['1.2.840.10008.1.2.1'] };
+  return copy;
 }

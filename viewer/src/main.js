@@ -35,7 +35,7 @@ import {
   utilities as toolUtils,
 } from '@cornerstonejs/tools';
 
-import { dicomDate, mayHoldImages, seriesStack, studySeries, text, values } from './dicomweb.js';
+import { DECODED_ACCEPT, SERVER_DECODED, dicomDate, mayHoldImages, seriesStack, studySeries, text, values } from './dicomweb.js';
 
 const PRESETS = {
   soft: { window: 400, level: 40 },
@@ -100,6 +100,7 @@ class Viewer {
     toolsInit();
     const viewerBase = new URL('.', import.meta.url).toString();
     loaderInit({
+      beforeSend: (xhr, imageId) => (imageId.includes(SERVER_DECODED) ? { Accept: DECODED_ACCEPT } : {}),
       maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),
       decodeConfig: { wasmBasePath: `${viewerBase}wasm/` },
       wasmBasePath: `${viewerBase}wasm/`,
