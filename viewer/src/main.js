@@ -325,6 +325,7 @@ class Viewer {
     const view = this.views.get(slot);
     if (!view) return;
     toolUtils.cine.stopClip(this.element(slot));
+    if (view.kind === 'stack') toolUtils.stackPrefetch.disable(this.element(slot));
     for (const group of this.groups()) group.removeViewports(ENGINE_ID, view.viewportId);
     this.removeSync(view.viewportId);
     this.engine.disableElement(view.viewportId);
@@ -376,12 +377,24 @@ class Viewer {
       return;
     }
     viewport.render();
+    // The rest of the stack loads in the background, nearest images first, so that
+    // scrolling does not wait for the network.
+    if (stack.imageIds.length > 1) toolUtils.stackPrefetch.enable(viewport.element);
     this.slots[slot].dataset.state = 'shown';
     this.slots[slot].dataset.series = key;
     this.setupSlider(slot, stack.imageIds.length, start);
     this.overlay(slot, stack);
     this.addSync(viewportId);
     this.root.dispatchEvent(new CustomEvent('rayport:shown', { detail: { slot, key } }));
+  }
+
+  /** How many images of the slot's stack are decoded and cached (for tests and the bench). */
+  loadedCount(slot = this.active) {
+    const view = this.views.get(slot);
+    const entry = view && this.series.get(view.key);
+    if (!entry || !entry.imageIds) return { loaded: 0, total: 0 };
+    const loaded = entry.imageIds.filter((id) => Boolean(cache.getImage(id))).length;
+    return { loaded, total: entry.imageIds.length };
   }
 
   failed(slot, message) {
