@@ -55,6 +55,7 @@ from postdicom.types import (
     OrderDraft,
     OrderQuery,
     OrdersArchive,
+    OrderStudies,
     OrderSummary,
     Page,
     RecycledOrder,
@@ -74,6 +75,7 @@ from postdicom.types import (
     UserGroupInfo,
     UserInfo,
     UserQuery,
+    ViewerContent,
     ViewLink,
 )
 
@@ -339,6 +341,19 @@ class PostDicomApi:
         assignments, linked orders and the audit history. ``NotFound`` when the order is
         missing, deleted or hidden from the actor."""
         raise _unsupported("order_properties")
+
+    def patient_orders(self, *, actor: Actor, order_id: UUID) -> tuple[OrderStudies, ...]:
+        """The same patient's other live orders that the actor may see, newest first, each
+        with its studies: the priors a radiologist compares with. The patient is the order's
+        Patient ID within its institution (an order without one has no priors). ``NotFound``
+        when the order is missing, deleted or hidden from the actor."""
+        raise _unsupported("patient_orders")
+
+    def open_viewer(self, *, actor: Actor, order_id: UUID) -> ViewerContent:
+        """What the image viewer shows for one order (its studies, documents and the
+        patient's other orders, as ``patient_orders``), recording ``order.viewer_opened``
+        in the audit trail. ``NotFound`` when the order is missing, deleted or hidden."""
+        raise _unsupported("open_viewer")
 
     def delete_order(self, *, actor: Actor, order_id: UUID) -> None:
         """DeleteOrder: move to the recycle bin, keeping flags, assignments, folders and
