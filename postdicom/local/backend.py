@@ -26,6 +26,7 @@ from postdicom.local.orders.recycle import RecycleBinMixin
 from postdicom.local.orders.search import SearchOrdersMixin
 from postdicom.local.uploads.service import UploadsMixin
 from postdicom.local.users import UsersMixin
+from postdicom.local.view_links import ViewLinksMixin
 
 
 class LocalBackend(
@@ -52,6 +53,7 @@ class LocalBackend(
     FolderMembershipMixin,
     ShareFoldersMixin,
     SharedFoldersMixin,
+    ViewLinksMixin,
     PostDicomApi,
 ):
     """Implements the contract on the local database. Each topic lives in its own mixin;
