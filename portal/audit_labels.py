@@ -100,6 +100,7 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.UPLOAD_STARTED: gettext_lazy("Upload started"),
     A.UPLOAD_FINISHED: gettext_lazy("Upload finished"),
     A.ORDER_VIEWED: gettext_lazy("Order opened"),
+    A.ORDER_VIEWER_OPENED: gettext_lazy("Images opened in the viewer"),
     A.ORDER_SEARCHED: gettext_lazy("Orders searched"),
     A.ORDER_DOCUMENT_VIEWED: gettext_lazy("Document opened"),
     A.ORDER_DOCUMENT_DOWNLOADED: gettext_lazy("Document downloaded"),

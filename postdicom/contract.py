@@ -52,6 +52,7 @@ from postdicom.types import (
     Institution,
     InstitutionDraft,
     OrderDetail,
+    OrderStudies,
     OrderDraft,
     OrderQuery,
     OrderSummary,
@@ -73,6 +74,7 @@ from postdicom.types import (
     UserGroupInfo,
     UserInfo,
     UserQuery,
+    ViewerContent,
     ViewLink,
     ViewLinkAccess,
     ViewLinkUse,
@@ -341,6 +343,19 @@ class PostDicomApi:
         assignments, linked orders and the audit history. ``NotFound`` when the order is
         missing, deleted or hidden from the actor."""
         raise _unsupported("order_properties")
+
+    def patient_orders(self, *, actor: Actor, order_id: UUID) -> tuple[OrderStudies, ...]:
+        """The same patient's other live orders that the actor may see, newest first, each
+        with its studies: the priors a radiologist compares with. The patient is the order's
+        Patient ID within its institution (an order without one has no priors). ``NotFound``
+        when the order is missing, deleted or hidden from the actor."""
+        raise _unsupported("patient_orders")
+
+    def open_viewer(self, *, actor: Actor, order_id: UUID) -> ViewerContent:
+        """What the image viewer shows for one order (its studies, documents and the
+        patient's other orders, as ``patient_orders``), recording ``order.viewer_opened``
+        in the audit trail. ``NotFound`` when the order is missing, deleted or hidden."""
+        raise _unsupported("open_viewer")
 
     def delete_order(self, *, actor: Actor, order_id: UUID) -> None:
         """DeleteOrder: move to the recycle bin, keeping flags, assignments, folders and

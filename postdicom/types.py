@@ -82,6 +82,8 @@ class Capability(StrEnum):
     POSSIBLE_DUPLICATES = "possible_duplicates"
     SEARCH_ORDERS = "search_orders"
     ORDER_PROPERTIES = "order_properties"
+    PATIENT_ORDERS = "patient_orders"
+    OPEN_VIEWER = "open_viewer"
     DELETE_ORDER = "delete_order"
     RESTORE_ORDER = "restore_order"
     PURGE_ORDER = "purge_order"
@@ -206,6 +208,7 @@ class AuditAction(StrEnum):
     UPLOAD_FINISHED = "upload.finished"
     # Reads of patient data (HIPAA §164.312(b)): who looked at which record.
     ORDER_VIEWED = "order.viewed"
+    ORDER_VIEWER_OPENED = "order.viewer_opened"
     ORDER_SEARCHED = "order.searched"
     ORDER_DOCUMENT_VIEWED = "order.document_viewed"
     ORDER_DOCUMENT_DOWNLOADED = "order.document_downloaded"
@@ -234,6 +237,7 @@ class AuditAction(StrEnum):
 READ_ACTIONS: frozenset[AuditAction] = frozenset(
     {
         AuditAction.ORDER_VIEWED,
+        AuditAction.ORDER_VIEWER_OPENED,
         AuditAction.ORDER_SEARCHED,
         AuditAction.ORDER_DOCUMENT_VIEWED,
         AuditAction.ORDER_DOCUMENT_DOWNLOADED,
@@ -711,6 +715,25 @@ class StudyInfo:
     description: str = ""
     series: tuple[SeriesInfo, ...] = ()
     image_count: int = 0
+
+
+@dataclass(frozen=True)
+class OrderStudies:
+    """An order with its studies: what the viewer lists and opens (the current order, or
+    one of the same patient's other orders to compare with)."""
+
+    summary: OrderSummary
+    studies: tuple[StudyInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class ViewerContent:
+    """What the image viewer shows for one order: its studies and documents, and the same
+    patient's other orders the actor may see (``priors``, newest first)."""
+
+    order: OrderStudies
+    documents: tuple[Document, ...] = ()
+    priors: tuple[OrderStudies, ...] = ()
 
 
 @dataclass(frozen=True)

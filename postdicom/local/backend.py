@@ -24,6 +24,7 @@ from postdicom.local.orders.links import LinkOrdersMixin
 from postdicom.local.orders.properties import OrderPropertiesMixin
 from postdicom.local.orders.recycle import RecycleBinMixin
 from postdicom.local.orders.search import SearchOrdersMixin
+from postdicom.local.orders.viewer import ViewerMixin
 from postdicom.local.uploads.service import UploadsMixin
 from postdicom.local.users import UsersMixin
 from postdicom.local.view_links import ViewLinksMixin
@@ -41,6 +42,7 @@ class LocalBackend(
     EditOrdersMixin,
     SearchOrdersMixin,
     OrderPropertiesMixin,
+    ViewerMixin,
     RecycleBinMixin,
     LinkOrdersMixin,
     AssignOrdersMixin,
