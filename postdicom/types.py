@@ -1435,6 +1435,8 @@ class ViewLinkAccess:
     link: ViewLink | None = None
     actor: object = None
     order_ids: tuple[UUID, ...] = ()
+    #: For ``ViewLinkUse.PAGE`` only: the orders ``order_ids`` names, newest first.
+    orders: tuple[OrderSummary, ...] = ()
 
 
 # --- Stored images (the DICOMweb read side) ------------------------------------------------------

@@ -33,6 +33,7 @@ from postdicom.local.folders.membership import in_folder
 from postdicom.local.folders.reach import shared_row
 from postdicom.local.models import AuditRecord, Folder, PatientOrder, ViewLinkRecord
 from postdicom.local.orders.names import normalize_name
+from postdicom.local.orders.search import with_summary_data
 from postdicom.local.orders.visibility import order_label, order_row, visible_orders
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ class ViewLinksMixin:
                 orders=[order_label(o) for o in orders[:NAMED_IN_AUDIT]],
                 order_count=len(orders),
             )
-        return convert.view_link(row, url=reverse("view_link", kwargs={"token": token}))
+        return convert.view_link(row, url=reverse("viewlinks:page", kwargs={"token": token}))
 
     def view_links(self, *, actor: User) -> tuple[t.ViewLink, ...]:
         require_active(actor)
@@ -200,18 +201,18 @@ class ViewLinksMixin:
             _refused(row, refusal, client_ip, use)
             return t.ViewLinkAccess(refusal, link)
         assert reached is not None
-        if use is t.ViewLinkUse.PAGE:
-            labels = dict(
-                PatientOrder.objects.filter(uuid__in=reached[:NAMED_IN_AUDIT]).values_list("uuid", "patient_name")
-            )
-            _audit(
-                row.maker,
-                t.AuditAction.VIEW_LINK_USED,
-                row,
-                orders=[t.display_patient_name(labels.get(u, "")) for u in reached[:NAMED_IN_AUDIT]],
-                order_count=len(reached),
-            )
-        return t.ViewLinkAccess(None, link, row.maker, reached)
+        if use is not t.ViewLinkUse.PAGE:
+            return t.ViewLinkAccess(None, link, row.maker, reached)
+        rows = list(with_summary_data(PatientOrder.objects.filter(uuid__in=reached)).order_by("-order_date", "-id"))
+        summaries = tuple(convert.order_summary(o) for o in rows)
+        _audit(
+            row.maker,
+            t.AuditAction.VIEW_LINK_USED,
+            row,
+            orders=[order_label(o) for o in rows[:NAMED_IN_AUDIT]],
+            order_count=len(reached),
+        )
+        return t.ViewLinkAccess(None, link, row.maker, reached, summaries)
 
     @staticmethod
     def _refusal(row: ViewLinkRecord, client_ip: str) -> t.ViewLinkRefusal | None:
@@ -236,6 +237,7 @@ def _refused(row: ViewLinkRecord, refusal: t.ViewLinkRefusal, client_ip: str, us
             action=t.AuditAction.VIEW_LINK_REFUSED,
             detail__reason=refusal.value,
             detail__from_address=client_ip,
+            detail__use=use.value,
             at__gte=timezone.now() - SAME_READ_WITHIN,
         )
         if earlier.exists():
