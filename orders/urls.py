@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orders.views import bulk, create, detail, documents, edit, links, listing, manage, upload, upload_api, viewer
+from orders.views import (
+    bulk,
+    create,
+    detail,
+    documents,
+    edit,
+    links,
+    listing,
+    manage,
+    thumbnail,
+    upload,
+    upload_api,
+    viewer,
+)
 
 app_name = "orders"
 
@@ -28,6 +41,7 @@ urlpatterns = [
     path("upload/batches/<uuid:batch_id>/finish/", upload_api.upload_finish, name="upload_finish"),
     path("<uuid:order_id>/", detail.order_detail, name="detail"),
     path("<uuid:order_id>/edit/", edit.order_edit, name="edit"),
+    path("<uuid:order_id>/thumbnail/", thumbnail.order_thumbnail, name="thumbnail"),
     path("<uuid:order_id>/view/", viewer.view, name="viewer"),
     path("<uuid:order_id>/documents/", documents.document_upload, name="document_upload"),
     path("<uuid:order_id>/documents/<uuid:document_id>/", documents.document_download, name="document_download"),

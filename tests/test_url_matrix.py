@@ -111,6 +111,7 @@ class Scene:
     reset: tuple[str, str]  # uidb64 and token of a password reset for ``colleague``
     study: dict[str, str]  # a stored image of the clinic uploaded by staff: study, series, instance UIDs
     view_link: Any  # staff's view link to the order of ``study``, for 127.0.0.1 (the test client)
+    imaged_id: UUID  # the order of ``study``
 
     @property
     def colleague_id(self) -> UUID:
@@ -209,6 +210,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         reset=reset,
         study=study,
         view_link=view_link,
+        imaged_id=imaged.uuid,
     )
 
 
@@ -410,6 +412,8 @@ MATRIX: dict[str, Row] = {
     "portal:audit_export": Row(get=ADMIN_ONLY_GET),
     # --- Orders: outsiders and limited users without an assignment never see the clinic's order --------
     "orders:list": Row(get=(LOGIN, 200, 200, 200, 200)),  # each sees their own orders
+    # The picture of the order's study (made on this first request): like the order itself.
+    "orders:thumbnail": Row(kwargs=lambda s: {"order_id": s.imaged_id}, get=(LOGIN, 404, 404, 200, 200)),
     "orders:viewer": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200)),  # from the viewer branch
     # A new order goes into one of the user's institutions: the clinic is not a choice for the outsider.
     "orders:create": Row(get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 200, DONE, DONE, DONE), data=_order_form),
