@@ -154,11 +154,26 @@ def decoded_array(handle: IO[bytes], syntax: str, index: int, **options: Any) ->
         raise NotDecodable(f"no decoder for {UID(syntax).name}")
     handle.seek(0)
     try:
+        if UID(syntax) == DeflatedExplicitVRLittleEndian:
+            return _deflated_array(handle, index)
         return pixel_array(handle, index=index, **options)  # type: ignore[arg-type]  # any binary handle
     except IndexError as error:
         raise NoSuchFrame(str(error)) from error
-    except (ValueError, RuntimeError, NotImplementedError) as error:
+    except (ValueError, RuntimeError, NotImplementedError, AttributeError) as error:
         raise NotDecodable(str(error)) from error
+
+
+def _deflated_array(handle: IO[bytes], index: int) -> Any:
+    """A frame of a deflated file: ``pixel_array`` cannot read those from a stream (the data
+    set must be inflated first), so the file is read whole (they are small: deflate is used
+    for overlays and documents, seldom for big images)."""
+    ds = dcmread(handle, force=True)
+    array = ds.pixel_array
+    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+        return array[index]
+    if index:
+        raise IndexError(f"there is no frame {index + 1}")
+    return array
 
 
 def decoded_frame(handle: IO[bytes], syntax: str, index: int) -> bytes:

@@ -35,7 +35,7 @@ import {
   utilities as toolUtils,
 } from '@cornerstonejs/tools';
 
-import { absolute, dicomDate, mayHoldImages, seriesStack, studySeries, text, thumbnailUrl, value, values } from './dicomweb.js';
+import { dicomDate, mayHoldImages, seriesStack, studySeries, text, values } from './dicomweb.js';
 
 const PRESETS = {
   soft: { window: 400, level: 40 },
@@ -114,7 +114,8 @@ class Viewer {
     await this.loadStudies(this.config.studies || [], this.q('[data-series-list]'));
     this.renderPriors();
     this.renderDocuments();
-    const first = [...this.series.values()].find((s) => s.owner === 'current' && mayHoldImages(s));
+    const current = [...this.series.values()].filter((s) => s.owner === 'current');
+    const first = current.find((s) => mayHoldImages(s)) || current[0];
     if (first) {
       await this.show(0, first.key);
     } else if (!this.series.size) {
@@ -247,18 +248,33 @@ class Viewer {
 
   paintThumbnail(entry) {
     const button = this.root.querySelector(`[data-series="${CSS.escape(entry.key)}"]`);
-    if (!button || !entry.middle) return;
-    const picture = button.querySelector('.rv-thumb-picture');
-    if (picture.querySelector('img')) return;
-    const img = new Image();
-    img.alt = '';
-    img.src = thumbnailUrl(this.base, entry, entry.middle);
-    img.addEventListener('load', () => {
-      picture.textContent = '';
-      picture.append(img);
-    });
+    if (!button) return;
     const count = button.querySelector('.rv-thumb-count');
     count.textContent = `${entry.imageIds.length} ${this.t('imagesShort')}`;
+    if (!entry.imageIds.length) {
+      button.classList.add('rv-thumb-empty');
+      return;
+    }
+    // Drawn here from the middle image (decoded in the browser like every other image),
+    // so a thumbnail exists for every syntax the viewer reads, whatever the server decodes.
+    const picture = button.querySelector('.rv-thumb-picture');
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 64;
+    // Its own image id: drawing on the CPU caches an RGBA copy, which must not be the one a
+    // WebGL viewport later takes from the cache for the same image.
+    const source = entry.imageIds[Math.floor(entry.imageIds.length / 2)];
+    const imageId = `${source}?thumbnail`;
+    wadors.metaDataManager.add(imageId, wadors.metaDataManager.get(source));
+    csUtils
+      .loadImageToCanvas({ canvas, imageId, thumbnail: true, useCPURendering: true, priority: 5 })
+      .then(() => {
+        picture.textContent = '';
+        picture.append(canvas);
+      })
+      .catch(() => {
+        picture.classList.add('rv-thumb-failed');
+      });
   }
 
   async prefetchOthers() {
@@ -671,7 +687,8 @@ class Viewer {
     if (current && current.kind === 'stack' && this.active !== 0) {
       await this.show(0, current.key);
     } else if (!this.views.has(0)) {
-      const first = [...this.series.values()].find((s) => s.owner === 'current' && mayHoldImages(s));
+      const current = [...this.series.values()].filter((s) => s.owner === 'current');
+    const first = current.find((s) => mayHoldImages(s)) || current[0];
       if (first) await this.show(0, first.key);
     }
     await this.show(1, match.key);
