@@ -414,7 +414,6 @@ MATRIX: dict[str, Row] = {
     "orders:list": Row(get=(LOGIN, 200, 200, 200, 200)),  # each sees their own orders
     # The picture of the order's study (made on this first request): like the order itself.
     "orders:thumbnail": Row(kwargs=lambda s: {"order_id": s.imaged_id}, get=(LOGIN, 404, 404, 200, 200)),
-    "orders:viewer": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200)),  # from the viewer branch
     # A new order goes into one of the user's institutions: the clinic is not a choice for the outsider.
     "orders:create": Row(get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 200, DONE, DONE, DONE), data=_order_form),
     "orders:recycle_bin": Row(get=(LOGIN, 200, 403, 200, 200)),
