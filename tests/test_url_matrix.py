@@ -280,6 +280,10 @@ def _view_token(s: Scene) -> dict[str, Any]:
     return {"token": s.view_link.url.strip("/").split("/")[-1]}
 
 
+def _under_view_link(kwargs: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene], dict[str, Any]]:
+    return lambda s: {**_view_token(s), **kwargs(s)}
+
+
 MATRIX: dict[str, Row] = {
     # --- Signing in, the account, the language ------------------------------------------------------
     "home": Row(get=(LOGIN, DONE, DONE, DONE, DONE)),  # to the order list
@@ -589,7 +593,7 @@ MATRIX: dict[str, Row] = {
     # The link itself works for whoever holds it (from its address), signed in or not.
     "viewlinks:page": Row(kwargs=_view_token, get=VIEW_LINK_READ),
     **{
-        f"viewlinks:{name}": Row(kwargs=lambda s, kwargs=kwargs: {**_view_token(s), **kwargs(s)}, get=VIEW_LINK_READ)
+        f"viewlinks:{name}": Row(kwargs=_under_view_link(kwargs), get=VIEW_LINK_READ)
         for name, kwargs in (
             ("dicomweb:studies", lambda s: {}),
             ("dicomweb:study", _study),

@@ -99,7 +99,7 @@ def measure(args: argparse.Namespace, data: Path) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
     clinic = Institution.objects.create(name="Bench")
-    user = get_user_model().objects.create_user("bench", password="bench-password-4711")  # noqa: S106
+    user = get_user_model().objects.create_user("bench", password="bench-password-4711")
     profile = profile_of(user)
     profile.role = "staff"
     profile.save()
@@ -114,7 +114,7 @@ def measure(args: argparse.Namespace, data: Path) -> None:
     with mock.patch("postdicom.local.uploads.queue._send"):
         receipt = get_api().upload_dicom(actor=user, institution_id=clinic.uuid, files=files)
         if args.lazy:
-            with mock.patch(maker, lambda pks: None):
+            with mock.patch(maker):
                 run_batch(UploadBatch.objects.get(uuid=receipt.batch_id).pk)
         else:
             run_batch(UploadBatch.objects.get(uuid=receipt.batch_id).pk)
