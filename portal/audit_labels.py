@@ -35,6 +35,7 @@ ACTION_FAMILIES: tuple[tuple[str, Promise, Promise], ...] = (
     ("folder", gettext_lazy("Folders"), gettext_lazy("Every folder event")),
     ("upload", gettext_lazy("Uploads"), gettext_lazy("Every upload event")),
     ("audit", gettext_lazy("Audit log"), gettext_lazy("Every audit log event")),
+    ("view_link", gettext_lazy("View links"), gettext_lazy("Every view link event")),
 )
 
 ACTION_LABELS: Mapping[A, Promise] = {
@@ -108,6 +109,10 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.UPLOAD_REPORT_VIEWED: gettext_lazy("Upload report opened"),
     A.AUDIT_EXPORTED: gettext_lazy("Audit log exported"),
     A.AUDIT_ARCHIVED: gettext_lazy("Old audit events archived"),
+    A.VIEW_LINK_CREATED: gettext_lazy("View link made"),
+    A.VIEW_LINK_USED: gettext_lazy("View link opened"),
+    A.VIEW_LINK_REFUSED: gettext_lazy("View link refused"),
+    A.VIEW_LINK_REVOKED: gettext_lazy("View link revoked"),
 }
 
 TARGET_LABELS: Mapping[str, Promise] = {
@@ -121,6 +126,7 @@ TARGET_LABELS: Mapping[str, Promise] = {
     "order": gettext_lazy("Order"),
     "folder": gettext_lazy("Folder"),
     "upload": pgettext_lazy("noun: one upload batch", "Upload"),
+    "view_link": gettext_lazy("View link"),
 }
 
 #: Names of detail keys that read better than the key itself.
@@ -204,6 +210,30 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "documents": gettext_lazy("documents"),
     "orders": gettext_lazy("orders in the download"),
     "prefix": gettext_lazy("key starts with"),
+    "link_to": gettext_lazy("link to"),
+    "for_address": gettext_lazy("works only from"),
+    "from_address": gettext_lazy("opened from"),
+    "order_count": gettext_lazy("orders"),
+    "orders": gettext_lazy("patients and orders"),
+    "reason": gettext_lazy("why"),
+    "use": gettext_lazy("asked for"),
+}
+
+#: The words for the values of some detail keys (view links).
+DETAIL_VALUES: Mapping[str, Mapping[str, Promise]] = {
+    "link_to": {
+        "order": gettext_lazy("an order"),
+        "patient": gettext_lazy("a patient's orders"),
+        "folder": gettext_lazy("a folder's orders"),
+    },
+    "reason": {
+        "unknown": gettext_lazy("no such link"),
+        "expired": gettext_lazy("expired"),
+        "revoked": gettext_lazy("revoked"),
+        "other_address": gettext_lazy("opened from another address"),
+        "withdrawn": gettext_lazy("nothing left to show"),
+    },
+    "use": {"page": gettext_lazy("the page"), "images": gettext_lazy("images")},
 }
 
 #: Detail keys that hold internal ids (kept in the CSV export, never shown on a page).
@@ -281,6 +311,10 @@ def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
             continue
         if key == "source" and value == "upload":
             lines.append((_detail_key(key), _("an upload")))
+            continue
+        if key in DETAIL_VALUES and isinstance(value, str):
+            word = DETAIL_VALUES[key].get(value)
+            lines.append((_detail_key(key), str(word) if word is not None else value))
             continue
         if key == "kind" and isinstance(value, str):
             lines.append((_detail_key(key), value.upper()))

@@ -64,6 +64,7 @@ from postdicom.types import (
     SharedFolderList,
     SharedFolderListing,
     StoredInstances,
+    Thumbnail,
     UploadBatchInfo,
     UploadChunk,
     UploadFile,
@@ -77,6 +78,9 @@ from postdicom.types import (
     UserQuery,
     ViewerContent,
     ViewLink,
+    ViewLinkAccess,
+    ViewLinkUse,
+    ViewTarget,
 )
 
 if TYPE_CHECKING:
@@ -741,13 +745,48 @@ class PostDicomApi:
         folder shared with them to view only."""
         raise _unsupported("remove_orders_from_folder")
 
+    def study_thumbnail(self, *, actor: Actor, order_id: UUID, study_uid: str | None = None) -> Thumbnail | None:
+        """A small picture of one of the order's studies (``study_uid``, else the first that
+        has one), made from a middle image of its first series on first request (or by the
+        ingest worker) and kept in storage, so a list of orders never decodes DICOM. None when
+        the order has no image that can be drawn. ``NotFound`` for an order the actor cannot
+        see, or a study not in it. Not audited: a picture the size of an icon, like DICOMweb
+        thumbnails."""
+        raise _unsupported("study_thumbnail")
+
     # --- Viewing and sharing -----------------------------------------------------------------------
 
     def view_url(
-        self, *, actor: Actor, order_id: UUID | None = None, folder_id: UUID | None = None, client_ip: str
+        self, *, actor: Actor, target: ViewTarget, client_ip: str, lifetime: dt.timedelta | None = None
     ) -> ViewLink:
-        """GetViewUrl / GetFolderViewUrl: a short-lived link bound to ``client_ip``."""
+        """GetViewUrl, …WithPatientName, …WithPatientNameAndBirthDate, GetFolderViewUrl: a link
+        to the viewer for ``target`` that works without signing in, only from ``client_ip``,
+        for ``lifetime`` (``VIEW_LINK_LIFETIME`` by default, between ``VIEW_LINK_LIFETIME_MIN``
+        and ``…_MAX``). Whoever opens it acts as ``actor`` but reaches only the target's orders
+        (``only_orders``): an order or a patient's orders as the actor saw them now; a folder's
+        orders as the actor sees them when the link is opened. The answer's ``url`` holds the
+        secret token, kept nowhere else (only its SHA-256). ``NotFound`` for an order or folder
+        the actor cannot see; ``InvalidInput`` for a patient with no order the actor sees, a bad
+        address or lifetime, or a target that is not exactly one thing."""
         raise _unsupported("view_url")
+
+    def view_links(self, *, actor: Actor) -> tuple[ViewLink, ...]:
+        """The actor's own view links that have not expired (revoked ones too), newest first,
+        without their URLs."""
+        raise _unsupported("view_links")
+
+    def revoke_view_link(self, *, actor: Actor, link_id: UUID) -> None:
+        """End one of the actor's view links: the next request through it is refused.
+        ``NotFound`` for a link that is not the actor's; revoking twice changes nothing."""
+        raise _unsupported("revoke_view_link")
+
+    def open_view_link(self, *, token: str, client_ip: str, use: ViewLinkUse) -> ViewLinkAccess:
+        """The view link whose secret is ``token``, opened from ``client_ip``: refused
+        (unknown, expired, revoked, from another address, or withdrawn), or the user to act as
+        and the orders the link reaches now. Called on every request through the link, so a
+        revocation counts at once. Opening the page (``ViewLinkUse.PAGE``) and every refusal
+        are audited (refused image requests at most once per link, address and ten minutes)."""
+        raise _unsupported("open_view_link")
 
     def share_orders(
         self,

@@ -56,7 +56,7 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 
 from postdicom import get_api
 from postdicom.local.access import profile_of
-from postdicom.local.models import Institution
+from postdicom.local.models import Institution, StudyRecord
 from postdicom.types import (
     DicomNodeDraft,
     FlagDraft,
@@ -64,6 +64,7 @@ from postdicom.types import (
     Role,
     ShareAudience,
     UploadFile,
+    ViewTarget,
 )
 from tests.conftest import make_user
 from tests.uploads.conftest import local_storage, upload
@@ -109,6 +110,8 @@ class Scene:
     api_key: Any  # a key of ``colleague``'s, made by the administrator
     reset: tuple[str, str]  # uidb64 and token of a password reset for ``colleague``
     study: dict[str, str]  # a stored image of the clinic uploaded by staff: study, series, instance UIDs
+    view_link: Any  # staff's view link to the order of ``study``, for 127.0.0.1 (the test client)
+    imaged_id: UUID  # the order of ``study``
 
     @property
     def colleague_id(self) -> UUID:
@@ -181,6 +184,8 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         upload(staff_user, clinic, [image], tmp_path)
     ds = pydicom.dcmread(image)
     study = {"study": ds.StudyInstanceUID, "series": ds.SeriesInstanceUID, "instance": ds.SOPInstanceUID}
+    imaged = StudyRecord.objects.select_related("order").get(study_uid=ds.StudyInstanceUID).order
+    view_link = api.view_url(actor=staff_user, target=ViewTarget(order_id=imaged.uuid), client_ip="127.0.0.1")
     return Scene(
         clinic=clinic,
         colleague=colleague,
@@ -204,6 +209,8 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         api_key=api_key,
         reset=reset,
         study=study,
+        view_link=view_link,
+        imaged_id=imaged.uuid,
     )
 
 
@@ -263,6 +270,18 @@ def _series(s: Scene) -> dict[str, Any]:
 
 def _instance(s: Scene) -> dict[str, Any]:
     return {**_series(s), "instance": s.study["instance"]}
+
+
+#: A view link's page and images: the same for everyone who holds it.
+VIEW_LINK_READ: Outcomes = (200, 200, 200, 200, 200)
+
+
+def _view_token(s: Scene) -> dict[str, Any]:
+    return {"token": s.view_link.url.strip("/").split("/")[-1]}
+
+
+def _under_view_link(kwargs: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene], dict[str, Any]]:
+    return lambda s: {**_view_token(s), **kwargs(s)}
 
 
 MATRIX: dict[str, Row] = {
@@ -397,6 +416,8 @@ MATRIX: dict[str, Row] = {
     "portal:audit_export": Row(get=ADMIN_ONLY_GET),
     # --- Orders: outsiders and limited users without an assignment never see the clinic's order --------
     "orders:list": Row(get=(LOGIN, 200, 200, 200, 200)),  # each sees their own orders
+    # The picture of the order's study (made on this first request): like the order itself.
+    "orders:thumbnail": Row(kwargs=lambda s: {"order_id": s.imaged_id}, get=(LOGIN, 404, 404, 200, 200)),
     # A new order goes into one of the user's institutions: the clinic is not a choice for the outsider.
     "orders:create": Row(get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 200, DONE, DONE, DONE), data=_order_form),
     "orders:recycle_bin": Row(get=(LOGIN, 200, 403, 200, 200)),
@@ -548,6 +569,51 @@ MATRIX: dict[str, Row] = {
     "dicomweb:instance_thumbnail": Row(kwargs=_instance, get=DICOMWEB_READ),
     "dicomweb:frames": Row(kwargs=lambda s: {**_instance(s), "frames": "1"}, get=DICOMWEB_READ),
     "dicomweb:frame_rendered": Row(kwargs=lambda s: {**_instance(s), "frames": "1"}, get=DICOMWEB_READ),
+    # --- View links: made by whoever sees the order (or owns the folder); opened by anyone ---------------
+    "viewlinks:list": Row(get=(LOGIN, 200, 200, 200, 200)),  # each sees their own links
+    # A patient none of them sees is refused in the form (400).
+    "viewlinks:patient": Row(
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, 400, 400, 200, 200),
+        data=lambda s: {"patient_name": "García^María", "lifetime": 60},
+    ),
+    "viewlinks:order": Row(
+        kwargs=_order_id,
+        get=(LOGIN, 404, 404, 200, 200),
+        post=(LOGIN, 404, 404, 200, 200),  # the new link is shown in the answer, this once
+        data=lambda s: {"reach": "order", "lifetime": 60},
+    ),
+    # A folder is its owner's (administrators included, nobody else sees it).
+    "viewlinks:folder": Row(
+        kwargs=_folder_id,
+        get=(LOGIN, 404, 404, 200, 404),
+        post=(LOGIN, 404, 404, 200, 404),
+        data=lambda s: {"lifetime": 60},
+    ),
+    "viewlinks:revoke": Row(
+        kwargs=lambda s: {"link_id": s.view_link.id}, get=(LOGIN, 404, 404, 200, 404), post=(LOGIN, 404, 404, DONE, 404)
+    ),
+    # The link itself works for whoever holds it (from its address), signed in or not.
+    "viewlinks:page": Row(kwargs=_view_token, get=VIEW_LINK_READ),
+    **{
+        f"viewlinks:{name}": Row(kwargs=_under_view_link(kwargs), get=VIEW_LINK_READ)
+        for name, kwargs in (
+            ("dicomweb:studies", lambda s: {}),
+            ("dicomweb:study", _study),
+            ("dicomweb:study_metadata", _study),
+            ("dicomweb:study_series", _study),
+            ("dicomweb:study_instances", _study),
+            ("dicomweb:series", _series),
+            ("dicomweb:series_metadata", _series),
+            ("dicomweb:series_instances", _series),
+            ("dicomweb:instance", _instance),
+            ("dicomweb:instance_metadata", _instance),
+            ("dicomweb:instance_rendered", _instance),
+            ("dicomweb:instance_thumbnail", _instance),
+            ("dicomweb:frames", lambda s: {**_instance(s), "frames": "1"}),
+            ("dicomweb:frame_rendered", lambda s: {**_instance(s), "frames": "1"}),
+        )
+    },
 }
 
 

@@ -28,6 +28,7 @@ from postdicom.local.orders.search import SearchOrdersMixin
 from postdicom.local.orders.viewer import ViewerMixin
 from postdicom.local.uploads.service import UploadsMixin
 from postdicom.local.users import UsersMixin
+from postdicom.local.view_links import ViewLinksMixin
 
 
 class LocalBackend(
@@ -56,6 +57,7 @@ class LocalBackend(
     FolderMembershipMixin,
     ShareFoldersMixin,
     SharedFoldersMixin,
+    ViewLinksMixin,
     PostDicomApi,
 ):
     """Implements the contract on the local database. Each topic lives in its own mixin;

@@ -23,6 +23,7 @@ from postdicom.local.models.uploads import (
     UploadBatch,
     UploadItem,
 )
+from postdicom.local.models.viewlinks import ViewLinkRecord
 
 __all__ = [
     "ApiKeyRecord",
@@ -49,4 +50,5 @@ __all__ = [
     "UploadBatch",
     "UploadItem",
     "UserGroup",
+    "ViewLinkRecord",
 ]
