@@ -62,11 +62,20 @@ def refusal(status: int, message: str, errors: Mapping[str, Sequence[str]] | Non
     """A refusal: the message in ``X-Error-Reason`` (one line, ASCII-safe) and in the body,
     with the per-parameter messages."""
     response = _json(status, {"Success": False, "Message": message, "Errors": dict(errors or {})})
-    reason = " ".join(message.split())[:200]
-    response["X-Error-Reason"] = reason.encode("ascii", "backslashreplace").decode("ascii")
+    response["X-Error-Reason"] = header_safe(message)
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER)
     return response
+
+
+_PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "..."})
+
+
+def header_safe(text: str) -> str:
+    """``text`` on one line of at most 200 characters that any client reads alike: typographic
+    punctuation as ASCII, Latin-1 letters kept (what HTTP headers carry), anything else escaped."""
+    line = " ".join(text.split())[:200].translate(_PLAIN)
+    return line.encode("latin-1", "backslashreplace").decode("latin-1")
 
 
 def _first(errors: Mapping[str, Sequence[str]]) -> str:
@@ -117,7 +126,7 @@ def endpoint(spec: params.Spec) -> Callable[[Handler], Callable[[HttpRequest], H
                 return service_refusal(error, spec)
             response = _json(200, body)
             if given.ignored:
-                names = ", ".join(given.ignored)[:200].encode("ascii", "backslashreplace").decode("ascii")
+                names = header_safe(", ".join(given.ignored)).replace('"', "'")
                 response["Warning"] = f'299 rayport "Unknown parameters were ignored: {names}"'
             return response
 
