@@ -29,7 +29,8 @@ def test_create_folder_at_the_top_and_inside(staff_client, staff_user):
     body = response.json()
     made = Folder.objects.get(uuid=body["FolderUuid"])
     assert (made.name, made.description, made.owner) == ("2026", "Heart", staff_user)
-    assert made.parent is not None and made.parent.name == "Cardiology"
+    assert made.parent is not None
+    assert made.parent.name == "Cardiology"
     assert body["Folder"]["ParentFolderUuid"] == str(made.parent.uuid)
     inner = _create(staff_client, "March", parent=body["FolderUuid"]).json()
     assert Folder.objects.get(uuid=inner["FolderUuid"]).parent == made

@@ -52,7 +52,8 @@ def test_create_patient_order_as_the_csharp_example_sends_it(staff_client, staff
     assert (row.order_date, row.order_time) == (dt.date(2026, 12, 1), dt.time(8, 30))
     assert row.birth_date == dt.date(1975, 3, 9)
     assert (row.procedure_id, row.referring_physician, row.complaints) == ("RP1", "Dr Who", "pain")
-    assert row.institution == clinic and row.created_by == staff_user
+    assert row.institution == clinic
+    assert row.created_by == staff_user
     assert body["PatientOrderInstitutionUuid"] == str(clinic.uuid)
     assert body["PatientOrder"]["OrderScheduledDatetime"] == "2026-12-01 08:30"
     assert body["PatientOrder"]["OrderStatus"] == "scheduled"
@@ -121,7 +122,8 @@ def _list_values(**changes):
 def test_order_list_with_blank_filters_lists_what_the_caller_sees(staff_client, outsider_client, staff_user, clinic):
     mine = new_order(staff_user, clinic, accession_number="AN-1")
     body = call(staff_client, "getpatientorderlist", H_LIST, _list_values()).json()
-    assert body["Success"] is True and body["TotalCount"] == 1
+    assert body["Success"] is True
+    assert body["TotalCount"] == 1
     (item,) = body["SearchResultList"]
     assert item["PatientOrderUuid"] == str(mine.id)
     assert item["PatientOrderInstitutionUuid"] == str(clinic.uuid)
@@ -178,14 +180,16 @@ def test_order_properties(staff_client, staff_user, clinic, order):
     assert props["PatientOrderUuid"] == str(order.id)
     assert props["PatientBirthdate"] == "1980-05-01"
     assert props["CreatedBy"]
-    assert props["StudyList"] == [] and props["DocumentList"] == []
+    assert props["StudyList"] == []
+    assert props["DocumentList"] == []
 
 
 def test_properties_of_an_order_of_another_institution_are_404(outsider_client, outsider, clinic, order):
     values = {"PatientOrderInstitutionUuid": clinic.uuid, "PatientOrderUuid": order.id}
     response = call(outsider_client, "getpatientorderproperties", H_PROPS, values)
     assert response.status_code == 404
-    assert response.json()["Success"] is False and response["X-Error-Reason"]
+    assert response.json()["Success"] is False
+    assert response["X-Error-Reason"]
 
 
 def test_properties_with_the_wrong_institution_are_404(staff_client, other_clinic, order):

@@ -110,7 +110,8 @@ def test_a_backend_that_shares_gets_the_parsed_values_and_the_link_is_answered(s
     )
     assert response.json()["ShareUrl"] == "https://rayport.test/s/def"
     kwargs = seen["folder"]
-    assert kwargs["audience"].link and not kwargs["audience"].accounts
+    assert kwargs["audience"].link
+    assert not kwargs["audience"].accounts
     assert (kwargs["folder_id"], kwargs["password"], kwargs["title"], kwargs["downloadable"]) == (
         folder_id,
         "p",
