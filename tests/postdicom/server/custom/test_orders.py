@@ -303,3 +303,12 @@ def test_an_unavailable_service_is_503_with_retry_after(staff_client, monkeypatc
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert response["X-Error-Reason"] == "The database is busy."
+
+
+def test_refusals_speak_the_callers_language(staff_client, clinic):
+    values = _create_values(clinic, PatientBirthdate="09/03/1975")
+    response = call(staff_client, "createpatientorder", H_CREATE, values, **{"Accept-Language": "es"})
+    assert response.status_code == 400
+    message = "«09/03/1975» no es una fecha válida con el formato AAAA-MM-DD."
+    assert response.json()["Errors"] == {"PatientBirthdate": [message]}
+    assert response["X-Error-Reason"] == f"PatientBirthdate: {message}"  # Latin-1 travels as it is
