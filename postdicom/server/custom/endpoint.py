@@ -1,71 +1,38 @@
-"""What every PostDICOM custom endpoint shares: GET only, the caller signed in, the
-``<Op>Parameters`` header read by its ``Spec``, JSON answers, and every refusal mapped once.
+"""What every PostDICOM custom endpoint shares: GET only and the caller signed in (the
+``/dicomweb/`` sign-in, ``postdicom.server.auth.api_view``: HTTP Basic, API keys, or the
+session), the ``<Op>Parameters`` header read by its ``Spec``, JSON answers, and every
+refusal mapped once.
 
-Answers are JSON objects with ``"Success": true`` (PostDICOM's result shape). A refusal is a
-4xx/5xx with ``X-Error-Reason`` and ``{"Success": false, "Message": …, "Errors": {parameter:
-[messages]}}``, the parameters named as PostDICOM names them (a service refusal of the
-contract field ``birth_date`` names ``PatientBirthdate``). Service errors: ``InvalidInput``
-400, ``NotFound`` 404, ``Forbidden`` 403, ``Unsupported`` 501, ``Unavailable`` 503 with
-``Retry-After``; never a 500 page or a login redirect.
+Answers are JSON objects with ``"Success": true`` (PostDICOM's result shape). A refusal of the
+parameters or by the service is a 4xx/5xx with ``X-Error-Reason`` and ``{"Success": false,
+"Message": …, "Errors": {parameter: [messages]}, "error": …}`` (``error`` as every
+``/dicomweb/`` refusal has it), the parameters named as PostDICOM names them (a service
+refusal of the contract field ``birth_date`` names ``PatientBirthdate``). Service errors keep
+the statuses of ``postdicom.server.problems.service_problem`` (400, 404, 403, 501, 503 with
+``Retry-After``); sign-in failures (401, 429) and other methods (405) are ``api_view``'s.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.http.response import HttpResponseBase
 
-from postdicom.errors import Forbidden, InvalidInput, NotFound, PostDicomError, Unavailable, Unsupported
+from postdicom.errors import InvalidInput, PostDicomError
+from postdicom.server.auth import api_view
 from postdicom.server.custom import params
-
-#: Seconds a client should wait before trying again after a 503.
-RETRY_AFTER = 30
-
-_STATUS: tuple[tuple[type[PostDicomError], int], ...] = (
-    (InvalidInput, 400),
-    (NotFound, 404),
-    (Forbidden, 403),
-    (Unsupported, 501),
-    (Unavailable, 503),
-)
+from postdicom.server.problems import problem, service_problem
 
 Handler = Callable[[User, dict[str, Any]], dict[str, Any]]
-
-
-def api_user(request: HttpRequest) -> User | None:
-    """The user the call acts as, or None. The one place that decides how an API caller is
-    known (today the portal's session; HTTP Basic and API keys join here)."""
-    user = request.user
-    return user if isinstance(user, User) and user.is_authenticated and user.is_active else None
 
 
 def ok(**body: Any) -> dict[str, Any]:
     """A successful answer: ``{"Success": true, "Message": "", …body}``."""
     return {"Success": True, "Message": "", **body}
-
-
-def _json(status: int, body: Mapping[str, Any]) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps(body, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8"
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def refusal(status: int, message: str, errors: Mapping[str, Sequence[str]] | None = None) -> HttpResponse:
-    """A refusal: the message in ``X-Error-Reason`` (one line, ASCII-safe) and in the body,
-    with the per-parameter messages."""
-    response = _json(status, {"Success": False, "Message": message, "Errors": dict(errors or {})})
-    response["X-Error-Reason"] = header_safe(message)
-    if status == 503:
-        response["Retry-After"] = str(RETRY_AFTER)
-    return response
 
 
 _PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "..."})
@@ -76,6 +43,18 @@ def header_safe(text: str) -> str:
     punctuation as ASCII, Latin-1 letters kept (what HTTP headers carry), anything else escaped."""
     line = " ".join(text.split())[:200].translate(_PLAIN)
     return line.encode("latin-1", "backslashreplace").decode("latin-1")
+
+
+def _postdicom(response: HttpResponse, message: str, errors: Mapping[str, Sequence[str]]) -> HttpResponse:
+    """``response`` (a ``problem``: its status and headers) with PostDICOM's refusal body."""
+    body = {"Success": False, "Message": message, "Errors": {k: list(v) for k, v in errors.items()}, "error": message}
+    response.content = json.dumps(body, ensure_ascii=False).encode()
+    response["X-Error-Reason"] = header_safe(message)
+    return response
+
+
+def refusal(status: int, message: str, errors: Mapping[str, Sequence[str]] | None = None) -> HttpResponse:
+    return _postdicom(problem(status, message), message, errors or {})
 
 
 def _first(errors: Mapping[str, Sequence[str]]) -> str:
@@ -95,41 +74,39 @@ def _renamed(error: InvalidInput, names: Mapping[str, str]) -> dict[str, list[st
 
 
 def service_refusal(error: PostDicomError, spec: params.Spec) -> HttpResponse:
-    status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
-    if isinstance(error, InvalidInput):
-        errors = _renamed(error, spec.field_names())
-        return refusal(status, _first(errors), errors)
-    return refusal(status, error.message)
+    """The status and headers every ``/dicomweb/`` answer to ``error`` has, PostDICOM's body."""
+    errors = _renamed(error, spec.field_names()) if isinstance(error, InvalidInput) else {}
+    return _postdicom(service_problem(error), _first(errors) if errors else error.message, errors)
 
 
-def endpoint(spec: params.Spec) -> Callable[[Handler], Callable[[HttpRequest], HttpResponse]]:
+def endpoint(spec: params.Spec) -> Callable[[Handler], Callable[[HttpRequest], HttpResponseBase]]:
     """Make ``handler(actor, values)`` (values read by ``spec``; returns the JSON body) a
-    view: GET only (405 otherwise), 401 for an unknown caller, 400 naming the wrong
-    parameters, service errors mapped as the module says."""
+    view: GET only, the caller signed in (``api_view``), 400 naming the wrong parameters,
+    service errors mapped as the module says."""
 
-    def decorate(handler: Handler) -> Callable[[HttpRequest], HttpResponse]:
-        @require_GET
-        @wraps(handler)
+    def decorate(handler: Handler) -> Callable[[HttpRequest], HttpResponseBase]:
+        @api_view(methods=("GET",))
         def view(request: HttpRequest) -> HttpResponse:
-            actor = api_user(request)
-            if actor is None:
-                response = refusal(401, _("Sign in with your user name and password (HTTP Basic)."))
-                response["WWW-Authenticate"] = 'Basic realm="Rayport", charset="UTF-8"'
-                return response
+            assert isinstance(request.user, User)  # api_view let only a signed-in user through
             try:
                 given = params.read(request, spec)
             except params.BadParameters as error:
                 return refusal(400, _first(error.errors), error.errors)
             try:
-                body = handler(actor, given.values)
+                body = handler(request.user, given.values)
             except PostDicomError as error:
                 return service_refusal(error, spec)
-            response = _json(200, body)
+            response = HttpResponse(
+                json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8"
+            )
+            response["Cache-Control"] = "no-store"
             if given.ignored:
                 names = header_safe(", ".join(given.ignored)).replace('"', "'")
                 response["Warning"] = f'299 rayport "Unknown parameters were ignored: {names}"'
             return response
 
+        view.__name__ = view.__qualname__ = handler.__name__
+        view.__doc__ = handler.__doc__
         view.spec = spec  # type: ignore[attr-defined]
         return view
 

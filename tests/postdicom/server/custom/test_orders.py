@@ -274,7 +274,7 @@ def test_signed_out_is_401_json_and_post_is_405(client, staff_client, clinic):
     response = call(client, "getpatientorderlist", H_LIST, _list_values())
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Basic")
-    assert response.json()["Success"] is False
+    assert response.json()["error"] == response["X-Error-Reason"]
     response = staff_client.post("/dicomweb/getpatientorderlist", headers={H_LIST: json.dumps(_list_values())})
     assert response.status_code == 405
 
