@@ -151,6 +151,8 @@ def _text(value: Any) -> str | None:
         return str(value)
     if not isinstance(value, str):
         raise ValueError(_("Give a text value."))
+    if "\x00" in value:  # as Django's forms refuse it; the database cannot store it
+        raise ValueError(_("Null characters are not allowed."))
     return value.strip()
 
 

@@ -152,3 +152,8 @@ def test_a_utf8_header_reads_back_as_utf8():
 def test_uuid_parse_keeps_the_value():
     a = UUID("3f2b8a1e-0c4d-4e5f-9a6b-7c8d9e0f1a2b")
     assert parse({"Name": "x", "Id": str(a).upper()}).values["Id"] == a
+
+
+def test_a_nul_character_is_refused_as_forms_refuse_it():
+    assert refused({"Name": "a\x00b"}) == {"Name": ["Null characters are not allowed."]}
+    assert refused({"Name": "x", "Words": ["a\x00"]}) == {"Words": ["Null characters are not allowed."]}
