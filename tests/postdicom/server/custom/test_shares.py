@@ -4,6 +4,7 @@ by link answers 501 with its reason (the local backend today), one that can answ
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 from uuid import uuid4
 
@@ -117,4 +118,23 @@ def test_a_backend_that_shares_gets_the_parsed_values_and_the_link_is_answered(s
         "p",
         "Title",
         True,
+    )
+
+
+def test_the_configured_backend_takes_every_argument_the_share_endpoints_pass():
+    """The endpoints call ``share_orders`` with the link's ``password``: a backend whose
+    ``share_orders`` lacks it would fail with a TypeError (a 500) the day it starts sharing."""
+    backend = get_api()
+    inspect.signature(backend.share_orders).bind(
+        actor=None, order_ids=(), password="", expires=None, downloadable=False
+    )
+    inspect.signature(backend.share_folder).bind(
+        actor=None,
+        folder_id=uuid4(),
+        audience=None,
+        password="",
+        title="",
+        description="",
+        expires=None,
+        downloadable=False,
     )
