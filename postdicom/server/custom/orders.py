@@ -64,7 +64,8 @@ def create_patient_order(actor: User, values: dict[str, Any]) -> dict[str, Any]:
     elif when is not None:
         day = when
     draft = t.OrderDraft(
-        **{field: values[name] for name, field in _DRAFT_TEXT.items()},
+        **{field: values[name] for name, field in _DRAFT_TEXT.items() if field != "sex"},
+        sex=values["PatientSex"].upper(),  # "m" as well as "M"
         birth_date=values["PatientBirthdate"],
         order_date=day,
         order_time=time,

@@ -7,6 +7,7 @@ import json
 from uuid import uuid4
 
 import pytest
+from django.utils import timezone
 
 from postdicom import get_api
 from postdicom.local.access import profile_of
@@ -60,9 +61,13 @@ def test_create_patient_order_as_the_csharp_example_sends_it(staff_client, staff
 
 
 def test_create_without_a_schedule_is_for_today(staff_client, clinic):
-    response = call(staff_client, "createpatientorder", H_CREATE, _create_values(clinic, OrderScheduledDatetime=""))
+    values = _create_values(clinic, OrderScheduledDatetime="", PatientSex="f")
+    response = call(staff_client, "createpatientorder", H_CREATE, values)
     assert response.status_code == 200
-    assert PatientOrder.objects.get(uuid=response.json()["PatientOrderUuid"]).order_date == dt.date.today()
+    row = PatientOrder.objects.get(uuid=response.json()["PatientOrderUuid"])
+    assert row.order_date == timezone.localdate()
+    assert row.order_time is None
+    assert row.sex == "F"
 
 
 def test_create_names_each_missing_or_malformed_parameter(staff_client, clinic):
