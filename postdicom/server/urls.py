@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from collections.abc import Callable
+from typing import Any
 
-from postdicom.server import pixels, retrieve, search
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.urls import path, register_converter
+from django.views.decorators.csrf import csrf_exempt
+
+from postdicom.server import flat, pixels, retrieve, search, stow
 
 
 class UidConverter:
@@ -32,11 +38,32 @@ register_converter(FramesConverter, "frames")
 
 app_name = "dicomweb"
 
+
+def _read_or_store(read: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """One address, two transactions: POST stores (STOW-RS), anything else reads (``read``
+    answers 405 to other methods). Both authenticate alike; CSRF is ``api_view``'s to check."""
+
+    @csrf_exempt
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "POST":
+            return stow.store(request, *args, **kwargs)
+        return read(request, *args, **kwargs)
+
+    return view
+
+
 _INSTANCE = "studies/<uid:study>/series/<uid:series>/instances/<uid:instance>"
 
 urlpatterns = [
-    path("studies", search.studies, name="studies"),
-    path("studies/<uid:study>", retrieve.retrieve_study, name="study"),
+    # STOW-RS to the base URL, as PostDICOM's clients send it.
+    path("", stow.store, name="store"),
+    path("studies", _read_or_store(search.studies), name="studies"),
+    path("studies/<uid:study>", _read_or_store(retrieve.retrieve_study), name="study"),
+    # PostDICOM's flat paths (postdicom.server.flat); "series" is no UID, so no clash.
+    path("studies/series", flat.series_search, name="flat_series_search"),
+    path("studies/series/instances", flat.instance_search, name="flat_instance_search"),
+    path("studies/series/<uid:series>", flat.series_files, name="flat_series"),
+    path("studies/series/instances/<uid:instance>", flat.instance_file, name="flat_instance"),
     path("studies/<uid:study>/metadata", retrieve.study_metadata, name="study_metadata"),
     path("studies/<uid:study>/series", search.study_series, name="study_series"),
     path("studies/<uid:study>/instances", search.study_instances, name="study_instances"),
