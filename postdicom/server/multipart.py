@@ -120,7 +120,7 @@ def save_parts(stream: Readable, boundary: str, folder: Path, *, limit: int, max
     separator = b"\r\n" + opening
     parts: list[Part] = []
     # The preamble, if any, up to the first boundary (which may open the body without a CRLF).
-    at = _find(reader, opening, 0)
+    at = _find(reader, opening, 0, drop=True)
     if at < 0:
         raise MultipartError(_("The body has no multipart boundary %(boundary)s.") % {"boundary": boundary})
     del reader.buffer[: at + len(opening)]
@@ -135,17 +135,19 @@ def save_parts(stream: Readable, boundary: str, folder: Path, *, limit: int, max
         parts.append(part)
 
 
-def _find(reader: _Reader, needle: bytes, start: int) -> int:
+def _find(reader: _Reader, needle: bytes, start: int, *, drop: bool = False) -> int:
     """Where ``needle`` is in the buffer, reading more as needed; -1 at the end of the body.
-    Keeps the buffer small: bytes that cannot begin ``needle`` are dropped only by callers."""
+    With ``drop`` (a preamble, which is ignored), what was searched is let go as it goes."""
     while True:
         at = reader.buffer.find(needle, start)
         if at >= 0:
             return at
         start = max(0, len(reader.buffer) - len(needle) + 1)
-        if len(reader.buffer) > PIECE + len(needle):  # a long preamble: drop what was searched
+        if drop:
             del reader.buffer[:start]
             start = 0
+        elif len(reader.buffer) > HEADERS_MAX + PIECE:
+            return -1  # headers or a boundary's line that never end
         if not reader.more():
             return -1
 
