@@ -93,7 +93,9 @@ def test_stow_to_the_base_url_stores_and_answers_ps318(staff_user, clinic, tmp_p
     stored = InstanceRecord.objects.filter(stored=True, sop_instance_uid__in=[ds1.SOPInstanceUID, ds2.SOPInstanceUID])
     assert stored.count() == 2
     batch = UploadBatch.objects.get()
-    assert batch.created_by == staff_user and batch.institution == clinic and batch.source == "api"
+    assert batch.created_by == staff_user
+    assert batch.institution == clinic
+    assert batch.source == "api"
     assert not any((Path(tmp_path) / "uploads" / "stow").iterdir())  # the request's files are gone
     # The same again: already there, so stored (idempotent), still 200.
     again = stow(Client(), "/dicomweb/studies", body_of(first))
@@ -102,7 +104,7 @@ def test_stow_to_the_base_url_stores_and_answers_ps318(staff_user, clinic, tmp_p
 
 
 def test_bad_parts_fail_alone_202_and_all_bad_409(staff_user, tmp_path):
-    good, ds = image(tmp_path, "a.dcm")
+    good, _ds = image(tmp_path, "a.dcm")
     response = stow(Client(), "/dicomweb/studies", body_of(good, b"not a dicom file at all" * 10))
     assert response.status_code == 202
     answer = response.json()
@@ -116,7 +118,7 @@ def test_bad_parts_fail_alone_202_and_all_bad_409(staff_user, tmp_path):
 
 
 def test_instances_of_another_study_than_the_address_are_refused(staff_user, tmp_path):
-    mine, ds = image(tmp_path, "a.dcm", study_uid="1.2.3.4.5")
+    mine, _ds = image(tmp_path, "a.dcm", study_uid="1.2.3.4.5")
     other, other_ds = image(tmp_path, "b.dcm", study_uid="1.2.3.4.6")
     response = stow(Client(), "/dicomweb/studies/1.2.3.4.5", body_of(mine, other))
     assert response.status_code == 202
@@ -189,7 +191,8 @@ def test_never_reads_the_whole_body(staff_user, tmp_path, monkeypatch):
     payload, _ds = image(tmp_path, "a.dcm", rows=1024, columns=1024)  # 2 MB of pixels
     response = stow(Client(), "/dicomweb/", body_of(payload, payload))
     assert response.status_code == 200
-    assert sizes and all(0 < size <= 1024 * 1024 for size in sizes)
+    assert sizes
+    assert all(0 < size <= 1024 * 1024 for size in sizes)
 
 
 def test_institution_parameter_and_default(staff_user, clinic, other_clinic, tmp_path):
@@ -300,6 +303,7 @@ def test_audited_as_the_caller_from_their_address(staff_user, tmp_path):
     payload, _ = image(tmp_path, "a.dcm")
     stow(Client(REMOTE_ADDR="198.51.100.4"), "/dicomweb/", body_of(payload))
     started = AuditRecord.objects.get(action="upload.started")
-    assert started.actor == staff_user and started.ip == "198.51.100.4"
+    assert started.actor == staff_user
+    assert started.ip == "198.51.100.4"
     assert started.detail["source"] == "api"
     assert get_api().upload_progress(actor=staff_user, batch_id=UploadBatch.objects.get().uuid).file_count == 1
