@@ -99,13 +99,18 @@ def _read_uids(item: _Instance) -> None:
 
 
 def _institution_id(request: AuthedRequest) -> UUID:
+    """The asked-for institution if it is one of the caller's, else the first active one by
+    name; checked before the body is read, so a wrong one costs no upload."""
+    mine = [i for i in get_api().list_institutions(actor=request.user) if i.is_active]
     asked = request.GET.get("institution", "").strip()
     if asked:
         try:
-            return UUID(asked)
+            wanted = UUID(asked)
         except ValueError:
             raise InvalidInput({"institution": _("The institution must be an institution's id.")}) from None
-    mine = [i for i in get_api().list_institutions(actor=request.user) if i.is_active]
+        if wanted not in {i.id for i in mine}:
+            raise InvalidInput({"institution_id": _("Choose one of your institutions.")})
+        return wanted
     if not mine:
         raise InvalidInput({"institution": _("You belong to no active institution, so images cannot be stored.")})
     return sorted(mine, key=lambda i: (i.name.casefold(), str(i.id)))[0].id
