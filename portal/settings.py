@@ -228,6 +228,11 @@ RAYPORT_PASSWORD_RESETS_PER_CLIENT = env_int("RAYPORT_PASSWORD_RESETS_PER_CLIENT
 RAYPORT_API_AUTH_FAILURES = env_int("RAYPORT_API_AUTH_FAILURES", 10, minimum=1)
 RAYPORT_API_AUTH_WINDOW_SECONDS = env_int("RAYPORT_API_AUTH_WINDOW_SECONDS", 900, minimum=1)
 
+# STOW-RS (postdicom.server.stow): the largest request body, and how long a request waits for
+# its instances to be stored before answering 503 (they are kept and stored all the same).
+RAYPORT_STOW_MAX_BYTES = env_int("RAYPORT_STOW_MAX_MB", 2048, minimum=1, maximum=1_000_000) * 1024 * 1024
+RAYPORT_STOW_WAIT_SECONDS = env_int("RAYPORT_STOW_WAIT_SECONDS", 120, minimum=1)
+
 AXES_FAILURE_LIMIT = env_int("RAYPORT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("RAYPORT_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -558,6 +558,12 @@ class PostDicomApi:
         """Progress and outcome of a batch, with one page of its files. ``NotFound``."""
         raise _unsupported("upload_report")
 
+    def upload_progress(self, *, actor: Actor, batch_id: UUID) -> UploadBatchInfo:
+        """Where a batch stands (its state and counts), without its files or orders: cheap
+        enough to ask every few milliseconds while waiting for it (DICOMweb STOW-RS answers
+        once the batch is done). Records nothing. ``NotFound``."""
+        raise _unsupported("upload_progress")
+
     def upload_documents(self, *, actor: Actor, order_id: UUID, files: Sequence[UploadFile]) -> DocumentUpload:
         """UploadDocumentFiles: attach PDF, JPEG, PNG, BMP or MP4 files to the order, each
         recognised by its content. Each file on its own: the accepted ones are stored even when
@@ -627,6 +633,12 @@ class PostDicomApi:
         visible study (or of one of its series) matching ``query``. ``NotFound`` for a study
         or series the actor cannot see."""
         raise _unsupported("search_instances")
+
+    def find_study(self, *, actor: Actor, series_uid: str | None = None, sop_instance_uid: str | None = None) -> str:
+        """The Study Instance UID of a visible study holding the series ``series_uid`` and/or
+        the stored instance ``sop_instance_uid`` (PostDICOM's flat DICOMweb paths name only
+        those). ``NotFound`` when no visible study holds them."""
+        raise _unsupported("find_study")
 
     def open_instances(
         self,

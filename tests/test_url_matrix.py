@@ -283,6 +283,8 @@ def _view_token(s: Scene) -> dict[str, Any]:
 
 def _under_view_link(kwargs: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene], dict[str, Any]]:
     return lambda s: {**_view_token(s), **kwargs(s)}
+
+
 def _pd(header: str, make: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene], dict[str, str]]:
     """A PostDICOM custom endpoint's parameter header, every value a string (as its C# client)."""
     return lambda s: {header: json.dumps({k: str(v) for k, v in make(s).items()})}
@@ -301,6 +303,14 @@ def _the_order(s: Scene) -> dict[str, Any]:
 CUSTOM_ORDER: Outcomes = (401, 404, 404, 200, 200)
 #: Sharing by link is not built yet: 501 for everyone signed in (whatever they may see).
 CUSTOM_SHARE: Outcomes = (401, 501, 501, 501, 501)
+#: STOW-RS with one part that is no DICOM file: it fails alone (409, nothing stored) before
+#: the ingest, so the matrix checks who may call it without storing anything.
+STOW_NOTHING_STORED: Outcomes = (401, 409, 409, 409, 409)
+
+
+def _stow_body(s: Scene) -> tuple[bytes, str, dict[str, str]]:
+    body = b"--b\r\nContent-Type: application/dicom\r\n\r\nnot a DICOM file\r\n--b--\r\n"
+    return body, 'multipart/related; type="application/dicom"; boundary=b', {}
 
 
 MATRIX: dict[str, Row] = {
@@ -574,8 +584,19 @@ MATRIX: dict[str, Row] = {
         post=(LOGIN, 404, 404, DONE, 404),
     ),
     # --- DICOMweb (session sign-in; JSON 401 instead of a login redirect; GET and HEAD only) ---------
-    "dicomweb:studies": Row(get=(401, 200, 200, 200, 200)),  # what each may see: nothing, for two of them
-    "dicomweb:study": Row(kwargs=_study, get=DICOMWEB_READ),
+    "dicomweb:studies": Row(  # what each may see: nothing, for two of them
+        get=(401, 200, 200, 200, 200), post=STOW_NOTHING_STORED, body=_stow_body
+    ),
+    "dicomweb:study": Row(kwargs=_study, get=DICOMWEB_READ, post=STOW_NOTHING_STORED, body=_stow_body),
+    # STOW-RS to the base URL into the clinic: the outsider is told it is none of theirs.
+    "dicomweb:store": Row(
+        post=(401, 400, 409, 409, 409), query=lambda s: {"institution": s.clinic.uuid}, body=_stow_body
+    ),
+    # PostDICOM's flat paths: the same answers as the standard ones.
+    "dicomweb:flat_series_search": Row(get=DICOMWEB_READ, query=lambda s: {"0020000D": s.study["study"]}),
+    "dicomweb:flat_instance_search": Row(get=DICOMWEB_READ, query=lambda s: {"0020000E": s.study["series"]}),
+    "dicomweb:flat_series": Row(kwargs=lambda s: {"series": s.study["series"]}, get=DICOMWEB_READ),
+    "dicomweb:flat_instance": Row(kwargs=lambda s: {"instance": s.study["instance"]}, get=DICOMWEB_READ),
     "dicomweb:study_metadata": Row(kwargs=_study, get=DICOMWEB_READ),
     "dicomweb:study_series": Row(kwargs=_study, get=DICOMWEB_READ),
     "dicomweb:study_instances": Row(kwargs=_study, get=DICOMWEB_READ),

@@ -49,6 +49,11 @@ class Search:
     ignored: tuple[str, ...]  # attributes that were not used for matching
 
 
+def is_uid(value: str) -> bool:
+    """Digits and dots, 1 to 64 characters."""
+    return bool(_UID.match(value))
+
+
 def keyword_of(key: str) -> str | None:
     """``PatientName`` or ``00100010`` → ``PatientName``; None when it is no attribute."""
     if _TAG.match(key):

@@ -76,9 +76,10 @@ def _check_one_file(stored: t.StoredInstances, instance: str | None) -> None:
         stored.open(stored.instances[0]).close()
 
 
-def _retrieve(
+def files_of(
     request: AuthedRequest, study: str, series: str | None = None, instance: str | None = None
 ) -> HttpResponseBase:
+    """The files of a study, series or instance as multipart/related (also PostDICOM's flat paths)."""
     stored = get_api().open_instances(
         actor=request.user,
         study_uid=study,
@@ -102,17 +103,17 @@ def _retrieve(
 
 @dicomweb_view
 def retrieve_study(request: AuthedRequest, study: str) -> HttpResponseBase:
-    return _retrieve(request, study)
+    return files_of(request, study)
 
 
 @dicomweb_view
 def retrieve_series(request: AuthedRequest, study: str, series: str) -> HttpResponseBase:
-    return _retrieve(request, study, series)
+    return files_of(request, study, series)
 
 
 @dicomweb_view
 def retrieve_instance(request: AuthedRequest, study: str, series: str, instance: str) -> HttpResponseBase:
-    return _retrieve(request, study, series, instance)
+    return files_of(request, study, series, instance)
 
 
 #: Up to this many frames, Pixel Data's BulkDataURI lists them all (``/frames/1,2,…``);

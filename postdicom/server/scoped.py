@@ -2,7 +2,8 @@
 outside share (``/s/<token>/dicomweb/``) serves the same QIDO/WADO views as ``/dicomweb/``,
 but each request acts as the user the token names and reaches only the orders it covers.
 
-``scoped_patterns(resolve)`` gives the read paths of ``postdicom.server.urls`` wrapped so that
+``scoped_patterns(resolve)`` gives the read paths of ``postdicom.server.urls`` (``READ_PATTERNS``:
+never the store, the flat paths or the custom endpoints) wrapped so that
 every request first calls ``resolve(request, token)``: it answers either the acting user and
 the public ids of the orders the token covers, or a response (refused, expired…) sent as is.
 The token is resolved on every request, so revoking or expiring it ends access at once. The
@@ -61,7 +62,7 @@ def scoped_patterns(resolve: Resolve) -> list[URLPattern]:
     """The DICOMweb read paths (same routes and names as ``/dicomweb/``), each wrapped by
     ``scoped``. Include them under a prefix that captures ``<str:token>``."""
     patterns = []
-    for pattern in dicomweb_urls.urlpatterns:
+    for pattern in dicomweb_urls.READ_PATTERNS:
         assert isinstance(pattern, URLPattern)
         assert pattern.name is not None
         patterns.append(path(str(pattern.pattern), scoped(pattern.callback, resolve), name=pattern.name))

@@ -47,6 +47,11 @@ def studies(request: AuthedRequest) -> HttpResponse:
 
 @dicomweb_view
 def study_series(request: AuthedRequest, study: str) -> HttpResponse:
+    return series_of(request, study)
+
+
+def series_of(request: AuthedRequest, study: str) -> HttpResponse:
+    """The series of ``study`` matching the request's query (also PostDICOM's flat path)."""
     search = query.parse(request.GET)
     found = get_api().search_series(actor=request.user, study_uid=study, query=search.query)
     base = _base(request, "study_series", study=study)
@@ -55,7 +60,8 @@ def study_series(request: AuthedRequest, study: str) -> HttpResponse:
     )
 
 
-def _instances(request: AuthedRequest, study: str, series: str | None) -> HttpResponse:
+def instances_of(request: AuthedRequest, study: str, series: str | None) -> HttpResponse:
+    """The instances of ``study`` (or of its ``series``) matching the request's query."""
     search = query.parse(request.GET)
     found = get_api().search_instances(actor=request.user, study_uid=study, series_uid=series, query=search.query)
     base = _base(request, "study_series", study=study)
@@ -71,9 +77,9 @@ def _instances(request: AuthedRequest, study: str, series: str | None) -> HttpRe
 
 @dicomweb_view
 def study_instances(request: AuthedRequest, study: str) -> HttpResponse:
-    return _instances(request, study, None)
+    return instances_of(request, study, None)
 
 
 @dicomweb_view
 def series_instances(request: AuthedRequest, study: str, series: str) -> HttpResponse:
-    return _instances(request, study, series)
+    return instances_of(request, study, series)

@@ -58,6 +58,25 @@ def _text(rows: QuerySet, field: str, value: str, *, name: bool = False) -> Quer
     return rows.filter(**{f"{field}__iexact": value})
 
 
+def find_study(actor: User, series_uid: str | None, sop_instance_uid: str | None) -> str:
+    """The UID of a visible study holding ``series_uid`` and/or the stored instance
+    ``sop_instance_uid``; ``NotFound`` otherwise. As ``study_row``: the few rows holding the
+    UIDs, then their orders' visibility."""
+    if not series_uid and not sop_instance_uid:
+        raise NotFound(_("No such study."))
+    rows = StudyRecord.objects.select_related("order").filter(order__deleted_at__isnull=True)
+    if series_uid:
+        rows = rows.filter(series__series_uid=series_uid)
+    if sop_instance_uid:
+        rows = rows.filter(series__instances__sop_instance_uid=sop_instance_uid, series__instances__stored=True)
+    found = list(rows.distinct()[:50])
+    seen = visible_among(actor, [row.order for row in found])
+    row = next((row for row in found if row.order_id in seen), None)
+    if row is None:
+        raise NotFound(_("No such series.") if series_uid and not sop_instance_uid else _("No such instance."))
+    return row.study_uid
+
+
 def _check_paging(query: t.DicomQuery) -> None:
     if not 0 < query.limit <= t.DICOM_SEARCH_LIMIT:
         raise InvalidInput({"limit": _("Ask for 1 to %(n)d results.") % {"n": t.DICOM_SEARCH_LIMIT}})

@@ -24,6 +24,9 @@ class ImagesMixin:
     ) -> tuple[t.DicomInstance, ...]:
         return search.search_instances(actor, study_uid, series_uid, query)
 
+    def find_study(self, *, actor: User, series_uid: str | None = None, sop_instance_uid: str | None = None) -> str:
+        return search.find_study(actor, series_uid, sop_instance_uid)
+
     def open_instances(
         self,
         *,

@@ -64,6 +64,9 @@ class UploadsMixin:
     def upload_report(self, *, actor: User, batch_id: UUID, page: int = 1, page_size: int = 100) -> t.UploadReport:
         return report.build_report(actor, batch_id, page, page_size)
 
+    def upload_progress(self, *, actor: User, batch_id: UUID) -> t.UploadBatchInfo:
+        return report.batch_info(receive.open_batch(actor, batch_id))
+
     def upload_dicom(
         self,
         *,

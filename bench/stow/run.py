@@ -1,0 +1,301 @@
+"""STOW-RS ingest speed: the portal's ``POST /dicomweb/studies`` against Orthanc's DICOMweb
+plugin on SQLite and on PostgreSQL, on the same files, the same client code and concurrency.
+
+    .venv/bin/python bench/stow/run.py            # --help for the options
+
+1. **Corpus**: ``bench/dicomweb``'s (made once under ``bench/dicomweb/.corpus``): 20 CT studies
+   × 25 uncompressed 512×512 16-bit slices, 500 files, 263 MB. Every round sends it under UIDs
+   of its own (the UID root's last digits changed in the bytes, same length), so each round
+   stores new instances on every server, never duplicates.
+2. **Portal**: a fresh PostgreSQL database (``rayport_stow_bench``), gunicorn (gthread,
+   ``--web-workers`` × ``--web-threads``) and a Celery worker (``--worker-concurrency``) on
+   Redis (``--redis``), as in production; the clients send HTTP Basic credentials (PostDICOM's
+   way). A STOW answers once its instances are stored (the request waits for the worker).
+3. **Orthanc** 1.10 + DICOMweb plugin from Debian, twice: its default SQLite index, and the
+   ``orthanc-postgresql`` index plugin (a fresh database ``orthanc_stow_bench``); both store
+   files on local disk, Basic authentication on, started with our own configuration on
+   ``--port`` + 10/11 and + 20/21 (never the system service).
+4. **Measured**: ``--clients`` (5) threads share the corpus and POST it, in two forms:
+   ``one`` instance per request (what PostDICOM's example client does) and ``series`` (the
+   25 slices of a series per request); ``--rounds`` (2) rounds alternating between the servers,
+   medians reported. Instances/s and MB/s of DICOM sent, and the p50/p95 request time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.dicomweb.run import Instance, make_corpus  # noqa: E402
+from bench.ingest.run import fresh_database, running, wait_http  # noqa: E402
+from bench.timing import percentile  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+PG = "postgres://postgres@127.0.0.1:5432"
+PASSWORD = "bench-password-4711"  # a throwaway user in a throwaway database
+ROOT_UID = b"1.2.826.0.1.3680043.8.498.5711"
+BOUNDARY = "RAYPORT-BENCH-BOUNDARY"
+
+_USER = """
+import sys
+from django.contrib.auth import get_user_model
+from postdicom.local.access import profile_of
+from postdicom.local.models import Institution
+clinic = Institution.objects.create(name="Bench")
+user = get_user_model().objects.create_user("bench", password=sys.argv[1])
+profile = profile_of(user); profile.role = "staff"; profile.save(); profile.institutions.set([clinic])
+"""
+
+
+@dataclass
+class Server:
+    name: str
+    root: str
+    base: str  # the DICOMweb base URL
+    stow: str  # where instances are POSTed
+
+
+def portal_env(args: argparse.Namespace, data: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/rayport_stow_bench",
+        "REDIS_URL": args.redis,
+        "RAYPORT_DATA_DIR": str(data),
+        "RAYPORT_DEBUG": "false",
+        "RAYPORT_LOG_LEVEL": "warning",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def prepare_portal(env: dict[str, str], data: Path) -> None:
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    fresh_database("rayport_stow_bench")
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    script = data / "user.py"
+    script.write_text(_USER)
+    runner = "import sys, runpy, django; django.setup(); sys.argv[:] = sys.argv[1:]; runpy.run_path(sys.argv[0])"
+    subprocess.run([PYTHON, "-c", runner, str(script), PASSWORD], cwd=ROOT, env=env, check=True)
+
+
+def orthanc_config(folder: Path, port: int, postgres: bool) -> Path:
+    import json
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    plugins = ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so"]
+    config: dict[str, object] = {
+        "Name": "bench",
+        "HttpPort": port,
+        "DicomPort": port + 1,
+        "RemoteAccessAllowed": False,
+        "AuthenticationEnabled": True,
+        "RegisteredUsers": {"bench": PASSWORD},
+        "StorageDirectory": str(folder / "storage"),
+        "IndexDirectory": str(folder / "index"),
+        "HttpThreadsCount": 50,
+        "StorageCompression": False,
+        "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False},
+    }
+    if postgres:
+        fresh_database("orthanc_stow_bench")
+        plugins.append("/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so")
+        config["PostgreSQL"] = {
+            "EnableIndex": True,
+            "EnableStorage": False,
+            "Host": "127.0.0.1",
+            "Port": 5432,
+            "Database": "orthanc_stow_bench",
+            "Username": "postgres",
+            "Password": "",
+            "Lock": False,
+        }
+    config["Plugins"] = plugins
+    path = folder / "config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def body_of(files: list[bytes]) -> bytes:
+    parts = []
+    for content in files:
+        parts.append(f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\n".encode())
+        parts.append(content)
+        parts.append(b"\r\n")
+    parts.append(f"--{BOUNDARY}--\r\n".encode())
+    return b"".join(parts)
+
+
+def variant(content: bytes, number: int) -> bytes:
+    """The file under a UID root of its own (same length: nothing else in the file moves)."""
+    root = ROOT_UID[:-4] + str(5711 + number).encode()
+    assert len(root) == len(ROOT_UID)
+    return content.replace(ROOT_UID, root)
+
+
+@dataclass
+class Result:
+    seconds: float
+    instances: int
+    megabytes: float
+    request_ms: list[float]
+
+
+def send_all(server: Server, corpus: list[Instance], clients: int, per_request: int, number: int) -> Result:
+    """``clients`` threads POST the corpus (renamed to ``number``), ``per_request`` files a time
+    (a series' files stay together)."""
+    contents = {item.path: variant(item.path.read_bytes(), number) for item in corpus}
+    groups = [corpus[i : i + per_request] for i in range(0, len(corpus), per_request)]
+    shares = [groups[i::clients] for i in range(clients)]
+    times: list[float] = []
+    errors: list[BaseException] = []
+    headers = {"Content-Type": f'multipart/related; type="application/dicom"; boundary={BOUNDARY}'}
+
+    def work(n: int) -> None:
+        try:
+            with httpx.Client(timeout=600, auth=("bench", PASSWORD)) as client:
+                for group in shares[n]:
+                    body = body_of([contents[item.path] for item in group])
+                    started = time.perf_counter()
+                    response = client.post(server.stow, content=body, headers=headers)
+                    times.append((time.perf_counter() - started) * 1000)
+                    if response.status_code != 200:
+                        raise RuntimeError(f"{server.name}: {response.status_code} {response.text[:300]}")
+                    stored = response.json().get("00081199", {}).get("Value", [])
+                    if len(stored) != len(group):
+                        raise RuntimeError(f"{server.name}: {len(stored)} of {len(group)} stored")
+        except BaseException as error:  # re-raised below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    size = sum(len(c) for c in contents.values()) / 1e6
+    return Result(seconds, len(corpus), size, times)
+
+
+def check_stored(server: Server, number: int, studies: int) -> None:
+    """Every study of the round is there (searched back over QIDO-RS)."""
+    root = (ROOT_UID[:-4] + str(5711 + number).encode()).decode()
+    with httpx.Client(timeout=60, auth=("bench", PASSWORD)) as client:
+        response = client.get(f"{server.base}/studies", params={"limit": 1000})
+        response.raise_for_status()
+        found = [s for s in response.json() if s["0020000D"]["Value"][0].startswith(root + ".")]
+        assert len(found) == studies, (server.name, len(found))
+
+
+FORMS = {"one": 1, "series": 25}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--studies", type=int, default=20)
+    parser.add_argument("--slices", type=int, default=25)
+    parser.add_argument("--clients", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--forms", default="one,series", help="comma-separated: one, series")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--port", type=int, default=15300, help="the portal's; Orthanc takes +10/+11 and +20/+21")
+    args = parser.parse_args()
+    corpus = make_corpus(ROOT / "bench" / "dicomweb" / ".corpus", args.studies, args.slices)
+    size = sum(item.path.stat().st_size for item in corpus) / 1e6
+    print(f"Corpus: {len(corpus)} files in {args.studies} studies, {size:.0f} MB; {args.clients} concurrent clients")
+
+    data = HERE / ".data"
+    env = portal_env(args, data / "portal")
+    prepare_portal(env, data / "portal")
+    portal = Server("Rayport", f"http://127.0.0.1:{args.port}", "", "")
+    portal.base = f"{portal.root}/dicomweb"
+    portal.stow = f"{portal.base}/studies"
+    sqlite = Server("Orthanc SQLite", f"http://127.0.0.1:{args.port + 10}", "", "")
+    postgres = Server("Orthanc PostgreSQL", f"http://127.0.0.1:{args.port + 20}", "", "")
+    for orthanc in (sqlite, postgres):
+        orthanc.base = f"{orthanc.root}/dicom-web"
+        orthanc.stow = f"{orthanc.base}/studies"
+    binary = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
+    web = [
+        PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", "gthread",
+        "-w", str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "600",
+    ]  # fmt: skip
+    worker = [
+        PYTHON, "-m", "celery", "-A", "portal", "worker", "--loglevel", "warning",
+        "--concurrency", str(args.worker_concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    forms = [f.strip() for f in args.forms.split(",") if f.strip()]
+    results: dict[tuple[str, str], list[Result]] = {}
+    with (
+        running(web, env, data / "portal" / "web.log"),
+        running(worker, env, data / "portal" / "worker.log"),
+        running(
+            [binary, str(orthanc_config(data / "orthanc-sqlite", args.port + 10, postgres=False))],
+            dict(os.environ),
+            data / "orthanc-sqlite.log",
+        ),
+        running(
+            [binary, str(orthanc_config(data / "orthanc-postgres", args.port + 20, postgres=True))],
+            dict(os.environ),
+            data / "orthanc-postgres.log",
+        ),
+    ):
+        wait_http(f"{portal.root}/accounts/login/")
+        for orthanc in (sqlite, postgres):
+            wait_http(f"{orthanc.root}/system")
+        number = 0
+        for server in (portal, sqlite, postgres):  # warm-up: connections, the password check
+            send_all(server, corpus[: args.clients * 2], args.clients, 1, 90 + number)
+            number += 1
+        for form in forms:
+            for round_number in range(1, args.rounds + 1):
+                number += 1
+                print(f"{form}: round {round_number} of {args.rounds}")
+                for server in (portal, sqlite, postgres):
+                    result = send_all(server, corpus, args.clients, FORMS[form], number)
+                    check_stored(server, number, args.studies)
+                    results.setdefault((form, server.name), []).append(result)
+                    print(
+                        f"  {server.name:20} {result.instances / result.seconds:7.1f} instances/s  "
+                        f"p50 {percentile(result.request_ms, 50):7.1f} ms  p95 {percentile(result.request_ms, 95):7.1f} ms"
+                    )
+
+    print()
+    print(f"{'form':8} {'server':20} {'inst/s':>8} {'MB/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'Rayport ÷ it':>13}")
+    for form in forms:
+        mine = statistics.median(r.instances / r.seconds for r in results[(form, portal.name)])
+        for server in (portal, sqlite, postgres):
+            rounds = results[(form, server.name)]
+            rate = statistics.median(r.instances / r.seconds for r in rounds)
+            mbs = statistics.median(r.megabytes / r.seconds for r in rounds)
+            p50 = statistics.median(percentile(r.request_ms, 50) for r in rounds)
+            p95 = statistics.median(percentile(r.request_ms, 95) for r in rounds)
+            ratio = "" if server is portal else f"{mine / rate:12.2f}×"
+            print(f"{form:8} {server.name:20} {rate:8.1f} {mbs:7.1f} {p50:8.1f} {p95:8.1f} {ratio:>13}")
+    print(f"(medians of {args.rounds} alternating rounds; ratios above 1: Rayport stores faster)")
+    shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""STOW-RS (postdicom.server.stow): the multipart body read as it arrives, the browser upload's
+path, the PS3.18 response, who may store where, and a broker that is down."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pydicom
+import pytest
+from django.test import Client
+from kombu.exceptions import OperationalError
+
+from postdicom import get_api
+from postdicom.local.models import InstanceRecord, StudyRecord, UploadBatch
+from postdicom.local.uploads import queue
+from postdicom.local.uploads.ingest import ingest_items, run_batch
+from postdicom.server.auth import verified_passwords
+from postdicom.server.multipart import MultipartError, TooLarge, save_parts
+from postdicom.server.stow import CANNOT_UNDERSTAND, DOES_NOT_MATCH
+from tests.conftest import PASSWORD
+from tests.uploads.conftest import local_storage
+from tests.uploads.files import make_image
+
+BOUNDARY = "DICOM DATA BOUNDARY"  # PostDICOM's own client's boundary, with its spaces
+CONTENT_TYPE = f'multipart/related; type="application/dicom"; boundary="{BOUNDARY}"'
+
+
+def body_of(*contents: bytes, boundary: str = BOUNDARY, part_type: str = "application/dicom") -> bytes:
+    out = io.BytesIO()
+    for content in contents:
+        out.write(f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode())
+        out.write(content)
+        out.write(b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue()
+
+
+def basic(name: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{name}:{PASSWORD}".encode()).decode()}
+
+
+_AFTER_COMMIT = (queue.batch_finish, queue.items_ingest)
+_REAL_SEND = queue._send
+
+
+@pytest.fixture(autouse=True)
+def ingest_now(settings, tmp_path, monkeypatch):
+    """What a worker would do, done at once when the message is queued (a test's transaction
+    never commits, so nothing waits for the commit here; the broker test does, on a database
+    that commits)."""
+    verified_passwords.clear()
+    local_storage(settings, tmp_path)
+    monkeypatch.setattr(queue, "batch_finish", lambda pk: queue._send(queue.FINISH_BATCH, pk))
+    monkeypatch.setattr(queue, "items_ingest", lambda pks: queue._send(queue.INGEST_ITEMS, list(pks)))
+
+    def send(task: str, *args: object) -> None:
+        if task == queue.FINISH_BATCH:
+            run_batch(args[0])  # type: ignore[arg-type]
+        else:
+            ingest_items(args[0])  # type: ignore[arg-type]
+
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", send)
+
+
+def image(tmp_path: Path, name: str, **kwargs) -> tuple[bytes, pydicom.Dataset]:
+    path = make_image(tmp_path / name, **kwargs)
+    return path.read_bytes(), pydicom.dcmread(path)
+
+
+def stow(client: Client, url: str, body: bytes, user: str = "sam", content_type: str = CONTENT_TYPE, **extra):
+    return client.post(url, body, content_type=content_type, headers=basic(user), **extra)
+
+
+def test_stow_to_the_base_url_stores_and_answers_ps318(staff_user, clinic, tmp_path):
+    first, ds1 = image(
+        tmp_path, "a.dcm", study_uid="1.2.826.0.1.3680043.8.498.1", series_uid="1.2.826.0.1.3680043.8.498.1.1"
+    )
+    second, ds2 = image(tmp_path, "b.dcm", study_uid=ds1.StudyInstanceUID, series_uid=ds1.SeriesInstanceUID)
+    response = stow(Client(), "/dicomweb/", body_of(first, second))
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/dicom+json"
+    answer = response.json()
+    assert answer["00081198"] == {"vr": "SQ"}  # no failure: an empty sequence
+    assert answer["00081190"]["Value"][0].endswith(f"/dicomweb/studies/{ds1.StudyInstanceUID}")
+    referenced = answer["00081199"]["Value"]
+    assert [r["00081155"]["Value"][0] for r in referenced] == [ds1.SOPInstanceUID, ds2.SOPInstanceUID]
+    assert referenced[0]["00081150"]["Value"] == [ds1.SOPClassUID]
+    assert referenced[0]["00081190"]["Value"][0].endswith(
+        f"/studies/{ds1.StudyInstanceUID}/series/{ds1.SeriesInstanceUID}/instances/{ds1.SOPInstanceUID}"
+    )
+    stored = InstanceRecord.objects.filter(stored=True, sop_instance_uid__in=[ds1.SOPInstanceUID, ds2.SOPInstanceUID])
+    assert stored.count() == 2
+    batch = UploadBatch.objects.get()
+    assert batch.created_by == staff_user
+    assert batch.institution == clinic
+    assert batch.source == "api"
+    assert not any((Path(tmp_path) / "uploads" / "stow").iterdir())  # the request's files are gone
+    # The same again: already there, so stored (idempotent), still 200.
+    again = stow(Client(), "/dicomweb/studies", body_of(first))
+    assert again.status_code == 200
+    assert again.json()["00081199"]["Value"][0]["00081155"]["Value"] == [ds1.SOPInstanceUID]
+
+
+def test_bad_parts_fail_alone_202_and_all_bad_409(staff_user, tmp_path):
+    good, _ds = image(tmp_path, "a.dcm")
+    response = stow(Client(), "/dicomweb/studies", body_of(good, b"not a dicom file at all" * 10))
+    assert response.status_code == 202
+    answer = response.json()
+    assert len(answer["00081199"]["Value"]) == 1
+    [failed] = answer["00081198"]["Value"]
+    assert failed["00081197"] == {"vr": "US", "Value": [CANNOT_UNDERSTAND]}
+    assert "stow-00002.dcm" in response["X-Error-Reason"]
+    nothing = stow(Client(), "/dicomweb/", body_of(b"garbage"))
+    assert nothing.status_code == 409
+    assert nothing.json()["00081199"] == {"vr": "SQ"}
+
+
+def test_instances_of_another_study_than_the_address_are_refused(staff_user, tmp_path):
+    mine, _ds = image(tmp_path, "a.dcm", study_uid="1.2.3.4.5")
+    other, other_ds = image(tmp_path, "b.dcm", study_uid="1.2.3.4.6")
+    response = stow(Client(), "/dicomweb/studies/1.2.3.4.5", body_of(mine, other))
+    assert response.status_code == 202
+    [failed] = response.json()["00081198"]["Value"]
+    assert failed["00081155"]["Value"] == [other_ds.SOPInstanceUID]
+    assert failed["00081197"]["Value"] == [DOES_NOT_MATCH]
+    assert not InstanceRecord.objects.filter(sop_instance_uid=other_ds.SOPInstanceUID).exists()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/dicom",
+        "multipart/mixed; boundary=x",
+        'multipart/related; type="application/dicom+xml"; boundary=x',
+    ],
+)
+def test_other_media_types_415(staff_user, content_type):
+    response = stow(Client(), "/dicomweb/studies", b"x", content_type=content_type)
+    assert response.status_code == 415
+    assert "multipart/related" in response.json()["error"]
+
+
+def test_broken_bodies_400(staff_user, tmp_path):
+    good, _ds = image(tmp_path, "a.dcm")
+    unclosed = body_of(good)[: -len(f"--{BOUNDARY}--\r\n")]
+    for body in (b"no boundary anywhere", unclosed, f"--{BOUNDARY}--\r\n".encode()):
+        response = stow(Client(), "/dicomweb/", body)
+        assert response.status_code == 400, body[:40]
+        assert response.json()["error"]
+
+
+def test_size_limit_413_announced_or_not(settings, staff_user, tmp_path):
+    settings.RAYPORT_STOW_MAX_BYTES = 1024 * 1024
+    settings.RAYPORT_STOW_MAX_MB = 1
+    big = body_of(b"\0" * (1024 * 1024 + 10))
+    response = stow(Client(), "/dicomweb/", big)
+    assert response.status_code == 413
+    assert "at most 1 MB" in response.json()["error"]
+    # A body longer than it says is stopped at the limit too, while it is read.
+    with pytest.raises(TooLarge):
+        save_parts(io.BytesIO(big), BOUNDARY, tmp_path, limit=1024 * 1024, max_parts=10)
+
+
+def test_parser_streams_across_pieces(tmp_path, monkeypatch):
+    """Boundaries split between two reads, a preamble, parts of every size around a piece."""
+    monkeypatch.setattr("postdicom.server.multipart.PIECE", 7)
+    contents = [b"", b"a", b"\r\n--DICOM DATA BOUNDAR", b"x" * 50, bytes(range(256))]
+    body = b"preamble\r\n" + body_of(*contents)
+    parts = save_parts(io.BytesIO(body), BOUNDARY, tmp_path, limit=10_000, max_parts=10)
+    assert [p.path.read_bytes() for p in parts] == contents
+    assert [p.size for p in parts] == [len(c) for c in contents]
+    assert parts[0].content_type == "application/dicom"
+    with pytest.raises(MultipartError):
+        save_parts(io.BytesIO(body), BOUNDARY, tmp_path, limit=10_000, max_parts=4)
+
+
+def test_never_reads_the_whole_body(staff_user, tmp_path, monkeypatch):
+    """Every read of the request is one piece (1 MiB) at most."""
+    sizes: list[int] = []
+    from django.core.handlers.wsgi import LimitedStream
+
+    real = LimitedStream.read
+
+    def read(self, size=-1):
+        sizes.append(size)
+        return real(self, size)
+
+    monkeypatch.setattr(LimitedStream, "read", read)
+    payload, _ds = image(tmp_path, "a.dcm", rows=1024, columns=1024)  # 2 MB of pixels
+    response = stow(Client(), "/dicomweb/", body_of(payload, payload))
+    assert response.status_code == 200
+    assert sizes
+    assert all(0 < size <= 1024 * 1024 for size in sizes)
+
+
+def test_institution_parameter_and_default(staff_user, clinic, other_clinic, tmp_path):
+    staff_user.profile.institutions.add(other_clinic)
+    first, _ = image(tmp_path, "a.dcm")
+    second, _ = image(tmp_path, "b.dcm")
+    assert stow(Client(), f"/dicomweb/?institution={other_clinic.uuid}", body_of(first)).status_code == 200
+    assert stow(Client(), "/dicomweb/", body_of(second)).status_code == 200
+    names = [b.institution.name for b in UploadBatch.objects.order_by("id")]
+    # Default: the first by name ("Clínica Central" before "North Imaging").
+    assert names == ["North Imaging", "Clínica Central"]
+
+
+def test_outsider_cannot_store_into_another_institution(outsider, clinic, tmp_path):
+    payload, _ = image(tmp_path, "a.dcm")
+    response = stow(Client(), f"/dicomweb/?institution={clinic.uuid}", body_of(payload), user="otto")
+    assert response.status_code == 400
+    assert response.json()["error"] == "Choose one of your institutions."
+    assert not UploadBatch.objects.exists()
+
+
+def test_limited_user_cannot_join_an_order_they_do_not_see(staff_user, limited_user, clinic, tmp_path):
+    study = "1.2.826.0.1.3680043.8.498.55"
+    staffs, _ = image(tmp_path, "a.dcm", study_uid=study)
+    assert stow(Client(), "/dicomweb/", body_of(staffs)).status_code == 200
+    theirs, ds = image(tmp_path, "b.dcm", study_uid=study, patient_name="Other^Person")
+    response = stow(Client(), "/dicomweb/", body_of(theirs), user="lia")
+    assert response.status_code == 200
+    staff_order = StudyRecord.objects.get(study_uid=study, order__created_by=staff_user).order
+    limited_order = StudyRecord.objects.get(study_uid=study, order__created_by=limited_user).order
+    assert staff_order != limited_order  # a new order of their own, not the staff's
+    assert not InstanceRecord.objects.filter(series__study__order=staff_order, sop_instance_uid=ds.SOPInstanceUID)
+    # The limited user still cannot read the staff's instances, the order being invisible.
+    listing = Client().get(f"/dicomweb/studies/{study}/instances", headers=basic("lia")).json()
+    assert [i["00080018"]["Value"][0] for i in listing] == [ds.SOPInstanceUID]
+
+
+def test_joins_the_order_with_the_same_study_as_browser_uploads(staff_user, clinic, tmp_path):
+    study = "1.2.826.0.1.3680043.8.498.56"
+    first, _ = image(tmp_path, "a.dcm", study_uid=study)
+    second, _ = image(tmp_path, "b.dcm", study_uid=study)
+    stow(Client(), "/dicomweb/", body_of(first))
+    stow(Client(), "/dicomweb/", body_of(second))
+    assert StudyRecord.objects.filter(study_uid=study).count() == 1
+    assert InstanceRecord.objects.filter(series__study__study_uid=study, stored=True).count() == 2
+
+
+def test_anonymized_on_request(staff_user, tmp_path):
+    payload, ds = image(tmp_path, "a.dcm", patient_name="Real^Name")
+    response = stow(Client(), "/dicomweb/?anonymize=basic", body_of(payload))
+    assert response.status_code == 202  # stored, with the data changed: WarningReason B000
+    [referenced] = response.json()["00081199"]["Value"]
+    assert referenced["00081196"]["Value"] == [0xB000]
+    assert not InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID).exists()  # UIDs remapped
+    assert stow(Client(), "/dicomweb/?anonymize=yes", body_of(payload)).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broker_down_503_with_retry_after_and_nothing_lost(staff_user, tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(queue, "batch_finish", _AFTER_COMMIT[0])
+    monkeypatch.setattr(queue, "items_ingest", _AFTER_COMMIT[1])
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", _REAL_SEND)
+
+    monkeypatch.setattr("postdicom.local.uploads.queue.current_app.signature", refuse)
+    payload, ds = image(tmp_path, "a.dcm")
+    response = stow(Client(), "/dicomweb/", body_of(payload))
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "try again" in response.json()["error"]
+    # Kept: the workers' sweep stores it once the broker is back.
+    batch = UploadBatch.objects.get()
+    run_batch(batch.pk)
+    assert InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID, stored=True).exists()
+
+
+def test_still_storing_after_the_wait_503(settings, staff_user, tmp_path, monkeypatch):
+    settings.RAYPORT_STOW_WAIT_SECONDS = 0
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: None)  # no worker
+    payload, _ = image(tmp_path, "a.dcm")
+    response = stow(Client(), "/dicomweb/", body_of(payload))
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert "still being stored" in response.json()["error"]
+
+
+def test_session_callers_need_the_csrf_token(staff_user, tmp_path):
+    payload, _ = image(tmp_path, "a.dcm")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(staff_user)
+    refused = browser.post("/dicomweb/", body_of(payload), content_type=CONTENT_TYPE)
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["error"]
+    scripted = Client(enforce_csrf_checks=True)
+    assert stow(scripted, "/dicomweb/", body_of(payload)).status_code == 200
+
+
+def test_anonymous_401_and_get_on_base_405(db):
+    assert Client().post("/dicomweb/", b"", content_type=CONTENT_TYPE).status_code == 401
+    assert Client().get("/dicomweb/").status_code == 405
+
+
+def test_audited_as_the_caller_from_their_address(staff_user, tmp_path):
+    from postdicom.local.models import AuditRecord
+
+    payload, _ = image(tmp_path, "a.dcm")
+    stow(Client(REMOTE_ADDR="198.51.100.4"), "/dicomweb/", body_of(payload))
+    started = AuditRecord.objects.get(action="upload.started")
+    assert started.actor == staff_user
+    assert started.ip == "198.51.100.4"
+    assert started.detail["source"] == "api"
+    assert get_api().upload_progress(actor=staff_user, batch_id=UploadBatch.objects.get().uuid).file_count == 1
