@@ -36,4 +36,5 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("folders/", include("folders.urls")),
     path("dicomweb/", include("postdicom.server.urls")),
+    path("", include("sharing.urls")),
 ]
