@@ -23,7 +23,7 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, message))  # type: ignore[arg-type]
+        self.messages.append((envelope.rcpt_tos, message))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
