@@ -37,4 +37,5 @@ urlpatterns = [
     path("folders/", include("folders.urls")),
     path("dicomweb/", include("postdicom.server.urls")),
     path("", include("viewlinks.urls")),
+    path("", include("sharing.urls")),
 ]

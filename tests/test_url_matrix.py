@@ -63,6 +63,7 @@ from postdicom.types import (
     OrderDraft,
     Role,
     ShareAudience,
+    ShareOptions,
     UploadFile,
     ViewTarget,
 )
@@ -97,6 +98,7 @@ class Scene:
     document_id: UUID
     folder: Any  # staff's Cardiology / 2026 / March
     share_id: UUID  # ``folder`` shared with ``colleague``
+    outside_share_id: UUID  # ``order`` shared by staff with dr@example.org (an e-mail share)
     batch_id: UUID  # staff's open upload in the clinic
     file_id: UUID  # a registered 4-byte file of that upload, nothing received yet
     full_batch_id: UUID  # staff's open upload whose one file is whole (ready to finish)
@@ -162,6 +164,12 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
     (share,) = api.share_folder(
         actor=staff_user, folder_id=folder.id, audience=ShareAudience(user_ids=(profile_of(colleague).uuid,))
     )
+    outside = api.share_orders(
+        actor=staff_user,
+        order_ids=[order.id],
+        audience=ShareAudience(email="dr@example.org"),
+        options=ShareOptions(password="correct horse"),
+    )
     batch = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
     file = api.add_upload_file(actor=staff_user, batch_id=batch.id, name="a.dcm", size=4)
     full = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
@@ -197,6 +205,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         document_id=document.id,
         folder=folder,
         share_id=share.id,
+        outside_share_id=outside.id,
         batch_id=batch.id,
         file_id=file.id,
         full_batch_id=full.id,
@@ -217,6 +226,10 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
 
 def _order_id(s: Scene) -> dict[str, Any]:
     return {"order_id": s.order.id}
+
+
+def _outside_share(s: Scene) -> dict[str, Any]:
+    return {"share_id": s.outside_share_id}
 
 
 def _folder_id(s: Scene) -> dict[str, Any]:
@@ -583,6 +596,30 @@ MATRIX: dict[str, Row] = {
         get=(LOGIN, 404, 404, 200, 404),
         post=(LOGIN, 404, 404, DONE, 404),
     ),
+    # --- Sharing with outside people ------------------------------------------------------------------
+    "sharing:mine": Row(get=(LOGIN, 200, 200, 200, 200)),
+    "sharing:share_orders": Row(
+        query=lambda s: {"order_ids": str(s.order.id)},
+        get=(LOGIN, 404, 404, 200, 200),
+        post=(LOGIN, 404, 404, 200, 200),  # 200: the link and password, shown once
+        data=lambda s: {"order_ids": [s.order.id], "audience": "link", "password_choice": "none", "language": "en"},
+    ),
+    "sharing:share_folder": Row(
+        kwargs=_folder_id,
+        get=(LOGIN, 404, 404, 200, 404),
+        post=(LOGIN, 404, 404, 200, 404),
+        data=lambda s: {"audience": "upload_link", "password_choice": "generate", "language": "es"},
+    ),
+    "sharing:detail": Row(kwargs=_outside_share, get=(LOGIN, 404, 404, 200, 200)),
+    "sharing:change": Row(
+        kwargs=_outside_share,
+        get=(LOGIN, 404, 404, 200, 200),
+        post=(LOGIN, 404, 404, DONE, DONE),
+        data=lambda s: {"password_choice": "keep", "open_limit": "5"},
+    ),
+    "sharing:revoke": Row(kwargs=_outside_share, get=(LOGIN, 404, 404, 200, 200), post=(LOGIN, 404, 404, DONE, DONE)),
+    "sharing:resend": Row(kwargs=_outside_share, post=(LOGIN, 404, 404, DONE, DONE)),
+    "sharing:public": Row(kwargs=lambda s: {"token": "x" * 43}, get=(404, 404, 404, 404, 404)),
     # --- DICOMweb (session sign-in; JSON 401 instead of a login redirect; GET and HEAD only) ---------
     "dicomweb:studies": Row(  # what each may see: nothing, for two of them
         get=(401, 200, 200, 200, 200), post=STOW_NOTHING_STORED, body=_stow_body

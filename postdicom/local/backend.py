@@ -26,6 +26,8 @@ from postdicom.local.orders.properties import OrderPropertiesMixin
 from postdicom.local.orders.recycle import RecycleBinMixin
 from postdicom.local.orders.search import SearchOrdersMixin
 from postdicom.local.orders.viewer import ViewerMixin
+from postdicom.local.outside.owner import ManageOutsideSharesMixin
+from postdicom.local.outside.visitor import VisitOutsideSharesMixin
 from postdicom.local.uploads.service import UploadsMixin
 from postdicom.local.users import UsersMixin
 from postdicom.local.view_links import ViewLinksMixin
@@ -58,6 +60,8 @@ class LocalBackend(
     ShareFoldersMixin,
     SharedFoldersMixin,
     ViewLinksMixin,
+    ManageOutsideSharesMixin,
+    VisitOutsideSharesMixin,
     PostDicomApi,
 ):
     """Implements the contract on the local database. Each topic lives in its own mixin;

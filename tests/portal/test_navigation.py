@@ -21,9 +21,18 @@ def test_staff_get_their_sections_and_no_administration(staff_user):
     nav = _nav(staff_user)
     assert nav["orders"].url == reverse("orders:list")
     assert nav["folders"].url == reverse("folders:tree")
-    assert nav["shares"].url is None  # no page yet: shown disabled with the reason
-    assert nav["shares"].reason == "Not available on this server yet."
+    assert nav["shares"].url == reverse("sharing:mine")
     assert "admin" not in nav
+
+
+def test_a_section_the_backend_cannot_serve_is_disabled_with_the_reason(staff_user, monkeypatch):
+    from postdicom.contract import PostDicomApi
+    from postdicom.local.backend import LocalBackend
+
+    monkeypatch.setattr(LocalBackend, "list_shares", PostDicomApi.list_shares)  # as if it had none
+    nav = _nav(staff_user)
+    assert nav["shares"].url is None
+    assert nav["shares"].reason == "Not available on this server yet."
 
 
 def test_administrators_get_administration(admin_user):
