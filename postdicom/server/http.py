@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -77,6 +78,21 @@ def dicomweb_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
             return problem(status, error.message)
 
     return wrapper
+
+
+#: The URL arguments of the DICOMweb paths themselves; any other captured argument (a token)
+#: belongs to the prefix the read side is mounted under.
+_OWN_ARGUMENTS = frozenset({"study", "series", "instance", "frames"})
+
+
+def dicomweb_url(request: HttpRequest, name: str, **uids: str) -> str:
+    """The absolute URL of the DICOMweb resource ``name`` under the mount the request came in
+    through: ``/dicomweb/…``, or a token's scoped mount (``postdicom.server.scoped``) with the
+    same token, so that a scoped answer never points at the signed-in mount."""
+    match = request.resolver_match
+    namespace = match.namespace if match is not None and match.namespace else "dicomweb"
+    prefix = {k: v for k, v in match.kwargs.items() if k not in _OWN_ARGUMENTS} if match is not None else {}
+    return request.build_absolute_uri(reverse(f"{namespace}:{name}", kwargs={**prefix, **uids}))
 
 
 def entity_tag(kind: str, instances: Iterable[t.DicomInstance], *variant: object) -> str:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.urls import reverse
 from pydicom.errors import InvalidDicomError
 
 from postdicom import get_api
@@ -28,6 +27,7 @@ from postdicom.server.http import (
     AuthedRequest,
     NotAcceptable,
     conditional,
+    dicomweb_url,
     dicomweb_view,
     entity_tag,
 )
@@ -126,9 +126,9 @@ def pixel_data_url(request: AuthedRequest, instance: t.DicomInstance) -> str:
     uids = {"study": instance.study_uid, "series": instance.series_uid, "instance": instance.sop_instance_uid}
     count = max(instance.number_of_frames, 1)
     if count > LISTED_FRAMES:
-        return request.build_absolute_uri(reverse("dicomweb:instance", kwargs=uids))
+        return dicomweb_url(request, "instance", **uids)
     frames = ",".join(str(n) for n in range(1, count + 1))
-    return request.build_absolute_uri(reverse("dicomweb:frames", kwargs={**uids, "frames": frames}))
+    return dicomweb_url(request, "frames", **uids, frames=frames)
 
 
 def _metadata_body(request: AuthedRequest, stored: t.StoredInstances) -> Iterator[bytes]:
@@ -168,7 +168,8 @@ def _metadata(
     if media_type is None:
         raise NotAcceptable
     cache_control = REUSE if instance else REVALIDATE
-    etag = entity_tag("metadata", stored.instances, request.get_host())
+    # The answer names URLs under the mount it came through (host, prefix, token).
+    etag = entity_tag("metadata", stored.instances, dicomweb_url(request, "studies"))
     return conditional(
         request,
         stored,

@@ -6,11 +6,10 @@ import json
 from collections.abc import Iterable
 
 from django.http import HttpResponse
-from django.urls import reverse
 
 from postdicom import get_api
 from postdicom.server import dicomjson, query
-from postdicom.server.http import REVALIDATE, AuthedRequest, NotAcceptable, dicomweb_view
+from postdicom.server.http import REVALIDATE, AuthedRequest, NotAcceptable, dicomweb_url, dicomweb_view
 from postdicom.server.media import first_allowed
 
 _JSON_TYPES = ("application/dicom+json", "application/json")
@@ -30,7 +29,7 @@ def _answer(request: AuthedRequest, results: Iterable[dicomjson.Json], search: q
 
 
 def _url(request: AuthedRequest, name: str, **uids: str) -> str:
-    return request.build_absolute_uri(reverse(f"dicomweb:{name}", kwargs=uids))
+    return dicomweb_url(request, name, **uids)
 
 
 @dicomweb_view
