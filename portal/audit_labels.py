@@ -34,6 +34,7 @@ ACTION_FAMILIES: tuple[tuple[str, Promise, Promise], ...] = (
     ("order", gettext_lazy("Orders"), gettext_lazy("Every order event")),
     ("folder", gettext_lazy("Folders"), gettext_lazy("Every folder event")),
     ("upload", gettext_lazy("Uploads"), gettext_lazy("Every upload event")),
+    ("share", gettext_lazy("Shares with outside people"), gettext_lazy("Every share event")),
     ("audit", gettext_lazy("Audit log"), gettext_lazy("Every audit log event")),
 )
 
@@ -106,6 +107,16 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.UPLOAD_REPORT_VIEWED: gettext_lazy("Upload report opened"),
     A.AUDIT_EXPORTED: gettext_lazy("Audit log exported"),
     A.AUDIT_ARCHIVED: gettext_lazy("Old audit events archived"),
+    A.SHARE_CREATED: gettext_lazy("Shared with someone outside"),
+    A.SHARE_CHANGED: gettext_lazy("Share changed"),
+    A.SHARE_REVOKED: gettext_lazy("Share revoked"),
+    A.SHARE_EMAIL_RESENT: gettext_lazy("Share link e-mailed again"),
+    A.SHARE_OPENED: gettext_lazy("Share link opened"),
+    A.SHARE_PASSWORD_FAILED: gettext_lazy("Wrong password for a share link"),
+    A.SHARE_LOCKED: gettext_lazy("Share link locked after wrong passwords"),
+    A.SHARE_VIEWED: gettext_lazy("Shared order viewed"),
+    A.SHARE_DOWNLOADED: gettext_lazy("Shared images downloaded"),
+    A.SHARE_UPLOADED: gettext_lazy("Files sent through an upload link"),
 }
 
 TARGET_LABELS: Mapping[str, Promise] = {
@@ -119,6 +130,7 @@ TARGET_LABELS: Mapping[str, Promise] = {
     "order": gettext_lazy("Order"),
     "folder": gettext_lazy("Folder"),
     "upload": pgettext_lazy("noun: one upload batch", "Upload"),
+    "share": gettext_lazy("Share"),
 }
 
 #: Names of detail keys that read better than the key itself.
@@ -200,6 +212,18 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "series_uid": gettext_lazy("Series Instance UID"),
     "instances": gettext_lazy("images"),
     "prefix": gettext_lazy("key starts with"),
+    "audience": gettext_lazy("audience"),
+    "password_email": gettext_lazy("password sent to"),
+    "orders": gettext_lazy("orders"),
+    "downloadable": gettext_lazy("downloads allowed"),
+    "open_limit": gettext_lazy("open limit"),
+    "password": gettext_lazy("password"),
+    "attempt": gettext_lazy("wrong passwords in a row"),
+    "seconds": gettext_lazy("locked for (seconds)"),
+    "opens": gettext_lazy("opens"),
+    "order": gettext_lazy("order"),
+    "files": gettext_lazy("files"),
+    "what": gettext_lazy("what"),
 }
 
 #: Detail keys that hold internal ids (kept in the CSV export, never shown on a page).
@@ -306,6 +330,8 @@ def who(event: AuditEvent) -> str:
     """The actor's name; events of the portal itself (a scheduled task) are Rayport's."""
     if event.actor_name == "system" and not event.actor_full_name:
         return _("Rayport")
+    if event.actor_name == "visitor" and not event.actor_full_name:
+        return _("Visitor of a share link")
     return event.who
 
 

@@ -88,5 +88,5 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with calling_from(client_address(request)):
+        with calling_from(client_address(request), site=lambda: request.build_absolute_uri("/")):
             return self.get_response(request)

@@ -171,6 +171,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Share e-mails the broker did not take when they were made, or whose retries ran out.
+    "send-pending-share-mails": {
+        "task": "postdicom.local.tasks.send_pending_share_mails",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 CELERY_VISIBILITY_TIMEOUT = env_int("RAYPORT_CELERY_VISIBILITY_TIMEOUT", 4 * 3600, minimum=60)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object]
@@ -331,6 +337,9 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set only one of RAYPORT_SMTP_STARTTLS and RAYPORT_SMTP_SSL.")
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("RAYPORT_FROM_EMAIL", "Rayport <rayport@localhost>")
+# The portal's public address for links in e-mails (shares); when empty, the address the
+# sharing user's browser used.
+RAYPORT_SITE_URL = env_url("RAYPORT_SITE_URL", "", ("http", "https"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security -------------------------------------------------------------------------------------

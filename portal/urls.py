@@ -38,6 +38,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("folders/", include("folders.urls")),
     path("dicomweb/", include("postdicom.server.urls")),
+    path("", include("sharing.urls")),
     # A share link: its pages, and the DICOMweb read side narrowed to what it covers.
     path("s/<str:token>/", include("sharing.public.urls")),
     path(

@@ -7,13 +7,14 @@ method can record it without every signature growing an ``ip`` argument.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from uuid import UUID
 
 _client_ip: ContextVar[str | None] = ContextVar("postdicom_client_ip", default=None)
 _order_scope: ContextVar[frozenset[UUID] | None] = ContextVar("postdicom_order_scope", default=None)
+_site_url: ContextVar[Callable[[], str] | None] = ContextVar("postdicom_site_url", default=None)
 
 
 def client_ip() -> str | None:
@@ -21,13 +22,34 @@ def client_ip() -> str | None:
     return _client_ip.get()
 
 
+def site_getter() -> Callable[[], str] | None:
+    """What ``calling_from`` was given as ``site`` (to pass it on to a nested block)."""
+    return _site_url.get()
+
+
+def site_url() -> str:
+    """The portal's address as the client reached it ("https://portal.example/"), for links
+    that leave the portal (share e-mails); "" outside a request. Worked out only when asked,
+    so a request that never needs it never reads its Host header."""
+    get = _site_url.get()
+    if get is None:
+        return ""
+    try:
+        return get()
+    except Exception:  # a disallowed Host: no site address, the caller falls back
+        return ""
+
+
 @contextmanager
-def calling_from(ip: str | None) -> Iterator[None]:
-    """Attribute the calls made inside the block to a client at ``ip``."""
+def calling_from(ip: str | None, site: Callable[[], str] | None = None) -> Iterator[None]:
+    """Attribute the calls made inside the block to a client at ``ip``; ``site`` gives the
+    portal's address as that client reached it."""
     token = _client_ip.set(ip)
+    site_token = _site_url.set(site)
     try:
         yield
     finally:
+        _site_url.reset(site_token)
         _client_ip.reset(token)
 
 

@@ -58,9 +58,15 @@ from postdicom.types import (
     Page,
     RecycledOrder,
     Share,
+    ShareAccessEntry,
+    ShareAccessKind,
     ShareAudience,
     SharedFolderList,
     SharedFolderListing,
+    ShareDoor,
+    ShareOpening,
+    ShareOptions,
+    ShareQuery,
     StoredInstances,
     UploadBatchInfo,
     UploadChunk,
@@ -723,16 +729,21 @@ class PostDicomApi:
         raise _unsupported("view_url")
 
     def share_orders(
-        self,
-        *,
-        actor: Actor,
-        order_ids: Sequence[UUID],
-        email: str = "",
-        password_email: str = "",
-        expires: dt.date | None = None,
-        downloadable: bool = False,
+        self, *, actor: Actor, order_ids: Sequence[UUID], audience: ShareAudience, options: ShareOptions
     ) -> Share:
-        """SharePatientOrder(…WithExpireDate) with an e-mail; CreateQuickShareLink without."""
+        """SharePatientOrder / …WithExpireDate (``audience.email``), CreateQuickShareLink /
+        …WithExpireDate (``audience.link``): share orders the actor sees with someone outside
+        the account, through the link ``/s/<token>/`` and ``options`` (password, expiry,
+        downloads, open limit, …). Any active user may share the orders they can see; the link
+        shows at each open only what the actor (its owner) still sees then. With an e-mail
+        address the link is e-mailed once the transaction commits (the password separately to
+        ``audience.password_email`` when given, else in the same mail). Returns the share with
+        its ``url`` and, when generated, ``new_password`` (the only time either is told).
+        ``NotFound`` for an order the actor cannot see (or in the recycle bin);
+        ``InvalidInput`` for no order or too many (``order_ids``), an upload-only or account
+        audience (``audience``), a bad address (``email``, ``password_email``), a past
+        ``expires``, an ``open_limit`` below 1, an unknown ``language``, a title or message too
+        long, a weak typed ``password``. Writes ``share.created``."""
         raise _unsupported("share_orders")
 
     def share_folder(
@@ -741,16 +752,14 @@ class PostDicomApi:
         actor: Actor,
         folder_id: UUID,
         audience: ShareAudience,
-        password: str = "",
-        title: str = "",
-        description: str = "",
         expires: dt.date | None = None,
-        downloadable: bool = False,
         may_edit: bool = False,
         may_reshare: bool = False,
         includes_restricted_orders: bool = False,
+        options: ShareOptions | None = None,
     ) -> tuple[Share, ...]:
-        """ShareFolderWithEmail / WithURL / ToUpload… / WithAccountUser / WithAccountUserGroup.
+        """ShareFolderWithEmail / WithURL / ToUploadWithEmail / ToUploadWithUrl /
+        WithAccountUser / WithAccountUserGroup.
 
         With account users and/or user groups (``audience.user_ids``, ``group_ids``): one
         share per recipient, returned in the order given (users first). Recipients see the
@@ -760,8 +769,7 @@ class PostDicomApi:
         than their own), ``includes_restricted_orders`` lets them see the orders filed there
         that their role would hide (as far as the owner sees them). ``expires`` is the last
         day the share works (a re-share without one ends with its sharer's access). Sharing
-        again with a recipient who has the folder changes that share. ``password``,
-        ``title``, ``description`` and ``downloadable`` are for e-mail and link shares.
+        again with a recipient who has the folder changes that share.
 
         The owner may share any of their folders (limited users without restricted orders);
         a recipient only a folder shared with them with ``may_reshare``. Raises ``NotFound``
@@ -770,8 +778,16 @@ class PostDicomApi:
         may not choose, themselves or the owner (``user_ids``, ``group_ids``), a recipient
         who already has the folder from someone else, a past ``expires`` or one after the
         re-sharer's own access ends (``expires``), or rights the actor does not have
-        (``may_edit``, ``includes_restricted_orders``); ``Unsupported`` for audiences this
-        backend cannot share with. Writes one audit event per share made or changed."""
+        (``may_edit``, ``includes_restricted_orders``). Writes one audit event per share made
+        or changed.
+
+        With an outside audience (e-mail, link, upload-only by e-mail or link): one share,
+        made with ``options`` (``expires`` is ``options.expires``), as ``share_orders`` does
+        for orders. A viewing share shows, at each open, the orders filed in the folder and
+        below it that the owner then sees; an upload-only share shows nothing and takes files
+        into the folder. Only the folder's owner may share it outside the account (a
+        recipient: ``Forbidden``). ``InvalidInput`` as ``share_orders``, and for account and
+        outside recipients at once; ``Unsupported`` for audiences a backend cannot serve."""
         raise _unsupported("share_folder")
 
     def folder_share_options(self, *, actor: Actor, folder_id: UUID) -> FolderShareOptions:
@@ -805,3 +821,98 @@ class PostDicomApi:
         at the shared folder. ``NotFound`` when it is not shared with the actor (their own
         folders: ``get_folder``)."""
         raise _unsupported("get_shared_folder")
+
+    # --- Shares with outside people: the owner's side ---------------------------------------------
+    #
+    # A share's creator and administrators (every share of the account) manage it; anyone else
+    # gets ``NotFound``. ``share_id`` of an account folder share also works for ``get_share``,
+    # ``list_shares`` and ``revoke_share`` (one list of everything the actor shared).
+
+    def list_shares(self, *, actor: Actor, query: ShareQuery | None = None) -> Page[Share]:
+        """Every share the actor made (outside shares and folder shares with colleagues and
+        groups), newest first; with ``query.everyone``, every share of the account
+        (administrators only: ``Forbidden`` otherwise)."""
+        raise _unsupported("list_shares")
+
+    def get_share(self, *, actor: Actor, share_id: UUID) -> Share:
+        """One share the actor made (administrators: any). ``NotFound`` otherwise."""
+        raise _unsupported("get_share")
+
+    def update_share(
+        self,
+        *,
+        actor: Actor,
+        share_id: UUID,
+        expires: dt.date | None,
+        downloadable: bool,
+        open_limit: int | None,
+        new_password: str = "",
+        generate_password: bool = False,
+    ) -> Share:
+        """Change an outside share's last day, downloads and open limit, and with
+        ``new_password`` or ``generate_password`` replace its password (a generated one is
+        returned once as ``new_password``; the new password is e-mailed to the share's
+        password address, or its address, when it has one). Takes effect on the visitor's
+        next request. ``InvalidInput`` as ``share_orders``; ``Forbidden`` for a revoked share
+        or an account folder share (change those on the folder). Writes ``share.changed``."""
+        raise _unsupported("update_share")
+
+    def revoke_share(self, *, actor: Actor, share_id: UUID) -> None:
+        """End a share now: the link stops working on the visitor's very next request (an
+        account folder share: as ``revoke_folder_share``). Revoking twice changes nothing.
+        Writes ``share.revoked``."""
+        raise _unsupported("revoke_share")
+
+    def resend_share_email(self, *, actor: Actor, share_id: UUID) -> Share:
+        """E-mail an e-mail share's link again, as a new link: the portal keeps no link it
+        could send twice, so the old link stops working (the password stays). Returns the
+        share. ``InvalidInput`` for a link share (no address), ``Forbidden`` for a revoked,
+        expired or used-up share. Writes ``share.email_resent``."""
+        raise _unsupported("resend_share_email")
+
+    def share_access_log(self, *, actor: Actor, share_id: UUID, limit: int = 200) -> tuple[ShareAccessEntry, ...]:
+        """What visitors did with an outside share, newest first, at most ``limit``."""
+        raise _unsupported("share_access_log")
+
+    # --- Shares with outside people: the visitor's side -----------------------------------------
+    #
+    # No actor: a visitor has only the link's ``token`` (and maybe a password). An unknown
+    # token is refused as a wrong password would be. Each of these reads the share afresh, so
+    # a revocation or a new expiry counts at the visitor's very next request.
+
+    def share_status(self, *, token: str) -> ShareDoor:
+        """What the link's first page needs (works or why not, needs a password, title,
+        language); logs and counts nothing."""
+        raise _unsupported("share_status")
+
+    def open_share(self, *, token: str, password: str, client_ip: str) -> ShareOpening:
+        """Open a share with its password: what it covers and the owner to act as, or why
+        not (unknown link or wrong password alike, expired, revoked, used up, locked with the
+        seconds to wait). A wrong password counts towards the lock
+        (``SHARE_FAILURES_BEFORE_LOCK`` in a row lock it for ``SHARE_LOCK_SECONDS``, even for
+        the right password); a right one resets the count, counts an open (refused once
+        ``open_limit`` opens were made) and, on the first open, e-mails the owner if asked.
+        Every outcome on a known share is in its access log and the audit trail."""
+        raise _unsupported("open_share")
+
+    def reopen_share(self, *, token: str, client_ip: str) -> ShareOpening:
+        """The share as ``open_share`` gives it, for a later request of a visitor whose
+        session already opened it (the page keeps that; this does not ask for the password
+        and counts no open, so a share used up by that very open keeps working for them).
+        Refused when revoked or expired since."""
+        raise _unsupported("reopen_share")
+
+    def log_share_access(
+        self, *, token: str, client_ip: str, kind: ShareAccessKind, order_id: UUID | None = None, detail: str = ""
+    ) -> None:
+        """Record that a visitor viewed or downloaded (``kind``) something of a share: its
+        access log, and the audit trail (``share.viewed``, ``share.downloaded``) naming the
+        order. ``InvalidInput`` for another ``kind``; nothing for an unknown token."""
+        raise _unsupported("log_share_access")
+
+    def record_share_upload(self, *, token: str, client_ip: str, file_count: int, batch_id: UUID | None = None) -> None:
+        """The public upload page received ``file_count`` files through an upload-only share
+        (``batch_id``: the upload it made as the owner): logged, audited
+        (``share.uploaded``), and e-mailed to the owner once per call. ``InvalidInput`` for a
+        share that is not upload-only; nothing for an unknown token."""
+        raise _unsupported("record_share_upload")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
-from typing import IO, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 from uuid import UUID
 
 T = TypeVar("T")
@@ -127,6 +127,17 @@ class Capability(StrEnum):
     REVOKE_FOLDER_SHARE = "revoke_folder_share"
     SHARED_FOLDERS = "shared_folders"
     GET_SHARED_FOLDER = "get_shared_folder"
+    LIST_SHARES = "list_shares"
+    GET_SHARE = "get_share"
+    UPDATE_SHARE = "update_share"
+    REVOKE_SHARE = "revoke_share"
+    RESEND_SHARE_EMAIL = "resend_share_email"
+    SHARE_ACCESS_LOG = "share_access_log"
+    SHARE_STATUS = "share_status"
+    OPEN_SHARE = "open_share"
+    REOPEN_SHARE = "reopen_share"
+    LOG_SHARE_ACCESS = "log_share_access"
+    RECORD_SHARE_UPLOAD = "record_share_upload"
 
 
 #: The highest page number a query may ask for: far past any real result, and small enough
@@ -210,6 +221,18 @@ class AuditAction(StrEnum):
     UPLOAD_REPORT_VIEWED = "upload.report_viewed"
     AUDIT_EXPORTED = "audit.exported"
     AUDIT_ARCHIVED = "audit.archived"
+    # Shares with outside people (e-mail, link, upload-only): made, changed, and what
+    # visitors did with them.
+    SHARE_CREATED = "share.created"
+    SHARE_CHANGED = "share.changed"
+    SHARE_REVOKED = "share.revoked"
+    SHARE_EMAIL_RESENT = "share.email_resent"
+    SHARE_OPENED = "share.opened"
+    SHARE_PASSWORD_FAILED = "share.password_failed"  # noqa: S105 (an event name)
+    SHARE_LOCKED = "share.locked"
+    SHARE_VIEWED = "share.viewed"
+    SHARE_DOWNLOADED = "share.downloaded"
+    SHARE_UPLOADED = "share.uploaded"
 
     @property
     def family(self) -> str:
@@ -235,6 +258,9 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
         AuditAction.FOLDER_VIEWED,
         AuditAction.UPLOAD_REPORT_VIEWED,
         AuditAction.AUDIT_EXPORTED,
+        AuditAction.SHARE_OPENED,
+        AuditAction.SHARE_VIEWED,
+        AuditAction.SHARE_DOWNLOADED,
     }
 )
 
@@ -1189,9 +1215,10 @@ class FolderListing:
 
 @dataclass(frozen=True)
 class ShareAudience:
-    """Who receives a folder share: an e-mail address (with the password in a second e-mail
-    when ``password_email`` is given), a link, an upload-only folder, or account users and/or
-    user groups (``user_ids``, ``group_ids``: one share per recipient). One kind per share."""
+    """Who receives a share: an e-mail address (with the password in a second e-mail to
+    ``password_email`` when given), a link, an upload-only folder (by e-mail with ``email``,
+    else by link), or account users and/or user groups (``user_ids``, ``group_ids``: one share
+    per recipient; folders only). One kind per share."""
 
     email: str = ""
     password_email: str = ""
@@ -1209,6 +1236,16 @@ class ShareAudience:
     def outside(self) -> bool:
         """An e-mail address, a link or an upload-only folder (people without an account)."""
         return bool(self.email or self.password_email or self.link or self.upload_only)
+
+    @property
+    def outside_kind(self) -> ShareKind | None:
+        """The ``ShareKind`` of an outside audience (an address makes it an e-mail share);
+        None for account recipients or nobody."""
+        if self.accounts or not self.outside:
+            return None
+        if self.email:
+            return ShareKind.UPLOAD_EMAIL if self.upload_only else ShareKind.EMAIL
+        return ShareKind.UPLOAD_LINK if self.upload_only else ShareKind.LINK
 
 
 @dataclass(frozen=True)
@@ -1228,16 +1265,91 @@ class GroupRef:
     name: str
 
 
+class ShareKind(StrEnum):
+    """Who a share is for. The first four are outside audiences (``OutsideShare``): an e-mail
+    address, whoever has the link, and (folders only) an upload-only folder announced by
+    e-mail or by link. The last two are account users and user groups (a folder only)."""
+
+    EMAIL = "email"
+    LINK = "link"
+    UPLOAD_EMAIL = "upload_email"
+    UPLOAD_LINK = "upload_link"
+    USER = "user"
+    GROUP = "group"
+
+    @property
+    def outside(self) -> bool:
+        return self not in (ShareKind.USER, ShareKind.GROUP)
+
+    @property
+    def upload_only(self) -> bool:
+        return self in (ShareKind.UPLOAD_EMAIL, ShareKind.UPLOAD_LINK)
+
+    @property
+    def by_email(self) -> bool:
+        return self in (ShareKind.EMAIL, ShareKind.UPLOAD_EMAIL)
+
+
+#: The languages a share's e-mails and public pages may be in.
+SHARE_LANGUAGES = ("en", "es")
+SHARE_TITLE_MAX = 200
+SHARE_MESSAGE_MAX = 5000
+#: The most orders one share may cover.
+SHARE_ORDERS_MAX = 500
+#: The most opens a share may be limited to.
+SHARE_OPEN_LIMIT_MAX = 10_000
+#: Wrong passwords in a row that lock a share, and for how long (seconds).
+SHARE_FAILURES_BEFORE_LOCK = 5
+SHARE_LOCK_SECONDS = 15 * 60
+#: Characters of a generated password (about 71 bits: easy to type, hard to guess).
+SHARE_GENERATED_PASSWORD_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class ShareOptions:
+    """What an outside share (e-mail, link, upload-only) is made with, built by a form.
+
+    ``password``: the one typed, or empty; with ``generate_password`` the service makes one
+    (returned once as ``Share.new_password``); with neither, the link alone opens the share.
+    ``expires`` is the last day it works (None: until revoked); ``open_limit`` how many times
+    it may be opened (None: any); ``language`` that of its e-mails and pages (``SHARE_LANGUAGES``);
+    ``notify_on_first_open`` e-mails the owner when it is first opened."""
+
+    password: str = ""
+    generate_password: bool = False
+    title: str = ""
+    message: str = ""
+    expires: dt.date | None = None
+    downloadable: bool = False
+    language: str = "en"
+    open_limit: int | None = None
+    notify_on_first_open: bool = False
+
+
+@dataclass(frozen=True)
+class SharedOrderRef:
+    """An order named in a share: its id and "LAST, FIRST · accession" as the owner sees it."""
+
+    id: UUID
+    label: str
+
+
 @dataclass(frozen=True)
 class Share:
-    """Orders or a folder shared with an audience.
+    """Orders or a folder shared with an audience (``kind``).
 
     A folder shared with an account user or a user group names the ``folder``, the recipient
     (``user`` or ``group``), who shared it (``shared_by``) and what it allows: viewing always,
     ``may_edit`` (file and remove orders, create and rename sub-folders), ``may_reshare``
     (share it further, never with more rights), ``includes_restricted_orders`` (recipients also
     see the orders filed in it that their role would hide). ``expires`` is the last day it
-    works; ``expired`` tells whether that day is past. ``url`` is for link and e-mail shares.
+    works; ``expired`` tells whether that day is past.
+
+    An outside share (``kind.outside``) covers ``orders`` or a ``folder`` and carries its
+    ``email`` / ``password_email``, ``title``, ``message``, ``language``, ``open_limit``,
+    ``opens`` and whether it needs a password. ``url`` (the link) and ``new_password`` (a
+    generated password) are filled only in the answer to the call that made them: the portal
+    keeps neither. ``can_manage``: the actor may revoke and change it.
     """
 
     id: UUID
@@ -1254,12 +1366,137 @@ class Share:
     includes_restricted_orders: bool = False
     expired: bool = False
     created_at: dt.datetime | None = None
+    kind: ShareKind = ShareKind.USER
+    orders: tuple[SharedOrderRef, ...] = ()
+    subject_label: str = ""
+    email: str = ""
+    password_email: str = ""
+    title: str = ""
+    message: str = ""
+    language: str = "en"
+    has_password: bool = False
+    open_limit: int | None = None
+    opens: int = 0
+    notify_on_first_open: bool = False
+    last_opened_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+    new_password: str = ""
+    can_manage: bool = False
 
     @property
     def recipient_name(self) -> str:
         if self.user is not None:
             return self.user.name
-        return self.group.name if self.group is not None else ""
+        if self.group is not None:
+            return self.group.name
+        return self.email
+
+    @property
+    def used_up(self) -> bool:
+        return self.open_limit is not None and self.opens >= self.open_limit
+
+    @property
+    def works(self) -> bool:
+        """Not revoked, not expired, not used up."""
+        return not (self.revoked or self.expired or self.used_up)
+
+
+@dataclass(frozen=True)
+class ShareQuery:
+    """``list_shares``: the actor's own shares, or with ``everyone`` (administrators) every
+    share of the account; ``active_only`` leaves out revoked, expired and used-up ones."""
+
+    everyone: bool = False
+    active_only: bool = False
+    page: int = 1
+    page_size: int = 50
+
+
+class ShareRefusal(StrEnum):
+    """Why a share link did not open. ``WRONG_PASSWORD`` also stands for an unknown link, so
+    that a guess learns nothing; ``LOCKED`` comes with the seconds to wait."""
+
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 (a reason, not a secret)
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    USED_UP = "used_up"
+    LOCKED = "locked"
+
+
+class ShareAccessKind(StrEnum):
+    """What a visitor did with a share (``share_access_log``)."""
+
+    OPENED = "opened"
+    FAILED_PASSWORD = "failed_password"  # noqa: S105
+    LOCKED = "locked"
+    VIEWED = "viewed"
+    DOWNLOADED = "downloaded"
+    UPLOADED = "uploaded"
+
+
+@dataclass(frozen=True)
+class ShareAccessEntry:
+    """One line of a share's access log: when, from which client address, what."""
+
+    at: dt.datetime
+    kind: ShareAccessKind
+    client_ip: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class OpenedShare:
+    """What a share link gives its visitor, as ``open_share`` / ``reopen_share`` found it.
+
+    ``actor`` is the share's owner (a Django user): the public pages make every further
+    contract call as this user, so a visitor never sees more than the owner may see now.
+    ``order_ids`` are the orders it covers at this moment (an order share: those of its orders
+    still live and visible to the owner; a folder share: the orders filed in the folder and
+    below it that the owner sees); ``folder_id`` is the folder of a folder share;
+    ``upload_only`` shares show nothing and take files into ``folder_id``."""
+
+    share_id: UUID
+    actor: Any  # django.contrib.auth.models.User (the owner), typed loosely to keep Django out
+    kind: ShareKind
+    order_ids: tuple[UUID, ...] = ()
+    folder_id: UUID | None = None
+    folder_name: str = ""
+    upload_only: bool = False
+    downloadable: bool = False
+    title: str = ""
+    message: str = ""
+    language: str = "en"
+    owner_name: str = ""
+    expires: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ShareOpening:
+    """The answer of ``open_share``: ``opened`` when the link and password were right and the
+    share works, else ``refusal`` (and ``retry_after`` seconds for ``LOCKED``)."""
+
+    opened: OpenedShare | None = None
+    refusal: ShareRefusal | None = None
+    retry_after: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.opened is not None
+
+
+@dataclass(frozen=True)
+class ShareDoor:
+    """``share_status``: what a link's first page needs before any password: whether it
+    works (``refusal`` otherwise; an unknown link is ``WRONG_PASSWORD``), whether it asks for a
+    password, its title, language and kind. Nothing is logged or counted."""
+
+    refusal: ShareRefusal | None = None
+    retry_after: int = 0
+    needs_password: bool = True
+    title: str = ""
+    language: str = "en"
+    kind: ShareKind | None = None
+    owner_name: str = ""
 
 
 @dataclass(frozen=True)

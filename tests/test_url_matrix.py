@@ -529,6 +529,9 @@ MATRIX: dict[str, Row] = {
         get=(LOGIN, 404, 404, 200, 404),
         post=(LOGIN, 404, 404, DONE, 404),
     ),
+    # --- Sharing with outside people ------------------------------------------------------------------
+    "sharing:mine": Row(get=(LOGIN, 200, 200, 200, 200)),
+    "sharing:public": Row(kwargs=lambda s: {"token": "x" * 43}, get=(404, 404, 404, 404, 404)),
     # --- DICOMweb (session sign-in; JSON 401 instead of a login redirect; GET and HEAD only) ---------
     "dicomweb:studies": Row(get=(401, 200, 200, 200, 200)),  # what each may see: nothing, for two of them
     "dicomweb:study": Row(kwargs=_study, get=DICOMWEB_READ),

@@ -24,6 +24,8 @@ from postdicom.local.orders.links import LinkOrdersMixin
 from postdicom.local.orders.properties import OrderPropertiesMixin
 from postdicom.local.orders.recycle import RecycleBinMixin
 from postdicom.local.orders.search import SearchOrdersMixin
+from postdicom.local.outside.owner import ManageOutsideSharesMixin
+from postdicom.local.outside.visitor import VisitOutsideSharesMixin
 from postdicom.local.uploads.service import UploadsMixin
 from postdicom.local.users import UsersMixin
 
@@ -52,6 +54,8 @@ class LocalBackend(
     FolderMembershipMixin,
     ShareFoldersMixin,
     SharedFoldersMixin,
+    ManageOutsideSharesMixin,
+    VisitOutsideSharesMixin,
     PostDicomApi,
 ):
     """Implements the contract on the local database. Each topic lives in its own mixin;

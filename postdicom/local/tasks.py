@@ -10,6 +10,7 @@ from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound, Unavailable
 from postdicom.local.models import UploadItem
 from postdicom.local.orders.recycle import expired_order_ids
+from postdicom.local.outside import mail as share_mail
 from postdicom.local.uploads.ingest import finish_batch_if_done, ingest_items, resume_unfinished, run_batch
 
 log = logging.getLogger(__name__)
@@ -72,3 +73,33 @@ def resume_uploads() -> int:
     if count:
         log.info("Looked again at %d unfinished upload(s).", count)
     return count
+
+
+# --- Share e-mails -------------------------------------------------------------------------------
+#
+# A ``ShareMail`` row is made in the transaction that causes the mail and handed over once it
+# commits (postdicom.local.outside.mail). Sending marks the row sent in the same transaction,
+# so a retry or a message delivered twice sends nothing more.
+
+
+@shared_task(
+    name="postdicom.local.tasks.send_share_mail",
+    autoretry_for=(OSError,),  # smtplib.SMTPException and a refused connection alike
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_share_mail(mail_pk: int) -> bool:
+    """Send one share e-mail unless it was sent already; retried while the mail server is
+    down. Returns whether this run sent it."""
+    return share_mail.send(mail_pk)
+
+
+@shared_task(name="postdicom.local.tasks.send_pending_share_mails")
+def send_pending_share_mails() -> int:
+    """Queue the share e-mails that should have gone by now (the broker was away when they
+    were made, or their task gave up); run every minute by beat."""
+    pending = share_mail.pending_mails()
+    for pk in pending:
+        share_mail.hand_to_worker(pk)
+    return len(pending)

@@ -181,12 +181,6 @@ class UsersMixin:
             target_label=row.username,
         )
 
-    def list_contacts(self, *, actor: User) -> tuple[t.Contact, ...]:
-        users = visible_users(actor).filter(is_active=True).exclude(email="").order_by("last_name", "first_name")
-        return tuple(
-            t.Contact(name=u.get_full_name() or u.username, email=u.email, user_id=profile_of(u).uuid) for u in users
-        )
-
 
 def _trimmed(draft: t.UserDraft) -> t.UserDraft:
     """The draft without surrounding spaces, so that what is checked is what is saved."""

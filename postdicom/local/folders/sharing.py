@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
-from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
+from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local import convert
 from postdicom.local.access import require_active, role_of
 from postdicom.local.folders.access import ancestor_refs, folder_row, label, record_folder
@@ -30,6 +30,7 @@ from postdicom.local.folders.reach import Access, Grant, access_to, shared_row, 
 from postdicom.local.folders.tree import describe
 from postdicom.local.groups import visible_groups
 from postdicom.local.models import Folder, FolderShare, UserGroup
+from postdicom.local.outside.making import MakeOutsideSharesMixin
 from postdicom.local.users import visible_users
 from postdicom.types import AuditAction
 
@@ -114,17 +115,6 @@ def _recipient_groups(actor: User, ids: Sequence[UUID]) -> list[UserGroup]:
 
 
 def _check_audience(audience: t.ShareAudience) -> None:
-    if audience.outside:
-        if audience.accounts:
-            raise InvalidInput(
-                _("Share with colleagues and groups, or with an e-mail address or a link, not both at once.")
-            )
-        raise Unsupported(
-            _(
-                "Sharing a folder by e-mail, by link or for uploads is not available yet. "
-                "Share it with colleagues or groups."
-            )
-        )
     if not audience.accounts:
         raise InvalidInput({"user_ids": _("Choose at least one colleague or group.")})
 
@@ -145,23 +135,23 @@ def _recipient_detail(share: FolderShare) -> dict[str, str]:
     return {"group": share.group.name}
 
 
-class ShareFoldersMixin:
+class ShareFoldersMixin(MakeOutsideSharesMixin):
     def share_folder(
         self,
         *,
         actor: User,
         folder_id: UUID,
         audience: t.ShareAudience,
-        password: str = "",
-        title: str = "",
-        description: str = "",
         expires: dt.date | None = None,
-        downloadable: bool = False,
         may_edit: bool = False,
         may_reshare: bool = False,
         includes_restricted_orders: bool = False,
+        options: t.ShareOptions | None = None,
     ) -> tuple[t.Share, ...]:
         require_active(actor)
+        if audience.outside:
+            # E-mail, link and upload-only shares: postdicom.local.outside.making.
+            return (self._share_folder_outside(actor, folder_id, audience, options or t.ShareOptions()),)
         _check_audience(audience)
         day = today()
         if expires is not None and expires < day:

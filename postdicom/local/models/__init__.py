@@ -13,6 +13,15 @@ from postdicom.local.models.orders import (
     OrderUserAssignment,
     PatientOrder,
 )
+from postdicom.local.models.outside_shares import (
+    AccessKind,
+    Audience,
+    MailKind,
+    OutsideShare,
+    OutsideShareOrder,
+    ShareAccess,
+    ShareMail,
+)
 from postdicom.local.models.uploads import (
     BatchState,
     DocumentRecord,
@@ -25,7 +34,9 @@ from postdicom.local.models.uploads import (
 )
 
 __all__ = [
+    "AccessKind",
     "ApiKeyRecord",
+    "Audience",
     "AuditRecord",
     "BatchState",
     "DicomNodeRecord",
@@ -38,13 +49,18 @@ __all__ = [
     "InstanceRecord",
     "Institution",
     "ItemState",
+    "MailKind",
     "OrderFlag",
     "OrderGroup",
     "OrderGroupAssignment",
     "OrderUserAssignment",
+    "OutsideShare",
+    "OutsideShareOrder",
     "PatientOrder",
     "Profile",
     "SeriesRecord",
+    "ShareAccess",
+    "ShareMail",
     "StudyRecord",
     "UploadBatch",
     "UploadItem",

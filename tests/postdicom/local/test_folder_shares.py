@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from postdicom import get_api
-from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
+from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local.models import AuditRecord, Folder, FolderOrder, FolderShare, Institution
 from postdicom.types import Folder as FolderType
 from postdicom.types import OrderQuery, PersonRef, Role, ShareAudience
@@ -224,14 +224,6 @@ class TestShareWithUsers:
 
 
 class TestAudienceAndRecipients:
-    @pytest.mark.parametrize(
-        "audience",
-        [ShareAudience(email="a@b.test"), ShareAudience(link=True), ShareAudience(upload_only=True, link=True)],
-    )
-    def test_outside_audiences_are_not_available_yet(self, staff_user: User, cardiology, audience) -> None:
-        with pytest.raises(Unsupported):
-            get_api().share_folder(actor=staff_user, folder_id=cardiology.id, audience=audience)
-
     def test_accounts_and_email_together_are_refused(self, staff_user: User, colleague: User, cardiology) -> None:
         with pytest.raises(InvalidInput):
             get_api().share_folder(
