@@ -23,7 +23,7 @@ from django.utils import translation
 
 from portal.middleware import client_address
 from postdicom import get_api
-from postdicom.types import OpenedShare, ShareRefusal, SHARE_LANGUAGES
+from postdicom.types import SHARE_LANGUAGES, OpenedShare, ShareRefusal
 
 UNLOCKED = "rayport_shares"
 LANGUAGE = "rayport_share_language"

@@ -180,7 +180,9 @@ class SharedOrder:
 
 
 def _thumbnail_of(actor: Any, study: DicomStudy) -> dict[str, str] | None:
-    found = get_api().search_instances(actor=actor, study_uid=study.study_uid, series_uid=None, query=DicomQuery(limit=1))
+    found = get_api().search_instances(
+        actor=actor, study_uid=study.study_uid, series_uid=None, query=DicomQuery(limit=1)
+    )
     if not found:
         return None
     first = found[0]
@@ -230,9 +232,7 @@ def share_order(request: HttpRequest, token: str, opened: OpenedShare, order_id:
                 )
                 first = found[0].sop_instance_uid if found else ""
                 series.append({"study": study, "series": one, "instance": first})
-    api.log_share_access(
-        token=token, client_ip=gate.client_ip(request), kind=ShareAccessKind.VIEWED, order_id=order_id
-    )
+    api.log_share_access(token=token, client_ip=gate.client_ip(request), kind=ShareAccessKind.VIEWED, order_id=order_id)
     context = public_context(request, token, share=opened, detail=detail, order=detail.summary, series=series)
     return render_page(request, "sharing/public/order.html", context)
 

@@ -40,6 +40,7 @@ from orders.views.upload_api import (
     _summary_json,
     _unavailable,
 )
+from portal.forms.service import show_errors
 from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.context import only_orders
@@ -53,13 +54,10 @@ from postdicom.types import (
     UploadOutcome,
     UploadState,
 )
-from portal.forms.service import show_errors
 from sharing.public import gate
 from sharing.public.csrf import share_csrf_protect
 from sharing.public.forms import ShareUploadForm
 from sharing.public.pages import GONE, public_context
-
-NOT_HERE = "00000000-0000-0000-0000-000000000000"
 
 
 def _institution_of(opened: OpenedShare) -> UUID | None:

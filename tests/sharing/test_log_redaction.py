@@ -82,6 +82,6 @@ def test_the_development_server_logs_no_token(environ):  # noqa: F811
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
-    assert f"GET /s/[token]/no-such-page/?lang=es HTTP/1.1" in output
+    assert "GET /s/[token]/no-such-page/?lang=es HTTP/1.1" in output
     assert "Not Found: /s/[token]/no-such-page/" in output
     assert token not in output
