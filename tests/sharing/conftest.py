@@ -19,7 +19,7 @@ from postdicom.types import Share, ShareAudience, ShareOptions
 from tests.uploads.conftest import upload, upload_dirs  # noqa: F401
 from tests.uploads.files import make_image, pdf_bytes
 
-PASSWORD = "Quiet-Harbor-4721"  # noqa: S105
+PASSWORD = "Quiet-Harbor-4721"
 
 
 @dataclass
@@ -36,7 +36,8 @@ class Shared:
 
 def token_of(share: Share) -> str:
     path = urlsplit(share.url).path
-    assert path.startswith("/s/") and path.endswith("/"), share.url
+    assert path.startswith("/s/"), share.url
+    assert path.endswith("/"), share.url
     return path[3:-1]
 
 
@@ -87,7 +88,10 @@ def share_of(owner: User, *orders: Shared, **options: Any) -> str:
     """The token of a link share of ``orders`` with the password ``PASSWORD``."""
     options.setdefault("password", PASSWORD)
     share = get_api().share_orders(
-        actor=owner, order_ids=[o.id for o in orders], audience=ShareAudience(link=True), options=ShareOptions(**options)
+        actor=owner,
+        order_ids=[o.id for o in orders],
+        audience=ShareAudience(link=True),
+        options=ShareOptions(**options),
     )
     return token_of(share)
 

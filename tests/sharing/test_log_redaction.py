@@ -12,8 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+import pytest
 
 from portal.logging_filters import redact_share_tokens
+from postdicom import get_api
+from postdicom.local.models import OutsideShare
 from tests.portal.test_settings import ROOT, _get_when_up, environ  # noqa: F401
 
 PORT = 18081  # helper 8's port range
@@ -85,3 +88,29 @@ def test_the_development_server_logs_no_token(environ):  # noqa: F811
     assert "GET /s/[token]/no-such-page/?lang=es HTTP/1.1" in output
     assert "Not Found: /s/[token]/no-such-page/" in output
     assert token not in output
+
+
+@pytest.mark.django_db
+def test_requests_under_a_link_leave_no_token_in_logs_or_the_audit_trail(staff_user, token_a, order_a, order_b):
+    from django.test import Client
+
+    from postdicom.local.models import AuditRecord, ShareAccess
+    from tests.sharing.conftest import unlock
+
+    visitor = Client()
+    with handler_output() as out:
+        unlock(visitor, token_a, "wrong")  # a refusal
+        unlock(visitor, token_a)
+        visitor.get(f"/s/{token_a}/orders/{order_a.id}/")
+        visitor.get(f"/s/{token_a}/orders/{order_b.id}/")  # 404: "Not Found: /s/…"
+        visitor.get(f"/s/{token_a}/dicomweb/studies/{order_b.study}/series")  # 404 JSON
+        visitor.get(f"/s/{token_a}/no-such-page/")
+        get_api().revoke_share(actor=staff_user, share_id=OutsideShare.objects.get().uuid)
+        visitor.get(f"/s/{token_a}/")  # 410: "Gone: /s/…"
+    text = out.getvalue()
+    assert "/s/[token]/" in text
+    assert token_a not in text
+    for row in AuditRecord.objects.all():
+        assert token_a not in f"{row.action} {row.target_id} {row.target_label} {row.detail}"
+    for access in ShareAccess.objects.all():
+        assert token_a not in access.detail

@@ -49,7 +49,8 @@ def test_the_upload_page_never_shows_the_folder(visitor, upload_token, order_a):
     assert page.status_code == 200
     assert 'id="upload-form"' in page.text
     assert "Send us your CD" in page.text
-    assert "Alpha" not in page.text and "Referrals" not in page.text
+    assert "Alpha" not in page.text
+    assert "Referrals" not in page.text
     base = f"/s/{upload_token}"
     assert visitor.get(f"{base}/orders/{order_a.id}/").status_code == 404
     assert visitor.get(f"{base}/orders/{order_a.id}/documents/{order_a.document}/").status_code == 404
@@ -104,7 +105,8 @@ def test_an_outsider_upload_lands_in_the_folder_and_the_owner_is_told(
     report = visitor.get(batch["report_url"])
     assert report.status_code == 200
     assert "The clinic has received your images" in report.text
-    assert "Gamma" not in report.text and "Alpha" not in report.text
+    assert "Gamma" not in report.text
+    assert "Alpha" not in report.text
     share_row = ShareAccess.objects.filter(kind="uploaded").get()
     assert share_row.detail == "1"
     (mail,) = ShareMail.objects.filter(kind="uploaded")
