@@ -63,6 +63,7 @@ from postdicom.types import (
     OrderDraft,
     Role,
     ShareAudience,
+    ShareOptions,
     UploadFile,
 )
 from tests.conftest import make_user
@@ -109,6 +110,7 @@ class Scene:
     api_key: Any  # a key of ``colleague``'s, made by the administrator
     reset: tuple[str, str]  # uidb64 and token of a password reset for ``colleague``
     study: dict[str, str]  # a stored image of the clinic uploaded by staff: study, series, instance UIDs
+    share_token: str  # the link of ``order`` shared by staff with outside people (with a password)
 
     @property
     def colleague_id(self) -> UUID:
@@ -181,6 +183,12 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         upload(staff_user, clinic, [image], tmp_path)
     ds = pydicom.dcmread(image)
     study = {"study": ds.StudyInstanceUID, "series": ds.SeriesInstanceUID, "instance": ds.SOPInstanceUID}
+    outside = api.share_orders(
+        actor=staff_user,
+        order_ids=[order.id],
+        audience=ShareAudience(link=True),
+        options=ShareOptions(password="Quiet-Harbor-4721"),
+    )
     return Scene(
         clinic=clinic,
         colleague=colleague,
@@ -204,6 +212,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         api_key=api_key,
         reset=reset,
         study=study,
+        share_token=outside.url.rstrip("/").rsplit("/", 1)[-1],
     )
 
 
@@ -263,6 +272,19 @@ def _series(s: Scene) -> dict[str, Any]:
 
 def _instance(s: Scene) -> dict[str, Any]:
     return {**_series(s), "instance": s.study["instance"]}
+
+
+def _share(s: Scene) -> dict[str, Any]:
+    return {"token": s.share_token}
+
+
+def _share_batch(s: Scene) -> dict[str, Any]:
+    return {"token": s.share_token, "batch_id": s.batch_id}
+
+
+#: A share link's pages before its password: back to the door; its JSON and forms: 403.
+SHARE_DOOR: Outcomes = (DONE, DONE, DONE, DONE, DONE)
+SHARE_403: Outcomes = (403, 403, 403, 403, 403)
 
 
 MATRIX: dict[str, Row] = {
@@ -531,7 +553,43 @@ MATRIX: dict[str, Row] = {
     ),
     # --- Sharing with outside people ------------------------------------------------------------------
     "sharing:mine": Row(get=(LOGIN, 200, 200, 200, 200)),
-    "sharing:public": Row(kwargs=lambda s: {"token": "x" * 43}, get=(404, 404, 404, 404, 404)),
+    # The public pages of a link: the same for every role, signed in or not (an account adds
+    # nothing to a link). Nobody here has given the password: the door (200), the other pages
+    # back to it (DONE), JSON 403 for the upload protocol and images; the visitor's own form
+    # token is missing from every POST and PUT (403). tests/sharing/ has the unlocked visitor.
+    "share:open": Row(kwargs=_share, get=(200, 200, 200, 200, 200)),
+    "share:unlock": Row(kwargs=_share, post=SHARE_403, data=lambda s: {"password": "Quiet-Harbor-4721"}),
+    "share:order": Row(kwargs=lambda s: {**_share(s), **_order_id(s)}, get=SHARE_DOOR),
+    "share:document": Row(
+        kwargs=lambda s: {**_share(s), **_order_id(s), "document_id": s.document_id}, get=SHARE_DOOR
+    ),
+    "share:upload_preview": Row(kwargs=_share, post=SHARE_403),
+    "share:upload_start": Row(kwargs=_share, post=SHARE_403),
+    "share:upload_batch": Row(kwargs=_share_batch, get=SHARE_DOOR),
+    "share:upload_state": Row(kwargs=_share_batch, get=SHARE_403),
+    "share:upload_register": Row(kwargs=_share_batch, post=SHARE_403),
+    "share:upload_chunk": Row(kwargs=lambda s: {**_share_batch(s), "file_id": s.file_id}, put=SHARE_403),
+    "share:upload_parts": Row(kwargs=_share_batch, put=SHARE_403),
+    "share:upload_finish": Row(kwargs=_share_batch, post=SHARE_403),
+    **{
+        f"share_dicomweb:{name}": Row(kwargs=lambda s, k=kwargs: {**_share(s), **k(s)}, get=SHARE_403)
+        for name, kwargs in (
+            ("studies", lambda s: {}),
+            ("study", _study),
+            ("study_metadata", _study),
+            ("study_series", _study),
+            ("study_instances", _study),
+            ("series", _series),
+            ("series_metadata", _series),
+            ("series_instances", _series),
+            ("instance", _instance),
+            ("instance_metadata", _instance),
+            ("instance_rendered", _instance),
+            ("instance_thumbnail", _instance),
+            ("frames", lambda s: {**_instance(s), "frames": "1"}),
+            ("frame_rendered", lambda s: {**_instance(s), "frames": "1"}),
+        )
+    },
     # --- DICOMweb (session sign-in; JSON 401 instead of a login redirect; GET and HEAD only) ---------
     "dicomweb:studies": Row(get=(401, 200, 200, 200, 200)),  # what each may see: nothing, for two of them
     "dicomweb:study": Row(kwargs=_study, get=DICOMWEB_READ),

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -57,7 +58,7 @@ from postdicom.types import (
 from sharing.public import gate
 from sharing.public.csrf import share_csrf_protect
 from sharing.public.forms import ShareUploadForm
-from sharing.public.pages import GONE, public_context
+from sharing.public.pages import GONE, public_context, refused
 
 
 def _institution_of(opened: OpenedShare) -> UUID | None:
@@ -293,11 +294,11 @@ def upload_batch(request: HttpRequest, token: str, batch_id: UUID) -> HttpRespon
     """How far the visitor's upload got: counts and the files that were not stored, never
     the orders they went into. Refreshes itself (htmx) until done."""
     passage = gate.check(request, token)
-    if passage.opened is None or not passage.opened.upload_only:
-        from sharing.public.pages import refused
-
-        if passage.opened is None and not passage.locked_out:
-            return refused(request, token, passage.refusal, passage.retry_after)
+    if passage.opened is None:
+        if passage.locked_out:
+            return redirect("share:open", token=token)
+        return refused(request, token, passage.refusal, passage.retry_after)
+    if not passage.opened.upload_only:
         raise NotFound("no upload here")
     opened = passage.opened
     gate.use_language(request, opened.language)
