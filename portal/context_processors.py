@@ -31,7 +31,7 @@ _NAV: tuple[tuple[StrOrPromise, str | None, str, Capability, bool], ...] = (
     (_("Orders"), "orders:list", "orders", Capability.SEARCH_ORDERS, False),
     (_("Upload"), "orders:upload", "upload", Capability.UPLOAD_DICOM, False),
     (_("Folders"), "folders:tree", "folders", Capability.LIST_FOLDERS, False),
-    (_("Shares"), None, "shares", Capability.SHARE_ORDERS, False),
+    (_("Shares"), "sharing:mine", "shares", Capability.LIST_SHARES, False),
     (_("Administration"), "portal:admin_home", "admin", Capability.LIST_USERS, True),
 )
 

@@ -118,6 +118,31 @@
       event.detail.isError = false;
     }
   });
+  // The page's <dialog id="dialog"> (the share dialog): opened as a modal when htmx fills it,
+  // emptied when closed; [data-close-dialog] closes it instead of leaving the page (without
+  // JavaScript those are plain links and the dialog is a page of its own).
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var dialog = event.detail.target;
+    if (dialog && dialog.id === "dialog" && dialog.showModal && !dialog.open) {
+      dialog.showModal();
+      copyButtons(dialog);
+      var first = dialog.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) { first.focus(); }
+    } else if (dialog && dialog.id === "dialog") {
+      copyButtons(dialog);
+    }
+  });
+  document.addEventListener("close", function (event) {
+    if (event.target && event.target.id === "dialog") { event.target.innerHTML = ""; }
+  }, true);
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest && event.target.closest("[data-close-dialog]");
+    var dialog = closer && closer.closest("dialog[open]");
+    if (dialog) {
+      event.preventDefault();
+      dialog.close();
+    }
+  });
   // htmx sends the CSRF token with every request.
   document.addEventListener("htmx:configRequest", function (event) {
     var token = document.querySelector("meta[name=csrf-token]");

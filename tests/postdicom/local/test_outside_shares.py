@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from postdicom import get_api
-from postdicom.errors import Forbidden, InvalidInput, NotFound
-from postdicom.local.models import AuditRecord, Institution, OutsideShare, ShareMail
+from postdicom.errors import InvalidInput
+from postdicom.local.models import AuditRecord, Institution, OutsideShare
 from postdicom.types import (
     SHARE_FAILURES_BEFORE_LOCK,
     SHARE_LOCK_SECONDS,
@@ -26,11 +26,10 @@ from postdicom.types import (
     ShareAudience,
     ShareKind,
     ShareOptions,
-    ShareQuery,
     ShareRefusal,
 )
 from tests.conftest import make_user
-from tests.postdicom.local.orders_setup import create, group_with, uid
+from tests.postdicom.local.orders_setup import create
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,8 @@ IP = "203.0.113.7"
 
 def token_of(share: Share) -> str:
     path = urlsplit(share.url).path
-    assert path.startswith("/s/") and path.endswith("/"), share.url
+    assert path.startswith("/s/"), share.url
+    assert path.endswith("/"), share.url
     return path[3:-1]
 
 
@@ -80,17 +80,22 @@ class TestShareOrders:
         self, staff_user: User, order: OrderSummary, second_order: OrderSummary
     ) -> None:
         share = share_link(staff_user, order, second_order, password="correct horse", title="For Dr. Who")
-        assert share.kind is ShareKind.LINK and share.has_password and share.new_password == ""
+        assert share.kind is ShareKind.LINK
+        assert share.has_password
+        assert share.new_password == ""
         assert {o.id for o in share.orders} == {order.id, second_order.id}
         token = token_of(share)
         stored = OutsideShare.objects.get(uuid=share.id)
-        assert token not in stored.token_hash and len(stored.token_hash) == 64
+        assert token not in stored.token_hash
+        assert len(stored.token_hash) == 64
         assert "correct horse" not in stored.password_hash
         opening = get_api().open_share(token=token, password="correct horse", client_ip=IP)
-        assert opening.ok and opening.opened is not None
+        assert opening.ok
+        assert opening.opened is not None
         assert opening.opened.actor == staff_user
         assert set(opening.opened.order_ids) == {order.id, second_order.id}
-        assert opening.opened.title == "For Dr. Who" and not opening.opened.upload_only
+        assert opening.opened.title == "For Dr. Who"
+        assert not opening.opened.upload_only
         assert actions(share) == ["share.created", "share.opened"]
         assert get_api().get_share(actor=staff_user, share_id=share.id).opens == 1
 
@@ -118,9 +123,11 @@ class TestShareOrders:
                 get_api().open_share(token=token, password="bad", client_ip=IP).refusal is ShareRefusal.WRONG_PASSWORD
             )
         locked = get_api().open_share(token=token, password="bad", client_ip=IP)
-        assert locked.refusal is ShareRefusal.LOCKED and locked.retry_after == SHARE_LOCK_SECONDS
+        assert locked.refusal is ShareRefusal.LOCKED
+        assert locked.retry_after == SHARE_LOCK_SECONDS
         right = get_api().open_share(token=token, password="correct horse", client_ip=IP)
-        assert right.refusal is ShareRefusal.LOCKED and 0 < right.retry_after <= SHARE_LOCK_SECONDS
+        assert right.refusal is ShareRefusal.LOCKED
+        assert 0 < right.retry_after <= SHARE_LOCK_SECONDS
         assert "share.locked" in actions(share)
         OutsideShare.objects.filter(uuid=share.id).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
         assert get_api().open_share(token=token, password="correct horse", client_ip=IP).ok
@@ -162,7 +169,8 @@ class TestShareOrders:
         share = share_link(staff_user, order, second_order)
         get_api().delete_order(actor=staff_user, order_id=second_order.id)
         opened = get_api().open_share(token=token_of(share), password="", client_ip=IP).opened
-        assert opened is not None and opened.order_ids == (order.id,)
+        assert opened is not None
+        assert opened.order_ids == (order.id,)
 
     def test_a_deactivated_owner_ends_the_share(self, staff_user: User, order: OrderSummary) -> None:
         share = share_link(staff_user, order)
