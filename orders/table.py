@@ -16,7 +16,7 @@ from portal.access import AuthedRequest, me
 from portal.forms.service import show_errors
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import FlagGroup, Folder, OrderQuery, OrderSummary, Page, Role
+from postdicom.types import Capability, FlagGroup, Folder, OrderQuery, OrderSummary, Page, Role
 
 if TYPE_CHECKING:
     from folders.orderlist import FolderFilter
@@ -68,11 +68,12 @@ class OrderTable:
     flag_groups: tuple[FlagGroup, ...]
     can_manage: bool  # flag, assign, link and delete ticked orders
     assignees: list[Assignee]
+    can_download: bool = False  # download the ticked orders as one ZIP
 
     @property
     def ticks(self) -> bool:
         """Whether rows have a tick box: some bulk action is offered."""
-        return self.can_manage or self.options.may_file or self.options.may_remove
+        return self.can_manage or self.can_download or self.options.may_file or self.options.may_remove
 
     @property
     def show_institution(self) -> bool:
@@ -101,4 +102,5 @@ def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
         flag_groups=flag_groups,
         can_manage=can_manage,
         assignees=assignees(request) if can_manage else [],
+        can_download=Capability.OPEN_ORDERS_ARCHIVE in api.capabilities,
     )

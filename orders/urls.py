@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orders.views import bulk, create, detail, documents, edit, links, listing, manage, upload, upload_api
+from orders.views import bulk, create, detail, documents, download, edit, links, listing, manage, upload, upload_api
 
 app_name = "orders"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("bulk/link/", bulk.bulk_link, name="bulk_link"),
     path("bulk/add-to-link/", bulk.bulk_add_to_link, name="bulk_add_to_link"),
     path("bulk/delete/", bulk.bulk_delete, name="bulk_delete"),
+    path("bulk/download/", download.bulk_download, name="bulk_download"),
     path("upload/", upload.upload_page, name="upload"),
     path("upload/preview/", upload_api.upload_preview, name="upload_preview"),
     path("upload/batches/", upload_api.upload_start, name="upload_start"),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("upload/batches/<uuid:batch_id>/finish/", upload_api.upload_finish, name="upload_finish"),
     path("<uuid:order_id>/", detail.order_detail, name="detail"),
     path("<uuid:order_id>/edit/", edit.order_edit, name="edit"),
+    path("<uuid:order_id>/download/", download.order_download, name="download"),
     path("<uuid:order_id>/documents/", documents.document_upload, name="document_upload"),
     path("<uuid:order_id>/documents/<uuid:document_id>/", documents.document_download, name="document_download"),
     path("<uuid:order_id>/documents/<uuid:document_id>/view/", documents.document_view, name="document_view"),

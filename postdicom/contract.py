@@ -54,6 +54,7 @@ from postdicom.types import (
     OrderDetail,
     OrderDraft,
     OrderQuery,
+    OrdersArchive,
     OrderSummary,
     Page,
     RecycledOrder,
@@ -575,6 +576,21 @@ class PostDicomApi:
         ``NotFound`` for an order the actor cannot see or a document not on it; ``Forbidden``
         for anyone else who sees it."""
         raise _unsupported("delete_document")
+
+    def open_orders_archive(self, *, actor: Actor, order_ids: Sequence[UUID]) -> OrdersArchive:
+        """Everything stored for these orders, as the entries of one archive to stream (a
+        study or a selection of orders downloaded as a ZIP): a DICOMDIR (PS3.10, made from
+        the index) that lists every stored image, the images under ``DICOM/`` named with
+        8-character file IDs (``DICOM/P0000001/S0000001/SE000001/I0000001``), and the
+        documents of each order under ``DOCUMENTS/<order>/`` with their given names made safe
+        for every operating system. Nothing is read here: each entry opens its file when the
+        archive is written, so any size streams in constant memory.
+
+        The orders must all be visible to the actor (the rule of ``search_orders``; one hidden,
+        missing or deleted order: ``NotFound``, and nothing is recorded). ``InvalidInput``
+        (``order_ids``) for no orders or more than ``ARCHIVE_ORDERS_MAX``. Writes one audit
+        event (``order.downloaded``) per order, with how many images and documents it gave."""
+        raise _unsupported("open_orders_archive")
 
     # --- Stored images (what DICOMweb serves) ------------------------------------------------
     #

@@ -104,6 +104,7 @@ class Capability(StrEnum):
     UPLOAD_REPORT = "upload_report"
     UPLOAD_DOCUMENTS = "upload_documents"
     OPEN_DOCUMENT = "open_document"
+    OPEN_ORDERS_ARCHIVE = "open_orders_archive"
     SEARCH_STUDIES = "search_studies"
     SEARCH_SERIES = "search_series"
     SEARCH_INSTANCES = "search_instances"
@@ -217,6 +218,7 @@ class AuditAction(StrEnum):
     ORDER_SEARCHED = "order.searched"
     ORDER_DOCUMENT_VIEWED = "order.document_viewed"
     ORDER_DOCUMENT_DOWNLOADED = "order.document_downloaded"
+    ORDER_DOWNLOADED = "order.downloaded"
     FOLDER_VIEWED = "folder.viewed"
     UPLOAD_REPORT_VIEWED = "upload.report_viewed"
     AUDIT_EXPORTED = "audit.exported"
@@ -253,6 +255,7 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
         AuditAction.ORDER_SEARCHED,
         AuditAction.ORDER_DOCUMENT_VIEWED,
         AuditAction.ORDER_DOCUMENT_DOWNLOADED,
+        AuditAction.ORDER_DOWNLOADED,
         AuditAction.ORDER_DICOMWEB_RETRIEVE,
         AuditAction.ORDER_DICOMWEB_METADATA,
         AuditAction.FOLDER_VIEWED,
@@ -1077,6 +1080,47 @@ class DocumentUpload:
 
     added: tuple[Document, ...] = ()
     refused: tuple[RefusedDocument, ...] = ()
+
+
+#: The most orders one archive (``open_orders_archive``) may hold: a page of the order list.
+ARCHIVE_ORDERS_MAX = 200
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    """One file of an orders archive: where it goes in the archive (``path``, "/"-separated
+    components that are safe file names on Windows, macOS and Linux), its size in bytes, when
+    it was stored, and how to open it. ``open()`` returns a binary handle read in pieces (the
+    caller closes it); it may raise ``NotFound`` (the file has gone missing from storage) or
+    ``OSError`` (storage failed)."""
+
+    path: str
+    size: int
+    modified: dt.datetime
+    opener: Callable[[], IO[bytes]] = field(repr=False, compare=False)
+
+    def open(self) -> IO[bytes]:
+        return self.opener()
+
+
+@dataclass(frozen=True)
+class OrdersArchive:
+    """What downloading orders puts in one ZIP archive, in the order to write it: the DICOMDIR
+    first (made from the index, so it names every image before any is read), then every
+    stored image under ``DICOM/`` with PS3.10 file IDs, then each order's documents under
+    ``DOCUMENTS/<order>/``. Nothing is read until an entry is opened. ``filename`` is a safe
+    name for the download (``….zip``)."""
+
+    filename: str
+    order_ids: tuple[UUID, ...]
+    entries: tuple[ArchiveEntry, ...]
+    image_count: int
+    document_count: int
+
+    @property
+    def size(self) -> int:
+        """The bytes of every entry together (the archive adds its headers)."""
+        return sum(entry.size for entry in self.entries)
 
 
 # --- Folders and sharing (built out by their issues) -------------------------------------------------

@@ -432,6 +432,8 @@ MATRIX: dict[str, Row] = {
         data=lambda s: {"order_ids": [s.order.id], "assignee": f"user:{s.colleague_id}"},
     ),
     "orders:bulk_link": Row(post=(LOGIN, 404, 404, DONE, DONE), data=lambda s: {"order_ids": [s.loner.id, s.other.id]}),
+    # A ZIP of the ticked orders: 404 when one of them is hidden, as for the order's own page.
+    "orders:bulk_download": Row(post=(LOGIN, 404, 404, 200, 200), data=lambda s: {"order_ids": [s.order.id]}),
     "orders:bulk_delete": Row(post=(LOGIN, REFUSED, REFUSED, DONE, DONE), data=lambda s: {"order_ids": [s.order.id]}),
     # Uploading: into one of the user's institutions (administrators: any); the clinic is not a
     # choice for the outsider (the form again). A batch is its uploader's (and administrators').
@@ -461,6 +463,7 @@ MATRIX: dict[str, Row] = {
     ),
     "orders:upload_finish": Row(kwargs=lambda s: {"batch_id": s.full_batch_id}, post=(LOGIN, 404, 404, 200, 200)),
     "orders:detail": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200)),
+    "orders:download": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200)),
     "orders:document_upload": Row(
         kwargs=_order_id,
         post=(LOGIN, 404, 404, DONE, DONE),

@@ -13,7 +13,7 @@ from orders.views.choices import assignees
 from portal.access import AuthedRequest
 from portal.rendering import render_page
 from postdicom import get_api
-from postdicom.types import OrderDetail
+from postdicom.types import Capability, OrderDetail
 
 #: The order's optional details: the page lists only those that are filled.
 OPTIONAL_DETAILS = (
@@ -54,6 +54,7 @@ def order_detail(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         "flag_groups": api.flag_dictionary(actor=request.user),
         "current_flags": current_flags,
         "bare": _bare(detail),
+        "can_download": Capability.OPEN_ORDERS_ARCHIVE in api.capabilities,
     }
     if detail.can_manage:
         context["assignees"] = assignees(request, detail.summary.institution.id)

@@ -148,16 +148,30 @@ def can_decode(syntax: str) -> bool:
         return False
 
 
+#: What pydicom's decoders raise for pixel data they cannot make sense of (a damaged stream,
+#: a header that contradicts the data, a required element missing).
+_DECODING_ERRORS = (ValueError, RuntimeError, NotImplementedError, AttributeError, KeyError, TypeError)
+
+
 def decoded_array(handle: IO[bytes], syntax: str, index: int, **options: Any) -> Any:
-    """Frame ``index`` decoded to a NumPy array (colour as RGB)."""
+    """Frame ``index`` decoded to a NumPy array (colour as RGB). ``NotDecodable`` when no
+    decoder for ``syntax`` is installed or the pixel data cannot be decoded (damaged, or a
+    header that does not describe it); ``NoSuchFrame`` past the last frame.
+
+    A deflated file is inflated whole first (its bytes after the header are one zlib stream,
+    so no frame can be found without it); every other file is decoded from its pixel data
+    on, without reading the rest into memory."""
     if not can_decode(syntax):
         raise NotDecodable(f"no decoder for {UID(syntax).name}")
     handle.seek(0)
     try:
+        if UID(syntax).is_deflated:
+            ds = dcmread(handle, force=True)
+            return get_decoder(UID(syntax)).as_array(ds, index=index, **options)[0]
         return pixel_array(handle, index=index, **options)  # type: ignore[arg-type]  # any binary handle
     except IndexError as error:
         raise NoSuchFrame(str(error)) from error
-    except (ValueError, RuntimeError, NotImplementedError) as error:
+    except _DECODING_ERRORS as error:
         raise NotDecodable(str(error)) from error
 
 

@@ -19,7 +19,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.pixels import apply_color_lut, apply_rescale
 
-from postdicom.dicom.frames import decoded_array, read_header
+from postdicom.dicom.frames import NotDecodable, decoded_array, read_header
 
 WINDOW_FUNCTIONS = ("linear", "linear_exact", "sigmoid")
 RENDERED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
@@ -101,8 +101,12 @@ def render(
     ds = read_header(handle)
     array = decoded_array(handle, syntax, index)
     colour = array.ndim == 3 or str(ds.get("PhotometricInterpretation", "")) == "PALETTE COLOR"
-    pixels = _colour(ds, array) if colour else _grey(ds, array, window)
-    image = Image.fromarray(pixels, "RGB" if pixels.ndim == 3 else "L")
+    try:
+        pixels = _colour(ds, array) if colour else _grey(ds, array, window)
+        image = Image.fromarray(pixels, "RGB" if pixels.ndim == 3 else "L")
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
+        # decoded, but the header's description of it (palette, rescale, shape) does not fit
+        raise NotDecodable(str(error)) from error
     if viewport is not None:
         image.thumbnail(viewport, Image.Resampling.LANCZOS)
     out = io.BytesIO()

@@ -16,6 +16,7 @@ from postdicom.local.groups import GroupsMixin
 from postdicom.local.images.service import ImagesMixin
 from postdicom.local.institutions import InstitutionsMixin
 from postdicom.local.nodes import NodesMixin
+from postdicom.local.orders.archive import ArchiveMixin
 from postdicom.local.orders.assignment import AssignOrdersMixin
 from postdicom.local.orders.create import CreateOrdersMixin
 from postdicom.local.orders.edit import EditOrdersMixin
@@ -46,6 +47,7 @@ class LocalBackend(
     LinkOrdersMixin,
     AssignOrdersMixin,
     OrderFlagsMixin,
+    ArchiveMixin,
     UploadsMixin,
     ImagesMixin,
     CreateFoldersMixin,

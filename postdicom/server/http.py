@@ -38,7 +38,12 @@ class AuthedRequest(HttpRequest):
 
 
 class NotAcceptable(Exception):
-    """Nothing the client's ``Accept`` allows can be produced (406)."""
+    """Nothing the client's ``Accept`` allows can be produced (406); ``message`` says why
+    when there is more to say than that (an image that cannot be decoded here)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def problem(status: int, message: str) -> HttpResponse:
@@ -71,8 +76,8 @@ def dicomweb_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
             return response
         try:
             return view(request, *args, **kwargs)
-        except NotAcceptable:
-            return problem(406, _("The images cannot be sent in the format asked for."))
+        except NotAcceptable as refusal:
+            return problem(406, refusal.message or _("The images cannot be sent in the format asked for."))
         except PostDicomError as error:
             status = next((code for kind, code in _STATUS if isinstance(error, kind)), 500)
             return problem(status, error.message)

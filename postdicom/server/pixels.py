@@ -20,7 +20,7 @@ from typing import IO
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 from postdicom import get_api
 from postdicom import types as t
@@ -131,9 +131,23 @@ def _frames(handle: IO[bytes], item: t.DicomInstance, plan: FramePlan, numbers: 
             pieces.append(dicom_frames.decoded_frame(handle, item.transfer_syntax_uid, number - 1))
         except dicom_frames.NoSuchFrame:
             raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
-        except dicom_frames.NotDecodable:
-            raise NotAcceptable from None
+        except dicom_frames.NotDecodable as error:
+            raise NotAcceptable(undecodable(item, error)) from None
     return pieces
+
+
+def undecodable(item: t.DicomInstance, error: dicom_frames.NotDecodable) -> str:
+    """Why an image cannot be decoded here, for the client (406)."""
+    syntax = UID(item.transfer_syntax_uid or ImplicitVRLittleEndian)
+    if not dicom_frames.can_decode(syntax):
+        return _(
+            "This image is compressed as %(syntax)s, which this server cannot decode. "
+            "Ask for its frames as stored (transfer-syntax=*)."
+        ) % {"syntax": syntax.name}
+    return _(
+        "This image (%(syntax)s) could not be decoded: its pixel data is damaged or does not match "
+        "its description. Ask for its frames as stored (transfer-syntax=*)."
+    ) % {"syntax": syntax.name}
 
 
 _PAIR = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(?:,\s*([A-Za-z_]+)\s*)?$")
@@ -196,8 +210,8 @@ def _rendered(
             )
         except dicom_frames.NoSuchFrame:
             raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
-        except dicom_frames.NotDecodable:
-            raise NotAcceptable from None
+        except dicom_frames.NotDecodable as error:
+            raise NotAcceptable(undecodable(item, error)) from None
         finally:
             handle.close()
         return HttpResponse(image, content_type=media_type)
