@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orders.views import bulk, create, detail, documents, download, edit, links, listing, manage, upload, upload_api
+from orders.views import (
+    bulk,
+    create,
+    detail,
+    documents,
+    download,
+    edit,
+    links,
+    listing,
+    manage,
+    upload,
+    upload_api,
+    viewer,
+)
 
 app_name = "orders"
 
@@ -30,6 +43,7 @@ urlpatterns = [
     path("<uuid:order_id>/", detail.order_detail, name="detail"),
     path("<uuid:order_id>/edit/", edit.order_edit, name="edit"),
     path("<uuid:order_id>/download/", download.order_download, name="download"),
+    path("<uuid:order_id>/view/", viewer.view, name="viewer"),
     path("<uuid:order_id>/documents/", documents.document_upload, name="document_upload"),
     path("<uuid:order_id>/documents/<uuid:document_id>/", documents.document_download, name="document_download"),
     path("<uuid:order_id>/documents/<uuid:document_id>/view/", documents.document_view, name="document_view"),

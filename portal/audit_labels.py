@@ -36,6 +36,7 @@ ACTION_FAMILIES: tuple[tuple[str, Promise, Promise], ...] = (
     ("upload", gettext_lazy("Uploads"), gettext_lazy("Every upload event")),
     ("share", gettext_lazy("Shares with outside people"), gettext_lazy("Every share event")),
     ("audit", gettext_lazy("Audit log"), gettext_lazy("Every audit log event")),
+    ("view_link", gettext_lazy("View links"), gettext_lazy("Every view link event")),
 )
 
 ACTION_LABELS: Mapping[A, Promise] = {
@@ -100,6 +101,7 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.UPLOAD_STARTED: gettext_lazy("Upload started"),
     A.UPLOAD_FINISHED: gettext_lazy("Upload finished"),
     A.ORDER_VIEWED: gettext_lazy("Order opened"),
+    A.ORDER_VIEWER_OPENED: gettext_lazy("Images opened in the viewer"),
     A.ORDER_SEARCHED: gettext_lazy("Orders searched"),
     A.ORDER_DOCUMENT_VIEWED: gettext_lazy("Document opened"),
     A.ORDER_DOCUMENT_DOWNLOADED: gettext_lazy("Document downloaded"),
@@ -118,6 +120,10 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.SHARE_VIEWED: gettext_lazy("Shared order viewed"),
     A.SHARE_DOWNLOADED: gettext_lazy("Shared images downloaded"),
     A.SHARE_UPLOADED: gettext_lazy("Files sent through an upload link"),
+    A.VIEW_LINK_CREATED: gettext_lazy("View link made"),
+    A.VIEW_LINK_USED: gettext_lazy("View link opened"),
+    A.VIEW_LINK_REFUSED: gettext_lazy("View link refused"),
+    A.VIEW_LINK_REVOKED: gettext_lazy("View link revoked"),
 }
 
 TARGET_LABELS: Mapping[str, Promise] = {
@@ -132,6 +138,7 @@ TARGET_LABELS: Mapping[str, Promise] = {
     "folder": gettext_lazy("Folder"),
     "upload": pgettext_lazy("noun: one upload batch", "Upload"),
     "share": gettext_lazy("Share"),
+    "view_link": gettext_lazy("View link"),
 }
 
 #: Names of detail keys that read better than the key itself.
@@ -213,7 +220,6 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "series_uid": gettext_lazy("Series Instance UID"),
     "instances": gettext_lazy("images"),
     "documents": gettext_lazy("documents"),
-    "orders": gettext_lazy("orders in the download"),
     "prefix": gettext_lazy("key starts with"),
     "audience": gettext_lazy("audience"),
     "password_email": gettext_lazy("password sent to"),
@@ -227,6 +233,29 @@ DETAIL_LABELS: Mapping[str, Promise] = {
     "order": gettext_lazy("order"),
     "files": gettext_lazy("files"),
     "what": gettext_lazy("what"),
+    "link_to": gettext_lazy("link to"),
+    "for_address": gettext_lazy("works only from"),
+    "from_address": gettext_lazy("opened from"),
+    "order_count": gettext_lazy("orders"),
+    "reason": gettext_lazy("why"),
+    "use": gettext_lazy("asked for"),
+}
+
+#: The words for the values of some detail keys (view links).
+DETAIL_VALUES: Mapping[str, Mapping[str, Promise]] = {
+    "link_to": {
+        "order": gettext_lazy("an order"),
+        "patient": gettext_lazy("a patient's orders"),
+        "folder": gettext_lazy("a folder's orders"),
+    },
+    "reason": {
+        "unknown": gettext_lazy("no such link"),
+        "expired": gettext_lazy("expired"),
+        "revoked": gettext_lazy("revoked"),
+        "other_address": gettext_lazy("opened from another address"),
+        "withdrawn": gettext_lazy("nothing left to show"),
+    },
+    "use": {"page": gettext_lazy("the page"), "images": gettext_lazy("images")},
 }
 
 #: Detail keys that hold internal ids (kept in the CSV export, never shown on a page).
@@ -304,6 +333,10 @@ def describe_detail(detail: Mapping[str, object]) -> list[tuple[str, str]]:
             continue
         if key == "source" and value == "upload":
             lines.append((_detail_key(key), _("an upload")))
+            continue
+        if key in DETAIL_VALUES and isinstance(value, str):
+            word = DETAIL_VALUES[key].get(value)
+            lines.append((_detail_key(key), str(word) if word is not None else value))
             continue
         if key == "kind" and isinstance(value, str):
             lines.append((_detail_key(key), value.upper()))

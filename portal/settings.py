@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "orders",
     "folders",
     "sharing",
+    "viewlinks",
 ]
 
 MIDDLEWARE = [

@@ -55,6 +55,7 @@ from postdicom.types import (
     OrderDraft,
     OrderQuery,
     OrdersArchive,
+    OrderStudies,
     OrderSummary,
     Page,
     RecycledOrder,
@@ -80,7 +81,11 @@ from postdicom.types import (
     UserGroupInfo,
     UserInfo,
     UserQuery,
+    ViewerContent,
     ViewLink,
+    ViewLinkAccess,
+    ViewLinkUse,
+    ViewTarget,
 )
 
 if TYPE_CHECKING:
@@ -345,6 +350,19 @@ class PostDicomApi:
         assignments, linked orders and the audit history. ``NotFound`` when the order is
         missing, deleted or hidden from the actor."""
         raise _unsupported("order_properties")
+
+    def patient_orders(self, *, actor: Actor, order_id: UUID) -> tuple[OrderStudies, ...]:
+        """The same patient's other live orders that the actor may see, newest first, each
+        with its studies: the priors a radiologist compares with. The patient is the order's
+        Patient ID within its institution (an order without one has no priors). ``NotFound``
+        when the order is missing, deleted or hidden from the actor."""
+        raise _unsupported("patient_orders")
+
+    def open_viewer(self, *, actor: Actor, order_id: UUID) -> ViewerContent:
+        """What the image viewer shows for one order (its studies, documents and the
+        patient's other orders, as ``patient_orders``), recording ``order.viewer_opened``
+        in the audit trail. ``NotFound`` when the order is missing, deleted or hidden."""
+        raise _unsupported("open_viewer")
 
     def delete_order(self, *, actor: Actor, order_id: UUID) -> None:
         """DeleteOrder: move to the recycle bin, keeping flags, assignments, folders and
@@ -739,10 +757,36 @@ class PostDicomApi:
     # --- Viewing and sharing -----------------------------------------------------------------------
 
     def view_url(
-        self, *, actor: Actor, order_id: UUID | None = None, folder_id: UUID | None = None, client_ip: str
+        self, *, actor: Actor, target: ViewTarget, client_ip: str, lifetime: dt.timedelta | None = None
     ) -> ViewLink:
-        """GetViewUrl / GetFolderViewUrl: a short-lived link bound to ``client_ip``."""
+        """GetViewUrl, …WithPatientName, …WithPatientNameAndBirthDate, GetFolderViewUrl: a link
+        to the viewer for ``target`` that works without signing in, only from ``client_ip``,
+        for ``lifetime`` (``VIEW_LINK_LIFETIME`` by default, between ``VIEW_LINK_LIFETIME_MIN``
+        and ``…_MAX``). Whoever opens it acts as ``actor`` but reaches only the target's orders
+        (``only_orders``): an order or a patient's orders as the actor saw them now; a folder's
+        orders as the actor sees them when the link is opened. The answer's ``url`` holds the
+        secret token, kept nowhere else (only its SHA-256). ``NotFound`` for an order or folder
+        the actor cannot see; ``InvalidInput`` for a patient with no order the actor sees, a bad
+        address or lifetime, or a target that is not exactly one thing."""
         raise _unsupported("view_url")
+
+    def view_links(self, *, actor: Actor) -> tuple[ViewLink, ...]:
+        """The actor's own view links that have not expired (revoked ones too), newest first,
+        without their URLs."""
+        raise _unsupported("view_links")
+
+    def revoke_view_link(self, *, actor: Actor, link_id: UUID) -> None:
+        """End one of the actor's view links: the next request through it is refused.
+        ``NotFound`` for a link that is not the actor's; revoking twice changes nothing."""
+        raise _unsupported("revoke_view_link")
+
+    def open_view_link(self, *, token: str, client_ip: str, use: ViewLinkUse) -> ViewLinkAccess:
+        """The view link whose secret is ``token``, opened from ``client_ip``: refused
+        (unknown, expired, revoked, from another address, or withdrawn), or the user to act as
+        and the orders the link reaches now. Called on every request through the link, so a
+        revocation counts at once. Opening the page (``ViewLinkUse.PAGE``) and every refusal
+        are audited (refused image requests at most once per link, address and ten minutes)."""
+        raise _unsupported("open_view_link")
 
     def share_orders(
         self, *, actor: Actor, order_ids: Sequence[UUID], audience: ShareAudience, options: ShareOptions

@@ -82,6 +82,8 @@ class Capability(StrEnum):
     POSSIBLE_DUPLICATES = "possible_duplicates"
     SEARCH_ORDERS = "search_orders"
     ORDER_PROPERTIES = "order_properties"
+    PATIENT_ORDERS = "patient_orders"
+    OPEN_VIEWER = "open_viewer"
     DELETE_ORDER = "delete_order"
     RESTORE_ORDER = "restore_order"
     PURGE_ORDER = "purge_order"
@@ -121,6 +123,9 @@ class Capability(StrEnum):
     ADD_ORDER_TO_FOLDERS = "add_order_to_folders"
     REMOVE_ORDERS_FROM_FOLDER = "remove_orders_from_folder"
     VIEW_URL = "view_url"
+    VIEW_LINKS = "view_links"
+    REVOKE_VIEW_LINK = "revoke_view_link"
+    OPEN_VIEW_LINK = "open_view_link"
     SHARE_ORDERS = "share_orders"
     SHARE_FOLDER = "share_folder"
     FOLDER_SHARE_OPTIONS = "folder_share_options"
@@ -215,6 +220,7 @@ class AuditAction(StrEnum):
     UPLOAD_FINISHED = "upload.finished"
     # Reads of patient data (HIPAA §164.312(b)): who looked at which record.
     ORDER_VIEWED = "order.viewed"
+    ORDER_VIEWER_OPENED = "order.viewer_opened"
     ORDER_SEARCHED = "order.searched"
     ORDER_DOCUMENT_VIEWED = "order.document_viewed"
     ORDER_DOCUMENT_DOWNLOADED = "order.document_downloaded"
@@ -235,6 +241,10 @@ class AuditAction(StrEnum):
     SHARE_VIEWED = "share.viewed"
     SHARE_DOWNLOADED = "share.downloaded"
     SHARE_UPLOADED = "share.uploaded"
+    VIEW_LINK_CREATED = "view_link.created"
+    VIEW_LINK_USED = "view_link.used"
+    VIEW_LINK_REFUSED = "view_link.refused"
+    VIEW_LINK_REVOKED = "view_link.revoked"
 
     @property
     def family(self) -> str:
@@ -252,6 +262,7 @@ class AuditAction(StrEnum):
 READ_ACTIONS: frozenset[AuditAction] = frozenset(
     {
         AuditAction.ORDER_VIEWED,
+        AuditAction.ORDER_VIEWER_OPENED,
         AuditAction.ORDER_SEARCHED,
         AuditAction.ORDER_DOCUMENT_VIEWED,
         AuditAction.ORDER_DOCUMENT_DOWNLOADED,
@@ -264,6 +275,7 @@ READ_ACTIONS: frozenset[AuditAction] = frozenset(
         AuditAction.SHARE_OPENED,
         AuditAction.SHARE_VIEWED,
         AuditAction.SHARE_DOWNLOADED,
+        AuditAction.VIEW_LINK_USED,
     }
 )
 
@@ -732,6 +744,25 @@ class StudyInfo:
     description: str = ""
     series: tuple[SeriesInfo, ...] = ()
     image_count: int = 0
+
+
+@dataclass(frozen=True)
+class OrderStudies:
+    """An order with its studies: what the viewer lists and opens (the current order, or
+    one of the same patient's other orders to compare with)."""
+
+    summary: OrderSummary
+    studies: tuple[StudyInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class ViewerContent:
+    """What the image viewer shows for one order: its studies and documents, and the same
+    patient's other orders the actor may see (``priors``, newest first)."""
+
+    order: OrderStudies
+    documents: tuple[Document, ...] = ()
+    priors: tuple[OrderStudies, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1609,10 +1640,84 @@ class FolderShareOptions:
     latest_expiry: dt.date | None = None
 
 
+#: How long a view link works unless its maker says otherwise, and the bounds they may choose.
+VIEW_LINK_LIFETIME = dt.timedelta(hours=1)
+VIEW_LINK_LIFETIME_MIN = dt.timedelta(minutes=5)
+VIEW_LINK_LIFETIME_MAX = dt.timedelta(days=7)
+
+
+class ViewLinkKind(StrEnum):
+    """What a view link shows (GetViewUrl, …WithPatientName(AndBirthDate), GetFolderViewUrl)."""
+
+    ORDER = "order"
+    PATIENT = "patient"
+    FOLDER = "folder"
+
+
+@dataclass(frozen=True)
+class ViewTarget:
+    """What ``view_url`` links to: exactly one of an order; every order of a patient, by name
+    (``LAST^FIRST`` or "Last, First": matched ignoring case and accents, as a whole name), with
+    ``birth_date`` also by birth date; or the orders filed in a folder."""
+
+    order_id: UUID | None = None
+    patient_name: str = ""
+    birth_date: dt.date | None = None
+    folder_id: UUID | None = None
+
+
 @dataclass(frozen=True)
 class ViewLink:
-    url: str
+    """A short-lived link to the viewer, bound to the IP address it was made for. ``url`` (a
+    path, with the secret token in it) is known only in the answer to ``view_url``; listings
+    leave it empty."""
+
+    id: UUID
+    kind: ViewLinkKind
+    label: str  # the patient's name (and accession number) or the folder's name
+    client_ip: str
+    created_at: dt.datetime
     expires_at: dt.datetime
+    revoked: bool = False
+    order_ids: tuple[UUID, ...] = ()  # the orders of an order or patient link (a folder's: at opening)
+    folder_id: UUID | None = None
+    url: str = ""
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return not self.revoked and now < self.expires_at
+
+
+class ViewLinkUse(StrEnum):
+    """Why a view link is being opened: its page (one audit event per opening) or the images
+    the page's viewer asks for (no event each: the reads themselves are audited)."""
+
+    PAGE = "page"
+    IMAGES = "images"
+
+
+class ViewLinkRefusal(StrEnum):
+    """Why a view link did not open."""
+
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    OTHER_ADDRESS = "other_address"
+    #: Its maker can no longer act (deactivated) or its folder is gone.
+    WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class ViewLinkAccess:
+    """The answer to ``open_view_link``: refused (``refusal``), or the user to act as (the
+    link's maker, the contract's actor type) and the orders the link reaches now, to be used
+    only inside ``postdicom.context.only_orders(order_ids)``."""
+
+    refusal: ViewLinkRefusal | None
+    link: ViewLink | None = None
+    actor: object = None
+    order_ids: tuple[UUID, ...] = ()
+    #: For ``ViewLinkUse.PAGE`` only: the orders ``order_ids`` names, newest first.
+    orders: tuple[OrderSummary, ...] = ()
 
 
 # --- Stored images (the DICOMweb read side) ------------------------------------------------------

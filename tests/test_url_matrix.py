@@ -56,7 +56,7 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 
 from postdicom import get_api
 from postdicom.local.access import profile_of
-from postdicom.local.models import Institution
+from postdicom.local.models import Institution, StudyRecord
 from postdicom.types import (
     DicomNodeDraft,
     FlagDraft,
@@ -65,6 +65,7 @@ from postdicom.types import (
     ShareAudience,
     ShareOptions,
     UploadFile,
+    ViewTarget,
 )
 from tests.conftest import make_user
 from tests.uploads.conftest import local_storage, upload
@@ -111,6 +112,7 @@ class Scene:
     reset: tuple[str, str]  # uidb64 and token of a password reset for ``colleague``
     study: dict[str, str]  # a stored image of the clinic uploaded by staff: study, series, instance UIDs
     share_token: str  # the link of ``order`` shared by staff with outside people (with a password)
+    view_link: Any  # staff's view link to the order of ``study``, for 127.0.0.1 (the test client)
 
     @property
     def colleague_id(self) -> UUID:
@@ -189,6 +191,8 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         audience=ShareAudience(link=True),
         options=ShareOptions(password="Quiet-Harbor-4721"),
     )
+    imaged = StudyRecord.objects.select_related("order").get(study_uid=ds.StudyInstanceUID).order
+    view_link = api.view_url(actor=staff_user, target=ViewTarget(order_id=imaged.uuid), client_ip="127.0.0.1")
     return Scene(
         clinic=clinic,
         colleague=colleague,
@@ -213,6 +217,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         reset=reset,
         study=study,
         share_token=outside.url.rstrip("/").rsplit("/", 1)[-1],
+        view_link=view_link,
     )
 
 
@@ -285,6 +290,12 @@ def _share_batch(s: Scene) -> dict[str, Any]:
 #: A share link's pages before its password: back to the door; its JSON and forms: 403.
 SHARE_DOOR: Outcomes = (DONE, DONE, DONE, DONE, DONE)
 SHARE_403: Outcomes = (403, 403, 403, 403, 403)
+#: A view link's page and images: the same for everyone who holds it.
+VIEW_LINK_READ: Outcomes = (200, 200, 200, 200, 200)
+
+
+def _view_token(s: Scene) -> dict[str, Any]:
+    return {"token": s.view_link.url.strip("/").split("/")[-1]}
 
 
 MATRIX: dict[str, Row] = {
@@ -419,6 +430,7 @@ MATRIX: dict[str, Row] = {
     "portal:audit_export": Row(get=ADMIN_ONLY_GET),
     # --- Orders: outsiders and limited users without an assignment never see the clinic's order --------
     "orders:list": Row(get=(LOGIN, 200, 200, 200, 200)),  # each sees their own orders
+    "orders:viewer": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200)),  # from the viewer branch
     # A new order goes into one of the user's institutions: the clinic is not a choice for the outsider.
     "orders:create": Row(get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 200, DONE, DONE, DONE), data=_order_form),
     "orders:recycle_bin": Row(get=(LOGIN, 200, 403, 200, 200)),
@@ -563,9 +575,7 @@ MATRIX: dict[str, Row] = {
     "share:open": Row(kwargs=_share, get=(200, 200, 200, 200, 200)),
     "share:unlock": Row(kwargs=_share, post=SHARE_403, data=lambda s: {"password": "Quiet-Harbor-4721"}),
     "share:order": Row(kwargs=lambda s: {**_share(s), **_order_id(s)}, get=SHARE_DOOR),
-    "share:document": Row(
-        kwargs=lambda s: {**_share(s), **_order_id(s), "document_id": s.document_id}, get=SHARE_DOOR
-    ),
+    "share:document": Row(kwargs=lambda s: {**_share(s), **_order_id(s), "document_id": s.document_id}, get=SHARE_DOOR),
     "share:upload_preview": Row(kwargs=_share, post=SHARE_403),
     "share:upload_start": Row(kwargs=_share, post=SHARE_403),
     "share:upload_batch": Row(kwargs=_share_batch, get=SHARE_DOOR),
@@ -608,6 +618,51 @@ MATRIX: dict[str, Row] = {
     "dicomweb:instance_thumbnail": Row(kwargs=_instance, get=DICOMWEB_READ),
     "dicomweb:frames": Row(kwargs=lambda s: {**_instance(s), "frames": "1"}, get=DICOMWEB_READ),
     "dicomweb:frame_rendered": Row(kwargs=lambda s: {**_instance(s), "frames": "1"}, get=DICOMWEB_READ),
+    # --- View links: made by whoever sees the order (or owns the folder); opened by anyone ---------------
+    "viewlinks:list": Row(get=(LOGIN, 200, 200, 200, 200)),  # each sees their own links
+    # A patient none of them sees is refused in the form (400).
+    "viewlinks:patient": Row(
+        get=(LOGIN, 200, 200, 200, 200),
+        post=(LOGIN, 400, 400, 200, 200),
+        data=lambda s: {"patient_name": "García^María", "lifetime": 60},
+    ),
+    "viewlinks:order": Row(
+        kwargs=_order_id,
+        get=(LOGIN, 404, 404, 200, 200),
+        post=(LOGIN, 404, 404, 200, 200),  # the new link is shown in the answer, this once
+        data=lambda s: {"reach": "order", "lifetime": 60},
+    ),
+    # A folder is its owner's (administrators included, nobody else sees it).
+    "viewlinks:folder": Row(
+        kwargs=_folder_id,
+        get=(LOGIN, 404, 404, 200, 404),
+        post=(LOGIN, 404, 404, 200, 404),
+        data=lambda s: {"lifetime": 60},
+    ),
+    "viewlinks:revoke": Row(
+        kwargs=lambda s: {"link_id": s.view_link.id}, get=(LOGIN, 404, 404, 200, 404), post=(LOGIN, 404, 404, DONE, 404)
+    ),
+    # The link itself works for whoever holds it (from its address), signed in or not.
+    "viewlinks:page": Row(kwargs=_view_token, get=VIEW_LINK_READ),
+    **{
+        f"viewlinks:{name}": Row(kwargs=lambda s, kwargs=kwargs: {**_view_token(s), **kwargs(s)}, get=VIEW_LINK_READ)
+        for name, kwargs in (
+            ("dicomweb:studies", lambda s: {}),
+            ("dicomweb:study", _study),
+            ("dicomweb:study_metadata", _study),
+            ("dicomweb:study_series", _study),
+            ("dicomweb:study_instances", _study),
+            ("dicomweb:series", _series),
+            ("dicomweb:series_metadata", _series),
+            ("dicomweb:series_instances", _series),
+            ("dicomweb:instance", _instance),
+            ("dicomweb:instance_metadata", _instance),
+            ("dicomweb:instance_rendered", _instance),
+            ("dicomweb:instance_thumbnail", _instance),
+            ("dicomweb:frames", lambda s: {**_instance(s), "frames": "1"}),
+            ("dicomweb:frame_rendered", lambda s: {**_instance(s), "frames": "1"}),
+        )
+    },
 }
 
 

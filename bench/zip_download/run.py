@@ -120,11 +120,18 @@ def main() -> None:
     (data / "load.py").write_text(_LOAD)
     (data / "order.py").write_text(_ORDER)
     print("ingest …", flush=True)
-    subprocess_run([PYTHON, "-c", runner, str(data / "load.py"), PASSWORD, str(corpus), str(data / "staging")], django_env)
+    subprocess_run(
+        [PYTHON, "-c", runner, str(data / "load.py"), PASSWORD, str(corpus), str(data / "staging")], django_env
+    )
     import subprocess
 
     order = subprocess.run(
-        [PYTHON, "-c", runner, str(data / "order.py")], cwd=ROOT, env=django_env, check=True, capture_output=True, text=True
+        [PYTHON, "-c", runner, str(data / "order.py")],
+        cwd=ROOT,
+        env=django_env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     root = f"http://127.0.0.1:{args.port}"
     command = [

@@ -25,10 +25,12 @@ from postdicom.local.orders.links import LinkOrdersMixin
 from postdicom.local.orders.properties import OrderPropertiesMixin
 from postdicom.local.orders.recycle import RecycleBinMixin
 from postdicom.local.orders.search import SearchOrdersMixin
+from postdicom.local.orders.viewer import ViewerMixin
 from postdicom.local.outside.owner import ManageOutsideSharesMixin
 from postdicom.local.outside.visitor import VisitOutsideSharesMixin
 from postdicom.local.uploads.service import UploadsMixin
 from postdicom.local.users import UsersMixin
+from postdicom.local.view_links import ViewLinksMixin
 
 
 class LocalBackend(
@@ -43,6 +45,7 @@ class LocalBackend(
     EditOrdersMixin,
     SearchOrdersMixin,
     OrderPropertiesMixin,
+    ViewerMixin,
     RecycleBinMixin,
     LinkOrdersMixin,
     AssignOrdersMixin,
@@ -58,6 +61,7 @@ class LocalBackend(
     SharedFoldersMixin,
     ManageOutsideSharesMixin,
     VisitOutsideSharesMixin,
+    ViewLinksMixin,
     PostDicomApi,
 ):
     """Implements the contract on the local database. Each topic lives in its own mixin;

@@ -23,6 +23,7 @@ from postdicom.local.models import (
     StudyRecord,
     UploadItem,
     UserGroup,
+    ViewLinkRecord,
 )
 
 if TYPE_CHECKING:
@@ -109,6 +110,21 @@ def api_key(row: ApiKeyRecord) -> t.ApiKey:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked=row.revoked_at is not None,
+    )
+
+
+def view_link(row: ViewLinkRecord, *, url: str = "") -> t.ViewLink:
+    return t.ViewLink(
+        id=row.uuid,
+        kind=t.ViewLinkKind(row.kind),
+        label=row.label,
+        client_ip=row.client_ip,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked=row.revoked_at is not None,
+        order_ids=tuple(UUID(value) for value in row.order_ids),
+        folder_id=row.folder.uuid if row.folder is not None else None,
+        url=url,
     )
 
 

@@ -32,6 +32,7 @@ from postdicom.local.models.uploads import (
     UploadBatch,
     UploadItem,
 )
+from postdicom.local.models.viewlinks import ViewLinkRecord
 
 __all__ = [
     "AccessKind",
@@ -65,4 +66,5 @@ __all__ = [
     "UploadBatch",
     "UploadItem",
     "UserGroup",
+    "ViewLinkRecord",
 ]

@@ -1,0 +1,140 @@
+// What the viewer reads from a DICOMweb server: series lists and series metadata (DICOM JSON),
+// turned into sorted stacks of Cornerstone image ids. The base URL comes from the page's
+// configuration ("/dicomweb", "/s/<token>/dicomweb"...), never from this file.
+
+const JSON_TYPES = 'application/dicom+json, application/json';
+
+export class DicomWebError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: JSON_TYPES }, credentials: 'same-origin' });
+  if (!response.ok) {
+    let reason = response.headers.get('X-Error-Reason') || '';
+    throw new DicomWebError(response.status, reason || `HTTP ${response.status}`);
+  }
+  if (response.status === 204) return [];
+  return response.json();
+}
+
+/** The first value of a DICOM JSON attribute (tag "00100010"), or undefined. */
+export function value(item, tag) {
+  const element = item && item[tag];
+  if (!element || !element.Value || !element.Value.length) return undefined;
+  return element.Value[0];
+}
+
+export function values(item, tag) {
+  const element = item && item[tag];
+  return element && element.Value ? element.Value : [];
+}
+
+export function text(item, tag) {
+  const v = value(item, tag);
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object' && 'Alphabetic' in v) return personName(v.Alphabetic);
+  return String(v);
+}
+
+export function personName(raw) {
+  if (!raw) return '';
+  const [last = '', first = '', middle = ''] = String(raw).split('^');
+  return [last.toUpperCase(), [first, middle].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+}
+
+export function dicomDate(raw) {
+  if (!raw || raw.length < 8) return raw || '';
+  return `${raw.slice(0, 4)}-${raw.slice(4, 6)}-${raw.slice(6, 8)}`;
+}
+
+/** Absolute URL for a base given as a path, so the loader's image ids are unambiguous. */
+export function absolute(base) {
+  return new URL(base.replace(/\/+$/, ''), window.location.href).toString();
+}
+
+export async function studySeries(base, studyUid) {
+  const series = await getJson(`${base}/studies/${studyUid}/series`);
+  return series
+    .map((s) => ({
+      studyUid,
+      uid: text(s, '0020000E'),
+      number: Number(value(s, '00200011') ?? 0),
+      modality: text(s, '00080060'),
+      description: text(s, '0008103E'),
+      count: Number(value(s, '00201209') ?? 0),
+    }))
+    .sort((a, b) => a.number - b.number);
+}
+
+const IMAGE_MODALITIES_WITHOUT_PIXELS = new Set(['SR', 'PR', 'KO', 'RTPLAN', 'RTSTRUCT', 'RTRECORD', 'REG', 'SEG']);
+
+export function mayHoldImages(series) {
+  return !IMAGE_MODALITIES_WITHOUT_PIXELS.has(series.modality);
+}
+
+/** Sort key of one instance: position along the slice normal when known, else its number. */
+function sortInstances(instances) {
+  const withGeometry = instances.every((i) => values(i, '00200032').length === 3 && values(i, '00200037').length === 6);
+  if (withGeometry && instances.length > 1) {
+    const o = values(instances[0], '00200037').map(Number);
+    const normal = [o[1] * o[5] - o[2] * o[4], o[2] * o[3] - o[0] * o[5], o[0] * o[4] - o[1] * o[3]];
+    const distance = (i) => {
+      const p = values(i, '00200032').map(Number);
+      return p[0] * normal[0] + p[1] * normal[1] + p[2] * normal[2];
+    };
+    const keyed = instances.map((i) => [distance(i), Number(value(i, '00200013') ?? 0), i]);
+    const distinct = new Set(keyed.map((k) => k[0].toFixed(3)));
+    if (distinct.size === keyed.length) {
+      keyed.sort((a, b) => b[0] - a[0]); // head first (highest position along the normal)
+      return keyed.map((k) => k[2]);
+    }
+  }
+  return [...instances].sort((a, b) => Number(value(a, '00200013') ?? 0) - Number(value(b, '00200013') ?? 0));
+}
+
+/**
+ * Reads a series' metadata and gives its stack: image ids (one per frame), the instances in
+ * order, and what the overlays show. ``register(imageId, instance)`` hands each instance's
+ * DICOM JSON to the image loader.
+ */
+export async function seriesStack(base, series, register) {
+  const root = absolute(base);
+  const metadata = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/metadata`);
+  const withPixels = metadata.filter((i) => i['7FE00010'] || value(i, '00280010'));
+  const ordered = sortInstances(withPixels);
+  const imageIds = [];
+  for (const instance of ordered) {
+    const sop = text(instance, '00080018');
+    const frames = Math.max(1, Number(value(instance, '00280008') ?? 1));
+    const url = `${root}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/frames/`;
+    for (let f = 1; f <= frames; f += 1) {
+      const imageId = `wadors:${url}${f}`;
+      register(imageId, instance);
+      imageIds.push(imageId);
+    }
+  }
+  const first = ordered[0] || metadata[0] || {};
+  const singleFrames = ordered.every((i) => Math.max(1, Number(value(i, '00280008') ?? 1)) === 1);
+  const geometry = ordered.every((i) => values(i, '00200032').length === 3 && values(i, '00200037').length === 6);
+  const photometric = text(first, '00280004');
+  return {
+    ...series,
+    imageIds,
+    instances: ordered,
+    first,
+    middle: ordered[Math.floor(ordered.length / 2)],
+    sopClass: text(first, '00080016'),
+    photometric,
+    // A volume MPR can rebuild: grey single-frame slices with positions, several of them.
+    reconstructable: singleFrames && geometry && ordered.length >= 3 && !/^(RGB|YBR|PALETTE)/.test(photometric),
+  };
+}
+
+export function thumbnailUrl(base, series, instance) {
+  const sop = text(instance, '00080018');
+  return `${base}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/thumbnail?viewport=96,96`;
+}
