@@ -23,14 +23,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from orders.viewer_config import document_entries, prior_entries, study_entries, viewer_config, viewer_csp
+from orders.views.documents import INLINE_CSP  # a document shown may show itself, nothing else
+from orders.views.download import orders_archive_response
 from portal.downloads import file_response
 from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.context import only_orders
 from postdicom.errors import NotFound
 from postdicom.types import (
+    ARCHIVE_ORDERS_MAX,
     DicomQuery,
     DicomStudy,
+    Document,
     OpenedShare,
     OrderQuery,
     OrderSummary,
@@ -45,8 +50,6 @@ from sharing.public.forms import UnlockForm
 PAGE_SIZE = 20
 #: The refusals that end a share for good: "gone" (410), shown at once.
 GONE = (ShareRefusal.EXPIRED, ShareRefusal.REVOKED, ShareRefusal.USED_UP)
-#: A document opened from a share may show itself but run nothing (as on staff pages).
-INLINE_CSP = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 ShareView = Callable[..., HttpResponseBase]
 
@@ -212,7 +215,9 @@ def _orders_page(request: HttpRequest, token: str, opened: OpenedShare) -> HttpR
         for order in page.items:
             mine = tuple(studies.get(order.id, ()))
             rows.append(SharedOrder(order, mine, _thumbnail_of(actor, mine[0]) if mine else None))
-    context = public_context(request, token, share=opened, page=page, rows=rows)
+    context = public_context(
+        request, token, share=opened, page=page, rows=rows, download_url=_download_url(token, opened)
+    )
     return render_page(request, "sharing/public/orders.html", context)
 
 
@@ -233,7 +238,15 @@ def share_order(request: HttpRequest, token: str, opened: OpenedShare, order_id:
                 first = found[0].sop_instance_uid if found else ""
                 series.append({"study": study, "series": one, "instance": first})
     api.log_share_access(token=token, client_ip=gate.client_ip(request), kind=ShareAccessKind.VIEWED, order_id=order_id)
-    context = public_context(request, token, share=opened, detail=detail, order=detail.summary, series=series)
+    context = public_context(
+        request,
+        token,
+        share=opened,
+        detail=detail,
+        order=detail.summary,
+        series=series,
+        download_url=_download_url(token, opened, order_id),
+    )
     return render_page(request, "sharing/public/order.html", context)
 
 
@@ -263,5 +276,72 @@ def share_document(
     return response
 
 
-def order_url(token: str, order_id: UUID) -> str:
-    return reverse("share:order", kwargs={"token": token, "order_id": order_id})
+@require_safe
+@shared
+@viewer_csp  # type: ignore[arg-type]  # django-csp types views as taking the request alone
+def share_viewer(request: HttpRequest, token: str, opened: OpenedShare, order_id: UUID) -> HttpResponseBase:
+    """The built-in viewer for one shared order, reading its images from the link's own
+    DICOMweb mount; the patient's other orders in the share are its priors."""
+    with only_orders(opened.order_ids):
+        content = get_api().open_viewer(actor=opened.actor, order_id=order_id)
+    get_api().log_share_access(
+        token=token, client_ip=gate.client_ip(request), kind=ShareAccessKind.VIEWED, order_id=order_id
+    )
+
+    def document_url(download: bool) -> Callable[[Document], str]:
+        def url(document: Document) -> str:
+            path = reverse("share:document", kwargs={"token": token, "order_id": order_id, "document_id": document.id})
+            return f"{path}?download=1" if download else path
+
+        return url
+
+    config = viewer_config(
+        dicomweb=reverse("share_dicomweb:studies", kwargs={"token": token}).removesuffix("/studies"),
+        studies=study_entries(content.order.studies),
+        priors=prior_entries(content.priors),
+        documents=document_entries(
+            content.documents, document_url(False), document_url(True) if opened.downloadable else None
+        ),
+        download_url=_download_url(token, opened, order_id),
+    )
+    context = public_context(request, token, share=opened, order=content.order.summary, viewer_config=config)
+    return render_page(request, "sharing/public/viewer.html", context)
+
+
+def _download_url(token: str, opened: OpenedShare, order_id: UUID | None = None) -> str | None:
+    """Where the share's ZIP (or one order's) downloads from, when the share allows downloads."""
+    if not opened.downloadable:
+        return None
+    if order_id is None:
+        return reverse("share:download", kwargs={"token": token})
+    return reverse("share:order_download", kwargs={"token": token, "order_id": order_id})
+
+
+def _archive(request: HttpRequest, token: str, opened: OpenedShare, order_ids: list[UUID]) -> HttpResponseBase:
+    if not opened.downloadable:
+        raise NotFound("this share allows no downloads")
+    with only_orders(opened.order_ids):
+        response = orders_archive_response(opened.actor, order_ids)
+    get_api().log_share_access(
+        token=token,
+        client_ip=gate.client_ip(request),
+        kind=ShareAccessKind.DOWNLOADED,
+        order_id=order_ids[0] if len(order_ids) == 1 else None,
+        detail=f"ZIP, {len(order_ids)}",
+    )
+    return response
+
+
+@require_safe
+@shared
+def share_download(request: HttpRequest, token: str, opened: OpenedShare) -> HttpResponseBase:
+    """Everything the share covers as one streamed ZIP (only when it allows downloads). The
+    archive is built inside the share's scope, as its owner: it holds the shared orders and
+    nothing else."""
+    return _archive(request, token, opened, list(opened.order_ids[:ARCHIVE_ORDERS_MAX]))
+
+
+@require_safe
+@shared
+def share_order_download(request: HttpRequest, token: str, opened: OpenedShare, order_id: UUID) -> HttpResponseBase:
+    return _archive(request, token, opened, [order_id])

@@ -8,6 +8,7 @@ import logging
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -82,6 +83,7 @@ def test_the_development_server_logs_no_token(environ):  # noqa: F811
         assert missing.status_code == 404
         assert missing.headers["referrer-policy"] == "no-referrer"
         assert missing.headers["cache-control"] == "no-store"
+        time.sleep(1)  # the request line is written once the answer is sent
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
