@@ -214,3 +214,50 @@ def test_the_page_follows_the_shares_language_with_a_switch(staff_user, order_a)
     english = visitor.get(f"/s/{token}/?lang=en")
     assert '<html lang="en">' in english.text
     assert '<html lang="en">' in visitor.get(f"/s/{token}/").text  # the choice is kept
+
+
+def test_the_zip_download_only_when_the_share_allows_it(staff_user, order_a, order_b):
+    import io
+    import zipfile
+
+    closed = share_of(staff_user, order_a)
+    visitor = Client()
+    unlock(visitor, closed)
+    assert "Download" not in visitor.get(f"/s/{closed}/").text
+    assert visitor.get(f"/s/{closed}/download/").status_code == 404
+    assert visitor.get(f"/s/{closed}/orders/{order_a.id}/download/").status_code == 404
+    assert visitor.get(f"/s/{closed}/orders/{order_a.id}/documents/{order_a.document}/?download=1")[
+        "Content-Disposition"
+    ].startswith("inline")
+
+    open_ = share_of(staff_user, order_a, downloadable=True)
+    visitor = Client()
+    unlock(visitor, open_)
+    assert f"/s/{open_}/download/" in visitor.get(f"/s/{open_}/").text
+    answer = visitor.get(f"/s/{open_}/download/")
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/zip"
+    assert answer["Cache-Control"] == "no-store"
+    names = zipfile.ZipFile(io.BytesIO(b"".join(answer.streaming_content))).namelist()
+    assert "DICOMDIR" in names
+    assert any(name.endswith("report-a.pdf") for name in names)
+    assert not any("report-b" in name for name in names)  # order B is not in it
+    assert visitor.get(f"/s/{open_}/orders/{order_b.id}/download/").status_code == 404
+    assert ShareAccess.objects.filter(share=_row(open_), kind="downloaded").count() == 1
+
+
+def test_the_viewer_reads_images_from_the_links_own_mount(visitor, token_a, order_a, order_b):
+    import json
+    import re
+
+    unlock(visitor, token_a)
+    page = visitor.get(f"/s/{token_a}/orders/{order_a.id}/view/")
+    assert page.status_code == 200
+    assert "'wasm-unsafe-eval'" in page["Content-Security-Policy"]
+    config = json.loads(
+        re.search(r'<script id="rayport-viewer" type="application/json">(.*?)</script>', page.text, re.S)[1]
+    )
+    assert config["dicomweb"] == f"/s/{token_a}/dicomweb"
+    assert [s["uid"] for s in config["studies"]] == [order_a.study]
+    assert config["downloadUrl"] is None
+    assert visitor.get(f"/s/{token_a}/orders/{order_b.id}/view/").status_code == 404
