@@ -57,7 +57,9 @@ ShareView = Callable[..., HttpResponseBase]
 def public_context(request: HttpRequest, token: str, **extra: Any) -> dict[str, Any]:
     """What the public layout needs: the link (for the language switch and the forms) and
     the visitor's form token."""
-    return {"token": token, "share_csrf": share_csrf_token(request), "share_path": request.path, **extra}
+    # The language switch reloads the page shown; after a form was sent, the link's own page.
+    here = request.path if request.method in ("GET", "HEAD") else reverse("share:open", kwargs={"token": token})
+    return {"token": token, "share_csrf": share_csrf_token(request), "share_path": here, **extra}
 
 
 def refused(request: HttpRequest, token: str, refusal: ShareRefusal | None, retry_after: int = 0) -> HttpResponse:
