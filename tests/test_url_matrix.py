@@ -587,25 +587,6 @@ MATRIX: dict[str, Row] = {
     "share:upload_chunk": Row(kwargs=lambda s: {**_share_batch(s), "file_id": s.file_id}, put=SHARE_403),
     "share:upload_parts": Row(kwargs=_share_batch, put=SHARE_403),
     "share:upload_finish": Row(kwargs=_share_batch, post=SHARE_403),
-    **{
-        f"share_dicomweb:{name}": Row(kwargs=lambda s, k=kwargs: {**_share(s), **k(s)}, get=SHARE_403)
-        for name, kwargs in (
-            ("studies", lambda s: {}),
-            ("study", _study),
-            ("study_metadata", _study),
-            ("study_series", _study),
-            ("study_instances", _study),
-            ("series", _series),
-            ("series_metadata", _series),
-            ("series_instances", _series),
-            ("instance", _instance),
-            ("instance_metadata", _instance),
-            ("instance_rendered", _instance),
-            ("instance_thumbnail", _instance),
-            ("frames", lambda s: {**_instance(s), "frames": "1"}),
-            ("frame_rendered", lambda s: {**_instance(s), "frames": "1"}),
-        )
-    },
     # --- DICOMweb (session sign-in; JSON 401 instead of a login redirect; GET and HEAD only) ---------
     "dicomweb:studies": Row(get=(401, 200, 200, 200, 200)),  # what each may see: nothing, for two of them
     "dicomweb:study": Row(kwargs=_study, get=DICOMWEB_READ),
@@ -668,6 +649,19 @@ MATRIX: dict[str, Row] = {
     },
 }
 
+
+def _under_share(kwargs: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene], dict[str, Any]]:
+    return lambda s: {**_share(s), **kwargs(s)}
+
+
+# The DICOMweb read side under a share link: the same paths as /dicomweb/, 403 before the password.
+MATRIX.update(
+    {
+        name.replace("dicomweb:", "share_dicomweb:", 1): Row(kwargs=_under_share(row.kwargs), get=SHARE_403)
+        for name, row in list(MATRIX.items())
+        if name.startswith("dicomweb:")
+    }
+)
 
 # --- Running the matrix ---------------------------------------------------------------------------
 

@@ -238,7 +238,7 @@ def test_the_zip_download_only_when_the_share_allows_it(staff_user, order_a, ord
     assert answer.status_code == 200
     assert answer["Content-Type"] == "application/zip"
     assert answer["Cache-Control"] == "no-store"
-    names = zipfile.ZipFile(io.BytesIO(b"".join(answer.streaming_content))).namelist()
+    names = zipfile.ZipFile(io.BytesIO(b"".join(answer.streaming_content))).namelist()  # type: ignore[attr-defined]
     assert "DICOMDIR" in names
     assert any(name.endswith("report-a.pdf") for name in names)
     assert not any("report-b" in name for name in names)  # order B is not in it
@@ -254,9 +254,9 @@ def test_the_viewer_reads_images_from_the_links_own_mount(visitor, token_a, orde
     page = visitor.get(f"/s/{token_a}/orders/{order_a.id}/view/")
     assert page.status_code == 200
     assert "'wasm-unsafe-eval'" in page["Content-Security-Policy"]
-    config = json.loads(
-        re.search(r'<script id="rayport-viewer" type="application/json">(.*?)</script>', page.text, re.S)[1]
-    )
+    found = re.search(r'<script id="rayport-viewer" type="application/json">(.*?)</script>', page.text, re.S)
+    assert found is not None
+    config = json.loads(found[1])
     assert config["dicomweb"] == f"/s/{token_a}/dicomweb"
     assert [s["uid"] for s in config["studies"]] == [order_a.study]
     assert config["downloadUrl"] is None

@@ -39,8 +39,8 @@ def upload_token(staff_user, folder):
     return token_of(share)
 
 
-def _csrf(client: Client) -> dict[str, str]:
-    return {"HTTP_X_CSRFTOKEN": client.session["rayport_share_csrf"]}
+def _headers(client: Client) -> dict[str, str]:
+    return {"X-CSRFToken": client.session["rayport_share_csrf"]}
 
 
 def test_the_upload_page_never_shows_the_folder(visitor, upload_token, order_a):
@@ -66,7 +66,7 @@ def test_an_outsider_upload_lands_in_the_folder_and_the_owner_is_told(
     staff_user.save(update_fields=["email"])
     unlock(visitor, upload_token)
     base = f"/s/{upload_token}"
-    started = visitor.post(f"{base}/upload/batches/", {"basic_profile": ""}, **_csrf(visitor))
+    started = visitor.post(f"{base}/upload/batches/", {"basic_profile": ""}, headers=_headers(visitor))
     assert started.status_code == 201, started.content
     batch = started.json()
     assert batch["files_url"].startswith(f"{base}/upload/batches/")
@@ -77,7 +77,7 @@ def test_an_outsider_upload_lands_in_the_folder_and_the_owner_is_told(
         batch["files_url"],
         json.dumps({"files": [{"name": "IM1.dcm", "size": len(data)}]}),
         content_type="application/json",
-        **_csrf(visitor),
+        headers=_headers(visitor),
     )
     assert files.status_code == 200, files.content
     (state,) = files.json()["files"]
@@ -85,15 +85,15 @@ def test_an_outsider_upload_lands_in_the_folder_and_the_owner_is_told(
         f"{batch['files_url']}{state['id']}/?offset=0",
         data,
         content_type="application/octet-stream",
-        **_csrf(visitor),
+        headers=_headers(visitor),
     )
     assert chunk.status_code == 200, chunk.content
     # Another visitor (another session) cannot reach this upload, even with the link and password.
     other = Client()
     unlock(other, upload_token)
-    assert other.post(batch["finish_url"], **_csrf(other)).status_code == 404
+    assert other.post(batch["finish_url"], headers=_headers(other)).status_code == 404
     assert other.get(batch["report_url"]).status_code == 404
-    finished = visitor.post(batch["finish_url"], **_csrf(visitor))
+    finished = visitor.post(batch["finish_url"], headers=_headers(visitor))
     assert finished.status_code == 200, finished.content
     row = UploadBatch.objects.get(uuid=batch["id"])
     assert row.source == SHARE_SOURCE
@@ -115,5 +115,5 @@ def test_an_outsider_upload_lands_in_the_folder_and_the_owner_is_told(
 
 def test_a_viewing_share_takes_no_files(visitor, token_a):
     unlock(visitor, token_a)
-    answer = visitor.post(f"/s/{token_a}/upload/batches/", {}, **_csrf(visitor))
+    answer = visitor.post(f"/s/{token_a}/upload/batches/", {}, headers=_headers(visitor))
     assert answer.status_code == 404
