@@ -131,10 +131,25 @@ class ShareForm(forms.Form):
         )
 
 
+class _Uuids(forms.Field):
+    """Several UUIDs; which of them exist (and may be seen) is the service's answer."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[UUID]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            return list(dict.fromkeys(UUID(str(v)) for v in values))
+        except ValueError:
+            raise forms.ValidationError(_("Tick the orders to share first.")) from None
+
+
 class TickedOrdersForm(forms.Form):
     """The orders ticked in a list (``?order_ids=…``), at least one."""
 
-    order_ids = forms.TypedMultipleChoiceField(coerce=UUID, required=True)
+    order_ids = _Uuids(required=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,9 +160,6 @@ class TickedOrdersForm(forms.Form):
         if len(ids) > SHARE_ORDERS_MAX:
             raise forms.ValidationError(_("Share at most %(max)d orders at once.") % {"max": SHARE_ORDERS_MAX})
         return ids
-
-    def valid_choice(self, value: Any) -> bool:  # any UUID: the service decides what exists
-        return True
 
 
 class ChangeShareForm(forms.Form):

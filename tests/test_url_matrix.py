@@ -98,6 +98,7 @@ class Scene:
     document_id: UUID
     folder: Any  # staff's Cardiology / 2026 / March
     share_id: UUID  # ``folder`` shared with ``colleague``
+    outside_share_id: UUID  # ``order`` shared by staff with dr@example.org (an e-mail share)
     batch_id: UUID  # staff's open upload in the clinic
     file_id: UUID  # a registered 4-byte file of that upload, nothing received yet
     full_batch_id: UUID  # staff's open upload whose one file is whole (ready to finish)
@@ -162,6 +163,12 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
     (share,) = api.share_folder(
         actor=staff_user, folder_id=folder.id, audience=ShareAudience(user_ids=(profile_of(colleague).uuid,))
     )
+    outside = api.share_orders(
+        actor=staff_user,
+        order_ids=[order.id],
+        audience=ShareAudience(email="dr@example.org"),
+        options=ShareOptions(password="correct horse"),
+    )
     batch = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
     file = api.add_upload_file(actor=staff_user, batch_id=batch.id, name="a.dcm", size=4)
     full = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
@@ -185,7 +192,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         upload(staff_user, clinic, [image], tmp_path)
     ds = pydicom.dcmread(image)
     study = {"study": ds.StudyInstanceUID, "series": ds.SeriesInstanceUID, "instance": ds.SOPInstanceUID}
-    outside = api.share_orders(
+    linked = api.share_orders(
         actor=staff_user,
         order_ids=[order.id],
         audience=ShareAudience(link=True),
@@ -203,6 +210,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         document_id=document.id,
         folder=folder,
         share_id=share.id,
+        outside_share_id=outside.id,
         batch_id=batch.id,
         file_id=file.id,
         full_batch_id=full.id,
@@ -216,13 +224,17 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         api_key=api_key,
         reset=reset,
         study=study,
-        share_token=outside.url.rstrip("/").rsplit("/", 1)[-1],
+        share_token=linked.url.rstrip("/").rsplit("/", 1)[-1],
         view_link=view_link,
     )
 
 
 def _order_id(s: Scene) -> dict[str, Any]:
     return {"order_id": s.order.id}
+
+
+def _outside_share(s: Scene) -> dict[str, Any]:
+    return {"share_id": s.outside_share_id}
 
 
 def _folder_id(s: Scene) -> dict[str, Any]:
@@ -568,6 +580,27 @@ MATRIX: dict[str, Row] = {
     ),
     # --- Sharing with outside people ------------------------------------------------------------------
     "sharing:mine": Row(get=(LOGIN, 200, 200, 200, 200)),
+    "sharing:share_orders": Row(
+        query=lambda s: {"order_ids": str(s.order.id)},
+        get=(LOGIN, 404, 404, 200, 200),
+        post=(LOGIN, 404, 404, 200, 200),  # 200: the link and password, shown once
+        data=lambda s: {"order_ids": [s.order.id], "audience": "link", "password_choice": "none", "language": "en"},
+    ),
+    "sharing:share_folder": Row(
+        kwargs=_folder_id,
+        get=(LOGIN, 404, 404, 200, 404),
+        post=(LOGIN, 404, 404, 200, 404),
+        data=lambda s: {"audience": "upload_link", "password_choice": "generate", "language": "es"},
+    ),
+    "sharing:detail": Row(kwargs=_outside_share, get=(LOGIN, 404, 404, 200, 200)),
+    "sharing:change": Row(
+        kwargs=_outside_share,
+        get=(LOGIN, 404, 404, 200, 200),
+        post=(LOGIN, 404, 404, DONE, DONE),
+        data=lambda s: {"password_choice": "keep", "open_limit": "5"},
+    ),
+    "sharing:revoke": Row(kwargs=_outside_share, get=(LOGIN, 404, 404, 200, 200), post=(LOGIN, 404, 404, DONE, DONE)),
+    "sharing:resend": Row(kwargs=_outside_share, post=(LOGIN, 404, 404, DONE, DONE)),
     # The public pages of a link: the same for every role, signed in or not (an account adds
     # nothing to a link). Nobody here has given the password: the door (200), the other pages
     # back to it (DONE), JSON 403 for the upload protocol and images; the visitor's own form

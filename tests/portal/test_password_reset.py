@@ -3,14 +3,11 @@ e-mail, a real Celery worker (a subprocess on Redis and the test database) sends
 real SMTP server (aiosmtpd on this suite's port), and the test follows the link from the
 message itself."""
 
-import email
-import email.policy
 import re
 import time
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.db import connection
@@ -22,6 +19,7 @@ from postdicom.local.models import AuditRecord
 from postdicom.types import Role
 from tests.conftest import PASSWORD, make_user
 from tests.missing import missing
+from tests.smtp_harness import MailServer, parts
 from tests.worker_harness import Worker
 
 pytestmark = pytest.mark.django_db
@@ -33,39 +31,9 @@ SENT = reverse("password_reset_done")
 _LINK = re.compile(r"https?://[^\s\"<>]+/accounts/password/reset/[^\s\"<>]+/")
 
 
-class _Inbox:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 Message accepted for delivery"
-
-    def to(self, address):
-        return [message for recipients, message in self.messages if recipients == [address]]
-
-
-class _MailServer:
-    def __init__(self):
-        self.inbox = _Inbox()
-        self.controller = None
-
-    def start(self):
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=SMTP_PORT)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
 @pytest.fixture(scope="module")
 def mail_server():
-    server = _MailServer()
+    server = MailServer(SMTP_PORT)
     server.start()
     yield server
     server.stop()
@@ -99,12 +67,7 @@ def inbox(mail_worker, mail_server, transactional_db, settings):
 
 
 def _wait_for(inbox, address, count=1, timeout=45):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(inbox.to(address)) >= count:
-            return inbox.to(address)
-        time.sleep(0.1)
-    pytest.fail(f"no mail for {address} in {timeout} s; worker log:\n{inbox.log.read_text()[-3000:]}")
+    return inbox.wait_for(address, count, timeout)
 
 
 def _all_sent_before(client, inbox):
@@ -116,9 +79,7 @@ def _all_sent_before(client, inbox):
 
 
 def _parts(message):
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    html = message.get_body(preferencelist=("html",)).get_content()
-    return text, html
+    return parts(message)
 
 
 def _link(message):
