@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from typing import IO
 
 from django.utils import timezone
@@ -92,7 +92,7 @@ def _open(entry: ArchiveEntry) -> IO[bytes] | str:
         return _("The file could not be read from storage.")
 
 
-def zip_pieces(entries: Iterable[ArchiveEntry]) -> Iterator[bytes]:
+def zip_pieces(entries: Iterable[ArchiveEntry]) -> Generator[bytes, None, None]:
     """The ZIP archive of ``entries``, in pieces as it is written (see the module docstring)."""
     sink = _Sink()
     archive = zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True)  # type: ignore[call-overload]

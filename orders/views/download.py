@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST
 
 from orders.forms.actions import OrderIdsForm
 from portal.access import AuthedRequest
@@ -46,7 +46,7 @@ def orders_archive_response(actor: User, order_ids: Sequence[UUID]) -> Streaming
     return response
 
 
-@require_safe
+@require_GET  # not HEAD: planning the archive records the download
 @login_required
 def order_download(request: AuthedRequest, order_id: UUID) -> StreamingHttpResponse:
     return orders_archive_response(request.user, [order_id])

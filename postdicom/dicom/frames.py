@@ -115,6 +115,8 @@ def locate_pixels(handle: IO[bytes]) -> tuple[Dataset, PixelLocation]:
     size = 0
     if not syntax.is_encapsulated and not syntax.is_deflated and bits % 8 == 0:
         size = int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1) or 1) * bits // 8
+        if str(ds.get("PhotometricInterpretation", "")) == "YBR_FULL_422":
+            size = size * 2 // 3  # two chroma samples shared by each pair of pixels (PS3.3 C.7.6.3.1.2)
     return ds, PixelLocation(syntax, offset, frames, size)
 
 
@@ -158,17 +160,24 @@ def decoded_array(handle: IO[bytes], syntax: str, index: int, **options: Any) ->
     decoder for ``syntax`` is installed or the pixel data cannot be decoded (damaged, or a
     header that does not describe it); ``NoSuchFrame`` past the last frame.
 
-    A deflated file is inflated whole first (its bytes after the header are one zlib stream,
-    so no frame can be found without it); every other file is decoded from its pixel data
-    on, without reading the rest into memory."""
+    A file is decoded from its pixel data on, without reading the rest into memory. A
+    deflated file is read whole (its bytes after the header are one zlib stream, so no frame
+    can be found without inflating it), and so is a file whose encapsulated frames cannot be
+    found from the file alone (a damaged offset table, which pydicom's reading of the whole
+    data set gets past)."""
     if not can_decode(syntax):
         raise NotDecodable(f"no decoder for {UID(syntax).name}")
     handle.seek(0)
     try:
-        if UID(syntax).is_deflated:
-            ds = dcmread(handle, force=True)
-            return get_decoder(UID(syntax)).as_array(ds, index=index, **options)[0]
-        return pixel_array(handle, index=index, **options)  # type: ignore[arg-type]  # any binary handle
+        if not UID(syntax).is_deflated:
+            try:
+                return pixel_array(handle, index=index, **options)  # type: ignore[arg-type]  # any binary handle
+            except _DECODING_ERRORS:
+                if not UID(syntax).is_encapsulated:
+                    raise
+                handle.seek(0)
+        ds = dcmread(handle, force=True)
+        return get_decoder(UID(syntax)).as_array(ds, index=index, **options)[0]
     except IndexError as error:
         raise NoSuchFrame(str(error)) from error
     except _DECODING_ERRORS as error:

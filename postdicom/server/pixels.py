@@ -3,8 +3,11 @@
 Frames: an uncompressed file's frames go out as ``application/octet-stream`` (cut straight
 out of the file). A compressed frame goes out in its own transfer syntax (``image/jpeg``,
 ``image/jp2``, ``image/dicom-rle``…) when ``Accept`` allows it (``*/*``, its media type, or
-``transfer-syntax=*``); otherwise it is decoded with pydicom into uncompressed bytes when a
-decoder is installed, and 406 when none is.
+``transfer-syntax=*``); otherwise it is decoded with pydicom into uncompressed bytes: JPEG
+baseline, extended and lossless and JPEG-LS by pylibjpeg-libjpeg, JPEG 2000 by
+pylibjpeg-openjpeg (or Pillow), RLE by pylibjpeg-rle, deflated and big-endian files by pydicom.
+A frame that cannot be decoded (no decoder for its syntax, or damaged pixel data) is a 406
+whose JSON reason says which, and how to get the frame as stored instead.
 
 Rendered and thumbnail: JPEG (default) or PNG, with ``window=center,width[,function]``
 (``linear``, ``linear_exact``, ``sigmoid``), ``viewport=width,height`` and ``quality``.
@@ -132,11 +135,11 @@ def _frames(handle: IO[bytes], item: t.DicomInstance, plan: FramePlan, numbers: 
         except dicom_frames.NoSuchFrame:
             raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
         except dicom_frames.NotDecodable as error:
-            raise NotAcceptable(undecodable(item, error)) from None
+            raise NotAcceptable(undecodable(item)) from error
     return pieces
 
 
-def undecodable(item: t.DicomInstance, error: dicom_frames.NotDecodable) -> str:
+def undecodable(item: t.DicomInstance) -> str:
     """Why an image cannot be decoded here, for the client (406)."""
     syntax = UID(item.transfer_syntax_uid or ImplicitVRLittleEndian)
     if not dicom_frames.can_decode(syntax):
@@ -211,7 +214,7 @@ def _rendered(
         except dicom_frames.NoSuchFrame:
             raise NotFound(_("This image has no frame %(number)d.") % {"number": number}) from None
         except dicom_frames.NotDecodable as error:
-            raise NotAcceptable(undecodable(item, error)) from None
+            raise NotAcceptable(undecodable(item)) from error
         finally:
             handle.close()
         return HttpResponse(image, content_type=media_type)

@@ -27,7 +27,7 @@ from postdicom.dicom import dicomdir
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.filenames import safe_name, unique_name
 from postdicom.local.audit import record
-from postdicom.local.models import DocumentRecord, InstanceRecord, PatientOrder
+from postdicom.local.models import DocumentRecord, InstanceRecord, PatientOrder, SeriesRecord, StudyRecord
 from postdicom.local.orders.visibility import order_label, visible_orders
 from postdicom.local.uploads.storage import open_stored
 
@@ -66,20 +66,31 @@ def _orders(actor: User, order_ids: Sequence[UUID]) -> list[PatientOrder]:
 
 def _images(orders: list[PatientOrder]) -> tuple[list[dicomdir.Patient], list[t.ArchiveEntry], dict[int, int]]:
     """The DICOMDIR's patients, the image entries in file ID order, and images per order."""
+    # The few study and series rows as models, the many instances as plain tuples.
     position = {order.pk: index for index, order in enumerate(orders)}
+    study_rows = {row.pk: row for row in StudyRecord.objects.filter(order__in=orders)}
+    series_rows = {row.pk: row for row in SeriesRecord.objects.filter(study_id__in=study_rows)}
     rows = (
-        InstanceRecord.objects.filter(stored=True, series__study__order__in=orders)
-        .select_related("series__study")
+        InstanceRecord.objects.filter(stored=True, series_id__in=series_rows)
         .order_by("series__study_id", "series__number", "series_id", "id")
+        .values_list(
+            "sop_instance_uid", "sop_class_uid", "transfer_syntax_uid", "file_name", "size", "created_at", "series_id"
+        )
     )
     patients: dict[tuple[str, str], dicomdir.Patient] = {}
     studies: dict[int, dicomdir.Study] = {}
     series: dict[int, dicomdir.Series] = {}
     files: dict[str, tuple[str, int, dt.datetime, int]] = {}  # SOP Instance UID → file, size, when, order
-    for row in sorted(rows, key=lambda r: (position[r.series.study.order_id], r.series.study_id)):
-        if row.sop_instance_uid in files:
+
+    def in_selection_order(row: tuple) -> tuple[int, int]:
+        study_pk = series_rows[row[6]].study_id
+        return position[study_rows[study_pk].order_id], study_pk
+
+    for sop, sop_class, syntax, file_name, size, created_at, series_pk in sorted(rows, key=in_selection_order):
+        if sop in files:
             continue  # the same instance under another chosen order: once is enough
-        study_row = row.series.study
+        series_row = series_rows[series_pk]
+        study_row = study_rows[series_row.study_id]
         if study_row.pk not in studies:
             key = (study_row.patient_id, study_row.patient_name)
             if key not in patients:
@@ -94,13 +105,11 @@ def _images(orders: list[PatientOrder]) -> tuple[list[dicomdir.Patient], list[t.
                 study_row.accession_number,
             )
             patients[key].studies.append(studies[study_row.pk])
-        if row.series_id not in series:
-            series[row.series_id] = dicomdir.Series(row.series.series_uid, row.series.modality, row.series.number)
-            studies[study_row.pk].series.append(series[row.series_id])
-        series[row.series_id].images.append(
-            dicomdir.Image(row.sop_instance_uid, row.sop_class_uid, row.transfer_syntax_uid)
-        )
-        files[row.sop_instance_uid] = (row.file_name, row.size, row.created_at, study_row.order_id)
+        if series_pk not in series:
+            series[series_pk] = dicomdir.Series(series_row.series_uid, series_row.modality, series_row.number)
+            studies[study_row.pk].series.append(series[series_pk])
+        series[series_pk].images.append(dicomdir.Image(sop, sop_class, syntax))
+        files[sop] = (file_name, size, created_at, study_row.order_id)
     entries: list[t.ArchiveEntry] = []
     per_order: dict[int, int] = {}
     for p, patient in enumerate(patients.values(), 1):

@@ -31,3 +31,23 @@ def test_retrieve_frames_and_pictures_from_a_bucket(bucket, staff_user, clinic, 
     assert rendered.content.startswith(b"\xff\xd8")
     metadata = staff_client.get(f"{url}/metadata")
     assert b'"00280008"' in b"".join(metadata.streaming_content)
+
+
+def test_orders_download_from_a_bucket(bucket, staff_user, clinic, tmp_path, staff_client):  # noqa: F811
+    """The ZIP of an order whose files are in the bucket: read in pieces with ranged GETs."""
+    import io
+    import zipfile
+
+    from postdicom.local.models import StudyRecord
+
+    _client, _name = bucket
+    paths = [shipped("examples_ybr_color.dcm"), shipped("CT_small.dcm")]
+    upload(staff_user, clinic, paths, tmp_path)
+    order = StudyRecord.objects.select_related("order").get(study_uid=pydicom.dcmread(paths[1]).StudyInstanceUID).order
+    response = staff_client.get(f"/orders/{order.uuid}/download/")
+    assert response.status_code == 200
+    bundle = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert bundle.testzip() is None
+    images = [n for n in bundle.namelist() if n.startswith("DICOM/")]
+    assert [bundle.read(n) for n in images] == [paths[1].read_bytes()]
+    assert bundle.namelist()[0] == "DICOMDIR"
