@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rayport
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test install install-dev services browser lint typecheck pytest messages clean
+.PHONY: run test install install-dev services browser lint typecheck pytest messages clean viewer
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Rayport needs Python 3.11 ($(PYTHON) not found)."; exit 1; }
@@ -57,6 +57,10 @@ browser:
 messages: install-dev
 	$(PY) manage.py makemessages -l es --no-obsolete --add-location file --ignore=.venv --ignore=data
 	$(PY) manage.py compilemessages -l es --ignore=.venv
+
+## viewer: rebuild the image viewer's bundle (static/viewer/, committed) from viewer/ with Node 20 and npm.
+viewer:
+	cd viewer && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) data

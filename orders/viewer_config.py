@@ -19,8 +19,17 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 
 #: What a page showing the viewer adds to the site's Content-Security-Policy: compiling the
-#: codecs' WebAssembly (no eval of JavaScript), and PDFs of the order in a frame.
-viewer_csp = csp_update({"script-src": ["'wasm-unsafe-eval'"], "worker-src": ["'self'"], "frame-src": ["'self'"]})
+#: codecs' WebAssembly (no eval of JavaScript), PDFs of the order in a frame, and ``style``
+#: attributes (the measurement tools set their labels' look in one; no ``<style>`` element
+#: or stylesheet from elsewhere is allowed).
+viewer_csp = csp_update(
+    {
+        "script-src": ["'wasm-unsafe-eval'"],
+        "worker-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+    }
+)
 
 
 def viewer_strings() -> dict[str, str]:

@@ -504,6 +504,7 @@ MATRIX: dict[str, Row] = {
     ),
     "orders:delete": Row(kwargs=_order_id, post=(LOGIN, 404, 404, DONE, DONE)),
     "orders:edit": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200), post=(LOGIN, 404, 404, 200, 200)),
+    "orders:viewer": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200)),
     "orders:purge": Row(
         kwargs=lambda s: {"order_id": s.trashed.id}, get=(LOGIN, 404, 404, 403, 200), post=(LOGIN, 404, 404, 403, DONE)
     ),

@@ -24,7 +24,7 @@ const common = {
   format: 'esm',
   platform: 'browser',
   target: ['chrome100', 'firefox100', 'safari15'],
-  minify: true,
+  minify: !process.env.VIEWER_DEBUG, // VIEWER_DEBUG=1 node build.mjs: readable output for debugging
   legalComments: 'none',
   sourcemap: false,
   logLevel: 'warning',

@@ -70,7 +70,7 @@ export async function studySeries(base, studyUid) {
     .sort((a, b) => a.number - b.number);
 }
 
-const IMAGE_MODALITIES_WITHOUT_PIXELS = new Set(['SR', 'PR', 'KO', 'RTPLAN', 'RTSTRUCT', 'RTRECORD', 'REG', 'SEG']);
+const IMAGE_MODALITIES_WITHOUT_PIXELS = new Set(['SR', 'PR', 'KO', 'RTPLAN', 'RTSTRUCT', 'RTRECORD', 'REG']);
 
 export function mayHoldImages(series) {
   return !IMAGE_MODALITIES_WITHOUT_PIXELS.has(series.modality);
@@ -105,6 +105,7 @@ export async function seriesStack(base, series, register) {
   const root = absolute(base);
   const metadata = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/metadata`);
   const withPixels = metadata.filter((i) => i['7FE00010'] || value(i, '00280010'));
+  for (const instance of withPixels) complete(instance, series);
   const ordered = sortInstances(withPixels);
   const imageIds = [];
   for (const instance of ordered) {
@@ -134,7 +135,20 @@ export async function seriesStack(base, series, register) {
   };
 }
 
-export function thumbnailUrl(base, series, instance) {
-  const sop = text(instance, '00080018');
-  return `${base}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/thumbnail?viewport=96,96`;
+
+/** Palette tables come as InlineBinary (DICOM JSON); the loader reads them as number lists. */
+const PALETTE_DATA = ['00281201', '00281202', '00281203'];
+
+function complete(instance, series) {
+  if (!value(instance, '00080060')) instance['00080060'] = { vr: 'CS', Value: [series.modality || 'OT'] };
+  for (const tag of PALETTE_DATA) {
+    const element = instance[tag];
+    if (element && element.InlineBinary && !element.Value) {
+      const bytes = Uint8Array.from(atob(element.InlineBinary), (c) => c.charCodeAt(0));
+      const words = new Uint16Array(bytes.length >> 1);
+      const view = new DataView(bytes.buffer);
+      for (let i = 0; i < words.length; i += 1) words[i] = view.getUint16(i * 2, true);
+      element.Value = Array.from(words);
+    }
+  }
 }

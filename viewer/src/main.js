@@ -35,7 +35,7 @@ import {
   utilities as toolUtils,
 } from '@cornerstonejs/tools';
 
-import { absolute, dicomDate, mayHoldImages, seriesStack, studySeries, text, thumbnailUrl, value, values } from './dicomweb.js';
+import { dicomDate, mayHoldImages, seriesStack, studySeries, text, values } from './dicomweb.js';
 
 const PRESETS = {
   soft: { window: 400, level: 40 },
@@ -114,7 +114,8 @@ class Viewer {
     await this.loadStudies(this.config.studies || [], this.q('[data-series-list]'));
     this.renderPriors();
     this.renderDocuments();
-    const first = [...this.series.values()].find((s) => s.owner === 'current' && mayHoldImages(s));
+    const current = [...this.series.values()].filter((s) => s.owner === 'current');
+    const first = current.find((s) => mayHoldImages(s)) || current[0];
     if (first) {
       await this.show(0, first.key);
     } else if (!this.series.size) {
@@ -247,18 +248,37 @@ class Viewer {
 
   paintThumbnail(entry) {
     const button = this.root.querySelector(`[data-series="${CSS.escape(entry.key)}"]`);
-    if (!button || !entry.middle) return;
-    const picture = button.querySelector('.rv-thumb-picture');
-    if (picture.querySelector('img')) return;
-    const img = new Image();
-    img.alt = '';
-    img.src = thumbnailUrl(this.base, entry, entry.middle);
-    img.addEventListener('load', () => {
-      picture.textContent = '';
-      picture.append(img);
-    });
+    if (!button) return;
     const count = button.querySelector('.rv-thumb-count');
     count.textContent = `${entry.imageIds.length} ${this.t('imagesShort')}`;
+    if (!entry.imageIds.length) {
+      button.classList.add('rv-thumb-empty');
+      return;
+    }
+    // Drawn here from the middle image (decoded in the browser like every other image),
+    // so a thumbnail exists for every syntax the viewer reads, whatever the server decodes.
+    const picture = button.querySelector('.rv-thumb-picture');
+    const canvas = document.createElement('canvas');
+    canvas.width = 64;
+    canvas.height = 64;
+    // Its own image id: drawing on the CPU caches an RGBA copy, which must not be the one a
+    // WebGL viewport later takes from the cache for the same image.
+    const source = entry.imageIds[Math.floor(entry.imageIds.length / 2)];
+    const imageId = `${source}?thumbnail`;
+    wadors.metaDataManager.add(imageId, wadors.metaDataManager.get(source));
+    imageLoader
+      .loadAndCacheImage(source)
+      .then((image) => {
+        if (!usable(image)) throw new Error('undecodable');
+        return csUtils.loadImageToCanvas({ canvas, imageId, thumbnail: true, useCPURendering: true, priority: 5 });
+      })
+      .then(() => {
+        picture.textContent = '';
+        picture.append(canvas);
+      })
+      .catch(() => {
+        picture.classList.add('rv-thumb-failed');
+      });
   }
 
   async prefetchOthers() {
@@ -346,7 +366,8 @@ class Viewer {
     ToolGroupManager.getToolGroup(STACK_GROUP).addViewport(viewportId, ENGINE_ID);
     const viewport = this.engine.getViewport(viewportId);
     try {
-      await imageLoader.loadAndCacheImage(stack.imageIds[start]);
+      const image = await imageLoader.loadAndCacheImage(stack.imageIds[start]);
+      if (!usable(image)) throw new Error('undecodable');
       await viewport.setStack(stack.imageIds, start);
     } catch (error) {
       this.disable(slot);
@@ -548,7 +569,7 @@ class Viewer {
   applyWindow(window, level) {
     const viewport = this.viewport();
     if (!viewport) return;
-    viewport.setProperties({ voiRange: { lower: level - window / 2, upper: level + window / 2 } });
+    viewport.setProperties({ voiRange: csUtils.windowLevel.toLowHighRange(window, level) });
     viewport.render();
   }
 
@@ -671,7 +692,8 @@ class Viewer {
     if (current && current.kind === 'stack' && this.active !== 0) {
       await this.show(0, current.key);
     } else if (!this.views.has(0)) {
-      const first = [...this.series.values()].find((s) => s.owner === 'current' && mayHoldImages(s));
+      const current = [...this.series.values()].filter((s) => s.owner === 'current');
+    const first = current.find((s) => mayHoldImages(s)) || current[0];
       if (first) await this.show(0, first.key);
     }
     await this.show(1, match.key);
@@ -822,8 +844,7 @@ class Viewer {
     try {
       const { voiRange, invert } = viewport.getProperties();
       if (voiRange) {
-        const width = voiRange.upper - voiRange.lower;
-        const center = voiRange.lower + width / 2;
+        const { windowWidth: width, windowCenter: center } = csUtils.windowLevel.toWindowLevel(voiRange.lower, voiRange.upper);
         windowLine = `W ${Math.round(width)} L ${Math.round(center)}${invert ? ` · ${this.t('inverted')}` : ''}`;
       }
     } catch {
@@ -942,7 +963,9 @@ class Viewer {
       });
       slot.querySelector('[data-canvas]').addEventListener('contextmenu', (event) => event.preventDefault());
     });
-    document.addEventListener('keydown', (event) => this.key(event));
+    // Capture phase: the tools' own listener on a viewport stops keys from bubbling once a
+    // viewport has been clicked.
+    document.addEventListener('keydown', (event) => this.key(event), true);
     this.selectTool('wl');
   }
 
@@ -999,6 +1022,17 @@ function hasWebGL() {
   try {
     const canvas = document.createElement('canvas');
     return Boolean(canvas.getContext('webgl2') || canvas.getContext('webgl'));
+  } catch {
+    return false;
+  }
+}
+
+/** A decoded image with pixels to draw (a decoder can fail and still hand back an empty one). */
+function usable(image) {
+  if (!image || !(image.width > 0) || !(image.height > 0)) return false;
+  try {
+    const data = image.getPixelData();
+    return Boolean(data && data.length >= image.width * image.height);
   } catch {
     return false;
   }

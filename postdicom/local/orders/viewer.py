@@ -49,7 +49,7 @@ def _priors(actor: User, order: PatientOrder) -> tuple[t.OrderStudies, ...]:
         return ()
     others = (
         visible_orders(actor)
-        .filter(institution_id=order.institution_id, patient_id=order.patient_id)
+        .filter(institution_id=order.institution_id, patient_id__iexact=order.patient_id.strip())
         .exclude(pk=order.pk)
         .select_related("institution")
         .order_by("-order_date", "-order_time", "-id")

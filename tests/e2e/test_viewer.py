@@ -1,0 +1,372 @@
+"""The image viewer in Chromium: every pydicom test file with pixel data opens with a picture
+on the canvas (its pixels checked, a screenshot kept) or, where nothing can decode it, a
+message in the viewport; and a radiologist's work on a CT volume: layouts, dragging a series,
+scrolling by keys and slider, window presets, measurements, MPR, priors side by side,
+documents, shortcuts, Spanish."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pydicom
+import pytest
+from playwright.sync_api import expect
+from pydicom.encaps import encapsulate
+from pydicom.uid import JPEG2000Lossless
+
+from postdicom import get_api
+from postdicom.local.models import InstanceRecord, StudyRecord
+from postdicom.types import UploadFile
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import DESKTOP, new_tab, shot, sign_in, sign_in_by_name
+from tests.e2e.volume import write_ct_volume
+from tests.uploads.conftest import local_storage, upload
+from tests.uploads.files import BROKEN, make_image, pdf_bytes, png_bytes, pydicom_reads, shipped_files
+from tests.uploads.mp4 import playable_mp4
+
+pytestmark = pytest.mark.e2e
+
+SHOWN = '[data-slot="{slot}"][data-state="shown"][data-rendered="1"]'
+SETTLED = f'{SHOWN.format(slot=0)}, [data-slot="0"][data-state="failed"]'
+
+#: Reads the viewport's canvas: how many pixels are not black, and the spread of brightness.
+CANVAS_PIXELS = """slot => {
+  const canvas = document.querySelector(`[data-slot="${slot}"] canvas`);
+  const { width, height } = canvas;
+  const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  let lit = 0, low = 255, high = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const v = Math.max(data[i], data[i + 1], data[i + 2]);
+    if (v > 8) lit += 1;
+    if (v < low) low = v;
+    if (v > high) high = v;
+  }
+  return { lit, spread: high - low, total: width * height };
+}"""
+
+
+def _with_pixels() -> list[tuple[Path, pydicom.Dataset, bool]]:
+    """pydicom's test files that the upload accepts and that hold pixel data, each with
+    whether pydicom itself decodes it here."""
+    found = []
+    for path in shipped_files():
+        if path.name in BROKEN or pydicom_reads(path) is None:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(path)
+            if "PixelData" not in ds:
+                continue
+            try:
+                ds.pixel_array  # noqa: B018 (decoding is the question)
+                decodes = True
+            except Exception:
+                decodes = False
+        found.append((path, ds, decodes))
+    return found
+
+
+def _rounds(files: list[tuple[Path, pydicom.Dataset, bool]], size: int = 20) -> list[list[tuple[Path, bool]]]:
+    """Files in rounds of at most ``size`` in which no two share a study or an instance UID,
+    so that each file is the only image of its order (several test files share UIDs)."""
+    rounds: list[tuple[set[str], list[tuple[Path, bool]]]] = []
+    for path, ds, decodes in files:
+        keys = {f"study:{ds.StudyInstanceUID}", f"sop:{ds.SOPInstanceUID}"}
+        for used, members in rounds:
+            if not used & keys and len(members) < size:
+                used |= keys
+                members.append((path, decodes))
+                break
+        else:
+            rounds.append((set(keys), [(path, decodes)]))
+    return [members for _, members in rounds]
+
+
+ROUNDS = _rounds(_with_pixels())
+
+
+@pytest.fixture
+def storage(settings, tmp_path, monkeypatch):
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: None)
+    local_storage(settings, tmp_path)
+    return tmp_path
+
+
+def _order_of(path: Path) -> Any:
+    ds = pydicom.dcmread(path, stop_before_pixels=True)
+    return StudyRecord.objects.select_related("order").get(study_uid=ds.StudyInstanceUID).order.uuid
+
+
+def _open(page, order_id: Any) -> str:
+    page.goto(f"/orders/{order_id}/view/")
+    page.wait_for_selector(SETTLED, timeout=20_000)
+    return page.get_attribute('[data-slot="0"]', "data-state") or ""
+
+
+def _pixels(page, slot: int = 0) -> dict[str, int]:
+    page.wait_for_timeout(50)  # the next frame: the canvas holds what was rendered
+    return page.evaluate(CANVAS_PIXELS, slot)
+
+
+@pytest.mark.parametrize("files", ROUNDS, ids=[f"round{n}" for n in range(1, len(ROUNDS) + 1)])
+def test_every_pydicom_file_with_pixels_opens(page, watch, staff_user, clinic, storage, tmp_path, files):
+    assert sum(len(r) for r in ROUNDS) > 80, "pydicom's test files went missing"
+    upload(staff_user, clinic, [path for path, _ in files], tmp_path)
+    sign_in(page, "sam", PASSWORD)
+    problems = []
+    for path, decodes in files:
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        assert InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID, stored=True).exists(), path.name
+        state = _open(page, _order_of(path))
+        shot(page, path.name)
+        if state == "shown":
+            pixels = _pixels(page)
+            if pixels["lit"] == 0 or pixels["spread"] < 8:
+                problems.append(f"{path.name}: blank canvas {pixels}")
+        else:
+            message = page.inner_text('[data-slot="0"] [data-message]')
+            if decodes:
+                problems.append(f"{path.name}: pydicom decodes it, the viewer said {message!r}")
+            elif "cannot be shown" not in message:
+                problems.append(f"{path.name}: neither a picture nor the message ({message!r})")
+        watch.check()  # no console error, failed request or CSP violation for this file
+    assert not problems, "\n".join(problems)
+
+
+def _undecodable(tmp_path: Path) -> Path:
+    """A JPEG 2000 file whose frame is not JPEG 2000: nothing can decode it."""
+    path = make_image(tmp_path / "src" / "broken-j2k.dcm", rows=16, columns=16, patient_id="BAD-1")
+    ds = pydicom.dcmread(path)
+    ds.PixelData = encapsulate([b"\x00\x01not a codestream" * 8])
+    ds["PixelData"].VR = "OB"
+    ds.file_meta.TransferSyntaxUID = JPEG2000Lossless
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_an_image_nothing_can_decode_says_so(page, watch, staff_user, clinic, storage, tmp_path):
+    path = _undecodable(tmp_path)
+    upload(staff_user, clinic, [path], tmp_path)
+    sign_in(page, "sam", PASSWORD)
+
+    state = _open(page, _order_of(path))
+
+    assert state == "failed"
+    message = page.locator('[data-slot="0"] [data-message]')
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("This image cannot be shown")
+    shot(page, "undecodable")
+    # The decoder's own complaint reaches the console; the page itself stays usable.
+    watch.problems = [p for p in watch.problems if "console error" not in p]
+
+
+# ---- a radiologist's session on a CT volume -------------------------------------------------------
+
+
+@pytest.fixture
+def chest(staff_user, clinic, storage, tmp_path) -> dict[str, Any]:
+    """A 40-slice CT of PH-1, an older CT of the same patient (the prior), and documents."""
+    current = write_ct_volume(tmp_path / "current", slices=40, size=128, study_date="20261120")
+    prior = write_ct_volume(tmp_path / "prior", slices=30, size=128, study_date="20250301", description="CT chest 2025")
+    upload(staff_user, clinic, current, tmp_path)
+    upload(staff_user, clinic, prior, tmp_path)
+    order_id = _order_of(current[0])
+    files = {"report.pdf": pdf_bytes(), "photo.png": png_bytes(), "clip.mp4": playable_mp4()}
+    uploads = []
+    for name, content in files.items():
+        file = tmp_path / name
+        file.write_bytes(content)
+        uploads.append(UploadFile(name=name, path=str(file), size=len(content)))
+    get_api().upload_documents(actor=staff_user, order_id=order_id, files=uploads)
+    return {"order": order_id, "prior": _order_of(prior[0])}
+
+
+def _overlay(page, slot: int, corner: str) -> str:
+    return page.inner_text(f'[data-slot="{slot}"] [data-{corner}]')
+
+
+def test_a_radiologist_reads_a_ct(page, chest):
+    sign_in(page, "sam", PASSWORD)
+    page.goto(f"/orders/{chest['order']}/")
+    page.get_by_role("link", name="View images").first.click()
+    page.wait_for_selector(SHOWN.format(slot=0), timeout=20_000)
+    assert _pixels(page)["spread"] > 50
+    expect(page.locator('[data-slot="0"] [data-tl]')).to_contain_text("PHANTOM, Chest")
+    expect(page.locator('[data-slot="0"] [data-bl]')).to_contain_text("Im 21 / 40")
+    expect(page.locator('[data-slot="0"] [data-br]')).to_contain_text("W 400 L 40")
+    assert page.inner_text('[data-slot="0"] [data-marker="left"]') == "R"
+    assert page.inner_text('[data-slot="0"] [data-marker="top"]') == "A"
+    expect(page.locator(".rv-thumb canvas")).to_have_count(1)  # the series' thumbnail, drawn here
+    shot(page, "ct-first")
+
+    # Scrolling: keys, slider, Home/End.
+    page.keyboard.press("ArrowDown")
+    expect(page.locator('[data-slot="0"] [data-bl]')).to_contain_text("Im 22 / 40")
+    page.keyboard.press("End")
+    expect(page.locator('[data-slot="0"] [data-bl]')).to_contain_text("Im 40 / 40")
+    page.locator('[data-slot="0"] [data-slider]').fill("4")
+    expect(page.locator('[data-slot="0"] [data-bl]')).to_contain_text("Im 5 / 40")
+    page.locator('[data-slot="0"] canvas').hover()
+    page.mouse.wheel(0, 300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-slot=\"0\"] [data-bl]').textContent.includes('Im 5 /')"
+    )
+
+    # Window presets, invert, the lung window changes the picture.
+    before = _pixels(page)
+    page.locator("[data-presets]").select_option("lung")
+    expect(page.locator('[data-slot="0"] [data-br]')).to_contain_text("W 1500 L -600")
+    assert _pixels(page) != before
+    page.keyboard.press("i")
+    expect(page.locator('[data-slot="0"] [data-br]')).to_contain_text("inverted")
+    page.keyboard.press("x")
+    expect(page.locator('[data-slot="0"] [data-br]')).to_contain_text("W 400 L 40")
+
+    # Window/level by dragging.
+    box = page.locator('[data-slot="0"] canvas').bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 60, cy + 40, steps=5)
+    page.mouse.up()
+    expect(page.locator('[data-slot="0"] [data-br]')).not_to_contain_text("W 400 L 40")
+
+    # A length measurement and a ROI with its statistics in HU.
+    page.keyboard.press("x")
+    page.get_by_role("button", name="Length", exact=True).click()
+    page.mouse.move(cx - 80, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 80, cy, steps=5)
+    page.mouse.up()
+    page.get_by_role("button", name="Ellipse ROI", exact=True).click()
+    page.mouse.move(cx - 30, cy - 30)
+    page.mouse.down()
+    page.mouse.move(cx + 10, cy + 10, steps=5)
+    page.mouse.up()
+    svg_text = page.locator('[data-slot="0"] svg').first.text_content() or ""
+    assert "mm" in svg_text, svg_text
+    assert "HU" in svg_text, svg_text
+    shot(page, "ct-measured")
+
+    # Flip and rotate swap the orientation markers.
+    page.keyboard.press("h")
+    expect(page.locator('[data-slot="0"] [data-marker="left"]')).to_have_text("L")
+    page.keyboard.press("x")
+    page.keyboard.press("o")
+    expect(page.locator('[data-slot="0"] [data-marker="top"]')).not_to_have_text("A")
+
+    # Cine plays and stops.
+    page.keyboard.press("x")
+    page.get_by_role("button", name="Play", exact=True).click()
+    start = _overlay(page, 0, "bl")
+    page.wait_for_function(
+        "start => document.querySelector('[data-slot=\"0\"] [data-bl]').textContent !== start", arg=start
+    )
+    page.get_by_role("button", name="Stop", exact=True).click()
+
+    # Layouts, and a series dragged into the second viewport.
+    page.get_by_role("button", name="2×2").click()
+    expect(page.locator("[data-slot]:not([hidden])")).to_have_count(4)
+    page.get_by_role("button", name="1×2").click()
+    expect(page.locator("[data-slot]:not([hidden])")).to_have_count(2)
+    expect(page.locator('[data-slot="1"] [data-message]')).to_have_text("Drag a series here")
+    page.locator(".rv-thumb").first.drag_to(page.locator('[data-slot="1"]'))
+    page.wait_for_selector(SHOWN.format(slot=1), timeout=20_000)
+    assert _pixels(page, 1)["spread"] > 50
+    shot(page, "ct-1x2")
+
+    # MPR: three planes of the volume.
+    page.locator('[data-slot="0"] canvas').click(position={"x": 5, "y": 5})
+    page.keyboard.press("m")
+    for slot in range(3):
+        page.wait_for_selector(SHOWN.format(slot=slot), timeout=20_000)
+    page.wait_for_timeout(500)
+    for slot, plane in enumerate(("Axial", "Sagittal", "Coronal")):
+        expect(page.locator(f'[data-slot="{slot}"] [data-bl]')).to_contain_text(plane)
+        assert _pixels(page, slot)["spread"] > 30, plane
+    assert page.inner_text('[data-slot="1"] [data-marker="top"]') == "H"
+    shot(page, "ct-mpr")
+
+    # Shortcuts are listed.
+    page.keyboard.press("?")
+    expect(page.locator("[data-help]")).to_be_visible()
+    expect(page.locator("[data-help]")).to_contain_text("Previous / next image")
+    page.get_by_role("button", name="Close").click()
+
+
+def test_priors_open_side_by_side_and_documents_in_the_page(page, chest):
+    sign_in(page, "sam", PASSWORD)
+    page.goto(f"/orders/{chest['order']}/view/")
+    page.wait_for_selector(SHOWN.format(slot=0), timeout=20_000)
+
+    prior = page.locator("[data-priors] .rv-prior")
+    expect(prior).to_have_count(1)
+    expect(prior).to_contain_text("CT")
+    prior.click()
+    page.wait_for_selector(SHOWN.format(slot=1), timeout=20_000)
+    expect(page.locator('[data-slot="1"] [data-tr]')).to_contain_text("CT chest 2025")
+    expect(page.get_by_role("button", name="Link")).to_have_attribute("aria-pressed", "true")
+    # Linked: scrolling one scrolls the other to the same place in its stack.
+    page.locator('[data-slot="0"] canvas').click(position={"x": 5, "y": 5})
+    page.keyboard.press("End")
+    expect(page.locator('[data-slot="1"] [data-bl]')).to_contain_text("Im 30 / 30")
+    page.locator("[data-presets]").select_option("bone")
+    expect(page.locator('[data-slot="1"] [data-br]')).to_contain_text("W 2000 L 300")
+    shot(page, "priors")
+
+    documents = page.locator("[data-documents] .rv-document")
+    expect(documents).to_have_count(3)
+    documents.filter(has_text="photo.png").click()
+    expect(page.locator("[data-document-body] img")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('[data-document-body] img').naturalWidth > 0")
+    page.get_by_role("button", name="Back to images").click()
+    documents.filter(has_text="clip.mp4").click()
+    page.wait_for_function("() => document.querySelector('[data-document-body] video').readyState >= 1")
+    assert page.locator("[data-document-body] video").evaluate("v => v.controls && v.duration") == 2
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-document]")).to_be_hidden()
+    documents.filter(has_text="report.pdf").click()
+    frame = page.locator("[data-document-body] iframe")
+    expect(frame).to_be_visible()
+    assert frame.get_attribute("src").startswith(f"/orders/{chest['order']}/documents/")
+    shot(page, "documents")
+
+
+NO_WEBGL = """(() => {
+  const original = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+    return /webgl/.test(kind) ? null : original.call(this, kind, ...rest);
+  };
+})();"""
+
+
+def test_without_webgl_images_still_show_and_it_says_so(page, chest):
+    page.add_init_script(NO_WEBGL)
+    sign_in(page, "sam", PASSWORD)
+    page.goto(f"/orders/{chest['order']}/view/")
+    page.wait_for_selector(SHOWN.format(slot=0), timeout=20_000)
+
+    expect(page.locator("[data-notice]")).to_contain_text("This browser has no WebGL")
+    assert _pixels(page)["spread"] > 50
+    page.keyboard.press("m")
+    expect(page.locator("[data-notice]")).to_contain_text("MPR needs WebGL")
+    shot(page, "no-webgl")
+
+
+def test_the_viewer_in_spanish(browser, live_server, watch, chest):
+    context, tab = new_tab(browser, live_server, watch, DESKTOP, "es-ES")
+    try:
+        sign_in_by_name(tab, "sam", PASSWORD)
+        tab.goto(f"/orders/{chest['order']}/view/")
+        tab.wait_for_selector(SHOWN.format(slot=0), timeout=20_000)
+        expect(tab.get_by_role("button", name="Atajos")).to_be_visible()
+        expect(tab.locator('[data-slot="0"] [data-bl]')).to_contain_text("Im 21 / 40")
+        tab.get_by_role("button", name="1×2").click()
+        expect(tab.locator('[data-slot="1"] [data-message]')).to_have_text("Arrastre una serie aquí")
+        expect(tab.get_by_role("link", name="← Volver a la orden")).to_be_visible()
+        shot(tab, "spanish")
+    finally:
+        context.close()
+    watch.check()
