@@ -70,6 +70,7 @@ from postdicom.types import (
     ShareOptions,
     ShareQuery,
     StoredInstances,
+    Thumbnail,
     UploadBatchInfo,
     UploadChunk,
     UploadFile,
@@ -753,6 +754,15 @@ class PostDicomApi:
         actor's nor shared with them, or an order the actor cannot see; ``Forbidden`` for a
         folder shared with them to view only."""
         raise _unsupported("remove_orders_from_folder")
+
+    def study_thumbnail(self, *, actor: Actor, order_id: UUID, study_uid: str | None = None) -> Thumbnail | None:
+        """A small picture of one of the order's studies (``study_uid``, else the first that
+        has one), made from a middle image of its first series on first request (or by the
+        ingest worker) and kept in storage, so a list of orders never decodes DICOM. None when
+        the order has no image that can be drawn. ``NotFound`` for an order the actor cannot
+        see, or a study not in it. Not audited: a picture the size of an icon, like DICOMweb
+        thumbnails."""
+        raise _unsupported("study_thumbnail")
 
     # --- Viewing and sharing -----------------------------------------------------------------------
 

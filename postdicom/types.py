@@ -111,6 +111,7 @@ class Capability(StrEnum):
     SEARCH_SERIES = "search_series"
     SEARCH_INSTANCES = "search_instances"
     OPEN_INSTANCES = "open_instances"
+    STUDY_THUMBNAIL = "study_thumbnail"
     CREATE_FOLDER = "create_folder"
     UPDATE_FOLDER = "update_folder"
     MOVE_FOLDER = "move_folder"
@@ -1805,6 +1806,21 @@ class DicomReadPurpose(StrEnum):
     METADATA = "metadata"
     FRAMES = "frames"
     RENDERED = "rendered"
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A study's small picture (JPEG), made once and kept in storage: ``open()`` returns a
+    binary handle the caller closes (``NotFound`` when the file has gone missing)."""
+
+    order_id: UUID
+    study_uid: str
+    etag: str
+    opener: Callable[[], IO[bytes]] = field(repr=False, compare=False)
+    content_type: str = "image/jpeg"
+
+    def open(self) -> IO[bytes]:
+        return self.opener()
 
 
 @dataclass(frozen=True)

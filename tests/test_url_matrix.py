@@ -114,6 +114,7 @@ class Scene:
     study: dict[str, str]  # a stored image of the clinic uploaded by staff: study, series, instance UIDs
     share_token: str  # the link of ``order`` shared by staff with outside people (with a password)
     view_link: Any  # staff's view link to the order of ``study``, for 127.0.0.1 (the test client)
+    imaged_id: UUID  # the order of ``study``
 
     @property
     def colleague_id(self) -> UUID:
@@ -226,6 +227,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         study=study,
         share_token=linked.url.rstrip("/").rsplit("/", 1)[-1],
         view_link=view_link,
+        imaged_id=imaged.uuid,
     )
 
 
@@ -308,6 +310,10 @@ VIEW_LINK_READ: Outcomes = (200, 200, 200, 200, 200)
 
 def _view_token(s: Scene) -> dict[str, Any]:
     return {"token": s.view_link.url.strip("/").split("/")[-1]}
+
+
+def _under_view_link(kwargs: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene], dict[str, Any]]:
+    return lambda s: {**_view_token(s), **kwargs(s)}
 
 
 MATRIX: dict[str, Row] = {
@@ -442,7 +448,8 @@ MATRIX: dict[str, Row] = {
     "portal:audit_export": Row(get=ADMIN_ONLY_GET),
     # --- Orders: outsiders and limited users without an assignment never see the clinic's order --------
     "orders:list": Row(get=(LOGIN, 200, 200, 200, 200)),  # each sees their own orders
-    "orders:viewer": Row(kwargs=_order_id, get=(LOGIN, 404, 404, 200, 200)),  # from the viewer branch
+    # The picture of the order's study (made on this first request): like the order itself.
+    "orders:thumbnail": Row(kwargs=lambda s: {"order_id": s.imaged_id}, get=(LOGIN, 404, 404, 200, 200)),
     # A new order goes into one of the user's institutions: the clinic is not a choice for the outsider.
     "orders:create": Row(get=(LOGIN, 200, 200, 200, 200), post=(LOGIN, 200, DONE, DONE, DONE), data=_order_form),
     "orders:recycle_bin": Row(get=(LOGIN, 200, 403, 200, 200)),
@@ -663,7 +670,7 @@ MATRIX: dict[str, Row] = {
     # The link itself works for whoever holds it (from its address), signed in or not.
     "viewlinks:page": Row(kwargs=_view_token, get=VIEW_LINK_READ),
     **{
-        f"viewlinks:{name}": Row(kwargs=lambda s, kwargs=kwargs: {**_view_token(s), **kwargs(s)}, get=VIEW_LINK_READ)
+        f"viewlinks:{name}": Row(kwargs=_under_view_link(kwargs), get=VIEW_LINK_READ)
         for name, kwargs in (
             ("dicomweb:studies", lambda s: {}),
             ("dicomweb:study", _study),

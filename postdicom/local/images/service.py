@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from postdicom import types as t
-from postdicom.local.images import retrieve, search
+from postdicom.local.images import retrieve, search, thumbnails
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -33,3 +34,6 @@ class ImagesMixin:
         purpose: t.DicomReadPurpose,
     ) -> t.StoredInstances:
         return retrieve.open_instances(actor, study_uid, series_uid, sop_instance_uid, purpose)
+
+    def study_thumbnail(self, *, actor: User, order_id: UUID, study_uid: str | None = None) -> t.Thumbnail | None:
+        return thumbnails.study_thumbnail(actor, order_id, study_uid)

@@ -133,6 +133,9 @@ class StudyRecord(models.Model):
     study_time = models.TimeField(null=True, blank=True)
     description = models.CharField(max_length=64, blank=True)
     accession_number = models.CharField(max_length=16, blank=True)
+    # The study's small picture in storage, made once (postdicom.local.images.thumbnails);
+    # "" not tried yet, "-" tried and nothing in it could be drawn.
+    thumbnail_name = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

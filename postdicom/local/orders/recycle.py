@@ -53,13 +53,14 @@ def expired_order_ids(now: dt.datetime | None = None) -> list[UUID]:
 def _delete_files(order: PatientOrder) -> int:
     """Remove the order's stored DICOM files and documents once the purge commits (the rows
     go with the order); returns how many files go."""
-    from postdicom.local.models import DocumentRecord, InstanceRecord
+    from postdicom.local.models import DocumentRecord, InstanceRecord, StudyRecord
     from postdicom.local.uploads.indexing import forget_cached_series
     from postdicom.local.uploads.storage import delete_files
 
     forget_cached_series()  # this process's; other workers notice the missing rows themselves
     names = list(InstanceRecord.objects.filter(series__study__order=order).values_list("file_name", flat=True))
     names += list(DocumentRecord.objects.filter(order=order).values_list("file_name", flat=True))
+    names += [n for n in StudyRecord.objects.filter(order=order).values_list("thumbnail_name", flat=True) if "/" in n]
     if names:
         transaction.on_commit(lambda: delete_files(names))
     return len(names)

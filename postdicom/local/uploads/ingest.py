@@ -43,6 +43,7 @@ from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode, Wa
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
 from postdicom.local.bulk import update_rows
+from postdicom.local.images import thumbnails
 from postdicom.local.models import BatchState, InstanceRecord, ItemState, PatientOrder, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label
 from postdicom.local.uploads import archives, notes
@@ -335,6 +336,13 @@ def finish_batch_if_done(batch_pk: int) -> bool:
         )
         folder = batch_dir(batch)
         transaction.on_commit(lambda: remove_tree(str(folder)))
+        studies = set(
+            batch.items.filter(state=ItemState.STORED)
+            .exclude(instance=None)
+            .values_list("instance__series__study_id", flat=True)
+            .order_by()
+        )
+        transaction.on_commit(lambda: thumbnails.make_for(studies))
     return True
 
 
