@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sharing.public.middleware.PublicShareHeaders",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -238,6 +239,10 @@ RAYPORT_API_AUTH_WINDOW_SECONDS = env_int("RAYPORT_API_AUTH_WINDOW_SECONDS", 900
 # its instances to be stored before answering 503 (they are kept and stored all the same).
 RAYPORT_STOW_MAX_BYTES = env_int("RAYPORT_STOW_MAX_MB", 2048, minimum=1, maximum=1_000_000) * 1024 * 1024
 RAYPORT_STOW_WAIT_SECONDS = env_int("RAYPORT_STOW_WAIT_SECONDS", 120, minimum=1)
+# Wrong share passwords (or unknown share links) one client address may send before it is
+# paused, and for how long (sharing.public.throttle); each share also locks itself (the service).
+RAYPORT_SHARE_FAILURES_PER_CLIENT = env_int("RAYPORT_SHARE_FAILURES_PER_CLIENT", 20, minimum=1)
+RAYPORT_SHARE_CLIENT_LOCK_SECONDS = env_int("RAYPORT_SHARE_CLIENT_LOCK_MINUTES", 15, minimum=1, maximum=24 * 60) * 60
 
 AXES_FAILURE_LIMIT = env_int("RAYPORT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("RAYPORT_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
@@ -381,12 +386,42 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     # A refused request (403, 404, 400) is one line; a 500 keeps its traceback. The filter sits
     # on django.request, where those are logged, and on the handler for django.security.*.
-    "filters": {"refusals": {"()": "portal.logging_filters.RefusalsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals"]}},
-    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["refusals"]}},
+    # Every handler redacts share tokens (/s/<token>/…): the console, and django.server, where
+    # runserver writes its request lines (it does not propagate). The "django" logger gets no
+    # handler of its own (Django's default one would print its records unredacted): its records
+    # reach the console through the root.
+    "filters": {
+        "refusals": {"()": "portal.logging_filters.RefusalsWithoutTraceback"},
+        "share_tokens": {"()": "portal.logging_filters.RedactShareTokens"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals", "share_tokens"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["share_tokens"],
+        },
+    },
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["refusals"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice("RAYPORT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),

@@ -7,6 +7,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from portal.views import account, home
+from postdicom.server.scoped import scoped_patterns
+from sharing.public import dicomweb as share_dicomweb
 
 handler400 = "portal.views.home.bad_request"
 handler403 = "portal.views.home.forbidden"
@@ -36,6 +38,12 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("folders/", include("folders.urls")),
     path("dicomweb/", include("postdicom.server.urls")),
-    path("", include("viewlinks.urls")),
     path("", include("sharing.urls")),
+    # A share link: its pages, and the DICOMweb read side narrowed to what it covers.
+    path("s/<str:token>/", include("sharing.public.urls")),
+    path(
+        "s/<str:token>/dicomweb/",
+        include((scoped_patterns(share_dicomweb.resolve), "dicomweb"), namespace="share_dicomweb"),
+    ),
+    path("", include("viewlinks.urls")),
 ]

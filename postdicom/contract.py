@@ -514,7 +514,11 @@ class PostDicomApi:
         ``finish_upload``). ``InvalidInput`` with every problem at once: ``institution_id``
         (not one of the actor's active institutions), ``folder_id`` (not the actor's folder),
         and per replacement tag (a tag not in ``ANONYMIZATION_TAGS``, control characters, a
-        date that is not a date). ``Forbidden`` for an inactive actor."""
+        date that is not a date). ``Forbidden`` for an inactive actor.
+
+        Started inside ``postdicom.context.only_orders`` (an outside share's upload page, which
+        acts as the share's owner), the batch's files join no existing order, only the orders
+        the batch itself makes: the visitor sending them sees none of the owner's orders."""
         raise _unsupported("start_upload")
 
     def add_upload_file(

@@ -1,10 +1,11 @@
-"""Sharing with outside people: the share dialog, "My shares", and the public link."""
+"""Sharing with outside people: the share dialog and "My shares" (the public link's pages:
+``sharing.public.urls``)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from sharing.views import dialog, mine, public
+from sharing.views import dialog, mine
 
 app_name = "sharing"
 
@@ -16,5 +17,4 @@ urlpatterns = [
     path("shares/<uuid:share_id>/change/", mine.share_change, name="change"),
     path("shares/<uuid:share_id>/revoke/", mine.share_revoke, name="revoke"),
     path("shares/<uuid:share_id>/resend/", mine.share_resend, name="resend"),
-    path("s/<str:token>/", public.public_share, name="public"),
 ]

@@ -112,6 +112,7 @@ class Scene:
     api_key: Any  # a key of ``colleague``'s, made by the administrator
     reset: tuple[str, str]  # uidb64 and token of a password reset for ``colleague``
     study: dict[str, str]  # a stored image of the clinic uploaded by staff: study, series, instance UIDs
+    share_token: str  # the link of ``order`` shared by staff with outside people (with a password)
     view_link: Any  # staff's view link to the order of ``study``, for 127.0.0.1 (the test client)
     imaged_id: UUID  # the order of ``study``
 
@@ -193,6 +194,12 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         upload(staff_user, clinic, [image], tmp_path)
     ds = pydicom.dcmread(image)
     study = {"study": ds.StudyInstanceUID, "series": ds.SeriesInstanceUID, "instance": ds.SOPInstanceUID}
+    linked = api.share_orders(
+        actor=staff_user,
+        order_ids=[order.id],
+        audience=ShareAudience(link=True),
+        options=ShareOptions(password="Quiet-Harbor-4721"),
+    )
     imaged = StudyRecord.objects.select_related("order").get(study_uid=ds.StudyInstanceUID).order
     view_link = api.view_url(actor=staff_user, target=ViewTarget(order_id=imaged.uuid), client_ip="127.0.0.1")
     return Scene(
@@ -219,6 +226,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         api_key=api_key,
         reset=reset,
         study=study,
+        share_token=linked.url.rstrip("/").rsplit("/", 1)[-1],
         view_link=view_link,
         imaged_id=imaged.uuid,
     )
@@ -286,6 +294,17 @@ def _instance(s: Scene) -> dict[str, Any]:
     return {**_series(s), "instance": s.study["instance"]}
 
 
+def _share(s: Scene) -> dict[str, Any]:
+    return {"token": s.share_token}
+
+
+def _share_batch(s: Scene) -> dict[str, Any]:
+    return {"token": s.share_token, "batch_id": s.batch_id}
+
+
+#: A share link's pages before its password: back to the door; its JSON and forms: 403.
+SHARE_DOOR: Outcomes = (DONE, DONE, DONE, DONE, DONE)
+SHARE_403: Outcomes = (403, 403, 403, 403, 403)
 #: A view link's page and images: the same for everyone who holds it.
 VIEW_LINK_READ: Outcomes = (200, 200, 200, 200, 200)
 
@@ -619,7 +638,25 @@ MATRIX: dict[str, Row] = {
     ),
     "sharing:revoke": Row(kwargs=_outside_share, get=(LOGIN, 404, 404, 200, 200), post=(LOGIN, 404, 404, DONE, DONE)),
     "sharing:resend": Row(kwargs=_outside_share, post=(LOGIN, 404, 404, DONE, DONE)),
-    "sharing:public": Row(kwargs=lambda s: {"token": "x" * 43}, get=(404, 404, 404, 404, 404)),
+    # The public pages of a link: the same for every role, signed in or not (an account adds
+    # nothing to a link). Nobody here has given the password: the door (200), the other pages
+    # back to it (DONE), JSON 403 for the upload protocol and images; the visitor's own form
+    # token is missing from every POST and PUT (403). tests/sharing/ has the unlocked visitor.
+    "share:open": Row(kwargs=_share, get=(200, 200, 200, 200, 200)),
+    "share:unlock": Row(kwargs=_share, post=SHARE_403, data=lambda s: {"password": "Quiet-Harbor-4721"}),
+    "share:order": Row(kwargs=lambda s: {**_share(s), **_order_id(s)}, get=SHARE_DOOR),
+    "share:viewer": Row(kwargs=lambda s: {**_share(s), **_order_id(s)}, get=SHARE_DOOR),
+    "share:download": Row(kwargs=_share, get=SHARE_DOOR),
+    "share:order_download": Row(kwargs=lambda s: {**_share(s), **_order_id(s)}, get=SHARE_DOOR),
+    "share:document": Row(kwargs=lambda s: {**_share(s), **_order_id(s), "document_id": s.document_id}, get=SHARE_DOOR),
+    "share:upload_preview": Row(kwargs=_share, post=SHARE_403),
+    "share:upload_start": Row(kwargs=_share, post=SHARE_403),
+    "share:upload_batch": Row(kwargs=_share_batch, get=SHARE_DOOR),
+    "share:upload_state": Row(kwargs=_share_batch, get=SHARE_403),
+    "share:upload_register": Row(kwargs=_share_batch, post=SHARE_403),
+    "share:upload_chunk": Row(kwargs=lambda s: {**_share_batch(s), "file_id": s.file_id}, put=SHARE_403),
+    "share:upload_parts": Row(kwargs=_share_batch, put=SHARE_403),
+    "share:upload_finish": Row(kwargs=_share_batch, post=SHARE_403),
     # --- DICOMweb (session sign-in; JSON 401 instead of a login redirect; GET and HEAD only) ---------
     "dicomweb:studies": Row(  # what each may see: nothing, for two of them
         get=(401, 200, 200, 200, 200), post=STOW_NOTHING_STORED, body=_stow_body
@@ -763,6 +800,19 @@ MATRIX: dict[str, Row] = {
     ),
 }
 
+
+def _under_share(kwargs: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene], dict[str, Any]]:
+    return lambda s: {**_share(s), **kwargs(s)}
+
+
+# The DICOMweb read side under a share link: the same paths as /dicomweb/, 403 before the password.
+MATRIX.update(
+    {
+        name.replace("dicomweb:", "share_dicomweb:", 1): Row(kwargs=_under_share(row.kwargs), get=SHARE_403)
+        for name, row in list(MATRIX.items())
+        if name.startswith("dicomweb:")
+    }
+)
 
 # --- Running the matrix ---------------------------------------------------------------------------
 

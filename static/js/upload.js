@@ -12,10 +12,10 @@
   var BUNDLE_FILES = 64; // small files travel together, this many at most to a request (the server's limit)
   var RETRIES = 8; // attempts per chunk before giving up (the upload can still be resumed)
   var SERVER_WAIT_MAX = 60000; // the longest pause while the server asks to wait (503 + Retry-After)
-  var STORE_KEY = "rayport.upload";
-
   var form = document.getElementById("upload-form");
   if (!form) { return; }
+  // Where an interrupted upload is remembered: a share's upload page keeps its own.
+  var STORE_KEY = form.dataset.storeKey || "rayport.upload";
   var text = document.getElementById("upload-text").dataset;
   var preview = document.getElementById("preview");
   var sendButton = document.getElementById("send-button");

@@ -47,6 +47,12 @@ class ItemState(models.TextChoices):
         return (cls.STORED, cls.DUPLICATE, cls.CONFLICT, cls.REJECTED, cls.SKIPPED, cls.EXPANDED)
 
 
+#: ``UploadBatch.source`` of a batch started through an outside share's upload page: its
+#: uploader is a visitor acting as the share's owner, who sees none of the owner's orders, so
+#: its files join only the orders the batch itself makes (``uploads.indexing``).
+SHARE_SOURCE = "share"
+
+
 class UploadBatch(models.Model):
     """One upload: where its files go, how they are anonymized, and how far it got."""
 
@@ -60,7 +66,7 @@ class UploadBatch(models.Model):
     basic_profile = models.BooleanField(default=False)  # PS3.15 Annex E de-identification
     uid_secret = models.CharField(max_length=128, blank=True)  # UidMap secret (basic profile)
     state = models.CharField(max_length=10, choices=BatchState.choices, default=BatchState.OPEN)
-    source = models.CharField(max_length=20, default="browser")  # browser, form, api
+    source = models.CharField(max_length=20, default="browser")  # browser, form, api, share
     notes = models.JSONField(default=list, blank=True)  # batch-level problems (e.g. the folder)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)  # the last byte arrived

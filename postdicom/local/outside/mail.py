@@ -140,7 +140,7 @@ def build(mail: ShareMail) -> EmailMultiAlternatives:
     }
     token = mail.secrets.get("token", "")
     if token:
-        context["url"] = site + reverse("sharing:public", kwargs={"token": token})
+        context["url"] = site + reverse("share:open", kwargs={"token": token})
     context["password"] = mail.secrets.get("password", "")
     if row.folder is not None:
         context["folder_url"] = site + reverse("folders:detail", kwargs={"folder_id": row.folder.uuid})

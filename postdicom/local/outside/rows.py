@@ -42,7 +42,7 @@ def public_url(token: str) -> str:
     """The link's full address: the configured site, else the one the sharer's browser used,
     else the path alone."""
     base = settings.RAYPORT_SITE_URL or site_url()
-    path = reverse("sharing:public", kwargs={"token": token})
+    path = reverse("share:open", kwargs={"token": token})
     return base.rstrip("/") + path if base else path
 
 

@@ -8,6 +8,7 @@ Django's password hashers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -42,6 +43,13 @@ def generated_password() -> str:
 def hash_password(password: str) -> str:
     """Django's hasher for a password, "" for none (the link alone opens the share)."""
     return make_password(password) if password else ""
+
+
+@functools.cache
+def dummy_password_hash() -> str:
+    """A hash of a random password, made once per process with the current hasher: checking a
+    password against it costs what checking a real share's costs, and never matches."""
+    return make_password(secrets.token_urlsafe(32))
 
 
 def password_matches(password: str, stored: str) -> bool:

@@ -24,7 +24,7 @@ from postdicom.local.audit import record
 from postdicom.local.models import AccessKind, MailKind, OutsideShare, ShareAccess
 from postdicom.local.orders.visibility import order_label
 from postdicom.local.outside import mail, rows
-from postdicom.local.outside.secrets import password_matches
+from postdicom.local.outside.secrets import dummy_password_hash, password_matches
 from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ class VisitOutsideSharesMixin:
         with transaction.atomic():
             row = rows.by_token(token, for_update=True)
             if row is None:
+                # As long as a wrong password takes: an unknown link is not told apart by time.
+                password_matches(password, dummy_password_hash())
                 return t.ShareOpening(refusal=t.ShareRefusal.WRONG_PASSWORD)
             refused = rows.refusal(row)
             if refused is not None:

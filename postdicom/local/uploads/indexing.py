@@ -41,7 +41,16 @@ from postdicom.dicom.read import DicomSummary
 from postdicom.errors import Forbidden
 from postdicom.local.audit import record
 from postdicom.local.bulk import model_field, value_rows
-from postdicom.local.models import InstanceRecord, PatientOrder, SeriesRecord, StudyRecord, UploadBatch, UploadItem
+from postdicom.local.models import (
+    AuditRecord,
+    InstanceRecord,
+    PatientOrder,
+    SeriesRecord,
+    StudyRecord,
+    UploadBatch,
+    UploadItem,
+)
+from postdicom.local.models.uploads import SHARE_SOURCE
 from postdicom.local.orders.visibility import order_label, visible_orders
 from postdicom.local.uploads.storage import instance_name
 from postdicom.types import AuditAction
@@ -80,7 +89,25 @@ def joinable_orders(uploader: Any, institution_pk: int) -> QuerySet[PatientOrder
 
 
 def _joinable(batch: UploadBatch) -> QuerySet[PatientOrder]:
+    if batch.source == SHARE_SOURCE:
+        return made_by_batch(batch)
     return joinable_orders(batch.created_by, batch.institution_id)
+
+
+def made_by_batch(batch: UploadBatch) -> QuerySet[PatientOrder]:
+    """The live orders ``batch`` made (its files of one study, in several series or groups,
+    go to one order). What an outside share's upload may join: its uploader is a visitor who
+    sees no order at all, although the batch is the share owner's. Read from the
+    ``order.created`` events the ingest writes in the transaction that makes each order
+    (``_create_order``), so it is exact whether the order was made by this transaction, by
+    another worker's committed group, or not at all; the ``(action, -at)`` index reads only
+    the events since the batch began."""
+    made = AuditRecord.objects.filter(
+        action=AuditAction.ORDER_CREATED.value, at__gte=batch.created_at, detail__upload=str(batch.uuid)
+    ).values_list("target_id", flat=True)
+    return PatientOrder.objects.filter(
+        deleted_at__isnull=True, institution_id=batch.institution_id, uuid__in=[uuid.UUID(u) for u in made]
+    )
 
 
 def _scheduled_or_matching(batch: UploadBatch, accession: str) -> PatientOrder | None:

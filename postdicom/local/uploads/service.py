@@ -11,9 +11,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
+from postdicom.context import order_scope
 from postdicom.contract import Readable
 from postdicom.errors import InvalidInput
 from postdicom.local import convert
+from postdicom.local.models.uploads import SHARE_SOURCE
 from postdicom.local.uploads import documents, preview, receive, report
 
 if TYPE_CHECKING:
@@ -34,7 +36,10 @@ class UploadsMixin:
         folder_id: UUID | None = None,
         anonymize: t.Anonymization | None = None,
     ) -> t.UploadBatchInfo:
-        batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="browser")
+        # Started inside ``only_orders`` (an outside share's upload page, acting as the share's
+        # owner): the batch joins no order but those it makes itself (``indexing``).
+        source = SHARE_SOURCE if order_scope() is not None else "browser"
+        batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source=source)
         return report.batch_info(batch)
 
     def add_upload_file(
