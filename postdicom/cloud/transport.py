@@ -133,14 +133,25 @@ class Transport:
         self.client = client_for(options, transport)
         self._sleep = time.sleep
 
-    def custom(self, path: str, operation: str, values: Mapping[str, object]) -> Any:
+    def custom(
+        self, path: str, operation: str, values: Mapping[str, object], *, headers: Mapping[str, str] | None = None
+    ) -> Any:
         """Call a custom endpoint (``GET <base>/<path>`` with ``<operation>Parameters``) and
         return its JSON answer."""
-        response = self.request("GET", path, headers={f"{operation}Parameters": custom_header(values)})
-        return _json(response)
+        sent = {**(headers or {}), f"{operation}Parameters": custom_header(values)}
+        return _json(self.request("GET", path, headers=sent))
 
-    def get_json(self, path: str, *, params: Mapping[str, str | Sequence[str]] | None = None) -> Any:
-        response = self.request("GET", path, params=params, headers={"Accept": "application/dicom+json"})
+    def get_json(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | Sequence[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """A DICOM JSON answer (QIDO-RS); an empty body (204 No Content) is no results."""
+        response = self.request(
+            "GET", path, params=params, headers={**(headers or {}), "Accept": "application/dicom+json"}
+        )
         return _json(response) if response.content else []
 
     def request(
