@@ -227,9 +227,14 @@ def error_for(response: httpx.Response) -> PostDicomError:
     reason = response.headers.get("X-Error-Reason") or _first(body, "message", "Message", "detail", "error")
     status = response.status_code
     if status in (400, 422):
-        fields = body.get("fields") or body.get("errors")
+        fields = body.get("Errors") or body.get("errors")
         if isinstance(fields, Mapping) and fields:
-            return InvalidInput({str(k): v if isinstance(v, (str, list)) else str(v) for k, v in fields.items()})
+            return InvalidInput(
+                {
+                    str(k) or InvalidInput.NON_FIELD: v if isinstance(v, (str, list)) else str(v)
+                    for k, v in fields.items()
+                }
+            )
         parameter = _first(body, "parameter", "Parameter", "field")
         message = reason or _("The image server refused the request.")
         return InvalidInput({parameter: message} if parameter else message)

@@ -146,3 +146,13 @@ def test_header_values_are_strings_lists_and_booleans_as_postdicom_sends_them() 
         "C": '["x", "2"]',
         "D": "7",
     }
+
+
+def test_a_rayport_refusal_names_every_wrong_parameter() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {"Success": False, "Message": "x", "Errors": {"PatientId": ["Required."], "": ["Whole."]}}
+        return httpx.Response(400, json=body)
+
+    with pytest.raises(InvalidInput) as caught:
+        _transport(handler).custom("createpatientorder", "CreatePatientOrder", {})
+    assert caught.value.field_errors == {"PatientId": ["Required."], InvalidInput.NON_FIELD: ["Whole."]}
