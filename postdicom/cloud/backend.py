@@ -14,21 +14,33 @@ account. See docs/decisions.md.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 import httpx
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from postdicom.cloud import dicomweb
+from postdicom.cloud import dicomweb, shapes
 from postdicom.cloud.transport import CloudOptions, Transport
 from postdicom.contract import PostDicomApi
-from postdicom.errors import Forbidden, NotFound
+from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
     DicomInstance,
     DicomQuery,
     DicomReadPurpose,
     DicomSeries,
     DicomStudy,
+    Folder,
+    FolderListing,
+    OrderDetail,
+    OrderDraft,
+    OrderQuery,
+    OrderSummary,
+    Page,
     StoredInstances,
 )
 
@@ -37,6 +49,26 @@ if TYPE_CHECKING:
 
 #: The header naming the portal user a call is made for.
 ACT_AS_HEADER = "X-Rayport-Act-As"
+#: ``OrderQuery`` filters GetPatientOrderList applies (others are ``Unsupported``; the sort is
+#: the server's, newest first).
+_LIST_FILTERS = {
+    "institution_ids": "InstitutionUuidList",
+    "patient_name": "PatientName",
+    "patient_id": "PatientId",
+    "other_patient_id": "OtherPatientId",
+    "accession_number": "AccessionNumber",
+    "modalities": "ModalityList",
+    "date_from": "StudyDateFrom",
+    "date_to": "StudyDateTo",
+    "birth_date_from": "PatientBirthdateFrom",
+    "birth_date_to": "PatientBirthdateTo",
+    "folder_id": "FolderUuid",
+    "page": "Page",
+    "page_size": "PageSize",
+}
+#: How long the institution of an order seen in a result is remembered (PostDICOM names an
+#: order by the pair of its institution and its id).
+_INSTITUTION_MEMORY = 24 * 3600
 
 
 class CloudBackend(PostDicomApi):
@@ -53,6 +85,96 @@ class CloudBackend(PostDicomApi):
         if not (actor.is_authenticated and actor.is_active):
             raise Forbidden(_("Your account is not active."))
         return {ACT_AS_HEADER: actor.get_username()}
+
+    def _custom(self, actor: User, path: str, operation: str, values: Mapping[str, object]) -> shapes.Json:
+        return shapes.success(self.wire.custom(path, operation, values, headers=self._as(actor)))
+
+    def _remember(self, *orders: OrderSummary) -> None:
+        cache.set_many({_institution_key(o.id): str(o.institution.id) for o in orders}, _INSTITUTION_MEMORY)
+
+    def _pair(self, order_id: UUID) -> dict[str, object]:
+        """PostDICOM's name of an order: its institution (when a result showed it) and id."""
+        return {"PatientOrderInstitutionUuid": cache.get(_institution_key(order_id), ""), "PatientOrderUuid": order_id}
+
+    # --- Orders (the custom endpoints) ------------------------------------------------------------
+
+    def create_order(self, *, actor: User, institution_id: UUID, draft: OrderDraft) -> OrderSummary:
+        values: dict[str, object] = {key: getattr(draft, field) for field, key in shapes.DRAFT_TEXT.items()}
+        values["Modality"] = values.pop("OrderModality")
+        values.update(
+            InstitutionUuid=institution_id,
+            PatientBirthdate=draft.birth_date,
+            OrderScheduledDatetime=dt.datetime.combine(draft.order_date, draft.order_time)
+            if draft.order_time
+            else draft.order_date,
+            ScheduledEquipmentUuid=draft.scheduled_equipment_id,
+        )
+        answer = self._custom(actor, "createpatientorder", "CreatePatientOrder", values)
+        created = shapes.order(answer.get("PatientOrder") or {})
+        self._remember(created)
+        return created
+
+    def search_orders(self, *, actor: User, query: OrderQuery) -> Page[OrderSummary]:
+        defaults = OrderQuery()
+        used = {f.name for f in dataclasses.fields(query) if getattr(query, f.name) != getattr(defaults, f.name)}
+        unsupported = used - set(_LIST_FILTERS) - {"sort"}
+        if unsupported:
+            raise Unsupported(
+                _("The image server cannot search orders by %(names)s.") % {"names": ", ".join(sorted(unsupported))}
+            )
+        values = {key: getattr(query, field) for field, key in _LIST_FILTERS.items() if field in used or key == "Page"}
+        values["PageSize"] = query.page_size
+        answer = self._custom(actor, "getpatientorderlist", "GetPatientOrderList", values)
+        found = tuple(shapes.order(item) for item in answer.get("SearchResultList") or ())
+        self._remember(*found)
+        total = int(answer.get("TotalCount", len(found)))
+        return Page(items=found, total=total, number=query.page, size=query.page_size)
+
+    def order_properties(self, *, actor: User, order_id: UUID) -> OrderDetail:
+        answer = self._custom(actor, "getpatientorderproperties", "GetPatientOrderProperties", self._pair(order_id))
+        detail = shapes.order_detail(answer.get("PatientOrder") or {})
+        self._remember(detail.summary)
+        return detail
+
+    def delete_order(self, *, actor: User, order_id: UUID) -> None:
+        self._custom(actor, "deleteorder", "DeleteOrder", self._pair(order_id))
+
+    def assign_order(
+        self, *, actor: User, order_id: UUID, user_id: UUID | None = None, group_id: UUID | None = None
+    ) -> None:
+        if (user_id is None) == (group_id is None):
+            raise InvalidInput({"user_id": _("Choose a user or a user group.")})
+        if user_id is not None:
+            to_user = {"PatientOrderUuid": order_id, "AssignedUserUuid": user_id}
+            self._custom(actor, "assignordertouser", "AssignOrderToUser", to_user)
+        else:
+            to_group = {"PatientOrderUuid": order_id, "AssignedUserGroupUuid": group_id}
+            self._custom(actor, "assignordertousergroup", "AssignOrderToUserGroup", to_group)
+
+    # --- Folders ----------------------------------------------------------------------------------
+
+    def create_folder(self, *, actor: User, name: str, parent_id: UUID | None = None, description: str = "") -> Folder:
+        values = {"FolderName": name, "FolderDescription": description, "ParentFolderUuid": parent_id}
+        answer = self._custom(actor, "createfolder", "CreateFolder", values)
+        return shapes.folder(answer.get("Folder") or {})
+
+    def list_folders(
+        self, *, actor: User, parent_id: UUID | None = None, name: str = "", with_orders: bool = False
+    ) -> FolderListing:
+        values = {"ParentFolderUuid": parent_id, "FolderName": name, "GetOrdersInFolder": with_orders}
+        answer = self._custom(actor, "searchfolder", "SearchFolder", values).get("Folder") or {}
+        orders = tuple(shapes.order(item) for item in answer.get("PatientOrderList") or ())
+        self._remember(*orders)
+        return FolderListing(
+            folder=shapes.folder(answer) if answer.get("FolderUuid") else None,
+            sub_folders=tuple(shapes.folder(item) for item in answer.get("SubFolderList") or ()),
+            orders=orders,
+        )
+
+    def add_order_to_folders(self, *, actor: User, order_id: UUID, folder_ids: Sequence[UUID]) -> int:
+        values = {**self._pair(order_id), "FolderUuidList": list(folder_ids)}
+        answer = self._custom(actor, "addordertofolder", "AddOrderToFolder", values)
+        return int(answer.get("AddedFolderCount", 0))
 
     # --- Stored images (QIDO-RS, WADO-RS) -------------------------------------------------------
 
@@ -96,6 +218,10 @@ class CloudBackend(PostDicomApi):
             instances=found,
             opener=lambda item: dicomweb.spool_instance(self.wire, _instance_path(item), headers),
         )
+
+
+def _institution_key(order_id: UUID) -> str:
+    return f"rayport:cloud:institution:{order_id}"
 
 
 def _instance_path(item: DicomInstance) -> str:
