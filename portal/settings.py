@@ -245,6 +245,11 @@ PASSWORD_RESET_TIMEOUT = 2 * 3600
 RAYPORT_PASSWORD_RESETS_PER_ADDRESS = env_int("RAYPORT_PASSWORD_RESETS_PER_ADDRESS", 3, minimum=1)
 RAYPORT_PASSWORD_RESETS_PER_CLIENT = env_int("RAYPORT_PASSWORD_RESETS_PER_CLIENT", 20, minimum=1)
 
+# HTTP API credentials (Basic or API key, postdicom.server.auth) that fail are counted per client
+# address; past this many in the window, the client is refused (429) before anything is checked.
+RAYPORT_API_AUTH_FAILURES = env_int("RAYPORT_API_AUTH_FAILURES", 10, minimum=1)
+RAYPORT_API_AUTH_WINDOW_SECONDS = env_int("RAYPORT_API_AUTH_WINDOW_SECONDS", 900, minimum=1)
+
 AXES_FAILURE_LIMIT = env_int("RAYPORT_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("RAYPORT_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -725,10 +725,13 @@ class PostDicomApi:
         order_ids: Sequence[UUID],
         email: str = "",
         password_email: str = "",
+        password: str = "",
         expires: dt.date | None = None,
         downloadable: bool = False,
     ) -> Share:
-        """SharePatientOrder(…WithExpireDate) with an e-mail; CreateQuickShareLink without."""
+        """SharePatientOrder(…WithExpireDate) with an e-mail; CreateQuickShareLink without
+        (and the served API's CreateShareLink / SharePatientOrderWithUrl, which give the
+        link's ``password``)."""
         raise _unsupported("share_orders")
 
     def share_folder(

@@ -56,7 +56,7 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 
 from postdicom import get_api
 from postdicom.local.access import profile_of
-from postdicom.local.models import Institution
+from postdicom.local.models import Institution, StudyRecord
 from postdicom.types import (
     DicomNodeDraft,
     FlagDraft,
@@ -124,6 +124,7 @@ class Row:
     query: Callable[[Scene], dict[str, Any]] | None = None
     data: Callable[[Scene], dict[str, Any]] | None = None
     body: Callable[[Scene], tuple[bytes | str, str, dict[str, str]]] | None = None
+    headers: Callable[[Scene], dict[str, str]] | None = None  # request headers (every method)
 
 
 def _order(actor: User, institution: Institution, **fields: Any) -> Any:
@@ -263,6 +264,26 @@ def _series(s: Scene) -> dict[str, Any]:
 
 def _instance(s: Scene) -> dict[str, Any]:
     return {**_series(s), "instance": s.study["instance"]}
+
+
+def _pd(header: str, make: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene], dict[str, str]]:
+    """A PostDICOM custom endpoint's parameter header, every value a string (as its C# client)."""
+    return lambda s: {header: json.dumps({k: str(v) for k, v in make(s).items()})}
+
+
+def _study_order(s: Scene) -> dict[str, Any]:
+    order = StudyRecord.objects.select_related("order__institution").get(study_uid=s.study["study"]).order
+    return {"PatientOrderInstitutionUuid": order.institution.uuid, "PatientOrderUuid": order.uuid}
+
+
+def _the_order(s: Scene) -> dict[str, Any]:
+    return {"PatientOrderInstitutionUuid": s.clinic.uuid, "PatientOrderUuid": s.order.id}
+
+
+#: A custom endpoint about the clinic's order: 401 signed out, 404 for who may not see it.
+CUSTOM_ORDER: Outcomes = (401, 404, 404, 200, 200)
+#: Sharing by link is not built yet: 501 for everyone signed in (whatever they may see).
+CUSTOM_SHARE: Outcomes = (401, 501, 501, 501, 501)
 
 
 MATRIX: dict[str, Row] = {
@@ -544,6 +565,76 @@ MATRIX: dict[str, Row] = {
     "dicomweb:instance_thumbnail": Row(kwargs=_instance, get=DICOMWEB_READ),
     "dicomweb:frames": Row(kwargs=lambda s: {**_instance(s), "frames": "1"}, get=DICOMWEB_READ),
     "dicomweb:frame_rendered": Row(kwargs=lambda s: {**_instance(s), "frames": "1"}, get=DICOMWEB_READ),
+    # --- PostDICOM's custom endpoints (GET with an <Op>Parameters header; JSON 401) -----------------
+    # Orders are made in the caller's own institutions (administrators: any): the outsider is
+    # refused as a wrong InstitutionUuid.
+    "dicomweb:createpatientorder": Row(
+        get=(401, 400, 200, 200, 200),
+        headers=_pd(
+            "CreatePatientOrderParameters",
+            lambda s: {
+                "InstitutionUuid": s.clinic.uuid,
+                "PatientName": "PEREZ^JUAN",
+                "PatientId": "P-77",
+                "PatientBirthdate": "1975-03-09",
+                "Modality": "MR",
+            },
+        ),
+    ),
+    "dicomweb:getpatientorderlist": Row(
+        get=(401, 200, 200, 200, 200), headers=_pd("GetPatientOrderListParameters", lambda s: {"PatientName": ""})
+    ),
+    "dicomweb:getpatientorderproperties": Row(
+        get=CUSTOM_ORDER, headers=_pd("GetPatientOrderPropertiesParameters", _the_order)
+    ),
+    "dicomweb:deleteorder": Row(get=CUSTOM_ORDER, headers=_pd("DeleteOrderParameters", _the_order)),
+    "dicomweb:assignordertouser": Row(
+        get=CUSTOM_ORDER,
+        headers=_pd(
+            "AssignOrderToUserParameters",
+            lambda s: {"PatientOrderUuid": s.order.id, "AssignedUserUuid": s.colleague_id},
+        ),
+    ),
+    "dicomweb:assignordertousergroup": Row(
+        get=CUSTOM_ORDER,
+        headers=_pd(
+            "AssignOrderToUserGroupParameters",
+            lambda s: {"PatientOrderUuid": s.order.id, "AssignedUserGroupUuid": s.group.id},
+        ),
+    ),
+    "dicomweb:createfolder": Row(
+        get=(401, 200, 200, 200, 200), headers=_pd("CreateFolderParameters", lambda s: {"FolderName": "Inbox"})
+    ),
+    # Folders are private: only their owner (staff) sees inside, administrators included.
+    "dicomweb:searchfolder": Row(
+        get=(401, 404, 404, 200, 404),
+        headers=_pd("SearchFolderParameters", lambda s: {"ParentFolderUuid": s.folder.id, "GetOrdersInFolder": True}),
+    ),
+    "dicomweb:addordertofolder": Row(
+        get=(401, 404, 404, 200, 404),
+        headers=_pd(
+            "AddOrderToFolderParameters",
+            lambda s: {"PatientOrderUuid": s.loner.id, "FolderUuidList": json.dumps([str(s.folder.id)])},
+        ),
+    ),
+    "dicomweb:createsharelink": Row(
+        get=CUSTOM_SHARE,
+        headers=_pd(
+            "ShareParameters",
+            lambda s: {"PatientOrderInfoList": json.dumps([json.dumps({"PatientOrderUuid": str(s.order.id)})])},
+        ),
+    ),
+    "dicomweb:sharepatientorderwithurl": Row(
+        get=CUSTOM_SHARE,
+        headers=_pd("SharePatientOrderParameters", lambda s: {"OrderUuidList": json.dumps([str(s.order.id)])}),
+    ),
+    "dicomweb:sharefolderwithurl": Row(
+        get=CUSTOM_SHARE, headers=_pd("ShareFolderParameters", lambda s: {"FolderUuid": s.folder.id})
+    ),
+    "dicomweb:getdicomtagcontent": Row(
+        get=CUSTOM_ORDER,
+        headers=_pd("GetDicomTagContentParameters", lambda s: {**_study_order(s), "DicomTagIdList": '["PatientName"]'}),
+    ),
 }
 
 
@@ -579,16 +670,19 @@ def call(client: Client, method: str, url: str, row: Row, s: Scene) -> Outcome:
     try:
         with transaction.atomic():
             target = f"{url}?{urlencode(row.query(s))}" if row.query else url
+            headers = row.headers(s) if row.headers else {}
             if method == "get":
-                response = client.get(target)
+                response = client.get(target, headers=headers)
             elif row.body is not None:
-                content, content_type, headers = row.body(s)
-                response = client.generic(method.upper(), target, content, content_type=content_type, headers=headers)
+                content, content_type, extra = row.body(s)
+                response = client.generic(
+                    method.upper(), target, content, content_type=content_type, headers={**headers, **extra}
+                )
             else:
                 response = (
-                    client.generic(method.upper(), target)
+                    client.generic(method.upper(), target, headers=headers)
                     if method == "put"
-                    else client.post(target, row.data(s) if row.data else {})
+                    else client.post(target, row.data(s) if row.data else {}, headers=headers)
                 )
             result = outcome(response)
             if response.streaming:  # read to the end: the client's wrapper then closes it safely

@@ -1,27 +1,23 @@
-"""What every DICOMweb view shares: sign-in check, errors as JSON, caching validators.
-
-Errors are ``{"error": message}`` with the message also in ``X-Error-Reason`` (as PostDICOM
-answers), never a login redirect or an HTML page: the callers are scripts and the viewer.
-"""
+"""What every DICOMweb read shares: sign-in check (``postdicom.server.auth``), errors as JSON
+(``postdicom.server.problems``), caching validators."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from postdicom import types as t
-from postdicom.errors import Forbidden, InvalidInput, NotFound, PostDicomError, Unavailable, Unsupported
+from postdicom.server.auth import api_view
+from postdicom.server.problems import problem
 
 #: Collections (a study, a series, search results) can grow: revalidate every time.
 REVALIDATE = "private, no-cache"
@@ -31,7 +27,8 @@ REUSE = "private, max-age=300"
 
 
 class AuthedRequest(HttpRequest):
-    """A request that passed ``dicomweb_view``'s sign-in check: ``user`` is a real user."""
+    """A request that passed ``api_view``'s check (``postdicom.server.auth``): ``user`` is
+    the active user it acts as."""
 
     user: User
 
@@ -40,41 +37,17 @@ class NotAcceptable(Exception):
     """Nothing the client's ``Accept`` allows can be produced (406)."""
 
 
-def problem(status: int, message: str) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps({"error": message}), status=status, content_type="application/json; charset=utf-8"
-    )
-    response["X-Error-Reason"] = " ".join(message.split())[:200]
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-_STATUS: tuple[tuple[type[PostDicomError], int], ...] = (
-    (NotFound, 404),
-    (Forbidden, 403),
-    (InvalidInput, 400),
-    (Unsupported, 501),
-    (Unavailable, 503),
-)
-
-
 def dicomweb_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """GET/HEAD only (405 otherwise), 401 for anonymous callers, service errors as JSON."""
+    """A read: GET/HEAD only (405 otherwise), the caller authenticated (session, Basic or API
+    key: ``api_view``), errors as JSON, 406 for an ``Accept`` that cannot be met."""
 
-    @require_safe
+    @api_view(("GET", "HEAD"))
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            response = problem(401, _("Sign in to see images."))
-            response["WWW-Authenticate"] = 'Cookie realm="Rayport"'
-            return response
         try:
             return view(request, *args, **kwargs)
         except NotAcceptable:
             return problem(406, _("The images cannot be sent in the format asked for."))
-        except PostDicomError as error:
-            status = next((code for kind, code in _STATUS if isinstance(error, kind)), 500)
-            return problem(status, error.message)
 
     return wrapper
 

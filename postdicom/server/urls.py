@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 
 from postdicom.server import pixels, retrieve, search
+from postdicom.server.custom import urls as custom
 
 
 class UidConverter:
@@ -49,4 +50,5 @@ urlpatterns = [
     path(f"{_INSTANCE}/thumbnail", pixels.instance_thumbnail, name="instance_thumbnail"),
     path(f"{_INSTANCE}/frames/<frames:frames>", pixels.frames, name="frames"),
     path(f"{_INSTANCE}/frames/<frames:frames>/rendered", pixels.frame_rendered, name="frame_rendered"),
+    *custom.urlpatterns,
 ]

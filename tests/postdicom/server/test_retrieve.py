@@ -63,7 +63,7 @@ def test_every_role(
     for name, path in _paths(item).items():
         anonymous = client.get(path)
         assert anonymous.status_code == 401, name
-        assert anonymous.json()["error"] == "Sign in to see images."
+        assert anonymous.json()["error"] == "Sign in, or send a user name and password or an API key."
         assert outsider_client.get(path).status_code == 404, name
         assert limited_client.get(path).status_code == 404, name
         assert staff_client.get(path).status_code == 200, name

@@ -131,7 +131,9 @@ def test_xml_is_not_offered(stored, staff_client):
 
 def test_messages_in_spanish(stored, client, staff_client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
-    assert client.get("/dicomweb/studies").json() == {"error": "Inicie sesión para ver imágenes."}
+    assert client.get("/dicomweb/studies").json() == {
+        "error": "Inicie sesión, o envíe un nombre de usuario y una contraseña o una clave de API."
+    }
     staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
     response = staff_client.get("/dicomweb/studies", {"StudyDate": "2004-01-19"})
     assert response.json() == {"error": "Escriba las fechas como AAAAMMDD, por ejemplo 20260131."}

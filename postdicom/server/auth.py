@@ -1,0 +1,278 @@
+"""Who calls the HTTP API under ``/dicomweb/``: one place for every endpoint there.
+
+A request acts as a portal user, found in one of three ways:
+
+- ``Authorization: Bearer rpk_…``: an API key (``postdicom.local.api_keys``); the key's user.
+- ``Authorization: Basic base64(name:password)``: a portal user's name and password, checked
+  by Django's ``authenticate`` (so django-axes' lockouts apply, and an inactive user is
+  refused), as PostDICOM's own clients call. The password may also be an API key: Basic with
+  the key as the password and the key owner's user name (or an empty one) as the name, for
+  clients that speak only Basic.
+- no ``Authorization`` header: the browser session (the viewer). Unsafe methods then need
+  the CSRF token like any form; requests with credentials are exempt (no cookie is involved).
+
+Credentials that fail are counted per client address; once ``RAYPORT_API_AUTH_FAILURES``
+have failed in ``RAYPORT_API_AUTH_WINDOW_SECONDS``, that client is refused with 429 and
+``Retry-After`` before anything is checked (no password hashing, no key lookup). A correct
+password is hashed once a minute per process, not on every call (docs/decisions.md, "HTTP
+API sign-in"): see ``_VerifiedPasswords``.
+
+``api_view`` wraps a view with all of it; ``authenticate_request`` is the same check for code
+that needs only the user.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from functools import wraps
+from typing import Any, Literal
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from portal.throttle import blocked_for, count
+from postdicom.context import calling_from, client_ip
+from postdicom.errors import PostDicomError
+from postdicom.local.api_keys import SECRET_START, authenticate_api_key
+from postdicom.server.problems import problem, service_problem
+
+#: How the request proved who it is: ``request.api_credentials`` after ``authenticate_request``.
+Credentials = Literal["session", "basic", "api_key"]
+
+_THROTTLE_SCOPE = "api-auth-failures"
+_REALM = 'realm="Rayport", charset="UTF-8"'
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class AuthenticationFailed(Exception):
+    """The request does not act as anyone: 401 (no or wrong credentials) or 429 (too many
+    failures from this client, or this user locked out). ``response()`` is the answer."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+    def response(self) -> HttpResponse:
+        answer = problem(self.status, self.message)
+        for name, value in self.headers.items():
+            answer[name] = value
+        return answer
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address the portal's middleware attributed the request to (``RAYPORT_PROXY_COUNT``
+    aware), else the socket's."""
+    return client_ip() or request.META.get("REMOTE_ADDR") or ""
+
+
+def _challenge(request: HttpRequest) -> dict[str, str]:
+    """Scripts are told to send Basic credentials. A browser (``Sec-Fetch-Mode``, sent by every
+    current browser) is not: its own password prompt would pop up over the viewer."""
+    if request.headers.get("Sec-Fetch-Mode"):
+        return {"WWW-Authenticate": 'Cookie realm="Rayport"'}
+    return {"WWW-Authenticate": f"Basic {_REALM}"}
+
+
+def authenticate_request(request: HttpRequest) -> User:
+    """The active user that ``request`` acts as; also sets ``request.user`` and
+    ``request.api_credentials``. Raises ``AuthenticationFailed`` (401 or 429).
+
+    With an ``Authorization`` header, only that header counts (a session cookie sent beside
+    it is ignored, so a script never acts as whoever last used the browser)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "").strip()
+    if not header:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            request.api_credentials = "session"  # type: ignore[attr-defined]
+            return user
+        raise AuthenticationFailed(
+            401, _("Sign in, or send a user name and password or an API key."), _challenge(request)
+        )
+    address = client_address(request)
+    window = settings.RAYPORT_API_AUTH_WINDOW_SECONDS
+    wait = blocked_for(_THROTTLE_SCOPE, address, limit=settings.RAYPORT_API_AUTH_FAILURES, window_seconds=window)
+    if wait:
+        raise AuthenticationFailed(
+            429,
+            _("Too many failed sign-ins from this address. Try again in %(seconds)d seconds.") % {"seconds": wait},
+            {"Retry-After": str(wait)},
+        )
+    try:
+        user, how = _from_header(request, header)
+    except AuthenticationFailed as failed:
+        if failed.status == 401:
+            count(_THROTTLE_SCOPE, address, window_seconds=window)
+        raise
+    request.user = user
+    request.api_credentials = how  # type: ignore[attr-defined]
+    return user
+
+
+def _refused() -> AuthenticationFailed:
+    return AuthenticationFailed(
+        401, _("The user name and password, or the API key, are not valid."), {"WWW-Authenticate": f"Basic {_REALM}"}
+    )
+
+
+def _from_header(request: HttpRequest, header: str) -> tuple[User, Credentials]:
+    scheme, _space, value = header.partition(" ")
+    scheme, value = scheme.lower(), value.strip()
+    if scheme == "bearer":
+        user = authenticate_api_key(value)
+        if user is None:
+            raise _refused()
+        return user, "api_key"
+    if scheme != "basic":
+        raise _refused()
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise _refused() from None
+    try:
+        text = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        text = decoded.decode("latin-1")
+    username, colon, password = text.partition(":")
+    if not colon or not password:
+        raise _refused()
+    if password.startswith(SECRET_START):
+        owner = authenticate_api_key(password)
+        if owner is not None:
+            if username and username != owner.get_username():
+                raise _refused()
+            return owner, "api_key"
+        # Not a key: a password that happens to start like one goes on to the password check.
+    if not username:
+        raise _refused()
+    return _password_user(request, username, password), "basic"
+
+
+class _VerifiedPasswords:
+    """Name/password pairs that Django's hashers accepted in the last ``TTL`` seconds, in this
+    process's memory only: a script sending hundreds of calls pays one password hash (hundreds
+    of milliseconds by design) per minute instead of one per call.
+
+    The entry is a keyed hash (HMAC with ``SECRET_KEY``) of name and password, mapped to the
+    user and the user's password hash at the time: changing the password or deactivating the
+    user ends it on the next call, and a wrong password never matches one."""
+
+    TTL = 60.0
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[int, str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _digest(username: str, password: str) -> str:
+        message = f"{username}\0{password}".encode()
+        return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+    def user(self, username: str, password: str) -> User | None:
+        digest = self._digest(username, password)
+        with self._lock:
+            entry = self._entries.get(digest)
+        if entry is None or entry[2] < time.monotonic():
+            return None
+        user = get_user_model().objects.filter(pk=entry[0], is_active=True).first()
+        if user is None or not hmac.compare_digest(user.password, entry[1]):
+            return None
+        return user
+
+    def remember(self, username: str, password: str, user: User) -> None:
+        digest = self._digest(username, password)
+        with self._lock:
+            self._entries[digest] = (user.pk, user.password, time.monotonic() + self.TTL)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+verified_passwords = _VerifiedPasswords()
+
+
+def _password_user(request: HttpRequest, username: str, password: str) -> User:
+    known = verified_passwords.user(username, password)
+    if known is not None:
+        return known
+    user = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        # django-axes refused before any hashing; answer here in JSON instead of its HTML page.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
+        minutes = max(1, round(float(settings.AXES_COOLOFF_TIME) * 60))
+        raise AuthenticationFailed(
+            429,
+            _("Too many failed sign-ins for this user. Try again in %(minutes)d minutes.") % {"minutes": minutes},
+            {"Retry-After": str(minutes * 60)},
+        )
+    if user is None or not user.is_active:
+        raise _refused()
+    verified_passwords.remember(username, password, user)
+    return user
+
+
+def _nothing(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
+def _csrf_problem(request: HttpRequest) -> HttpResponse | None:
+    """A session request that changes something needs the CSRF token, as a form would."""
+    refused = CsrfViewMiddleware(_nothing).process_view(request, _nothing, (), {})
+    if refused is None:
+        return None
+    return problem(403, _("The request lacks a valid CSRF token; send credentials, or the page's token."))
+
+
+def api_view(
+    methods: Collection[str] = ("GET", "HEAD"),
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Decorate an HTTP API view: ``methods`` only (405 with ``Allow`` otherwise), the caller
+    authenticated (``authenticate_request``: 401/429 as JSON), CSRF checked for session
+    callers of unsafe methods only, the call attributed to the client's address, and service
+    errors answered as JSON (``service_problem``). The view sees ``request.user``."""
+    allowed = frozenset(m.upper() for m in methods)
+
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method not in allowed:
+                refused = problem(405, _("This address does not accept %(method)s.") % {"method": request.method})
+                refused["Allow"] = ", ".join(sorted(allowed))
+                return refused
+            try:
+                authenticate_request(request)
+            except AuthenticationFailed as failed:
+                return failed.response()
+            if request.api_credentials == "session" and request.method not in SAFE_METHODS:  # type: ignore[attr-defined]
+                csrf_refused = _csrf_problem(request)
+                if csrf_refused is not None:
+                    return csrf_refused
+            with calling_from(client_address(request)):
+                try:
+                    return view(request, *args, **kwargs)
+                except PostDicomError as error:
+                    return service_problem(error)
+
+        return wrapper
+
+    return decorate
