@@ -29,6 +29,7 @@ from postdicom.cloud.transport import CloudOptions, Transport
 from postdicom.contract import PostDicomApi
 from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
+    ACT_AS_HEADER,
     DicomInstance,
     DicomQuery,
     DicomReadPurpose,
@@ -47,8 +48,6 @@ from postdicom.types import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-#: The header naming the portal user a call is made for.
-ACT_AS_HEADER = "X-Rayport-Act-As"
 #: ``OrderQuery`` filters GetPatientOrderList applies (others are ``Unsupported``; the sort is
 #: the server's, newest first).
 _LIST_FILTERS = {
@@ -65,6 +64,26 @@ _LIST_FILTERS = {
     "folder_id": "FolderUuid",
     "page": "Page",
     "page_size": "PageSize",
+}
+#: Contract field ← PostDICOM parameter, for refusals (CreatePatientOrder's draft).
+_DRAFT_FIELDS = {
+    **{key: field for field, key in shapes.DRAFT_TEXT.items()},
+    "Modality": "modality",
+    "InstitutionUuid": "institution_id",
+    "PatientBirthdate": "birth_date",
+    "OrderScheduledDatetime": "order_date",
+    "ScheduledEquipmentUuid": "scheduled_equipment_id",
+}
+#: … and the parameters every endpoint may name.
+_COMMON_FIELDS = {
+    "PatientOrderUuid": "order_id",
+    "PatientOrderInstitutionUuid": "order_id",
+    "FolderUuidList": "folder_ids",
+    "FolderName": "name",
+    "FolderDescription": "description",
+    "ParentFolderUuid": "parent_id",
+    "AssignedUserUuid": "user_id",
+    "AssignedUserGroupUuid": "group_id",
 }
 #: How long the institution of an order seen in a result is remembered (PostDICOM names an
 #: order by the pair of its institution and its id).
@@ -86,8 +105,23 @@ class CloudBackend(PostDicomApi):
             raise Forbidden(_("Your account is not active."))
         return {ACT_AS_HEADER: actor.get_username()}
 
-    def _custom(self, actor: User, path: str, operation: str, values: Mapping[str, object]) -> shapes.Json:
-        return shapes.success(self.wire.custom(path, operation, values, headers=self._as(actor)))
+    def _custom(
+        self,
+        actor: User,
+        path: str,
+        operation: str,
+        values: Mapping[str, object],
+        fields: Mapping[str, str] | None = None,
+    ) -> shapes.Json:
+        """Call a custom endpoint as ``actor``; a refusal naming a parameter is put back on the
+        contract's field (``fields``: parameter → field), as the local backend names it."""
+        try:
+            return shapes.success(self.wire.custom(path, operation, values, headers=self._as(actor)))
+        except InvalidInput as refused:
+            names = {**_COMMON_FIELDS, **(fields or {})}
+            raise InvalidInput(
+                {names.get(name, name): messages for name, messages in refused.field_errors.items()}
+            ) from None
 
     def _remember(self, *orders: OrderSummary) -> None:
         cache.set_many({_institution_key(o.id): str(o.institution.id) for o in orders}, _INSTITUTION_MEMORY)
@@ -109,7 +143,7 @@ class CloudBackend(PostDicomApi):
             else draft.order_date,
             ScheduledEquipmentUuid=draft.scheduled_equipment_id,
         )
-        answer = self._custom(actor, "createpatientorder", "CreatePatientOrder", values)
+        answer = self._custom(actor, "createpatientorder", "CreatePatientOrder", values, _DRAFT_FIELDS)
         created = shapes.order(answer.get("PatientOrder") or {})
         self._remember(created)
         return created

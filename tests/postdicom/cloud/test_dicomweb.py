@@ -12,9 +12,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 
 from postdicom.cloud import CloudBackend
-from postdicom.cloud.backend import ACT_AS_HEADER
 from postdicom.errors import Forbidden, NotFound
-from postdicom.types import DicomQuery, DicomReadPurpose
+from postdicom.types import ACT_AS_HEADER, DicomQuery, DicomReadPurpose
 
 STUDY = "1.2.3"
 ORDER = uuid.UUID("0f0f0f0f-0000-4000-8000-000000000001")
