@@ -23,7 +23,7 @@ from postdicom.cloud.transport import Transport
 from postdicom.errors import NotFound, Unavailable
 
 #: Private attribute a Rayport adds to its study results: the order a study belongs to
-#: (creator "RAYPORT" in group 0011). Other servers leave it out.
+#: (creator "RAYPORT" in group 0011, ``postdicom.server.dicomjson``). Other servers leave it out.
 ORDER_ID_TAG = "00111001"
 #: Files up to this size stay in memory while they are read; larger ones spill to disk.
 SPOOL_IN_MEMORY = 4 * 1024 * 1024
