@@ -16,7 +16,7 @@ from portal.access import AuthedRequest, me
 from portal.forms.service import show_errors
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import FlagGroup, Folder, OrderQuery, OrderSummary, Page, Role
+from postdicom.types import Capability, FlagGroup, Folder, OrderQuery, OrderSummary, Page, Role
 
 if TYPE_CHECKING:
     from folders.orderlist import FolderFilter
@@ -84,8 +84,10 @@ def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
     """The table for ``request``'s filters (``request.GET``) on a page that decides ``options``."""
     api = get_api()
     actor = request.user
-    flag_groups = tuple(api.flag_dictionary(actor=actor))
-    form = OrderSearchForm(request.GET, institutions=api.list_institutions(actor=actor), flag_groups=flag_groups)
+    offered = api.capabilities
+    flag_groups = tuple(api.flag_dictionary(actor=actor)) if Capability.FLAG_DICTIONARY in offered else ()
+    institutions = api.list_institutions(actor=actor) if Capability.LIST_INSTITUTIONS in offered else ()
+    form = OrderSearchForm(request.GET, institutions=institutions, flag_groups=flag_groups)
     page = None
     if form.is_valid():
         try:

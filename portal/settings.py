@@ -394,7 +394,13 @@ LOGGING = {
     # on django.request, where those are logged, and on the handler for django.security.*.
     "filters": {"refusals": {"()": "portal.logging_filters.RefusalsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals"]}},
-    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"filters": ["refusals"]}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"filters": ["refusals"]},
+        # one line per call to the cloud backend's server is noise; failures surface as errors
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice("RAYPORT_LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),

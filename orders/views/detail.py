@@ -13,7 +13,7 @@ from orders.views.choices import assignees
 from portal.access import AuthedRequest
 from portal.rendering import render_page
 from postdicom import get_api
-from postdicom.types import OrderDetail
+from postdicom.types import Capability, OrderDetail
 
 #: The order's optional details: the page lists only those that are filled.
 OPTIONAL_DETAILS = (
@@ -51,11 +51,13 @@ def order_detail(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         "order": detail.summary,
         "detail": detail,
         "status_labels": STATUS_LABELS,
-        "flag_groups": api.flag_dictionary(actor=request.user),
+        "flag_groups": api.flag_dictionary(actor=request.user)
+        if Capability.FLAG_DICTIONARY in api.capabilities
+        else (),
         "current_flags": current_flags,
         "bare": _bare(detail),
     }
-    if detail.can_manage:
+    if detail.can_manage and {Capability.LIST_USERS, Capability.LIST_INSTITUTIONS} <= api.capabilities:
         context["assignees"] = assignees(request, detail.summary.institution.id)
         context["institutions"] = [
             i

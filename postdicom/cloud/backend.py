@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -42,7 +43,9 @@ from postdicom.types import (
     OrderQuery,
     OrderSummary,
     Page,
+    Role,
     StoredInstances,
+    UserInfo,
 )
 
 if TYPE_CHECKING:
@@ -129,6 +132,25 @@ class CloudBackend(PostDicomApi):
     def _pair(self, order_id: UUID) -> dict[str, object]:
         """PostDICOM's name of an order: its institution (when a result showed it) and id."""
         return {"PatientOrderInstitutionUuid": cache.get(_institution_key(order_id), ""), "PatientOrderUuid": order_id}
+
+    # --- Who is signed in ------------------------------------------------------------------------
+
+    def current_user(self, *, actor: User) -> UserInfo:
+        """The portal user, as this portal knows them. The server's API says nothing about its
+        users, so the role is the least one (``LIMITED``): the pages offer no administration,
+        and every right is the server's to grant per call (``OrderDetail.can_manage``)."""
+        self._as(actor)
+        return UserInfo(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"rayport-user:{actor.get_username()}"),
+            username=actor.get_username(),
+            first_name=actor.first_name,
+            last_name=actor.last_name,
+            email=actor.email,
+            role=Role.LIMITED,
+            is_active=actor.is_active,
+            last_login=actor.last_login,
+            date_joined=actor.date_joined,
+        )
 
     # --- Orders (the custom endpoints) ------------------------------------------------------------
 
