@@ -85,8 +85,10 @@ def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
     """The table for ``request``'s filters (``request.GET``) on a page that decides ``options``."""
     api = get_api()
     actor = request.user
-    flag_groups = tuple(api.flag_dictionary(actor=actor))
-    form = OrderSearchForm(request.GET, institutions=api.list_institutions(actor=actor), flag_groups=flag_groups)
+    offered = api.capabilities
+    flag_groups = tuple(api.flag_dictionary(actor=actor)) if Capability.FLAG_DICTIONARY in offered else ()
+    institutions = api.list_institutions(actor=actor) if Capability.LIST_INSTITUTIONS in offered else ()
+    form = OrderSearchForm(request.GET, institutions=institutions, flag_groups=flag_groups)
     page = None
     if form.is_valid():
         try:

@@ -30,7 +30,7 @@ _NAV: tuple[tuple[StrOrPromise, str | None, str, Capability, bool], ...] = (
     # label, url name (None: no page yet), section, capability the page needs, administrators only
     (_("Orders"), "orders:list", "orders", Capability.SEARCH_ORDERS, False),
     (_("Upload"), "orders:upload", "upload", Capability.UPLOAD_DICOM, False),
-    (_("Folders"), "folders:tree", "folders", Capability.LIST_FOLDERS, False),
+    (_("Folders"), "folders:tree", "folders", Capability.FOLDER_TREE, False),
     (_("Shares"), "sharing:mine", "shares", Capability.LIST_SHARES, False),
     (_("Administration"), "portal:admin_home", "admin", Capability.LIST_USERS, True),
 )

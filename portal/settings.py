@@ -201,7 +201,30 @@ else:
     }
 
 # --- The service layer -------------------------------------------------------------------------
-POSTDICOM = {"BACKEND": env_str("RAYPORT_BACKEND", "postdicom.local.LocalBackend"), "OPTIONS": {}}
+_BACKEND = env_str("RAYPORT_BACKEND", "postdicom.local.LocalBackend")
+
+
+def _cloud_options() -> dict[str, object]:
+    """The cloud backend's server and credentials (docs/deployment.md)."""
+    options: dict[str, object] = {
+        "base_url": env_url("RAYPORT_CLOUD_URL", "", ("http", "https")),
+        "username": env_str("RAYPORT_CLOUD_USER"),
+        "password": env_str("RAYPORT_CLOUD_PASSWORD"),
+        "api_key": env_str("RAYPORT_CLOUD_API_KEY"),
+        "connect_timeout": env_int("RAYPORT_CLOUD_CONNECT_TIMEOUT", 5, minimum=1, maximum=120),
+        "read_timeout": env_int("RAYPORT_CLOUD_READ_TIMEOUT", 60, minimum=1, maximum=3600),
+    }
+    if not options["base_url"]:
+        raise ImproperlyConfigured("RAYPORT_CLOUD_URL must name the server's DICOMweb base URL.")
+    if not options["api_key"] and not (options["username"] and options["password"]):
+        raise ImproperlyConfigured("Set RAYPORT_CLOUD_API_KEY, or RAYPORT_CLOUD_USER and RAYPORT_CLOUD_PASSWORD.")
+    return options
+
+
+POSTDICOM = {
+    "BACKEND": _BACKEND,
+    "OPTIONS": _cloud_options() if _BACKEND == "postdicom.cloud.CloudBackend" else {},
+}
 RAYPORT_RECYCLE_BIN_DAYS = env_int("RAYPORT_RECYCLE_BIN_DAYS", 30, minimum=1)
 
 # --- Authentication and sessions ---------------------------------------------------------------
@@ -421,6 +444,9 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"filters": ["refusals"]},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # one line per call to the cloud backend's server is noise; failures surface as errors
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
     "root": {
         "handlers": ["console"],

@@ -14,11 +14,15 @@ from django.http import HttpRequest
 from portal.middleware import SESSION_STARTED, client_address
 from postdicom import get_api
 from postdicom.context import calling_from
+from postdicom.types import Capability
 
 
 def _record(request: HttpRequest | None, username: str, user: Any, event: str) -> None:
+    api = get_api()
+    if Capability.RECORD_AUTHENTICATION not in api.capabilities:
+        return  # a backend without an audit trail of its own (the cloud backend's server audits its calls)
     with calling_from(client_address(request) if request is not None else None):
-        get_api().record_authentication(username=username, user=user, event=event)
+        api.record_authentication(username=username, user=user, event=event)
 
 
 @receiver(user_logged_in)

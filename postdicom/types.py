@@ -435,6 +435,11 @@ class OrderViewer:
     last_viewed: dt.datetime
 
 
+#: The header naming the user an API call is made for: an administrator's API key may act as
+#: any active user, with that user's rights and never its own (the cloud backend sends it).
+ACT_AS_HEADER = "X-Rayport-Act-As"
+
+
 @dataclass(frozen=True)
 class ApiKey:
     id: UUID

@@ -5,9 +5,13 @@ hide that a whole part of the suite never ran."""
 from __future__ import annotations
 
 import os
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from postdicom import PostDicomApi
+    from postdicom.types import Capability
 
 
 def under_ci() -> bool:
@@ -20,3 +24,11 @@ def missing(what: str) -> NoReturn:
     if under_ci():
         pytest.fail(f"{what} (CI=true: a missing tool fails the run instead of skipping)", pytrace=False)
     pytest.skip(what)
+
+
+def offered(api: PostDicomApi, capability: Capability) -> None:
+    """Skip a contract test of a method ``api`` does not offer. Not a missing tool but a
+    backend's documented limit (its ``capabilities``), so it skips under CI too, and the
+    reason names the backend and the method."""
+    if capability not in api.capabilities:
+        pytest.skip(f"{type(api).__name__} does not offer {capability.value}")

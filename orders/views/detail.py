@@ -51,12 +51,14 @@ def order_detail(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         "order": detail.summary,
         "detail": detail,
         "status_labels": STATUS_LABELS,
-        "flag_groups": api.flag_dictionary(actor=request.user),
+        "flag_groups": api.flag_dictionary(actor=request.user)
+        if Capability.FLAG_DICTIONARY in api.capabilities
+        else (),
         "current_flags": current_flags,
         "bare": _bare(detail),
         "can_download": Capability.OPEN_ORDERS_ARCHIVE in api.capabilities,
     }
-    if detail.can_manage:
+    if detail.can_manage and {Capability.LIST_USERS, Capability.LIST_INSTITUTIONS} <= api.capabilities:
         context["assignees"] = assignees(request, detail.summary.institution.id)
         context["institutions"] = [
             i

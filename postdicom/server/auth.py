@@ -8,6 +8,9 @@ A request acts as a portal user, found in one of three ways:
   refused), as PostDICOM's own clients call. The password may also be an API key: Basic with
   the key as the password and the key owner's user name (or an empty one) as the name, for
   clients that speak only Basic.
+- with an administrator's API key, ``X-Rayport-Act-As: <user name>`` acts as that active user,
+  with that user's rights (the cloud backend of another portal, acting for its signed-in
+  user); any other credential naming someone else is refused.
 - no ``Authorization`` header: the browser session (the viewer). Unsafe methods then need
   the CSRF token like any form; requests with credentials are exempt (no cookie is involved).
 
@@ -46,8 +49,10 @@ from django.views.decorators.csrf import csrf_exempt
 from portal.throttle import blocked_for, count
 from postdicom.context import calling_from, client_ip
 from postdicom.errors import PostDicomError
+from postdicom.local.access import role_of
 from postdicom.local.api_keys import SECRET_START, authenticate_api_key
 from postdicom.server.problems import problem, service_problem
+from postdicom.types import ACT_AS_HEADER, Role
 
 #: How the request proved who it is: ``request.api_credentials`` after ``authenticate_request``.
 Credentials = Literal["session", "basic", "api_key"]
@@ -118,9 +123,26 @@ def authenticate_request(request: HttpRequest) -> User:
         if failed.status == 401:
             count(_THROTTLE_SCOPE, address, window_seconds=window)
         raise
+    user = _acting_for(request, user, how)
     request.user = user
     request.api_credentials = how  # type: ignore[attr-defined]
     return user
+
+
+def _acting_for(request: HttpRequest, user: User, how: Credentials) -> User:
+    """The user named in ``X-Rayport-Act-As`` when an administrator's API key sends it (the
+    cloud backend of another portal acting for its signed-in user), with that user's rights
+    only; else ``user``. Any other credential naming someone is refused (403), never ignored,
+    so a script cannot believe it acts as someone it does not."""
+    name = request.headers.get(ACT_AS_HEADER, "").strip()
+    if not name or name == user.get_username():
+        return user
+    if how != "api_key" or role_of(user) is not Role.ADMINISTRATOR:
+        raise AuthenticationFailed(403, _("Only an administrator's API key may act for another user."))
+    target = get_user_model().objects.filter(username=name, is_active=True).first()
+    if target is None:
+        raise AuthenticationFailed(403, _("There is no active user %(name)s to act for.") % {"name": name})
+    return target
 
 
 def _refused() -> AuthenticationFailed:

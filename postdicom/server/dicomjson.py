@@ -17,6 +17,10 @@ from postdicom import types as t
 
 Json = dict[str, Any]
 
+#: The private block of Rayport's own attributes in search results, and the order's id in it.
+PRIVATE_CREATOR = "RAYPORT"
+ORDER_ID_TAG = "00111001"
+
 #: Metadata inlines binary values up to this size; larger ones (rare outside pixel data,
 #: which is left out) are dropped rather than base64'd into every response.
 INLINE_LIMIT = 64 * 1024
@@ -69,6 +73,10 @@ def study(item: t.DicomStudy, url: str, include: frozenset[str]) -> Json:
         "00200010": element("SH"),
         "00201206": element("IS", item.series_count),
         "00201208": element("IS", item.instance_count),
+        # The order the study belongs to, as a private attribute (creator RAYPORT): the cloud
+        # backend of another portal names orders by it.
+        "00110010": element("LO", PRIVATE_CREATOR),
+        ORDER_ID_TAG: element("LO", str(item.order_id)),
     }
     optional = {"00081030": ("StudyDescription", element("LO", item.description))}
     return _with(required, optional, include)

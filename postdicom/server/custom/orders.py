@@ -148,18 +148,21 @@ def check_institution(actor: User, order_id: UUID, institution_id: UUID | None) 
         raise not_in_institution()
 
 
-PROPERTIES = Spec("GetPatientOrderPropertiesParameters", _order_pair())
+#: PostDICOM needs the institution too; a Rayport also finds an order by its id alone (the
+#: cloud backend sends the pair when it knows it).
+PROPERTIES = Spec("GetPatientOrderPropertiesParameters", _order_pair(required=False))
 
 
 @endpoint(PROPERTIES)
 def get_patient_order_properties(actor: User, values: dict[str, Any]) -> dict[str, Any]:
     detail = get_api().order_properties(actor=actor, order_id=values["PatientOrderUuid"])
-    if detail.summary.institution.id != values["PatientOrderInstitutionUuid"]:
+    named = values["PatientOrderInstitutionUuid"]
+    if named is not None and detail.summary.institution.id != named:
         raise not_in_institution()
     return ok(PatientOrder=shapes.order_properties(detail))
 
 
-DELETE = Spec("DeleteOrderParameters", _order_pair())
+DELETE = Spec("DeleteOrderParameters", _order_pair(required=False))
 
 
 @endpoint(DELETE)

@@ -84,6 +84,7 @@ def order_properties(detail: t.OrderDetail) -> Json:
             {"UserGroupUuid": str(g.id), "UserGroupName": g.name} for g in detail.assigned_groups
         ],
         "LinkedOrderUuidList": [str(o.id) for o in detail.linked_orders],
+        "CanManage": detail.can_manage,
         "FolderList": [{"FolderUuid": str(f.id), "FolderName": f.name} for f in detail.folders],
         "StudyList": [_study(s) for s in detail.studies],
         "DocumentList": [

@@ -148,7 +148,7 @@ def test_refusals_over_the_wire(curl, staff_user, outsider, clinic):
     assert status == 401
     assert headers["www-authenticate"].startswith("Basic")
 
-    bad = json.dumps({"PatientOrderInstitutionUuid": "", "PatientOrderUuid": "nope"})
+    bad = json.dumps({"PatientOrderInstitutionUuid": "nowhere", "PatientOrderUuid": "nope"})
     status, headers, body = curl("deleteorder", "DeleteOrderParameters", bad, *basic(staff_user))
     assert status == 400
     assert set(body["Errors"]) == {"PatientOrderInstitutionUuid", "PatientOrderUuid"}

@@ -204,10 +204,18 @@ def test_properties_with_the_wrong_institution_are_404(staff_client, other_clini
     assert "PatientOrderInstitutionUuid" in response.json()["Message"]
 
 
-def test_properties_need_both_ids(staff_client, order):
+def test_properties_by_the_order_id_alone(staff_client, order):
+    """PostDICOM needs the pair; a Rayport also takes the id alone (the cloud backend's way
+    when it has not seen the order's institution)."""
     response = call(staff_client, "getpatientorderproperties", H_PROPS, {"PatientOrderUuid": order.id})
+    assert response.status_code == 200
+    assert response.json()["PatientOrder"]["PatientOrderUuid"] == str(order.id)
+
+
+def test_properties_need_the_order_id(staff_client, order):
+    response = call(staff_client, "getpatientorderproperties", H_PROPS, {"PatientOrderInstitutionUuid": ""})
     assert response.status_code == 400
-    assert response.json()["Errors"] == {"PatientOrderInstitutionUuid": ["PatientOrderInstitutionUuid is required."]}
+    assert response.json()["Errors"] == {"PatientOrderUuid": ["PatientOrderUuid is required."]}
 
 
 H_DELETE = "DeleteOrderParameters"

@@ -1,0 +1,284 @@
+"""``CloudBackend``: the contract over a PostDICOM-compatible HTTP API.
+
+Selected with ``POSTDICOM = {"BACKEND": "postdicom.cloud.CloudBackend", "OPTIONS": {...}}``
+(``CloudOptions``: the server's DICOMweb base URL and the account's credentials). It
+implements what that API can serve and nothing else: ``capabilities`` lists exactly the
+methods overridden here, and the pages hide the rest.
+
+Who acts: every call signs in with the account's credentials and names the portal user it is
+made for in ``X-Rayport-Act-As``. A Rayport server lets an administrator's API key act as
+one of its users, with that user's rights and never more (so each user sees on this portal
+exactly what they see there); PostDICOM's cloud ignores the header and answers as the
+account. See docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import httpx
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from postdicom.cloud import dicomweb, shapes
+from postdicom.cloud.transport import CloudOptions, Transport
+from postdicom.contract import PostDicomApi
+from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
+from postdicom.types import (
+    ACT_AS_HEADER,
+    DicomInstance,
+    DicomQuery,
+    DicomReadPurpose,
+    DicomSeries,
+    DicomStudy,
+    Folder,
+    FolderListing,
+    OrderDetail,
+    OrderDraft,
+    OrderQuery,
+    OrderSummary,
+    Page,
+    Role,
+    StoredInstances,
+    UserInfo,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+#: ``OrderQuery`` filters GetPatientOrderList applies (others are ``Unsupported``; the sort is
+#: the server's, newest first).
+_LIST_FILTERS = {
+    "institution_ids": "InstitutionUuidList",
+    "patient_name": "PatientName",
+    "patient_id": "PatientId",
+    "other_patient_id": "OtherPatientId",
+    "accession_number": "AccessionNumber",
+    "modalities": "ModalityList",
+    "date_from": "StudyDateFrom",
+    "date_to": "StudyDateTo",
+    "birth_date_from": "PatientBirthdateFrom",
+    "birth_date_to": "PatientBirthdateTo",
+    "folder_id": "FolderUuid",
+    "page": "Page",
+    "page_size": "PageSize",
+}
+#: Contract field ← PostDICOM parameter, for refusals (CreatePatientOrder's draft).
+_DRAFT_FIELDS = {
+    **{key: field for field, key in shapes.DRAFT_TEXT.items()},
+    "Modality": "modality",
+    "InstitutionUuid": "institution_id",
+    "PatientBirthdate": "birth_date",
+    "OrderScheduledDatetime": "order_date",
+    "ScheduledEquipmentUuid": "scheduled_equipment_id",
+}
+#: … and the parameters every endpoint may name.
+_COMMON_FIELDS = {
+    "PatientOrderUuid": "order_id",
+    "PatientOrderInstitutionUuid": "order_id",
+    "FolderUuidList": "folder_ids",
+    "FolderName": "name",
+    "FolderDescription": "description",
+    "ParentFolderUuid": "parent_id",
+    "AssignedUserUuid": "user_id",
+    "AssignedUserGroupUuid": "group_id",
+}
+#: How long the institution of an order seen in a result is remembered (PostDICOM names an
+#: order by the pair of its institution and its id).
+_INSTITUTION_MEMORY = 24 * 3600
+
+
+class CloudBackend(PostDicomApi):
+    """The contract over HTTP. ``transport`` is for tests (an httpx mock transport)."""
+
+    def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:
+        try:
+            self.options = CloudOptions(**options)
+        except ValueError as error:
+            raise TypeError(str(error)) from error
+        self.wire = Transport(self.options, transport=transport)
+
+    def _as(self, actor: User) -> dict[str, str]:
+        if not (actor.is_authenticated and actor.is_active):
+            raise Forbidden(_("Your account is not active."))
+        return {ACT_AS_HEADER: actor.get_username()}
+
+    def _custom(
+        self,
+        actor: User,
+        path: str,
+        operation: str,
+        values: Mapping[str, object],
+        fields: Mapping[str, str] | None = None,
+    ) -> shapes.Json:
+        """Call a custom endpoint as ``actor``; a refusal naming a parameter is put back on the
+        contract's field (``fields``: parameter → field), as the local backend names it."""
+        try:
+            return shapes.success(self.wire.custom(path, operation, values, headers=self._as(actor)))
+        except InvalidInput as refused:
+            names = {**_COMMON_FIELDS, **(fields or {})}
+            raise InvalidInput(
+                {names.get(name, name): messages for name, messages in refused.field_errors.items()}
+            ) from None
+
+    def _remember(self, *orders: OrderSummary) -> None:
+        cache.set_many({_institution_key(o.id): str(o.institution.id) for o in orders}, _INSTITUTION_MEMORY)
+
+    def _pair(self, order_id: UUID) -> dict[str, object]:
+        """PostDICOM's name of an order: its institution (when a result showed it) and id."""
+        return {"PatientOrderInstitutionUuid": cache.get(_institution_key(order_id), ""), "PatientOrderUuid": order_id}
+
+    # --- Who is signed in ------------------------------------------------------------------------
+
+    def current_user(self, *, actor: User) -> UserInfo:
+        """The portal user, as this portal knows them. The server's API says nothing about its
+        users, so the role is the least one (``LIMITED``): the pages offer no administration,
+        and every right is the server's to grant per call (``OrderDetail.can_manage``)."""
+        self._as(actor)
+        return UserInfo(
+            id=uuid.uuid5(uuid.NAMESPACE_URL, f"rayport-user:{actor.get_username()}"),
+            username=actor.get_username(),
+            first_name=actor.first_name,
+            last_name=actor.last_name,
+            email=actor.email,
+            role=Role.LIMITED,
+            is_active=actor.is_active,
+            last_login=actor.last_login,
+            date_joined=actor.date_joined,
+        )
+
+    # --- Orders (the custom endpoints) ------------------------------------------------------------
+
+    def create_order(self, *, actor: User, institution_id: UUID, draft: OrderDraft) -> OrderSummary:
+        values: dict[str, object] = {key: getattr(draft, field) for field, key in shapes.DRAFT_TEXT.items()}
+        values["Modality"] = values.pop("OrderModality")
+        values.update(
+            InstitutionUuid=institution_id,
+            PatientBirthdate=draft.birth_date,
+            OrderScheduledDatetime=dt.datetime.combine(draft.order_date, draft.order_time)
+            if draft.order_time
+            else draft.order_date,
+            ScheduledEquipmentUuid=draft.scheduled_equipment_id,
+        )
+        answer = self._custom(actor, "createpatientorder", "CreatePatientOrder", values, _DRAFT_FIELDS)
+        created = shapes.order(answer.get("PatientOrder") or {})
+        self._remember(created)
+        return created
+
+    def search_orders(self, *, actor: User, query: OrderQuery) -> Page[OrderSummary]:
+        defaults = OrderQuery()
+        used = {f.name for f in dataclasses.fields(query) if getattr(query, f.name) != getattr(defaults, f.name)}
+        unsupported = used - set(_LIST_FILTERS) - {"sort"}
+        if unsupported:
+            raise Unsupported(
+                _("The image server cannot search orders by %(names)s.") % {"names": ", ".join(sorted(unsupported))}
+            )
+        values = {key: getattr(query, field) for field, key in _LIST_FILTERS.items() if field in used or key == "Page"}
+        values["PageSize"] = query.page_size
+        answer = self._custom(actor, "getpatientorderlist", "GetPatientOrderList", values)
+        found = tuple(shapes.order(item) for item in answer.get("SearchResultList") or ())
+        self._remember(*found)
+        total = int(answer.get("TotalCount", len(found)))
+        return Page(items=found, total=total, number=query.page, size=query.page_size)
+
+    def order_properties(self, *, actor: User, order_id: UUID) -> OrderDetail:
+        answer = self._custom(actor, "getpatientorderproperties", "GetPatientOrderProperties", self._pair(order_id))
+        detail = shapes.order_detail(answer.get("PatientOrder") or {})
+        self._remember(detail.summary)
+        return detail
+
+    def delete_order(self, *, actor: User, order_id: UUID) -> None:
+        self._custom(actor, "deleteorder", "DeleteOrder", self._pair(order_id))
+
+    def assign_order(
+        self, *, actor: User, order_id: UUID, user_id: UUID | None = None, group_id: UUID | None = None
+    ) -> None:
+        if (user_id is None) == (group_id is None):
+            raise InvalidInput({"user_id": _("Choose a user or a user group.")})
+        if user_id is not None:
+            to_user = {"PatientOrderUuid": order_id, "AssignedUserUuid": user_id}
+            self._custom(actor, "assignordertouser", "AssignOrderToUser", to_user)
+        else:
+            to_group = {"PatientOrderUuid": order_id, "AssignedUserGroupUuid": group_id}
+            self._custom(actor, "assignordertousergroup", "AssignOrderToUserGroup", to_group)
+
+    # --- Folders ----------------------------------------------------------------------------------
+
+    def create_folder(self, *, actor: User, name: str, parent_id: UUID | None = None, description: str = "") -> Folder:
+        values = {"FolderName": name, "FolderDescription": description, "ParentFolderUuid": parent_id}
+        answer = self._custom(actor, "createfolder", "CreateFolder", values)
+        return shapes.folder(answer.get("Folder") or {})
+
+    def list_folders(
+        self, *, actor: User, parent_id: UUID | None = None, name: str = "", with_orders: bool = False
+    ) -> FolderListing:
+        values = {"ParentFolderUuid": parent_id, "FolderName": name, "GetOrdersInFolder": with_orders}
+        answer = self._custom(actor, "searchfolder", "SearchFolder", values).get("Folder") or {}
+        orders = tuple(shapes.order(item) for item in answer.get("PatientOrderList") or ())
+        self._remember(*orders)
+        return FolderListing(
+            folder=shapes.folder(answer) if answer.get("FolderUuid") else None,
+            sub_folders=tuple(shapes.folder(item) for item in answer.get("SubFolderList") or ()),
+            orders=orders,
+        )
+
+    def add_order_to_folders(self, *, actor: User, order_id: UUID, folder_ids: Sequence[UUID]) -> int:
+        values = {**self._pair(order_id), "FolderUuidList": list(folder_ids)}
+        answer = self._custom(actor, "addordertofolder", "AddOrderToFolder", values)
+        return int(answer.get("AddedFolderCount", 0))
+
+    # --- Stored images (QIDO-RS, WADO-RS) -------------------------------------------------------
+
+    def search_studies(self, *, actor: User, query: DicomQuery) -> tuple[DicomStudy, ...]:
+        answer = self.wire.get_json("studies", params=dicomweb.query_params(query), headers=self._as(actor))
+        return tuple(dicomweb.study(item) for item in dicomweb.iter_json(answer))
+
+    def search_series(self, *, actor: User, study_uid: str, query: DicomQuery) -> tuple[DicomSeries, ...]:
+        answer = self.wire.get_json(
+            f"studies/{study_uid}/series", params=dicomweb.query_params(query), headers=self._as(actor)
+        )
+        return tuple(dicomweb.series(item) for item in dicomweb.iter_json(answer))
+
+    def search_instances(
+        self, *, actor: User, study_uid: str, series_uid: str | None, query: DicomQuery
+    ) -> tuple[DicomInstance, ...]:
+        path = f"studies/{study_uid}/series/{series_uid}/instances" if series_uid else f"studies/{study_uid}/instances"
+        params = {**dicomweb.query_params(query), "includefield": "AvailableTransferSyntaxUID"}
+        answer = self.wire.get_json(path, params=params, headers=self._as(actor))
+        return tuple(dicomweb.instance(item) for item in dicomweb.iter_json(answer))
+
+    def open_instances(
+        self,
+        *,
+        actor: User,
+        study_uid: str,
+        series_uid: str | None = None,
+        sop_instance_uid: str | None = None,
+        purpose: DicomReadPurpose,
+    ) -> StoredInstances:
+        headers = self._as(actor)
+        query = DicomQuery(sop_instance_uids=(sop_instance_uid,) if sop_instance_uid else (), limit=1000)
+        found = self.search_instances(actor=actor, study_uid=study_uid, series_uid=series_uid, query=query)
+        if not found:
+            raise NotFound(_("No such images."))
+        studies = self.search_studies(actor=actor, query=DicomQuery(study_uids=(study_uid,), limit=1))
+        order_id = studies[0].order_id if studies else dicomweb.order_id_of({}, study_uid)
+        return StoredInstances(
+            order_id=order_id,
+            study_uid=study_uid,
+            instances=found,
+            opener=lambda item: dicomweb.spool_instance(self.wire, _instance_path(item), headers),
+        )
+
+
+def _institution_key(order_id: UUID) -> str:
+    return f"rayport:cloud:institution:{order_id}"
+
+
+def _instance_path(item: DicomInstance) -> str:
+    return f"studies/{item.study_uid}/series/{item.series_uid}/instances/{item.sop_instance_uid}"

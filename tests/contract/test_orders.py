@@ -1,0 +1,84 @@
+"""The order methods of the contract, on every backend (tests/contract/conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from postdicom import PostDicomApi, get_api
+from postdicom.errors import InvalidInput, NotFound
+from postdicom.local.models import Institution
+from postdicom.types import Capability, OrderQuery
+from tests.missing import offered
+from tests.postdicom.local.orders_setup import create, draft, limited, uid
+
+
+def test_an_order_created_is_found_and_read_back(api: PostDicomApi, staff_user: User, clinic: Institution) -> None:
+    offered(api, Capability.CREATE_ORDER)
+    made = api.create_order(
+        actor=staff_user, institution_id=clinic.uuid, draft=draft(patient_name="山田^太郎", accession_number="ACC-9")
+    )
+    assert (made.patient_name, made.accession_number, made.institution.id) == ("山田^太郎", "ACC-9", clinic.uuid)
+    offered(api, Capability.ORDER_PROPERTIES)
+    detail = api.order_properties(actor=staff_user, order_id=made.id)
+    assert detail.summary.id == made.id
+    assert detail.draft.birth_date == draft().birth_date
+    assert detail.draft.study_description == "Chest CT"
+    assert detail.can_manage is True
+
+
+def test_a_refused_order_names_the_fields_of_the_draft(
+    api: PostDicomApi, staff_user: User, clinic: Institution
+) -> None:
+    offered(api, Capability.CREATE_ORDER)
+    with pytest.raises(InvalidInput) as refused:
+        api.create_order(actor=staff_user, institution_id=clinic.uuid, draft=draft(patient_id=""))
+    assert set(refused.value.field_errors) == {"patient_id"}
+    with pytest.raises(InvalidInput) as refused:
+        api.create_order(actor=staff_user, institution_id=clinic.uuid, draft=draft(modality="??"))
+    assert set(refused.value.field_errors) == {"modality"}
+
+
+def test_a_search_shows_each_user_what_they_may_see(
+    api: PostDicomApi, staff_user: User, outsider: User, clinic: Institution
+) -> None:
+    offered(api, Capability.SEARCH_ORDERS)
+    mine = create(staff_user, clinic, patient_id="P-77")
+    create(staff_user, clinic, patient_id="P-78")
+    found = api.search_orders(actor=staff_user, query=OrderQuery(patient_id="P-77"))
+    assert [o.id for o in found.items] == [mine.id]
+    assert found.total == 1
+    assert api.search_orders(actor=outsider, query=OrderQuery()).items == ()
+    with pytest.raises(NotFound):
+        api.order_properties(actor=outsider, order_id=mine.id)
+
+
+def test_an_assigned_order_becomes_visible_to_a_limited_user(
+    api: PostDicomApi, staff_user: User, clinic: Institution
+) -> None:
+    offered(api, Capability.ASSIGN_ORDER)
+    order = create(staff_user, clinic)
+    lena = limited("lena", clinic)
+    assert api.search_orders(actor=lena, query=OrderQuery()).items == ()
+    api.assign_order(actor=staff_user, order_id=order.id, user_id=uid(lena))
+    assert [o.id for o in api.search_orders(actor=lena, query=OrderQuery()).items] == [order.id]
+
+
+def test_a_deleted_order_is_gone_and_an_outsider_cannot_delete(
+    api: PostDicomApi, staff_user: User, outsider: User, clinic: Institution
+) -> None:
+    offered(api, Capability.DELETE_ORDER)
+    order = create(staff_user, clinic)
+    with pytest.raises(NotFound):
+        api.delete_order(actor=outsider, order_id=order.id)
+    api.delete_order(actor=staff_user, order_id=order.id)
+    assert get_api().search_orders(actor=staff_user, query=OrderQuery()).items == ()
+    with pytest.raises(NotFound):
+        api.order_properties(actor=staff_user, order_id=order.id)
+
+
+def test_what_a_backend_does_not_offer_says_so(api: PostDicomApi, admin_user: User) -> None:
+    """Every method outside ``capabilities`` raises ``Unsupported`` (here: one that no HTTP
+    API serves); inside, it is a real method."""
+    offered(api, Capability.CREATE_USER)
+    assert Capability.CREATE_USER in api.capabilities

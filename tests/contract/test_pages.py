@@ -1,0 +1,63 @@
+"""The portal's pages in front of the cloud backend: what it offers works, what it does not is
+hidden or explained, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from postdicom import get_api
+from postdicom.local.models import Institution
+from tests.contract.server import RayportServer
+from tests.postdicom.local.orders_setup import create, uid
+
+#: page → its status in front of the cloud backend: 501 says what the server cannot do, and the
+#: administration is for administrators only (the portal knows its users as the least role).
+PAGES = {
+    "/": 200,
+    "/orders/": 200,
+    "/orders/new/": 501,
+    "/orders/upload/": 501,
+    "/orders/recycle-bin/": 501,
+    "/folders/": 501,
+    "/administration/": 403,
+}
+
+
+@pytest.fixture
+def on_cloud(rayport_server: RayportServer, settings: Any, admin_user: User) -> None:
+    _key, secret = get_api().create_api_key(actor=admin_user, name="cloud backend", user_id=uid(admin_user))
+    settings.POSTDICOM = {
+        "BACKEND": "postdicom.cloud.CloudBackend",
+        "OPTIONS": {"base_url": f"{rayport_server.url}/dicomweb/", "api_key": secret, "retries": 0},
+    }
+
+
+@pytest.mark.parametrize(("page", "status"), PAGES.items())
+def test_every_page_answers_on_the_cloud_backend(page: str, status: int, on_cloud: None, staff_client: Client) -> None:
+    response = staff_client.get(page, follow=True)
+    assert response.status_code == status
+    if status == 501:
+        assert "Not available" in response.content.decode()
+
+
+def test_the_menu_disables_what_the_server_cannot_do(on_cloud: None, staff_client: Client) -> None:
+    nav = {item.section: item for item in staff_client.get("/orders/").context["nav_items"]}
+    assert nav["orders"].url == "/orders/"
+    assert nav["upload"].url is None
+    assert nav["upload"].reason
+
+
+def test_the_order_list_and_an_order_page_show_the_servers_orders(
+    on_cloud: None, staff_client: Client, staff_user: User, clinic: Institution
+) -> None:
+    order = create(staff_user, clinic, patient_name="QUISPE^Rosa")
+    listing = staff_client.get("/orders/")
+    assert listing.status_code == 200
+    assert "QUISPE" in listing.content.decode()
+    page = staff_client.get(f"/orders/{order.id}/")
+    assert page.status_code == 200
+    assert "QUISPE" in page.content.decode()
