@@ -43,12 +43,9 @@ SHARE_ORDERS = Spec(
 def _share_orders(
     actor: User, order_ids: tuple[Any, ...], values: dict[str, Any], downloadable: bool
 ) -> dict[str, Any]:
+    options = t.ShareOptions(password=values["SharePassword"], expires=values["ExpireDate"], downloadable=downloadable)
     made = get_api().share_orders(
-        actor=actor,
-        order_ids=order_ids,
-        password=values["SharePassword"],
-        expires=values["ExpireDate"],
-        downloadable=downloadable,
+        actor=actor, order_ids=order_ids, audience=t.ShareAudience(link=True), options=options
     )
     return ok(**shapes.share(made))
 
@@ -71,7 +68,7 @@ SHARE_FOLDER = Spec(
         Param("FolderUuid", Kind.UUID, required=True, fields=("folder_id",)),
         _PASSWORD,
         Param("ShareTitle", fields=("title",)),
-        Param("ShareDescription", fields=("description",)),
+        Param("ShareDescription", fields=("message",)),
         _EXPIRES,
         Param("UserCanDownloadStudies", Kind.BOOL, default=False, fields=("downloadable",)),
     ),
@@ -85,10 +82,12 @@ def share_folder_with_url(actor: User, values: dict[str, Any]) -> dict[str, Any]
         actor=actor,
         folder_id=values["FolderUuid"],
         audience=t.ShareAudience(link=True),
-        password=values["SharePassword"],
-        title=values["ShareTitle"],
-        description=values["ShareDescription"],
-        expires=values["ExpireDate"],
-        downloadable=values["UserCanDownloadStudies"],
+        options=t.ShareOptions(
+            password=values["SharePassword"],
+            title=values["ShareTitle"],
+            message=values["ShareDescription"],
+            expires=values["ExpireDate"],
+            downloadable=values["UserCanDownloadStudies"],
+        ),
     )
     return ok(**shapes.share(made[0]))
