@@ -276,10 +276,9 @@ def main() -> None:
                     result = send_all(server, corpus, args.clients, FORMS[form], number)
                     check_stored(server, number, args.studies)
                     results.setdefault((form, server.name), []).append(result)
-                    print(
-                        f"  {server.name:20} {result.instances / result.seconds:7.1f} instances/s  "
-                        f"p50 {percentile(result.request_ms, 50):7.1f} ms  p95 {percentile(result.request_ms, 95):7.1f} ms"
-                    )
+                    p50, p95 = percentile(result.request_ms, 50), percentile(result.request_ms, 95)
+                    rate = result.instances / result.seconds
+                    print(f"  {server.name:20} {rate:7.1f} instances/s  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
 
     print()
     print(f"{'form':8} {'server':20} {'inst/s':>8} {'MB/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'Rayport ÷ it':>13}")
