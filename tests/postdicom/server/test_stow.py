@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pydicom
 import pytest
@@ -307,3 +308,15 @@ def test_audited_as_the_caller_from_their_address(staff_user, tmp_path):
     assert started.ip == "198.51.100.4"
     assert started.detail["source"] == "api"
     assert get_api().upload_progress(actor=staff_user, batch_id=UploadBatch.objects.get().uuid).file_count == 1
+
+
+@pytest.mark.parametrize("name", ["institution", "folder", "anonymize"])
+@pytest.mark.parametrize(
+    "value", ["9" * 20, "x" * 5000, "a\x00b", "not-a-uuid", "00000000-0000-0000-0000-000000000000"]
+)
+def test_bad_query_values_are_clear_400s(staff_user, tmp_path, name, value):
+    payload, _ = image(tmp_path, "a.dcm")
+    response = stow(Client(), f"/dicomweb/?{urlencode({name: value})}", body_of(payload))
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not InstanceRecord.objects.exists()
