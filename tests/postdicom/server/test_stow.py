@@ -320,3 +320,25 @@ def test_bad_query_values_are_clear_400s(staff_user, tmp_path, name, value):
     assert response.status_code == 400
     assert response.json()["error"]
     assert not InstanceRecord.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stored_in_the_request_needs_no_broker(settings, staff_user, tmp_path, monkeypatch):
+    """RAYPORT_STOW_IN_REQUEST: the request stores the batch itself (as a worker would), so a
+    broker that is down changes nothing; the batch is done when the answer comes."""
+    settings.RAYPORT_STOW_IN_REQUEST = True
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(queue, "batch_finish", _AFTER_COMMIT[0])
+    monkeypatch.setattr(queue, "items_ingest", _AFTER_COMMIT[1])
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", _REAL_SEND)
+    monkeypatch.setattr("postdicom.local.uploads.queue.current_app.signature", refuse)
+    first, ds = image(tmp_path, "a.dcm")
+    bad = b"not DICOM" * 20
+    response = stow(Client(), "/dicomweb/", body_of(first, bad))
+    assert response.status_code == 202
+    assert response.json()["00081199"]["Value"][0]["00081155"]["Value"] == [ds.SOPInstanceUID]
+    assert UploadBatch.objects.get().state == "done"
+    assert InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID, stored=True).exists()
