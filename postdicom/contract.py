@@ -493,12 +493,16 @@ class PostDicomApi:
         files: Sequence[UploadFile],
         folder_id: UUID | None = None,
         anonymize: Anonymization | None = None,
+        store_now: bool = False,
     ) -> UploadReceipt:
         """UploadDicomFiles, …IntoFolder, …WithAnonymization, …IntoFolderWithAnonymization.
 
         Takes files already on local disk (the service moves them away; ZIP archives are
         expanded), queues their storing and returns the batch to follow with
-        ``upload_report``. ``InvalidInput`` for no files, a missing file, and as
+        ``upload_report``. With ``store_now`` the files are stored in this call, as a worker
+        would store them, and the batch is done when it returns (for callers that answer with
+        the outcome: DICOMweb STOW-RS); should the call die half-way, the workers' sweep
+        finishes the batch. ``InvalidInput`` for no files, a missing file, and as
         ``start_upload``."""
         raise _unsupported("upload_dicom")
 

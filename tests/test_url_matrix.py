@@ -895,6 +895,8 @@ def test_every_role_gets_the_decided_answer(
     local_storage(settings, tmp_path)  # stored files go to this test's folder
     # Every role asks to reset the same address; the throttle has tests of its own.
     settings.RAYPORT_PASSWORD_RESETS_PER_ADDRESS = 100
+    # STOW-RS stores in the request: no worker runs here, and a request's transaction never commits.
+    settings.RAYPORT_STOW_IN_REQUEST = True
     s = scene(tmp_path, clinic, staff_user, admin_user, limited_user)
     wrong = []
     for name in sorted(url_names() & MATRIX.keys()):

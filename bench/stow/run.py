@@ -79,6 +79,7 @@ def portal_env(args: argparse.Namespace, data: Path) -> dict[str, str]:
         "RAYPORT_LOG_LEVEL": "warning",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "PYTHONPATH": str(ROOT),
+        "RAYPORT_STOW_IN_REQUEST": "true" if args.in_request else "false",
     }
 
 
@@ -219,6 +220,9 @@ def main() -> None:
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
+    parser.add_argument(
+        "--in-request", action="store_true", help="the portal stores in the request (RAYPORT_STOW_IN_REQUEST)"
+    )
     parser.add_argument("--port", type=int, default=15300, help="the portal's; Orthanc takes +10/+11 and +20/+21")
     args = parser.parse_args()
     corpus = make_corpus(ROOT / "bench" / "dicomweb" / ".corpus", args.studies, args.slices)
@@ -276,10 +280,9 @@ def main() -> None:
                     result = send_all(server, corpus, args.clients, FORMS[form], number)
                     check_stored(server, number, args.studies)
                     results.setdefault((form, server.name), []).append(result)
-                    print(
-                        f"  {server.name:20} {result.instances / result.seconds:7.1f} instances/s  "
-                        f"p50 {percentile(result.request_ms, 50):7.1f} ms  p95 {percentile(result.request_ms, 95):7.1f} ms"
-                    )
+                    p50, p95 = percentile(result.request_ms, 50), percentile(result.request_ms, 95)
+                    rate = result.instances / result.seconds
+                    print(f"  {server.name:20} {rate:7.1f} instances/s  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
 
     print()
     print(f"{'form':8} {'server':20} {'inst/s':>8} {'MB/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'Rayport ÷ it':>13}")

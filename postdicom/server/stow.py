@@ -212,10 +212,17 @@ def _ingest(
     """Hand the files to ``upload_dicom``, wait for the batch, and give each its outcome."""
     api = get_api()
     files = [t.UploadFile(name=item.name, path=str(item.part.path), size=item.part.size) for item in sent]
+    in_request = bool(settings.RAYPORT_STOW_IN_REQUEST)
     receipt = api.upload_dicom(
-        actor=request.user, institution_id=institution_id, files=files, folder_id=folder_id, anonymize=anonymize
+        actor=request.user,
+        institution_id=institution_id,
+        files=files,
+        folder_id=folder_id,
+        anonymize=anonymize,
+        store_now=in_request,
     )
-    _wait(request, receipt.batch_id)
+    if not in_request:
+        _wait(request, receipt.batch_id)
     outcomes: dict[str, t.UploadFileState] = {}
     page, total = 1, len(sent)
     while len(outcomes) < total:

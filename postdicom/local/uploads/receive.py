@@ -355,7 +355,9 @@ def write_chunk(actor: User, batch_id: UUID, file_id: UUID, offset: int, stream:
     return write_chunks(actor, batch_id, [t.UploadChunk(file_id, offset, length)], stream)[0]
 
 
-def finish(actor: User, batch_id: UUID) -> UploadBatch:
+def finish(actor: User, batch_id: UUID, *, queue_work: bool = True) -> UploadBatch:
+    """Close the batch; ``queue_work=False`` when the caller stores it itself (``store_now``):
+    a queued batch is also what the workers' sweep finishes, so nothing is lost either way."""
     with transaction.atomic():
         batch = open_batch(actor, batch_id, for_update=True)
         if batch.state != BatchState.OPEN:
@@ -373,7 +375,8 @@ def finish(actor: User, batch_id: UUID) -> UploadBatch:
         batch.state = BatchState.QUEUED
         batch.completed_at = timezone.now()
         batch.save(update_fields=["state", "completed_at"])
-        queue.batch_finish(batch.pk)
+        if queue_work:
+            queue.batch_finish(batch.pk)
     return batch
 
 

@@ -80,6 +80,7 @@ class UploadsMixin:
         files: Sequence[t.UploadFile],
         folder_id: UUID | None = None,
         anonymize: t.Anonymization | None = None,
+        store_now: bool = False,
     ) -> t.UploadReceipt:
         if not files:
             raise InvalidInput({"files": _("Choose at least one file.")})
@@ -89,7 +90,11 @@ class UploadsMixin:
         with transaction.atomic():
             batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="api")
             receive.take_files(batch, list(files))
-            receive.finish(actor, batch.uuid)
+            receive.finish(actor, batch.uuid, queue_work=not store_now)
+        if store_now:
+            from postdicom.local.uploads.ingest import run_batch
+
+            run_batch(batch.pk)
         return t.UploadReceipt(batch_id=batch.uuid, file_count=len(files))
 
     def upload_documents(self, *, actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> t.DocumentUpload:

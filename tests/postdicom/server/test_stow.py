@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pydicom
 import pytest
@@ -307,3 +308,37 @@ def test_audited_as_the_caller_from_their_address(staff_user, tmp_path):
     assert started.ip == "198.51.100.4"
     assert started.detail["source"] == "api"
     assert get_api().upload_progress(actor=staff_user, batch_id=UploadBatch.objects.get().uuid).file_count == 1
+
+
+@pytest.mark.parametrize("name", ["institution", "folder", "anonymize"])
+@pytest.mark.parametrize(
+    "value", ["9" * 20, "x" * 5000, "a\x00b", "not-a-uuid", "00000000-0000-0000-0000-000000000000"]
+)
+def test_bad_query_values_are_clear_400s(staff_user, tmp_path, name, value):
+    payload, _ = image(tmp_path, "a.dcm")
+    response = stow(Client(), f"/dicomweb/?{urlencode({name: value})}", body_of(payload))
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not InstanceRecord.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stored_in_the_request_needs_no_broker(settings, staff_user, tmp_path, monkeypatch):
+    """RAYPORT_STOW_IN_REQUEST: the request stores the batch itself (as a worker would), so a
+    broker that is down changes nothing; the batch is done when the answer comes."""
+    settings.RAYPORT_STOW_IN_REQUEST = True
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(queue, "batch_finish", _AFTER_COMMIT[0])
+    monkeypatch.setattr(queue, "items_ingest", _AFTER_COMMIT[1])
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", _REAL_SEND)
+    monkeypatch.setattr("postdicom.local.uploads.queue.current_app.signature", refuse)
+    first, ds = image(tmp_path, "a.dcm")
+    bad = b"not DICOM" * 20
+    response = stow(Client(), "/dicomweb/", body_of(first, bad))
+    assert response.status_code == 202
+    assert response.json()["00081199"]["Value"][0]["00081155"]["Value"] == [ds.SOPInstanceUID]
+    assert UploadBatch.objects.get().state == "done"
+    assert InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID, stored=True).exists()
