@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from postdicom import get_api
-from postdicom.types import DicomNodeDraft, FlagDraft, OrderQuery, Role, UploadFileInfo
+from postdicom.types import DicomNodeDraft, FlagDraft, OrderQuery, Role, ShareAudience, ShareOptions, UploadFileInfo
 from tests.conftest import make_user
 from tests.orders.conftest import new_order
 
@@ -55,6 +55,20 @@ ORDER_FILTERS = [
     "page",
     "folder",
 ]
+
+
+SHARE_FIELDS = (
+    "audience",
+    "email",
+    "password_email",
+    "password_choice",
+    "password",
+    "title",
+    "message",
+    "expires",
+    "open_limit",
+    "language",
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,14 @@ ENDPOINTS = [
     Endpoint("folders:bulk_add_orders", method="post", params=("order_ids", "folder_ids")),
     Endpoint("folders:file_order", ("order",), "post", ("folder_ids",)),
     Endpoint("folders:remove_orders", ("folder",), "post", ("order_ids",)),
+    # sharing with outside people
+    Endpoint("sharing:share_orders", params=("order_ids", "next")),
+    Endpoint("sharing:share_orders", method="post", params=("order_ids", *SHARE_FIELDS)),
+    Endpoint("sharing:share_folder", ("folder",), "post", SHARE_FIELDS),
+    Endpoint("sharing:mine", params=("page", "everyone", "active")),
+    Endpoint(
+        "sharing:change", ("share",), "post", ("expires", "open_limit", "downloadable", "password_choice", "password")
+    ),
     # administration
     Endpoint("portal:user_list", params=("q", "role", "status", "page")),
     Endpoint("portal:user_create", method="post", params=("username", "email", "role", "institution_ids", "password")),
@@ -159,6 +181,9 @@ def scene(clinic, other_clinic, tmp_path, settings):
     batch = api.start_upload(actor=admin, institution_id=clinic.uuid)
     (file,) = api.add_upload_files(actor=admin, batch_id=batch.id, files=[UploadFileInfo("a.dcm", 10)])
     colleague = make_user("sam", Role.STAFF, [clinic])
+    share = api.share_orders(
+        actor=admin, order_ids=[order.id], audience=ShareAudience(link=True), options=ShareOptions()
+    )
     client = Client()
     client.force_login(admin)
     ids = {
@@ -172,6 +197,7 @@ def scene(clinic, other_clinic, tmp_path, settings):
         "file": file.id,
         "user": api.current_user(actor=colleague).id,
         "institution": clinic.uuid,
+        "share": share.id,
     }
     return client, ids
 

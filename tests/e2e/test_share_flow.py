@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from postdicom import get_api
 from postdicom.local.models import OutsideShare, ShareMail
+from postdicom.types import ShareAudience, ShareOptions
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import TABLET, shot, sign_in
 from tests.postdicom.local.orders_setup import create
@@ -123,3 +124,27 @@ def test_the_dialog_works_without_javascript(browser, live_server, staff_user, c
     expect(tab.locator("#share-url")).to_be_visible()
     shot(tab, "no-js-created")
     context.close()
+
+
+def test_dialog_and_my_shares_in_spanish(page, staff_user, clinic, eager_mail):
+    order = create(staff_user, clinic, accession_number="ACC-5")
+    get_api().share_orders(
+        actor=staff_user,
+        order_ids=[order.id],
+        audience=ShareAudience(email="dr@example.org"),
+        options=ShareOptions(title="Segunda opinión"),
+    )
+    sign_in(page, "sam", PASSWORD)
+    page.goto(reverse("orders:detail", kwargs={"order_id": order.id}))
+    page.get_by_role("banner").get_by_role("button", name="Español").click()
+    page.get_by_role("link", name="Compartir…").click()
+    dialog = page.locator("dialog#dialog")
+    expect(dialog.get_by_role("heading")).to_have_text("Compartir 1 orden fuera del portal")
+    shot(page, "dialog-es")
+    dialog.get_by_role("button", name="Cerrar").click()
+    expect(dialog).to_be_hidden()
+    page.goto(reverse("sharing:mine"))
+    expect(page.locator("h1")).to_have_text("Mis compartidos")
+    expect(page.locator("table.share-table")).to_contain_text("Funciona")
+    _fits(page, "mis compartidos")
+    shot(page, "my-shares-es")
