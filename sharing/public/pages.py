@@ -159,7 +159,7 @@ def share_unlock(request: HttpRequest, token: str) -> HttpResponseBase:
     opening = get_api().open_share(token=token, password=password, client_ip=ip)
     if opening.opened is not None:
         throttle.forget(ip)
-        gate.remember_unlock(request, token, opening.opened.share_id)
+        gate.remember_unlock(request, token, opening.opened)
         return redirect("share:open", token=token)
     if opening.refusal is ShareRefusal.WRONG_PASSWORD:
         wait = throttle.count_failure(ip)

@@ -261,3 +261,22 @@ def test_the_viewer_reads_images_from_the_links_own_mount(visitor, token_a, orde
     assert [s["uid"] for s in config["studies"]] == [order_a.study]
     assert config["downloadUrl"] is None
     assert visitor.get(f"/s/{token_a}/orders/{order_b.id}/view/").status_code == 404
+
+
+def test_a_new_password_asks_every_visitor_again(visitor, staff_user, token_a, order_a):
+    unlock(visitor, token_a)
+    assert visitor.get(f"/s/{token_a}/orders/{order_a.id}/").status_code == 200
+    row = _row(token_a)
+    get_api().update_share(
+        actor=staff_user,
+        share_id=row.uuid,
+        expires=row.expires,
+        downloadable=row.downloadable,
+        open_limit=row.open_limit,
+        new_password="Another-Harbor-9902",
+    )
+    assert visitor.get(f"/s/{token_a}/orders/{order_a.id}/").status_code == 302  # to the door
+    assert visitor.get(f"/s/{token_a}/dicomweb/studies").status_code == 403
+    answer, _door = unlock(visitor, token_a, "Another-Harbor-9902")
+    assert answer.status_code == 302
+    assert visitor.get(f"/s/{token_a}/orders/{order_a.id}/").status_code == 200
