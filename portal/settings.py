@@ -268,6 +268,9 @@ RAYPORT_STOW_IN_REQUEST = env_bool("RAYPORT_STOW_IN_REQUEST", False)
 # Wrong share passwords (or unknown share links) one client address may send before it is
 # paused, and for how long (sharing.public.throttle); each share also locks itself (the service).
 RAYPORT_SHARE_FAILURES_PER_CLIENT = env_int("RAYPORT_SHARE_FAILURES_PER_CLIENT", 20, minimum=1)
+# Every refused share password is answered this long after it arrived (a wrong password and an
+# unknown link alike), longer than the password hash and the bookkeeping take.
+RAYPORT_SHARE_REFUSAL_SECONDS = env_int("RAYPORT_SHARE_REFUSAL_MS", 1000, minimum=0, maximum=10_000) / 1000
 RAYPORT_SHARE_CLIENT_LOCK_SECONDS = env_int("RAYPORT_SHARE_CLIENT_LOCK_MINUTES", 15, minimum=1, maximum=24 * 60) * 60
 
 AXES_FAILURE_LIMIT = env_int("RAYPORT_LOGIN_FAILURE_LIMIT", 5, minimum=1)

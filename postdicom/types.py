@@ -1549,6 +1549,9 @@ class OpenedShare:
     language: str = "en"
     owner_name: str = ""
     expires: dt.date | None = None
+    #: Changes when the share's password changes (a digest of its hash, never the hash): a page
+    #: that remembers a visitor's unlock compares it, so a new password asks everyone again.
+    password_version: str = ""
 
 
 @dataclass(frozen=True)

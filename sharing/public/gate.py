@@ -41,22 +41,26 @@ def client_ip(request: HttpRequest) -> str:
     return client_address(request) or ""
 
 
-def remember_unlock(request: HttpRequest, token: str, share_id: UUID) -> None:
+def remember_unlock(request: HttpRequest, token: str, opened: OpenedShare) -> None:
     unlocked = dict(request.session.get(UNLOCKED) or {})
-    unlocked[token_key(token)] = {"share": str(share_id), "at": time.time()}
+    unlocked[token_key(token)] = {
+        "share": str(opened.share_id),
+        "password": opened.password_version,
+        "at": time.time(),
+    }
     request.session[UNLOCKED] = unlocked
     request.session.cycle_key()  # a session id seen before the unlock is no longer the key
 
 
-def unlocked_share_id(request: HttpRequest, token: str) -> str | None:
-    """The id of the share this session unlocked with ``token``, if it did (and not longer ago
-    than ``SESSION_MAX_HOURS``)."""
+def _unlock_of(request: HttpRequest, token: str) -> dict[str, str] | None:
+    """What this session remembers of unlocking the share with ``token``: its id and password
+    version (None when it did not, or longer ago than ``SESSION_MAX_HOURS``)."""
     entry = (request.session.get(UNLOCKED) or {}).get(token_key(token))
-    if not isinstance(entry, dict):
+    if not isinstance(entry, dict) or not entry.get("share"):
         return None
     if time.time() - float(entry.get("at", 0)) > settings.SESSION_MAX_HOURS * 3600:
         return None
-    return str(entry.get("share") or "") or None
+    return {"share": str(entry["share"]), "password": str(entry.get("password", ""))}
 
 
 def keep_session_alive(request: HttpRequest) -> None:
@@ -80,14 +84,14 @@ class Passage:
 
 def check(request: HttpRequest, token: str) -> Passage:
     """The share behind ``token`` for this visitor: re-read from the database every time."""
-    share_id = unlocked_share_id(request, token)
-    if share_id is None:
+    unlock = _unlock_of(request, token)
+    if unlock is None:
         return Passage(locked_out=True)
     opening = get_api().reopen_share(token=token, client_ip=client_ip(request))
     if opening.opened is None:
         return Passage(refusal=opening.refusal, retry_after=opening.retry_after)
-    if str(opening.opened.share_id) != share_id:
-        return Passage(locked_out=True)
+    if (str(opening.opened.share_id), opening.opened.password_version) != (unlock["share"], unlock["password"]):
+        return Passage(locked_out=True)  # another share now, or a new password: ask again
     keep_session_alive(request)
     return Passage(opened=opening.opened)
 

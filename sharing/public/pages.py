@@ -11,12 +11,14 @@ now), nothing else, and nothing can be changed. Answers are never cached
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -149,6 +151,7 @@ def share_unlock(request: HttpRequest, token: str) -> HttpResponseBase:
     """The door's form. A client paused for too many wrong passwords is answered before the
     password is looked at (no hashing); an unknown link and a wrong password get the same
     answer, and the service hashes a password for both."""
+    started = time.monotonic()
     ip = gate.client_ip(request)
     wait = throttle.client_wait(ip)
     if wait:
@@ -159,8 +162,11 @@ def share_unlock(request: HttpRequest, token: str) -> HttpResponseBase:
     opening = get_api().open_share(token=token, password=password, client_ip=ip)
     if opening.opened is not None:
         throttle.forget(ip)
-        gate.remember_unlock(request, token, opening.opened.share_id)
+        gate.remember_unlock(request, token, opening.opened)
         return redirect("share:open", token=token)
+    # A wrong password on a real share does more work (the count, the access log, the audit
+    # event) than on an unknown link, which only hashes: every refusal takes the same time.
+    time.sleep(max(0.0, started + settings.RAYPORT_SHARE_REFUSAL_SECONDS - time.monotonic()))
     if opening.refusal is ShareRefusal.WRONG_PASSWORD:
         wait = throttle.count_failure(ip)
         if wait:

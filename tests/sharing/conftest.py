@@ -43,7 +43,9 @@ def token_of(share: Share) -> str:
 
 @pytest.fixture(autouse=True)
 def own_cache(settings):
-    """Counters of wrong passwords start empty in every test."""
+    """Counters of wrong passwords start empty in every test; refusals are not held back
+    (``test_a_wrong_password_and_an_unknown_link_take_the_same_time`` turns that on)."""
+    settings.RAYPORT_SHARE_REFUSAL_SECONDS = 0
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(uuid.uuid4())}
     }

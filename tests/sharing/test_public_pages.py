@@ -261,3 +261,48 @@ def test_the_viewer_reads_images_from_the_links_own_mount(visitor, token_a, orde
     assert [s["uid"] for s in config["studies"]] == [order_a.study]
     assert config["downloadUrl"] is None
     assert visitor.get(f"/s/{token_a}/orders/{order_b.id}/view/").status_code == 404
+
+
+def test_a_new_password_asks_every_visitor_again(visitor, staff_user, token_a, order_a):
+    unlock(visitor, token_a)
+    assert visitor.get(f"/s/{token_a}/orders/{order_a.id}/").status_code == 200
+    row = _row(token_a)
+    get_api().update_share(
+        actor=staff_user,
+        share_id=row.uuid,
+        expires=row.expires,
+        downloadable=row.downloadable,
+        open_limit=row.open_limit,
+        new_password="Another-Harbor-9902",
+    )
+    assert visitor.get(f"/s/{token_a}/orders/{order_a.id}/").status_code == 302  # to the door
+    assert visitor.get(f"/s/{token_a}/dicomweb/studies").status_code == 403
+    answer, _door = unlock(visitor, token_a, "Another-Harbor-9902")
+    assert answer.status_code == 302
+    assert visitor.get(f"/s/{token_a}/orders/{order_a.id}/").status_code == 200
+
+
+def test_a_wrong_password_and_an_unknown_link_take_the_same_time(settings, token_a):
+    """Without the hold, a wrong password took ~90 ms here and an unknown link ~67 ms (the
+    count, access log and audit event of a real share): a timing tell of which links exist."""
+    import statistics
+    import time
+
+    settings.RAYPORT_SHARE_REFUSAL_SECONDS = 0.5
+    settings.RAYPORT_SHARE_FAILURES_PER_CLIENT = 1000
+
+    def refused(token: str) -> float:
+        client = Client()
+        client.get(f"/s/{token}/")
+        csrf = client.session["rayport_share_csrf"]
+        start = time.perf_counter()
+        answer = client.post(f"/s/{token}/unlock/", {"password": "wrong-one", "share_csrf": csrf})
+        assert answer.status_code == 200
+        return time.perf_counter() - start
+
+    wrong, unknown = [], []
+    for _ in range(SHARE_FAILURES_BEFORE_LOCK - 1):  # stays under the share's lock
+        wrong.append(refused(token_a))
+        unknown.append(refused(secrets.token_urlsafe(32)))
+    assert min(wrong + unknown) >= 0.5
+    assert abs(statistics.median(wrong) - statistics.median(unknown)) < 0.05

@@ -9,6 +9,7 @@ unknown link is refused exactly as a wrong password is.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -77,6 +78,7 @@ def _opened(row: OutsideShare) -> t.OpenedShare:
         language=row.language,
         owner_name=owner.get_full_name() or owner.username,
         expires=row.expires,
+        password_version=hashlib.sha256(f"share-password:{row.password_hash}".encode()).hexdigest()[:16],
     )
 
 
