@@ -333,8 +333,10 @@ def _the_order(s: Scene) -> dict[str, Any]:
 
 #: A custom endpoint about the clinic's order: 401 signed out, 404 for who may not see it.
 CUSTOM_ORDER: Outcomes = (401, 404, 404, 200, 200)
-#: Sharing by link is not built yet: 501 for everyone signed in (whatever they may see).
-CUSTOM_SHARE: Outcomes = (401, 501, 501, 501, 501)
+#: A share link to the clinic's order: made by whoever sees it.
+CUSTOM_SHARE: Outcomes = (401, 404, 404, 200, 200)
+#: A share link to staff's folder: only its owner (folders are private, administrators too).
+CUSTOM_SHARE_FOLDER: Outcomes = (401, 404, 404, 200, 404)
 #: STOW-RS with one part that is no DICOM file: it fails alone (409, nothing stored) before
 #: the ingest, so the matrix checks who may call it without storing anything.
 STOW_NOTHING_STORED: Outcomes = (401, 409, 409, 409, 409)
@@ -792,7 +794,7 @@ MATRIX: dict[str, Row] = {
         headers=_pd("SharePatientOrderParameters", lambda s: {"OrderUuidList": json.dumps([str(s.order.id)])}),
     ),
     "dicomweb:sharefolderwithurl": Row(
-        get=CUSTOM_SHARE, headers=_pd("ShareFolderParameters", lambda s: {"FolderUuid": s.folder.id})
+        get=CUSTOM_SHARE_FOLDER, headers=_pd("ShareFolderParameters", lambda s: {"FolderUuid": s.folder.id})
     ),
     "dicomweb:getdicomtagcontent": Row(
         get=CUSTOM_ORDER,

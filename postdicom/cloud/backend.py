@@ -44,6 +44,9 @@ from postdicom.types import (
     OrderSummary,
     Page,
     Role,
+    Share,
+    ShareAudience,
+    ShareOptions,
     StoredInstances,
     UserInfo,
 )
@@ -87,6 +90,15 @@ _COMMON_FIELDS = {
     "ParentFolderUuid": "parent_id",
     "AssignedUserUuid": "user_id",
     "AssignedUserGroupUuid": "group_id",
+}
+#: Contract field ← PostDICOM parameter, for refusals of the share endpoints.
+_SHARE_FIELDS = {
+    "OrderUuidList": "order_ids",
+    "FolderUuid": "folder_id",
+    "ExpireDate": "expires",
+    "SharePassword": "password",
+    "ShareTitle": "title",
+    "ShareDescription": "message",
 }
 #: How long the institution of an order seen in a result is remembered (PostDICOM names an
 #: order by the pair of its institution and its id).
@@ -232,6 +244,46 @@ class CloudBackend(PostDicomApi):
         answer = self._custom(actor, "addordertofolder", "AddOrderToFolder", values)
         return int(answer.get("AddedFolderCount", 0))
 
+    # --- Sharing by link (the only audience PostDICOM's HTTP API has) ---------------------------
+
+    def share_orders(
+        self, *, actor: User, order_ids: Sequence[UUID], audience: ShareAudience, options: ShareOptions
+    ) -> Share:
+        _link_only(audience, options)
+        values = {
+            "OrderUuidList": list(order_ids),
+            "ExpireDate": options.expires,
+            "SharePassword": options.password,
+            "UserCanDownloadStudies": options.downloadable,
+        }
+        answer = self._custom(actor, "sharepatientorderwithurl", "SharePatientOrder", values, _SHARE_FIELDS)
+        return shapes.share(answer, options)
+
+    def share_folder(
+        self,
+        *,
+        actor: User,
+        folder_id: UUID,
+        audience: ShareAudience,
+        expires: dt.date | None = None,
+        may_edit: bool = False,
+        may_reshare: bool = False,
+        includes_restricted_orders: bool = False,
+        options: ShareOptions | None = None,
+    ) -> tuple[Share, ...]:
+        options = options or ShareOptions(expires=expires)
+        _link_only(audience, options)
+        values = {
+            "FolderUuid": folder_id,
+            "SharePassword": options.password,
+            "ShareTitle": options.title,
+            "ShareDescription": options.message,
+            "ExpireDate": options.expires,
+            "UserCanDownloadStudies": options.downloadable,
+        }
+        answer = self._custom(actor, "sharefolderwithurl", "ShareFolder", values, _SHARE_FIELDS)
+        return (shapes.share(answer, options),)
+
     # --- Stored images (QIDO-RS, WADO-RS) -------------------------------------------------------
 
     def search_studies(self, *, actor: User, query: DicomQuery) -> tuple[DicomStudy, ...]:
@@ -274,6 +326,14 @@ class CloudBackend(PostDicomApi):
             instances=found,
             opener=lambda item: dicomweb.spool_instance(self.wire, _instance_path(item), headers),
         )
+
+
+def _link_only(audience: ShareAudience, options: ShareOptions) -> None:
+    """PostDICOM's HTTP API shares by link, with a typed password or none."""
+    if not audience.link or audience.upload_only or audience.accounts:
+        raise Unsupported(_("The image server shares only by link (no e-mail, upload-only or colleague shares)."))
+    if options.generate_password or options.open_limit is not None or options.notify_on_first_open:
+        raise Unsupported(_("The image server cannot make passwords, limit opens or tell you of an open."))
 
 
 def _institution_key(order_id: UUID) -> str:

@@ -191,3 +191,21 @@ def success(answer: Any) -> Json:
     if not isinstance(answer, Mapping) or answer.get("Success") not in (True, "True", "true"):
         raise _unreadable(_("an answer"))
     return answer
+
+
+def share(item: Json, options: t.ShareOptions) -> t.Share:
+    """A share link made by the server (``ShareUuid``, ``ShareUrl``…), with what was asked."""
+    url = _text(item, "ShareUrl")
+    if not url:
+        raise _unreadable("ShareUrl")
+    return t.Share(
+        id=_required_uuid(item, "ShareUuid"),
+        url=url,
+        expires=_date(item, "ExpireDate"),
+        downloadable=str(item.get("Downloadable", "")).lower() == "true",
+        kind=t.ShareKind.LINK,
+        title=options.title,
+        message=options.message,
+        has_password=bool(options.password),
+        can_manage=True,
+    )
