@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import tracemalloc
 import zipfile
 from collections.abc import Iterator
@@ -277,3 +278,15 @@ def test_at_most_a_page_of_orders(staff_user):
     with pytest.raises(InvalidInput) as refused:
         get_api().open_orders_archive(actor=staff_user, order_ids=_uuids(201))
     assert "at most 200" in refused.value.message
+
+
+def test_a_file_gone_from_storage_is_named_in_the_archive(staff_client, staff_user, scanned, settings):
+    order, paths = scanned
+    gone = InstanceRecord.objects.filter(sop_instance_uid=pydicom.dcmread(paths[0]).SOPInstanceUID).get()
+    Path(settings.STORAGES["dicom"]["OPTIONS"]["location"], gone.file_name).unlink()
+    bundle = _zip(staff_client.get(reverse("orders:download", args=[order.id])))
+    assert bundle.testzip() is None
+    assert len([n for n in bundle.namelist() if n.startswith("DICOM/")]) == 4
+    note = bundle.read("MISSING FILES.txt").decode()
+    assert re.search(r"\r\nDICOM/P0000001/S000000\d/SE000001/I000000\d: The file is missing from storage\.\r\n$", note)
+    assert gone.file_name not in note  # the storage's own names stay inside

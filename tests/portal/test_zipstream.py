@@ -37,7 +37,7 @@ def _entry(path: str, data: bytes) -> ArchiveEntry:
 
 
 def _gone() -> io.BytesIO:
-    raise NotFound("The stored file dicom/x.dcm is missing.")
+    raise NotFound("The file is missing from storage.")
 
 
 def _broken_storage() -> io.BytesIO:
@@ -78,7 +78,7 @@ def test_a_missing_file_is_named_at_the_end_and_the_archive_stays_whole():
     bundle = zipfile.ZipFile(io.BytesIO(b"".join(zip_pieces(entries))))
     assert bundle.namelist() == ["a.pdf", "c.pdf", MISSING]
     note = bundle.read(MISSING).decode()
-    assert "DICOM/P0000001/I0000002: The stored file dicom/x.dcm is missing." in note
+    assert "DICOM/P0000001/I0000002: The file is missing from storage." in note
     assert "b.pdf: The file could not be read from storage." in note
 
 

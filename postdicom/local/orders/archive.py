@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING
 from uuid import UUID
@@ -34,6 +35,8 @@ from postdicom.local.uploads.storage import open_stored
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+log = logging.getLogger(__name__)
+
 DOCUMENTS = "DOCUMENTS"
 
 
@@ -47,7 +50,8 @@ def _opener(file_name: str) -> Callable[[], IO[bytes]]:
         try:
             return open_stored(file_name)
         except FileNotFoundError:
-            raise NotFound(_("The stored file %(name)s is missing.") % {"name": file_name}) from None
+            log.warning("archive: stored file %s is missing", file_name)
+            raise NotFound(_("The file is missing from storage.")) from None
 
     return open_file
 
