@@ -115,6 +115,8 @@ def locate_pixels(handle: IO[bytes]) -> tuple[Dataset, PixelLocation]:
     size = 0
     if not syntax.is_encapsulated and not syntax.is_deflated and bits % 8 == 0:
         size = int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1) or 1) * bits // 8
+        if ds.get("PhotometricInterpretation", "") == "YBR_FULL_422":
+            size = size * 2 // 3  # two chroma samples shared by each pair of pixels (PS3.3 C.7.6.3.1.2)
     return ds, PixelLocation(syntax, offset, frames, size)
 
 

@@ -104,6 +104,23 @@ function sortInstances(instances) {
 export async function seriesStack(base, series, register) {
   const root = absolute(base);
   const metadata = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/metadata`);
+  return stackOf(root, series, metadata, register);
+}
+
+/**
+ * One image of a series, quickly: the instance list (from the index) and one instance's
+ * header, so that a big series shows an image before all its headers have been read.
+ */
+export async function oneImage(base, series, register) {
+  const listed = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/instances?limit=1000`);
+  if (!listed.length) return null;
+  const sop = text(listed[Math.floor(listed.length / 2)], '00080018');
+  const metadata = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/metadata`);
+  const stack = stackOf(absolute(base), series, metadata, register);
+  return stack.imageIds.length ? stack : null;
+}
+
+function stackOf(root, series, metadata, register) {
   const withPixels = metadata.filter((i) => i['7FE00010'] || value(i, '00280010'));
   for (const instance of withPixels) complete(instance, series);
   const ordered = sortInstances(withPixels);
