@@ -130,9 +130,10 @@ function stackOf(root, series, metadata, register) {
     const frames = Math.max(1, Number(value(instance, '00280008') ?? 1));
     const url = `${root}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/frames/`;
     const onServer = serverDecodes(instance);
+    if (onServer) SERVER_DECODED.add(url);
     const header = onServer ? asDecoded(instance) : instance;
     for (let f = 1; f <= frames; f += 1) {
-      const imageId = `wadors:${url}${f}${onServer ? SERVER_DECODED : ''}`;
+      const imageId = `wadors:${url}${f}`;
       register(imageId, header);
       imageIds.push(imageId);
     }
@@ -174,10 +175,14 @@ function complete(instance, series) {
 
 /**
  * Frames the browser's codecs cannot read (32-bit RLE) are asked for decoded by the server
- * (pydicom): their image ids end in this marker, which the loader's beforeSend turns into an
- * Accept for uncompressed little-endian frames. The server ignores the query string.
+ * (pydicom): the frames URLs of those instances are kept here, and the loader's beforeSend
+ * asks for uncompressed little-endian frames from them.
  */
-export const SERVER_DECODED = '?decoded=1';
+export const SERVER_DECODED = new Set();
+
+export function decodedOnServer(imageId) {
+  return SERVER_DECODED.has(imageId.slice('wadors:'.length).replace(/[0-9]+(\?.*)?$/, ''));
+}
 export const DECODED_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1';
 
 const RLE = '1.2.840.10008.1.2.5';

@@ -35,7 +35,7 @@ import {
   utilities as toolUtils,
 } from '@cornerstonejs/tools';
 
-import { DECODED_ACCEPT, SERVER_DECODED, dicomDate, mayHoldImages, oneImage, seriesStack, studySeries, text, values } from './dicomweb.js';
+import { DECODED_ACCEPT, decodedOnServer, dicomDate, mayHoldImages, oneImage, seriesStack, studySeries, text, values } from './dicomweb.js';
 
 const PRESETS = {
   soft: { window: 400, level: 40 },
@@ -104,7 +104,7 @@ class Viewer {
     toolsInit();
     const viewerBase = new URL('.', import.meta.url).toString();
     loaderInit({
-      beforeSend: (xhr, imageId) => (imageId.includes(SERVER_DECODED) ? { Accept: DECODED_ACCEPT } : {}),
+      beforeSend: (xhr, imageId) => (decodedOnServer(imageId) ? { Accept: DECODED_ACCEPT } : {}),
       maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),
       decodeConfig: { wasmBasePath: `${viewerBase}wasm/` },
       wasmBasePath: `${viewerBase}wasm/`,
