@@ -150,6 +150,9 @@ function stackOf(root, series, metadata, register) {
     middle: ordered[Math.floor(ordered.length / 2)],
     sopClass: text(first, '00080016'),
     photometric,
+    // Uncompressed YBR_FULL_422 (two bytes a pixel): the loader reads it wrong (a blank
+    // canvas), so the viewer says it cannot show it instead.
+    unsupported: ordered.some((i) => text(i, '00280004') === 'YBR_FULL_422' && NATIVE.has(text(i, '00083002'))),
     // A volume MPR can rebuild: grey single-frame slices with positions, several of them.
     reconstructable: singleFrames && geometry && ordered.length >= 3 && !/^(RGB|YBR|PALETTE)/.test(photometric),
   };
@@ -186,6 +189,7 @@ export function decodedOnServer(imageId) {
 export const DECODED_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1';
 
 const RLE = '1.2.840.10008.1.2.5';
+const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99']);
 
 function serverDecodes(instance) {
   return text(instance, '00083002') === RLE && Number(value(instance, '00280100')) === 32;
