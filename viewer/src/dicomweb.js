@@ -104,6 +104,23 @@ function sortInstances(instances) {
 export async function seriesStack(base, series, register) {
   const root = absolute(base);
   const metadata = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/metadata`);
+  return stackOf(root, series, metadata, register);
+}
+
+/**
+ * One image of a series, quickly: the instance list (from the index) and one instance's
+ * header, so that a big series shows an image before all its headers have been read.
+ */
+export async function oneImage(base, series, register) {
+  const listed = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/instances?limit=1000`);
+  if (!listed.length) return null;
+  const sop = text(listed[Math.floor(listed.length / 2)], '00080018');
+  const metadata = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/metadata`);
+  const stack = stackOf(absolute(base), series, metadata, register);
+  return stack.imageIds.length ? stack : null;
+}
+
+function stackOf(root, series, metadata, register) {
   const withPixels = metadata.filter((i) => i['7FE00010'] || value(i, '00280010'));
   for (const instance of withPixels) complete(instance, series);
   const ordered = sortInstances(withPixels);
@@ -113,9 +130,10 @@ export async function seriesStack(base, series, register) {
     const frames = Math.max(1, Number(value(instance, '00280008') ?? 1));
     const url = `${root}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/frames/`;
     const onServer = serverDecodes(instance);
+    if (onServer) SERVER_DECODED.add(url);
     const header = onServer ? asDecoded(instance) : instance;
     for (let f = 1; f <= frames; f += 1) {
-      const imageId = `wadors:${url}${f}${onServer ? SERVER_DECODED : ''}`;
+      const imageId = `wadors:${url}${f}`;
       register(imageId, header);
       imageIds.push(imageId);
     }
@@ -132,6 +150,9 @@ export async function seriesStack(base, series, register) {
     middle: ordered[Math.floor(ordered.length / 2)],
     sopClass: text(first, '00080016'),
     photometric,
+    // Uncompressed YBR_FULL_422 (two bytes a pixel): the loader reads it wrong (a blank
+    // canvas), so the viewer says it cannot show it instead.
+    unsupported: ordered.some((i) => text(i, '00280004') === 'YBR_FULL_422' && NATIVE.has(text(i, '00083002'))),
     // A volume MPR can rebuild: grey single-frame slices with positions, several of them.
     reconstructable: singleFrames && geometry && ordered.length >= 3 && !/^(RGB|YBR|PALETTE)/.test(photometric),
   };
@@ -157,13 +178,18 @@ function complete(instance, series) {
 
 /**
  * Frames the browser's codecs cannot read (32-bit RLE) are asked for decoded by the server
- * (pydicom): their image ids end in this marker, which the loader's beforeSend turns into an
- * Accept for uncompressed little-endian frames. The server ignores the query string.
+ * (pydicom): the frames URLs of those instances are kept here, and the loader's beforeSend
+ * asks for uncompressed little-endian frames from them.
  */
-export const SERVER_DECODED = '?decoded=1';
+export const SERVER_DECODED = new Set();
+
+export function decodedOnServer(imageId) {
+  return SERVER_DECODED.has(imageId.slice('wadors:'.length).replace(/[0-9]+(\?.*)?$/, ''));
+}
 export const DECODED_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1';
 
 const RLE = '1.2.840.10008.1.2.5';
+const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99']);
 
 function serverDecodes(instance) {
   return text(instance, '00083002') === RLE && Number(value(instance, '00280100')) === 32;

@@ -35,7 +35,7 @@ import {
   utilities as toolUtils,
 } from '@cornerstonejs/tools';
 
-import { DECODED_ACCEPT, SERVER_DECODED, dicomDate, mayHoldImages, seriesStack, studySeries, text, values } from './dicomweb.js';
+import { DECODED_ACCEPT, decodedOnServer, dicomDate, mayHoldImages, oneImage, seriesStack, studySeries, text, values } from './dicomweb.js';
 
 const PRESETS = {
   soft: { window: 400, level: 40 },
@@ -55,8 +55,12 @@ const TOOLS = {
 };
 const LAYOUTS = { '1x1': 1, '1x2': 2, '2x2': 4, mpr: 3 };
 const ENGINE_ID = 'rayport-engine';
+/** Series with more images than this show one image before all their headers are read. */
+const QUICK_SERIES = 50;
 const STACK_GROUP = 'rayport-stack';
 const VOLUME_GROUP = 'rayport-volume';
+
+const register = (imageId, instance) => wadors.metaDataManager.add(imageId, instance);
 
 class Viewer {
   constructor(root, config) {
@@ -100,7 +104,7 @@ class Viewer {
     toolsInit();
     const viewerBase = new URL('.', import.meta.url).toString();
     loaderInit({
-      beforeSend: (xhr, imageId) => (imageId.includes(SERVER_DECODED) ? { Accept: DECODED_ACCEPT } : {}),
+      beforeSend: (xhr, imageId) => (decodedOnServer(imageId) ? { Accept: DECODED_ACCEPT } : {}),
       maxWebWorkers: Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1)),
       decodeConfig: { wasmBasePath: `${viewerBase}wasm/` },
       wasmBasePath: `${viewerBase}wasm/`,
@@ -252,7 +256,7 @@ class Viewer {
     if (!button) return;
     const count = button.querySelector('.rv-thumb-count');
     count.textContent = `${entry.imageIds.length} ${this.t('imagesShort')}`;
-    if (!entry.imageIds.length) {
+    if (!entry.imageIds.length || entry.unsupported) {
       button.classList.add('rv-thumb-empty');
       return;
     }
@@ -340,11 +344,38 @@ class Viewer {
     this.setActive(slot);
     const entry = this.series.get(key);
     this.message(slot, '');
+    delete this.slots[slot].dataset.rendered;
+    delete this.slots[slot].dataset.complete;
     this.slots[slot].dataset.state = 'loading';
     this.overlay(slot, null);
+    const full = this.stack(key);
+    full.catch(() => {});
+    // A big series not read yet: one image first (its header alone), the stack after.
+    if (!entry.imageIds && entry.count > QUICK_SERIES) {
+      let quick = null;
+      try {
+        quick = await oneImage(this.base, entry, register);
+      } catch {
+        quick = null;
+      }
+      if (quick && !entry.imageIds && (await this.display(slot, key, quick, 0, false))) {
+        const viewport = this.viewport(slot);
+        let stack;
+        try {
+          stack = await full;
+        } catch {
+          return; // the image shown stays; the series' other images could not be listed
+        }
+        if (this.viewport(slot) !== viewport || this.views.get(slot).key !== key) return;
+        const index = Math.max(0, stack.imageIds.indexOf(quick.imageIds[0]));
+        await viewport.setStack(stack.imageIds, index);
+        this.shown(slot, key, stack, index);
+        return;
+      }
+    }
     let stack;
     try {
-      stack = await this.stack(key);
+      stack = await full;
     } catch (error) {
       this.disable(slot);
       this.failed(slot, error.status === 404 ? this.t('seriesMissing') : this.t('loadFailed'));
@@ -355,7 +386,13 @@ class Viewer {
       this.failed(slot, this.t('noPixels').replace('%s', entry.modality || ''));
       return;
     }
-    const start = Math.floor(stack.imageIds.length / 2) * (stack.instances.length > 1 ? 1 : 0);
+    const start = stack.instances.length > 1 ? Math.floor(stack.imageIds.length / 2) : 0;
+    await this.display(slot, key, stack, start, true);
+  }
+
+  /** Shows ``stack`` (from ``start``) in a new stack viewport of ``slot``; false when its
+   * first image cannot be decoded (the viewport then says so). */
+  async display(slot, key, stack, start, complete) {
     this.disable(slot);
     const viewportId = this.viewportId(slot);
     this.engine.enableElement({
@@ -368,23 +405,36 @@ class Viewer {
     ToolGroupManager.getToolGroup(STACK_GROUP).addViewport(viewportId, ENGINE_ID);
     const viewport = this.engine.getViewport(viewportId);
     try {
+      if (stack.unsupported) throw new Error('unsupported');
       const image = await imageLoader.loadAndCacheImage(stack.imageIds[start]);
       if (!usable(image)) throw new Error('undecodable');
       await viewport.setStack(stack.imageIds, start);
     } catch (error) {
       this.disable(slot);
       this.failed(slot, this.decodeMessage(stack, error));
-      return;
+      return false;
     }
     viewport.render();
+    this.addSync(viewportId);
+    if (complete) this.shown(slot, key, stack, start);
+    else {
+      this.slots[slot].dataset.state = 'shown';
+      this.overlay(slot, { ...this.series.get(key), first: stack.first });
+    }
+    return true;
+  }
+
+  /** The whole stack is in the viewport: slider, overlay, prefetch of the other images. */
+  shown(slot, key, stack, index) {
+    const viewport = this.viewport(slot);
     // The rest of the stack loads in the background, nearest images first, so that
     // scrolling does not wait for the network.
     if (stack.imageIds.length > 1) toolUtils.stackPrefetch.enable(viewport.element);
     this.slots[slot].dataset.state = 'shown';
     this.slots[slot].dataset.series = key;
-    this.setupSlider(slot, stack.imageIds.length, start);
+    this.slots[slot].dataset.complete = '1';
+    this.setupSlider(slot, stack.imageIds.length, index);
     this.overlay(slot, stack);
-    this.addSync(viewportId);
     this.root.dispatchEvent(new CustomEvent('rayport:shown', { detail: { slot, key } }));
   }
 
@@ -913,7 +963,11 @@ class Viewer {
       const slot = this.slotOf(event.detail.element || event.target);
       if (slot < 0) return;
       this.updateOverlay(slot);
-      if (event.type === Enums.Events.STACK_NEW_IMAGE) this.followScroll(slot);
+      if (event.type === Enums.Events.STACK_NEW_IMAGE) {
+        // A message about an image that failed goes once another one is on screen.
+        if (this.slots[slot].dataset.state === 'shown') this.message(slot, '');
+        this.followScroll(slot);
+      }
     };
     for (const slot of this.slots) {
       const element = slot.querySelector('[data-canvas]');
