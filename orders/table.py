@@ -49,6 +49,8 @@ class TableOptions:
     * ``may_remove``: offer "Remove from this folder" for ticked orders.
     * ``may_file``: offer "Add to folders…" for ticked orders.
     * ``folder_filter``: the order list's folder filter (None: no folder filter).
+    * ``thumbnails``: a column with each order's picture (the order list; a folder's page,
+      whose table shares the width with the folder tree, leaves it out).
     """
 
     list_url: str
@@ -57,6 +59,7 @@ class TableOptions:
     may_remove: bool = False
     may_file: bool = False
     folder_filter: FolderFilter | None = None
+    thumbnails: bool = True
 
 
 @dataclass(frozen=True)

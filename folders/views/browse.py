@@ -58,6 +58,7 @@ def _order_table(request: AuthedRequest, folder: Folder, *, may_remove: bool, ma
         folder=folder,
         may_remove=may_remove,
         may_file=may_file,
+        thumbnails=False,
     )
     return order_table(request, options)
 

@@ -68,9 +68,11 @@ def bucket(s3_endpoint, upload_dirs, settings, monkeypatch):
     return client, name
 
 
-def _objects(client, name) -> dict[str, bytes]:
+def _objects(client, name, *, thumbnails: bool = False) -> dict[str, bytes]:
+    """The bucket's objects; the studies' thumbnails (drawn after each batch) only when asked."""
     listed = client.list_objects_v2(Bucket=name).get("Contents", [])
-    return {o["Key"]: client.get_object(Bucket=name, Key=o["Key"])["Body"].read() for o in listed}
+    keys = [o["Key"] for o in listed if thumbnails or "/thumbnails/" not in o["Key"]]
+    return {key: client.get_object(Bucket=name, Key=key)["Body"].read() for key in keys}
 
 
 def test_the_worker_stores_dicom_files_in_the_bucket(staff_user, clinic, tmp_path, bucket):
@@ -171,9 +173,11 @@ def test_purging_an_order_deletes_its_objects(staff_user, admin_user, staff_clie
     (order,) = report(staff_user, upload(staff_user, clinic, [path], tmp_path)).orders
     letter = SimpleUploadedFile("letter.pdf", pdf_bytes(), content_type="application/pdf")
     staff_client.post(reverse("orders:document_upload", args=[order.id]), {"attachments": [letter]})
-    assert len(_objects(client, name)) == 2
+    stored = _objects(client, name, thumbnails=True)
+    assert len(stored) == 3  # the image, the letter and the study's thumbnail
+    assert any("/thumbnails/" in key for key in stored)
     api = get_api()
     api.delete_order(actor=staff_user, order_id=order.id)
     with TestCase.captureOnCommitCallbacks(execute=True):
         api.purge_order(actor=admin_user, order_id=order.id)
-    assert _objects(client, name) == {}
+    assert _objects(client, name, thumbnails=True) == {}

@@ -43,8 +43,10 @@ def _send(actor, institution, paths, staging: Path):
 
 
 def _storage_files(data: Path) -> list[str]:
+    """The stored files, without the studies' thumbnails (the worker draws them after a batch)."""
     media = data / "media"
-    return sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file())
+    found = (p.relative_to(media) for p in media.rglob("*") if p.is_file())
+    return sorted(str(p) for p in found if p.parts[0] != "thumbnails")
 
 
 def test_sigkill_mid_batch_then_restart_stores_every_file_once(staff_user, clinic, tmp_path, worker, upload_dirs):

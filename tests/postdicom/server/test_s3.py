@@ -19,7 +19,9 @@ def test_retrieve_frames_and_pictures_from_a_bucket(bucket, staff_user, clinic, 
     client, name = bucket
     path = shipped("examples_ybr_color.dcm")
     upload(staff_user, clinic, [path], tmp_path)
-    assert client.list_objects_v2(Bucket=name)["KeyCount"] == 1
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=name)["Contents"])
+    assert len(keys) == 2  # the file, and its study's thumbnail drawn after the batch
+    assert "/thumbnails/" in keys[1]
     ds = pydicom.dcmread(path)
     url = f"/dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}/instances/{ds.SOPInstanceUID}"
     [(_type, body)] = parts(staff_client.get(f"/dicomweb/studies/{ds.StudyInstanceUID}"))
