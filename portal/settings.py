@@ -78,7 +78,6 @@ INSTALLED_APPS = [
     "orders",
     "folders",
     "sharing",
-    "viewlinks",
 ]
 
 MIDDLEWARE = [

@@ -45,5 +45,5 @@ urlpatterns = [
         "s/<str:token>/dicomweb/",
         include((scoped_patterns(share_dicomweb.resolve), "dicomweb"), namespace="share_dicomweb"),
     ),
-    path("", include("viewlinks.urls")),
+    path("", include("sharing.view_links.urls")),
 ]

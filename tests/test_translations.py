@@ -13,7 +13,7 @@ from tests.missing import missing as tool_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po"
-SOURCES = ("manage.py", "portal", "postdicom", "orders", "folders", "sharing", "viewlinks", "templates", "locale")
+SOURCES = ("manage.py", "portal", "postdicom", "orders", "folders", "sharing", "templates", "locale")
 
 _ENTRY = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?|msgctxt)\s+"(.*)"\s*$')
 _CONTINUATION = re.compile(r'^"(.*)"\s*$')

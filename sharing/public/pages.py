@@ -286,7 +286,7 @@ def share_document(
 
 @require_safe
 @shared
-@viewer_csp  # type: ignore[arg-type]  # django-csp types views as taking the request alone
+@viewer_csp
 def share_viewer(request: HttpRequest, token: str, opened: OpenedShare, order_id: UUID) -> HttpResponseBase:
     """The built-in viewer for one shared order, reading its images from the link's own
     DICOMweb mount; the patient's other orders in the share are its priors."""

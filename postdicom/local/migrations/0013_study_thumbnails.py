@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('postdicom', '0011_view_links'),
+        ('postdicom', '0012_view_links'),
     ]
 
     operations = [

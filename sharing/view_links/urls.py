@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from postdicom.server.scoped import scoped_patterns
-from viewlinks.views import manage, public
+from sharing.view_links.views import manage, public
 
 app_name = "viewlinks"
 

@@ -27,7 +27,7 @@ from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.types import Folder, ViewLink, ViewTarget
-from viewlinks.forms import VIEW_LINK_FIELDS, LifetimeForm, OrderLinkForm, PatientLinkForm
+from sharing.view_links.forms import VIEW_LINK_FIELDS, LifetimeForm, OrderLinkForm, PatientLinkForm
 
 _SECTION = {"section": "orders"}
 
@@ -35,7 +35,7 @@ _SECTION = {"section": "orders"}
 def _made(request: AuthedRequest, link: ViewLink, back: str, back_label: str) -> HttpResponse:
     context = {**_SECTION, "link": link, "url": request.build_absolute_uri(link.url), "back": back}
     context["back_label"] = back_label
-    response = render_page(request, "viewlinks/made.html", context)
+    response = render_page(request, "sharing/view_links/made.html", context)
     add_never_cache_headers(response)  # no-store: the token stays out of every cache
     return response
 
@@ -74,7 +74,7 @@ def order_link(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         if link is not None:
             return _made(request, link, reverse("orders:detail", kwargs={"order_id": order.id}), _("Back to the order"))
     context = {**_SECTION, "form": form, "order": order}
-    return render_page(request, "viewlinks/order.html", context, status=400 if form.is_bound else 200)
+    return render_page(request, "sharing/view_links/order.html", context, status=400 if form.is_bound else 200)
 
 
 def _folder(request: AuthedRequest, folder_id: UUID) -> Folder:
@@ -99,7 +99,7 @@ def folder_link(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
                 request, link, reverse("folders:detail", kwargs={"folder_id": folder.id}), _("Back to the folder")
             )
     context = {**_SECTION, "form": form, "folder": folder}
-    return render_page(request, "viewlinks/folder.html", context, status=400 if form.is_bound else 200)
+    return render_page(request, "sharing/view_links/folder.html", context, status=400 if form.is_bound else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -114,7 +114,7 @@ def patient_link(request: AuthedRequest) -> HttpResponse:
         if link is not None:
             return _made(request, link, reverse("viewlinks:list"), _("Back to my view links"))
     return render_page(
-        request, "viewlinks/patient.html", {**_SECTION, "form": form}, status=400 if form.is_bound else 200
+        request, "sharing/view_links/patient.html", {**_SECTION, "form": form}, status=400 if form.is_bound else 200
     )
 
 
@@ -123,7 +123,7 @@ def patient_link(request: AuthedRequest) -> HttpResponse:
 def link_list(request: AuthedRequest) -> HttpResponse:
     links = get_api().view_links(actor=request.user)
     context = {**_SECTION, "links": links, "now": timezone.now(), "form": PatientLinkForm()}
-    return render_page(request, "viewlinks/list.html", context)
+    return render_page(request, "sharing/view_links/list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,4 +137,4 @@ def link_revoke(request: AuthedRequest, link_id: UUID) -> HttpResponse:
         get_api().revoke_view_link(actor=request.user, link_id=link_id)
         messages.success(request, _("The view link to “%(label)s” was revoked.") % {"label": link.label})
         return redirect("viewlinks:list")
-    return render_page(request, "viewlinks/revoke.html", {**_SECTION, "link": link})
+    return render_page(request, "sharing/view_links/revoke.html", {**_SECTION, "link": link})

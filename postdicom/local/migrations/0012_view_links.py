@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('postdicom', '0010_api_keys'),
+        ('postdicom', '0011_qido_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -70,14 +70,14 @@ def resolve_images(request: HttpRequest, token: str) -> tuple[User, Collection[U
 def _refused(request: HttpRequest, refusal: ViewLinkRefusal) -> HttpResponse:
     title, message = _why(refusal)
     response = render_page(
-        request, "viewlinks/refused.html", {"title": title, "message": message}, status=_STATUS[refusal]
+        request, "sharing/view_links/refused.html", {"title": title, "message": message}, status=_STATUS[refusal]
     )
     add_never_cache_headers(response)
     return response
 
 
 @require_safe
-@viewer_csp  # type: ignore[arg-type]  # django-csp types views as taking the request alone
+@viewer_csp
 def link_page(request: HttpRequest, token: str) -> HttpResponse:
     """The viewer for one of the link's orders (``?order=`` among them, else the newest), with
     the others to switch to."""
@@ -96,7 +96,7 @@ def link_page(request: HttpRequest, token: str) -> HttpResponse:
         context["viewer_config"] = viewer_config(
             dicomweb=base, studies=study_entries(content.order.studies), priors=prior_entries(content.priors)
         )
-    response = render_page(request, "viewlinks/page.html", context)
+    response = render_page(request, "sharing/view_links/page.html", context)
     add_never_cache_headers(response)
     return response
 
