@@ -55,7 +55,7 @@ browser:
 
 ## messages: refresh the Spanish catalogue after changing strings, then translate and compile.
 messages: install-dev
-	$(PY) manage.py makemessages -l es --no-obsolete --add-location file --ignore=.venv --ignore=data
+	$(PY) manage.py makemessages -l es --no-obsolete --add-location file --ignore=.venv --ignore=data --ignore=node_modules --ignore=static
 	$(PY) manage.py compilemessages -l es --ignore=.venv
 
 ## viewer: rebuild the image viewer's bundle (static/viewer/, committed) from viewer/ with Node 20 and npm.
