@@ -57,6 +57,7 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 from postdicom import get_api
 from postdicom.local.access import profile_of
 from postdicom.local.models import Institution, StudyRecord
+from postdicom.server.urls import READ_PATTERNS
 from postdicom.types import (
     DicomNodeDraft,
     FlagDraft,
@@ -807,12 +808,12 @@ def _under_share(kwargs: Callable[[Scene], dict[str, Any]]) -> Callable[[Scene],
     return lambda s: {**_share(s), **kwargs(s)}
 
 
-# The DICOMweb read side under a share link: the same paths as /dicomweb/, 403 before the password.
+# The DICOMweb read side under a share link: the read paths of /dicomweb/ (never the store, the
+# flat paths or the custom endpoints), 403 before the password.
 MATRIX.update(
     {
-        name.replace("dicomweb:", "share_dicomweb:", 1): Row(kwargs=_under_share(row.kwargs), get=SHARE_403)
-        for name, row in list(MATRIX.items())
-        if name.startswith("dicomweb:")
+        f"share_dicomweb:{read.name}": Row(kwargs=_under_share(MATRIX[f"dicomweb:{read.name}"].kwargs), get=SHARE_403)
+        for read in READ_PATTERNS
     }
 )
 

@@ -17,19 +17,21 @@ from tests.postdicom.server.custom.conftest import call, new_order
 
 pytestmark = pytest.mark.django_db
 
+PASSWORD = "a long pass phrase 42"
+
 
 def _link_values(order_ids, **changes):
     values = {
         "PatientOrderInfoList": json.dumps([json.dumps({"PatientOrderUuid": str(i)}) for i in order_ids]),
         "ExpireDate": "2027-01-31",
-        "SharePassword": "s3cret-pass",
+        "SharePassword": PASSWORD,
         "Downloadable": "False",
     }
     values.update(changes)
     return values
 
 
-def test_share_endpoints_answer_501_with_the_reason_until_the_backend_shares(staff_client, staff_user, clinic):
+def test_the_share_endpoints_make_links_that_open(staff_client, staff_user, clinic, client):
     order = new_order(staff_user, clinic)
     folder = get_api().create_folder(actor=staff_user, name="A")
     calls = [
@@ -38,9 +40,9 @@ def test_share_endpoints_answer_501_with_the_reason_until_the_backend_shares(sta
             "sharepatientorderwithurl",
             "SharePatientOrderParameters",
             {
-                "OrderUuidList": [str(order.id)],
+                "OrderUuidList": json.dumps([str(order.id)]),
                 "ExpireDate": "",
-                "SharePassword": "p",
+                "SharePassword": PASSWORD,
                 "UserCanDownloadStudies": "True",
             },
         ),
@@ -49,9 +51,9 @@ def test_share_endpoints_answer_501_with_the_reason_until_the_backend_shares(sta
             "ShareFolderParameters",
             {
                 "FolderUuid": str(folder.id),
-                "SharePassword": "p",
-                "ShareTitle": "t",
-                "ShareDescription": "d",
+                "SharePassword": PASSWORD,
+                "ShareTitle": "For Dr. Ibáñez",
+                "ShareDescription": "Before Friday",
                 "ExpireDate": "2027-01-31",
                 "UserCanDownloadStudies": "False",
             },
@@ -59,9 +61,20 @@ def test_share_endpoints_answer_501_with_the_reason_until_the_backend_shares(sta
     ]
     for path, header, values in calls:
         response = call(staff_client, path, header, values)
-        assert response.status_code == 501, (path, response.content)
-        assert response["X-Error-Reason"]
-        assert response.json()["Success"] is False
+        assert response.status_code == 200, (path, response.content)
+        body = response.json()
+        assert body["Success"] is True
+        assert client.get(body["ShareUrl"]).status_code == 200  # the door, asking for the password
+    shares = get_api().list_shares(actor=staff_user).items
+    assert len(shares) == 3
+    assert {s.title for s in shares} >= {"For Dr. Ibáñez"}
+
+
+def test_a_weak_password_is_refused_naming_the_parameter(staff_client, staff_user, clinic):
+    order = new_order(staff_user, clinic)
+    response = call(staff_client, "createsharelink", "ShareParameters", _link_values([order.id], SharePassword="pw"))
+    assert response.status_code == 400
+    assert "SharePassword" in response.json()["Errors"]
 
 
 def test_share_parameters_are_checked_first(staff_client):
@@ -82,7 +95,8 @@ def test_a_backend_that_shares_gets_the_parsed_values_and_the_link_is_answered(s
 
     def share_orders(self, **kwargs):
         seen["orders"] = kwargs
-        return Share(id=uuid4(), url="https://rayport.test/s/abc", expires=kwargs["expires"], downloadable=True)
+        options = kwargs["options"]
+        return Share(id=uuid4(), url="https://rayport.test/s/abc", expires=options.expires, downloadable=True)
 
     def share_folder(self, **kwargs):
         seen["folder"] = kwargs
@@ -96,9 +110,11 @@ def test_a_backend_that_shares_gets_the_parsed_values_and_the_link_is_answered(s
     body = response.json()
     assert (body["Success"], body["ShareUrl"], body["ExpireDate"]) == (True, "https://rayport.test/s/abc", "2027-01-31")
     kwargs = seen["orders"]
-    assert (kwargs["order_ids"], kwargs["password"], kwargs["expires"], kwargs["downloadable"]) == (
+    options = kwargs["options"]
+    assert kwargs["audience"].link
+    assert (kwargs["order_ids"], options.password, options.expires, options.downloadable) == (
         (a, b),
-        "s3cret-pass",
+        PASSWORD,
         dt.date(2027, 1, 31),
         True,
     )
@@ -113,7 +129,8 @@ def test_a_backend_that_shares_gets_the_parsed_values_and_the_link_is_answered(s
     kwargs = seen["folder"]
     assert kwargs["audience"].link
     assert not kwargs["audience"].accounts
-    assert (kwargs["folder_id"], kwargs["password"], kwargs["title"], kwargs["downloadable"]) == (
+    options = kwargs["options"]
+    assert (kwargs["folder_id"], options.password, options.title, options.downloadable) == (
         folder_id,
         "p",
         "Title",
@@ -122,19 +139,8 @@ def test_a_backend_that_shares_gets_the_parsed_values_and_the_link_is_answered(s
 
 
 def test_the_configured_backend_takes_every_argument_the_share_endpoints_pass():
-    """The endpoints call ``share_orders`` with the link's ``password``: a backend whose
-    ``share_orders`` lacks it would fail with a TypeError (a 500) the day it starts sharing."""
+    """The endpoints call ``share_orders`` and ``share_folder`` with an audience and options: a
+    backend whose methods lack them would fail with a TypeError (a 500)."""
     backend = get_api()
-    inspect.signature(backend.share_orders).bind(
-        actor=None, order_ids=(), password="", expires=None, downloadable=False
-    )
-    inspect.signature(backend.share_folder).bind(
-        actor=None,
-        folder_id=uuid4(),
-        audience=None,
-        password="",
-        title="",
-        description="",
-        expires=None,
-        downloadable=False,
-    )
+    inspect.signature(backend.share_orders).bind(actor=None, order_ids=(), audience=None, options=None)
+    inspect.signature(backend.share_folder).bind(actor=None, folder_id=uuid4(), audience=None, options=None)
