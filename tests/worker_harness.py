@@ -20,6 +20,7 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from portal.celery import app as celery_app
 from tests.missing import missing
@@ -95,9 +96,11 @@ def celery_broker(url: str) -> Iterator[None]:
     app: Any = celery_app  # the connection pools are private: dropped so the next send connects anew
 
     def forget_connections() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        # kombu keeps its connection and producer pools per broker URL in module globals; closing
+        # only the app's pool left the producer pool of the same URL pointing at it ("Acquire on
+        # closed pool" for the next test that sends to that broker). Reset them all.
+        kombu_pools.reset()
+        app._pool = None
         app.amqp._producer_pool = None
 
     forget_connections()
