@@ -302,10 +302,14 @@ def _file_orders(batch: UploadBatch) -> list[dict[str, Any]]:
     return notes.stored(failed)
 
 
-def finish_batch_if_done(batch_pk: int) -> bool:
-    """Mark a sent batch done once every item has its outcome (exactly once)."""
+def finish_batch_if_done(batch_pk: int, *, look_first: bool = True) -> bool:
+    """Mark a sent batch done once every item has its outcome (exactly once). ``look_first``
+    reads without a lock before taking the batch's row lock (workers racing for the same
+    batch); the caller storing its own batch in the request (``store_now``) skips it."""
     waiting = UploadItem.objects.filter(batch_id=batch_pk, state__in=[ItemState.RECEIVING, ItemState.RECEIVED])
-    if not UploadBatch.objects.filter(pk=batch_pk, state=BatchState.QUEUED).exists() or waiting.exists():
+    if look_first and (
+        not UploadBatch.objects.filter(pk=batch_pk, state=BatchState.QUEUED).exists() or waiting.exists()
+    ):
         return UploadBatch.objects.filter(pk=batch_pk, state=BatchState.DONE).exists()
     with transaction.atomic():
         batch = (
@@ -405,11 +409,25 @@ def run_batch(batch_pk: int) -> bool:
     batch = UploadBatch.objects.filter(pk=batch_pk).first()
     if batch is None:
         return True
+    _ingest_pending(batch, pending_items(batch))
+    return finish_batch_if_done(batch_pk)
+
+
+def _ingest_pending(batch: UploadBatch, pending: list[int]) -> None:
     held_elsewhere: set[int] = set()
-    while pending := [pk for pk in pending_items(batch) if pk not in held_elsewhere]:
+    while pending:
         for start in range(0, len(pending), GROUP):  # ZIP archives add entries as they go: look again
             held_elsewhere |= ingest_items(pending[start : start + GROUP])
-    return finish_batch_if_done(batch_pk)
+        pending = [pk for pk in pending_items(batch) if pk not in held_elsewhere]
+
+
+def store_batch(batch: UploadBatch, item_pks: list[int]) -> list[UploadItem]:
+    """``upload_dicom(store_now=True)``: store the batch just received in this request, as
+    ``run_batch`` would (same ingest, same finish and audit), without the look-ups a worker
+    needs to find its work; returns every item of the batch with its outcome, in order."""
+    _ingest_pending(batch, item_pks)
+    finish_batch_if_done(batch.pk, look_first=False)
+    return list(UploadItem.objects.filter(batch=batch).order_by("id"))
 
 
 def resume_unfinished() -> int:
