@@ -245,7 +245,13 @@ def ingest_items(item_pks: list[int]) -> set[int]:
     worker holds (it will finish them)."""
     with item_locks(item_pks) as held:
         items = list(
-            UploadItem.objects.select_related("batch").filter(pk__in=held, state=ItemState.RECEIVED).order_by("id")
+            # the batch's uploader, role and institution come along: the joining rules and the
+            # new order need them (three statements fewer per group)
+            UploadItem.objects.select_related(
+                "batch", "batch__institution", "batch__created_by", "batch__created_by__profile"
+            )
+            .filter(pk__in=held, state=ItemState.RECEIVED)
+            .order_by("id")
         )
         group: list[_Ready] = []
         with translation.override(settings.LANGUAGE_CODE):
