@@ -351,7 +351,7 @@ def test_stored_in_the_request_needs_no_broker(settings, staff_user, tmp_path, m
 #: and series), the caller's password already verified; inside a test's transaction (its
 #: savepoints count). 74 before bench/stow's round of cuts (docs/decisions.md, "STOW-RS
 #: ingest speed"). Raise it only knowing why: every statement is a round trip per request.
-ONE_INSTANCE_STATEMENTS = 46
+ONE_INSTANCE_STATEMENTS = 44
 
 
 def _statements(tmp_path: Path, study: str, count: int) -> tuple[int, object]:
