@@ -255,7 +255,9 @@ def test_anonymized_on_request(staff_user, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_broker_down_503_with_retry_after_and_nothing_lost(staff_user, tmp_path, monkeypatch):
+def test_broker_down_503_with_retry_after_and_nothing_lost(settings, staff_user, tmp_path, monkeypatch):
+    settings.RAYPORT_STOW_IN_REQUEST = False  # through the worker
+
     def refuse(*args, **kwargs):
         raise OperationalError("Connection refused")
 
@@ -276,6 +278,7 @@ def test_broker_down_503_with_retry_after_and_nothing_lost(staff_user, tmp_path,
 
 
 def test_still_storing_after_the_wait_503(settings, staff_user, tmp_path, monkeypatch):
+    settings.RAYPORT_STOW_IN_REQUEST = False  # through the worker
     settings.RAYPORT_STOW_WAIT_SECONDS = 0
     monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: None)  # no worker
     payload, _ = image(tmp_path, "a.dcm")
