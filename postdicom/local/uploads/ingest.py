@@ -329,6 +329,7 @@ def finish_batch_if_done(batch_pk: int, *, look_first: bool = True, items: list[
         )
         if batch is None or batch.state != BatchState.QUEUED:
             return batch is not None and batch.state == BatchState.DONE
+        counts: dict[Any, Any]
         if items is not None:
             items.extend(batch.items.order_by("id"))
             if any(item.state in (ItemState.RECEIVING, ItemState.RECEIVED) for item in items):
