@@ -261,9 +261,10 @@ RAYPORT_API_AUTH_WINDOW_SECONDS = env_int("RAYPORT_API_AUTH_WINDOW_SECONDS", 900
 # its instances to be stored before answering 503 (they are kept and stored all the same).
 RAYPORT_STOW_MAX_BYTES = env_int("RAYPORT_STOW_MAX_MB", 2048, minimum=1, maximum=1_000_000) * 1024 * 1024
 RAYPORT_STOW_WAIT_SECONDS = env_int("RAYPORT_STOW_WAIT_SECONDS", 120, minimum=1)
-# Store STOW-RS instances in the request (true) or hand them to the workers and wait (false);
-# docs/decisions.md, "HTTP API sign-in and STOW-RS", and bench/stow.
-RAYPORT_STOW_IN_REQUEST = env_bool("RAYPORT_STOW_IN_REQUEST", False)
+# Store STOW-RS instances in the request (true, the default: about 4x the instances a second of
+# the worker hand-off, bench/stow) or hand them to the workers and wait (false);
+# docs/decisions.md, "HTTP API sign-in and STOW-RS" and "STOW-RS ingest speed".
+RAYPORT_STOW_IN_REQUEST = env_bool("RAYPORT_STOW_IN_REQUEST", True)
 # Wrong share passwords (or unknown share links) one client address may send before it is
 # paused, and for how long (sharing.public.throttle); each share also locks itself (the service).
 RAYPORT_SHARE_FAILURES_PER_CLIENT = env_int("RAYPORT_SHARE_FAILURES_PER_CLIENT", 20, minimum=1)

@@ -1071,10 +1071,13 @@ class UploadReport:
 
 @dataclass(frozen=True)
 class UploadReceipt:
-    """What ``upload_dicom`` returns: the upload to follow with ``upload_report``."""
+    """What ``upload_dicom`` returns: the upload to follow with ``upload_report``. With
+    ``store_now``, ``files`` is already each file's outcome in the order given (orders not
+    named: ``order_id`` is None), so the caller needs no report."""
 
     batch_id: UUID
     file_count: int
+    files: tuple[UploadFileState, ...] = ()
 
 
 #: Documents an order accepts, by ``Document.kind``.

@@ -79,7 +79,7 @@ def portal_env(args: argparse.Namespace, data: Path) -> dict[str, str]:
         "RAYPORT_LOG_LEVEL": "warning",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "PYTHONPATH": str(ROOT),
-        "RAYPORT_STOW_IN_REQUEST": "true" if args.in_request else "false",
+        "RAYPORT_STOW_IN_REQUEST": "false" if args.through_worker else "true",
     }
 
 
@@ -221,7 +221,12 @@ def main() -> None:
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
     parser.add_argument(
-        "--in-request", action="store_true", help="the portal stores in the request (RAYPORT_STOW_IN_REQUEST)"
+        "--in-request",
+        action="store_true",
+        help="the default: the portal stores in the request (RAYPORT_STOW_IN_REQUEST)",
+    )
+    parser.add_argument(
+        "--through-worker", action="store_true", help="the portal hands the batch to the worker and waits"
     )
     parser.add_argument("--port", type=int, default=15300, help="the portal's; Orthanc takes +10/+11 and +20/+21")
     args = parser.parse_args()

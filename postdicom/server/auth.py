@@ -211,7 +211,8 @@ class _VerifiedPasswords:
             entry = self._entries.get(digest)
         if entry is None or entry[2] < time.monotonic():
             return None
-        user = get_user_model().objects.filter(pk=entry[0], is_active=True).first()
+        # the profile along (the role is read next on every call): one statement, not two
+        user = get_user_model().objects.select_related("profile").filter(pk=entry[0], is_active=True).first()
         if user is None or not hmac.compare_digest(user.password, entry[1]):
             return None
         return user

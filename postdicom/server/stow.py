@@ -221,11 +221,11 @@ def _ingest(
         anonymize=anonymize,
         store_now=in_request,
     )
+    outcomes: dict[str, t.UploadFileState] = {state.name: state for state in receipt.files}
     if not in_request:
         _wait(request, receipt.batch_id)
-    outcomes: dict[str, t.UploadFileState] = {}
     page, total = 1, len(sent)
-    while len(outcomes) < total:
+    while not in_request and len(outcomes) < total:
         report = api.upload_report(actor=request.user, batch_id=receipt.batch_id, page=page, page_size=500)
         outcomes.update((state.name, state) for state in report.files.items)
         if page * report.files.size >= report.files.total:

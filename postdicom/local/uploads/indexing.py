@@ -211,7 +211,10 @@ def study_for(batch: UploadBatch, summary: DicomSummary) -> StudyRecord:
     )
     if study is not None:
         return study
-    with transaction.atomic():
+    # No savepoint of its own (nor in _series_place): nothing between here and the group's
+    # transaction (ingest._store_all) catches an error to go on, so a failure rolls back the
+    # whole group anyway; two statements fewer per new series.
+    with transaction.atomic(savepoint=False):
         order = _scheduled_or_matching(batch, _text(summary.accession_number, 16))
         if order is None:
             order = _create_order(batch, summary)
@@ -281,7 +284,7 @@ def _series_place(batch: UploadBatch, summary: DicomSummary) -> _Place:
     hit = _SERIES.get(key)
     if hit is not None:
         return hit
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         study = study_for(batch, summary)
         series = series_for(study, summary)
     place = _Place(series.pk, study.order_id, study.order.uuid)

@@ -380,6 +380,16 @@ def finish(actor: User, batch_id: UUID, *, queue_work: bool = True) -> UploadBat
     return batch
 
 
+def close_taken(batch: UploadBatch, *, queue_work: bool) -> None:
+    """``finish`` for a batch ``take_files`` just filled in this transaction: every item is
+    received and nobody else has the batch, so no re-read, no count, no lock."""
+    batch.state = BatchState.QUEUED
+    batch.completed_at = timezone.now()
+    batch.save(update_fields=["state", "completed_at"])
+    if queue_work:
+        queue.batch_finish(batch.pk)
+
+
 def _unique_name(batch: UploadBatch, name: str, taken: set[str]) -> str:
     candidate, number = name, 1
     while candidate in taken:
@@ -390,17 +400,22 @@ def _unique_name(batch: UploadBatch, name: str, taken: set[str]) -> str:
     return candidate
 
 
-def take_files(batch: UploadBatch, files: list[t.UploadFile]) -> None:
-    """Move files already on disk into the batch as received items (``upload_dicom``)."""
+def take_files(batch: UploadBatch, files: list[t.UploadFile]) -> list[UploadItem]:
+    """Move files already on disk into the batch as received items (``upload_dicom``): one
+    INSERT for all of them (a STOW-RS request is a batch of its own)."""
     taken: set[str] = set()
     folder = batch_dir(batch)
     folder.mkdir(parents=True, exist_ok=True)
+    items = []
     for upload in files:
         name = _unique_name(batch, _clean_name(upload.name), taken)
         size = os.path.getsize(upload.path)
-        item = UploadItem.objects.create(batch=batch, name=name, size=size, received=size, state=ItemState.RECEIVED)
+        items.append(UploadItem(batch=batch, name=name, size=size, received=size, state=ItemState.RECEIVED))
+    UploadItem.objects.bulk_create(items)
+    for upload, item in zip(files, items, strict=True):
         target = folder / str(item.uuid)
         try:
             os.replace(upload.path, target)
         except OSError:
             shutil.copyfile(upload.path, target)
+    return items

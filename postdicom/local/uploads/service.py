@@ -89,12 +89,15 @@ class UploadsMixin:
             raise InvalidInput({"files": _("These files are missing: %(names)s") % {"names": ", ".join(missing)}})
         with transaction.atomic():
             batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="api")
-            receive.take_files(batch, list(files))
-            receive.finish(actor, batch.uuid, queue_work=not store_now)
+            items = receive.take_files(batch, list(files))
+            receive.close_taken(batch, queue_work=not store_now)
         if store_now:
-            from postdicom.local.uploads.ingest import run_batch
+            from postdicom.local.uploads.ingest import store_batch
 
-            run_batch(batch.pk)
+            done = store_batch(batch, [item.pk for item in items])
+            return t.UploadReceipt(
+                batch_id=batch.uuid, file_count=len(files), files=tuple(convert.upload_file_state(i) for i in done)
+            )
         return t.UploadReceipt(batch_id=batch.uuid, file_count=len(files))
 
     def upload_documents(self, *, actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> t.DocumentUpload:

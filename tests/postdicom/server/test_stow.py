@@ -10,16 +10,19 @@ from urllib.parse import urlencode
 
 import pydicom
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError
 
 from postdicom import get_api
-from postdicom.local.models import InstanceRecord, StudyRecord, UploadBatch
+from postdicom.local.models import AuditRecord, InstanceRecord, StudyRecord, UploadBatch
 from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import ingest_items, run_batch
 from postdicom.server.auth import verified_passwords
 from postdicom.server.multipart import MultipartError, TooLarge, save_parts
 from postdicom.server.stow import CANNOT_UNDERSTAND, DOES_NOT_MATCH
+from postdicom.types import AuditAction
 from tests.conftest import PASSWORD
 from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image
@@ -252,7 +255,9 @@ def test_anonymized_on_request(staff_user, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_broker_down_503_with_retry_after_and_nothing_lost(staff_user, tmp_path, monkeypatch):
+def test_broker_down_503_with_retry_after_and_nothing_lost(settings, staff_user, tmp_path, monkeypatch):
+    settings.RAYPORT_STOW_IN_REQUEST = False  # through the worker
+
     def refuse(*args, **kwargs):
         raise OperationalError("Connection refused")
 
@@ -273,6 +278,7 @@ def test_broker_down_503_with_retry_after_and_nothing_lost(staff_user, tmp_path,
 
 
 def test_still_storing_after_the_wait_503(settings, staff_user, tmp_path, monkeypatch):
+    settings.RAYPORT_STOW_IN_REQUEST = False  # through the worker
     settings.RAYPORT_STOW_WAIT_SECONDS = 0
     monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: None)  # no worker
     payload, _ = image(tmp_path, "a.dcm")
@@ -342,3 +348,33 @@ def test_stored_in_the_request_needs_no_broker(settings, staff_user, tmp_path, m
     assert response.json()["00081199"]["Value"][0]["00081155"]["Value"] == [ds.SOPInstanceUID]
     assert UploadBatch.objects.get().state == "done"
     assert InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID, stored=True).exists()
+
+
+#: Statements of a one-instance STOW stored in the request, for a new study (new order, study
+#: and series), the caller's password already verified; inside a test's transaction (its
+#: savepoints count). 74 before bench/stow's round of cuts (docs/decisions.md, "STOW-RS
+#: ingest speed"). Raise it only knowing why: every statement is a round trip per request.
+ONE_INSTANCE_STATEMENTS = 44
+
+
+def _statements(tmp_path: Path, study: str, count: int) -> tuple[int, object]:
+    bodies = [image(tmp_path, f"{study}-{n}.dcm", study_uid=study, series_uid=f"{study}.1")[0] for n in range(count)]
+    with CaptureQueriesContext(connection) as queries:
+        response = stow(Client(), "/dicomweb/", body_of(*bodies))
+    assert response.status_code == 200, response.content
+    return len(queries), response
+
+
+def test_statements_of_a_stow_in_the_request_are_pinned(settings, staff_user, clinic, tmp_path):
+    """What a one-instance STOW costs the database, pinned; and 25 instances cost the same
+    statements as one (the items go in one INSERT, the instances in one, the outcomes come
+    with the batch), so per-file costs cannot creep back in unnoticed."""
+    settings.RAYPORT_STOW_IN_REQUEST = True
+    _statements(tmp_path, "1.2.826.0.1.3680043.8.498.90", 1)  # the password is verified once a minute
+    one, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.91", 1)
+    many, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.92", 25)
+    assert one == ONE_INSTANCE_STATEMENTS
+    assert many == one
+    assert InstanceRecord.objects.filter(stored=True).count() == 27
+    audits = AuditRecord.objects.filter(action__in=[AuditAction.UPLOAD_STARTED, AuditAction.UPLOAD_FINISHED])
+    assert audits.count() == 6  # the same audit as a browser upload: started and finished, per batch
