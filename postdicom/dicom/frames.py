@@ -177,6 +177,8 @@ def decoded_array(handle: IO[bytes], syntax: str, index: int, **options: Any) ->
                     raise
                 handle.seek(0)
         ds = dcmread(handle, force=True)
+        if index >= int(ds.get("NumberOfFrames", 1) or 1):
+            raise NoSuchFrame(f"there is no frame {index + 1}")
         return get_decoder(UID(syntax)).as_array(ds, index=index, **options)[0]
     except IndexError as error:
         raise NoSuchFrame(str(error)) from error
