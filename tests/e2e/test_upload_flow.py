@@ -12,6 +12,7 @@ from pydicom.uid import generate_uid
 from postdicom.local.models import DocumentRecord, InstanceRecord
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import shot, sign_in
+from tests.uploads.conftest import stored_files
 from tests.uploads.files import make_image, pdf_bytes
 
 pytestmark = pytest.mark.e2e
@@ -57,8 +58,8 @@ def test_upload_a_folder_with_anonymization_then_a_pdf(page, staff_user, clinic,
     expect(page.locator("#upload-status")).to_contain_text("6 stored")
     shot(page, "report")
     assert InstanceRecord.objects.count() == 6
-    stored = [path.read_bytes() for path in (eager_ingest / "media").rglob("*") if path.is_file()]
-    assert len(stored) == 6  # every image is in storage, and only those
+    stored = [(eager_ingest / "media" / path).read_bytes() for path in stored_files(eager_ingest)]
+    assert len(stored) == 6  # every image is in storage, and only those (beside the thumbnails)
     assert all(b"Real^Person" not in content and b"Anonymous^Patient" in content for content in stored)
 
     page.get_by_role("link", name=re.compile("Anonymous, Patient")).first.click()
