@@ -28,9 +28,10 @@ def _fits(page, label):
 @pytest.fixture
 def eager_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     from portal.celery import app
 
+    # Not through settings.CELERY_TASK_ALWAYS_EAGER: when this is the first test to touch the
+    # Celery app, its configuration would load from that and keep eager mode for every later test.
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     import postdicom.local.tasks  # noqa: F401 (registers the mail task for eager runs)
