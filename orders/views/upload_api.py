@@ -26,7 +26,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -139,16 +139,9 @@ def _batch_json(batch: UploadBatchInfo) -> dict[str, Any]:
     }
 
 
-@require_POST
-@login_required
-@csrf_exempt
-def upload_preview(request: AuthedRequest) -> HttpResponse:
-    request.upload_handlers = [TemporaryFileUploadHandler(request)]
-    return _upload_preview(request)
-
-
-@csrf_protect
-def _upload_preview(request: AuthedRequest) -> HttpResponse:
+def preview_files(request: HttpRequest) -> list[UploadFile] | JsonResponse:
+    """The first bytes of the files a preview request carries (``file``), with the name and
+    whole size the browser gave each, or the 400 answer saying what is wrong with them."""
     heads = request.FILES.getlist("file")
     names = request.POST.getlist("name")
     sizes = request.POST.getlist("size")
@@ -167,6 +160,22 @@ def _upload_preview(request: AuthedRequest) -> HttpResponse:
             return _error(_("A preview carries at most the first %(n)d MB of a file.") % {"n": PREVIEW_BYTES >> 20})
         path = head.temporary_file_path()  # type: ignore[attr-defined]
         files.append(UploadFile(name=name[:1024], path=path, size=size, head_only=size > actual))
+    return files
+
+
+@require_POST
+@login_required
+@csrf_exempt
+def upload_preview(request: AuthedRequest) -> HttpResponse:
+    request.upload_handlers = [TemporaryFileUploadHandler(request)]
+    return _upload_preview(request)
+
+
+@csrf_protect
+def _upload_preview(request: AuthedRequest) -> HttpResponse:
+    files = preview_files(request)
+    if isinstance(files, JsonResponse):
+        return files
     institution = request.POST.get("institution_id") or ""
     try:
         institution_id: UUID | None = UUID(institution) if institution else None

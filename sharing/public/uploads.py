@@ -29,8 +29,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from orders.views.upload_api import (
-    PREVIEW_BYTES,
-    PREVIEW_FILES,
     REGISTER_FILES,
     _body_length,
     _error,
@@ -40,6 +38,7 @@ from orders.views.upload_api import (
     _parts,
     _summary_json,
     _unavailable,
+    preview_files,
 )
 from portal.forms.service import show_errors
 from portal.rendering import render_page
@@ -48,10 +47,8 @@ from postdicom.context import only_orders
 from postdicom.errors import InvalidInput, NotFound, Unavailable
 from postdicom.types import (
     ANONYMIZATION_TAGS,
-    UPLOAD_FILE_SIZE_MAX,
     OpenedShare,
     UploadBatchInfo,
-    UploadFile,
     UploadOutcome,
     UploadState,
 )
@@ -147,24 +144,9 @@ def _files_first(view: UploadView) -> UploadView:
 def upload_preview(request: HttpRequest, token: str, opened: OpenedShare) -> HttpResponse:
     """What the chosen files hold, from their first bytes. Read inside an empty scope: no
     file is said to join an order, and no accession number is said to be taken."""
-    heads = request.FILES.getlist("file")
-    names = request.POST.getlist("name")
-    sizes = request.POST.getlist("size")
-    if not heads or len(heads) > PREVIEW_FILES or len(names) != len(heads) or len(sizes) != len(heads):
-        return _error(_("Send between 1 and %(n)d files, each with its name and size.") % {"n": PREVIEW_FILES})
-    files = []
-    for head, name, size_text in zip(heads, names, sizes, strict=True):
-        try:
-            size = int(size_text)
-        except ValueError:
-            return _error(_("A file size must be a whole number."))
-        actual = head.size or 0
-        if size > UPLOAD_FILE_SIZE_MAX:
-            return _error(_("A file may be at most %(n)d GB.") % {"n": UPLOAD_FILE_SIZE_MAX >> 30})
-        if actual > PREVIEW_BYTES or size < actual:
-            return _error(_("A preview carries at most the first %(n)d MB of a file.") % {"n": PREVIEW_BYTES >> 20})
-        path = head.temporary_file_path()  # type: ignore[attr-defined]
-        files.append(UploadFile(name=name[:1024], path=path, size=size, head_only=size > actual))
+    files = preview_files(request)
+    if isinstance(files, JsonResponse):
+        return files
     with only_orders(()):
         summaries = get_api().read_dicom_files(actor=opened.actor, files=files, institution_id=_institution_of(opened))
     answers = []
