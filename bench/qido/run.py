@@ -65,9 +65,9 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
 STUDIES_SQL = """
 INSERT INTO postdicom_studyrecord
     (uuid, order_id, study_uid, patient_name, patient_id, birth_date, sex, study_date, study_time,
-     description, accession_number, created_at)
+     description, accession_number, created_at, thumbnail_name)
 SELECT gen_random_uuid(), id, '1.2.826.0.1.3680043.8.498.7711.1.' || id, UPPER(patient_name), patient_id,
-       birth_date, sex, order_date, order_time, study_description, accession_number, created_at
+       birth_date, sex, order_date, order_time, study_description, accession_number, created_at, ''
 FROM postdicom_patientorder WHERE status <> 'scheduled'
 """
 SERIES_SQL = """
