@@ -11,8 +11,8 @@ from postdicom.local.models import Institution
 from postdicom.types import DicomNodeDraft, FlagGroup, Role, UserDraft
 
 #: A password the validators accept, and one they refuse (too short, too common, all digits).
-NEW_PASSWORD = "lluvia-en-Cusco-42"  # noqa: S105 (a test password)
-WEAK_PASSWORD = "1234"  # noqa: S105
+NEW_PASSWORD = "lluvia-en-Cusco-42"
+WEAK_PASSWORD = "1234"
 
 
 def deactivated(user: User) -> User:

@@ -31,7 +31,6 @@ from tests.missing import offered
 from tests.postdicom.local.orders_setup import uid
 from tests.uploads.conftest import local_storage
 
-
 #: The backend class behind each value of the ``api`` fixture.
 BACKENDS: dict[str, type[PostDicomApi]] = {"local": LocalBackend, "cloud": CloudBackend}
 

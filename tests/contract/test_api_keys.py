@@ -23,7 +23,9 @@ def test_a_key_is_shown_once_and_acts_as_its_user(
 ) -> None:
     key, secret = api.create_api_key(actor=admin_user, name="Informes — PACS", user_id=uid(limited_user))
     assert (key.name, key.user.username, key.revoked, key.last_used_at) == ("Informes — PACS", "lia", False, None)
-    assert secret.startswith(SECRET_START) and key.prefix == secret[: len(key.prefix)] and len(secret) > 40
+    assert secret.startswith(SECRET_START)
+    assert key.prefix == secret[: len(key.prefix)]
+    assert len(secret) > 40
     assert authenticate_api_key(secret) == limited_user
     with pytest.raises(InvalidInput) as refused:
         api.create_api_key(actor=admin_user, name=" ", user_id=uuid.uuid4())

@@ -21,7 +21,12 @@ from tests.postdicom.local.orders_setup import create
 
 @offers(Capability.LIST_INSTITUTIONS)
 def test_institutions_are_listed_as_far_as_the_actor_belongs(
-    api: PostDicomApi, admin_user: User, staff_user: User, outsider: User, clinic: Institution, other_clinic: Institution
+    api: PostDicomApi,
+    admin_user: User,
+    staff_user: User,
+    outsider: User,
+    clinic: Institution,
+    other_clinic: Institution,
 ) -> None:
     assert {i.id for i in api.list_institutions(actor=admin_user)} == {clinic.uuid, other_clinic.uuid}
     mine = api.list_institutions(actor=staff_user)
@@ -48,7 +53,9 @@ def test_an_institution_is_read_by_its_members_only(
 def test_an_administrator_creates_an_institution_with_a_name_unique_ignoring_case(
     api: PostDicomApi, admin_user: User, staff_user: User, clinic: Institution
 ) -> None:
-    made = api.create_institution(actor=admin_user, draft=InstitutionDraft(name=" 京都 医療センター ", address="京都市"))
+    made = api.create_institution(
+        actor=admin_user, draft=InstitutionDraft(name=" 京都 医療センター ", address="京都市")
+    )
     assert (made.name, made.address, made.is_active, made.user_count) == ("京都 医療センター", "京都市", True, 0)
     assert made.id in {i.id for i in get_api().list_institutions(actor=admin_user)}
     with pytest.raises(InvalidInput) as refused:
@@ -66,14 +73,19 @@ def test_an_inactive_institution_takes_no_new_orders(
     api: PostDicomApi, admin_user: User, staff_user: User, clinic: Institution, other_clinic: Institution
 ) -> None:
     changed = api.update_institution(
-        actor=admin_user, institution_id=clinic.uuid, draft=InstitutionDraft(name="Clínica Sur", address=""), active=False
+        actor=admin_user,
+        institution_id=clinic.uuid,
+        draft=InstitutionDraft(name="Clínica Sur", address=""),
+        active=False,
     )
     assert (changed.id, changed.name, changed.address, changed.is_active) == (clinic.uuid, "Clínica Sur", "", False)
     with pytest.raises(InvalidInput) as refused:
         create(staff_user, clinic)
     assert "institution_id" in refused.value.field_errors
     with pytest.raises(InvalidInput):
-        api.update_institution(actor=admin_user, institution_id=clinic.uuid, draft=InstitutionDraft(name="north imaging"))
+        api.update_institution(
+            actor=admin_user, institution_id=clinic.uuid, draft=InstitutionDraft(name="north imaging")
+        )
     with pytest.raises(NotFound):
         api.update_institution(actor=admin_user, institution_id=uuid.uuid4(), draft=InstitutionDraft(name="X"))
     with pytest.raises(Forbidden):
@@ -109,7 +121,12 @@ def test_an_administrator_adds_a_node_and_a_bad_one_is_refused_field_by_field(
 
 @offers(Capability.LIST_DICOM_NODES, Capability.GET_DICOM_NODE)
 def test_nodes_are_seen_by_the_users_of_their_institution(
-    api: PostDicomApi, admin_user: User, staff_user: User, outsider: User, clinic: Institution, other_clinic: Institution
+    api: PostDicomApi,
+    admin_user: User,
+    staff_user: User,
+    outsider: User,
+    clinic: Institution,
+    other_clinic: Institution,
 ) -> None:
     ours = get_api().create_dicom_node(actor=admin_user, draft=node_draft(clinic))
     theirs = get_api().create_dicom_node(actor=admin_user, draft=node_draft(other_clinic, name="MR Norte"))
@@ -128,7 +145,9 @@ def test_a_node_is_changed_but_not_to_an_ae_title_its_institution_uses(
 ) -> None:
     node = get_api().create_dicom_node(actor=admin_user, draft=node_draft(clinic))
     get_api().create_dicom_node(actor=admin_user, draft=node_draft(clinic, name="MR", ae_title="MR_SALA_2"))
-    changed = api.update_dicom_node(actor=admin_user, node_id=node.id, draft=node_draft(clinic, host="pacs.clinica.local", port=11112))
+    changed = api.update_dicom_node(
+        actor=admin_user, node_id=node.id, draft=node_draft(clinic, host="pacs.clinica.local", port=11112)
+    )
     assert (changed.id, changed.host, changed.port) == (node.id, "pacs.clinica.local", 11112)
     with pytest.raises(InvalidInput) as refused:
         api.update_dicom_node(actor=admin_user, node_id=node.id, draft=node_draft(clinic, ae_title="MR_SALA_2"))
