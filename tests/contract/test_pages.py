@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 
 from postdicom import get_api
 from postdicom.local.models import Institution
+from tests.conftest import PASSWORD
 from tests.contract.server import RayportServer
 from tests.postdicom.local.orders_setup import create, uid
 
@@ -61,3 +63,19 @@ def test_the_order_list_and_an_order_page_show_the_servers_orders(
     page = staff_client.get(f"/orders/{order.id}/")
     assert page.status_code == 200
     assert "QUISPE" in page.content.decode()
+
+
+def test_signing_in_and_changing_ones_password_work_on_the_cloud_backend(on_cloud: None, staff_user: User) -> None:
+    """The portal signs its users in itself; the server has no audit trail of sign-ins to
+    write to (``record_authentication`` is not offered), and the pages go on without it."""
+    client = Client()
+    signed_in = client.post(reverse("login"), {"username": "sam", "password": PASSWORD}, follow=True)
+    assert signed_in.status_code == 200
+    assert signed_in.wsgi_request.user == staff_user
+    new = "lluvia-en-Cusco-42"
+    changed = client.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert (changed.status_code, changed.url) == (302, reverse("password_change_done"))
+    staff_user.refresh_from_db()
+    assert staff_user.check_password(new)
