@@ -79,3 +79,17 @@ def test_signing_in_and_changing_ones_password_work_on_the_cloud_backend(on_clou
     assert (changed.status_code, changed.url) == (302, reverse("password_change_done"))
     staff_user.refresh_from_db()
     assert staff_user.check_password(new)
+
+
+def test_the_share_dialog_opens_on_the_cloud_backend_without_contacts(
+    on_cloud: None, staff_client: Client, outsider_client: Client, staff_user: User, clinic: Institution
+) -> None:
+    """Contacts (``list_contacts``) only suggest addresses; a server without them still
+    shares by link. The ticked orders are read one by one (the server's order list has no
+    filter by id), so an order someone cannot see is still refused."""
+    order = create(staff_user, clinic, patient_name="QUISPE^Rosa")
+    dialog = staff_client.get(reverse("sharing:share_orders"), {"order_ids": str(order.id)})
+    assert dialog.status_code == 200
+    assert dialog.context["contacts"] == ()
+    assert [o.id for o in dialog.context["orders"]] == [order.id]
+    assert outsider_client.get(reverse("sharing:share_orders"), {"order_ids": str(order.id)}).status_code == 404
