@@ -146,6 +146,14 @@ class CloudBackend(PostDicomApi):
         return {"PatientOrderInstitutionUuid": cache.get(_institution_key(order_id), ""), "PatientOrderUuid": order_id}
 
     # --- Who is signed in ------------------------------------------------------------------------
+    #
+    # The rest of the contract's account and administration methods are not offered, so the
+    # pages hide them: PostDICOM's HTTP API (docs/api.md, research notes §1.4) has no endpoint
+    # for users, user groups, contacts or institutions (Initialize, GetUserList,
+    # GetUserGroupList and GetContactList exist only in its browser JS API, over a binary
+    # WebSocket protocol), nor for DICOM nodes, the flag dictionary, the audit log or API keys.
+    # Sign-ins are the portal's own: the server audits each call of this backend as the user
+    # it names, so ``record_authentication`` is left out too (portal.signals skips it).
 
     def current_user(self, *, actor: User) -> UserInfo:
         """The portal user, as this portal knows them. The server's API says nothing about its
