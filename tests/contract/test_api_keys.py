@@ -16,6 +16,9 @@ from tests.contract.admin_setup import deactivated
 from tests.contract.conftest import offers
 from tests.postdicom.local.orders_setup import uid
 
+#: Nothing here waits for a commit: the local cases are rolled back, not flushed.
+pytestmark = pytest.mark.rolled_back
+
 
 @offers(Capability.CREATE_API_KEY)
 def test_a_key_is_shown_once_and_acts_as_its_user(

@@ -11,6 +11,9 @@ from postdicom.types import AuditAction, AuditQuery, Capability, InstitutionDraf
 from tests.contract.conftest import offers
 from tests.postdicom.local.orders_setup import uid
 
+#: Nothing here waits for a commit: the local cases are rolled back, not flushed.
+pytestmark = pytest.mark.rolled_back
+
 
 @offers(Capability.AUDIT_LOG)
 def test_the_audit_log_shows_administrators_what_was_done_newest_first(

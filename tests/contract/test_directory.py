@@ -20,6 +20,9 @@ from tests.postdicom.local.orders_setup import group_with, uid
 
 # --- Who is signed in ---------------------------------------------------------------------------
 
+#: Nothing here waits for a commit: the local cases are rolled back, not flushed.
+pytestmark = pytest.mark.rolled_back
+
 
 @offers(Capability.ACCOUNT)
 def test_the_account_names_the_actor_their_institutions_and_colleagues(

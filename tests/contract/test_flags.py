@@ -16,6 +16,9 @@ from tests.contract.admin_setup import deactivated, flag_group
 from tests.contract.conftest import offers
 from tests.postdicom.local.orders_setup import create
 
+#: Nothing here waits for a commit: the local cases are rolled back, not flushed.
+pytestmark = pytest.mark.rolled_back
+
 
 @offers(Capability.FLAG_DICTIONARY)
 def test_the_dictionary_lists_groups_and_their_flags_by_name(

@@ -18,6 +18,9 @@ from tests.postdicom.local.orders_setup import create
 
 # --- Institutions -------------------------------------------------------------------------------
 
+#: Nothing here waits for a commit: the local cases are rolled back, not flushed.
+pytestmark = pytest.mark.rolled_back
+
 
 @offers(Capability.LIST_INSTITUTIONS)
 def test_institutions_are_listed_as_far_as_the_actor_belongs(
