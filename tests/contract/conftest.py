@@ -74,12 +74,12 @@ def rayport_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(autouse=True)
 def _committed(request: pytest.FixtureRequest) -> None:
     """The live server reads only what is committed. A module marked ``rolled_back`` runs its
-    local cases in a transaction rolled back at the end instead: no other process reads
-    them, and the flush after a committed test costs seconds where the test takes tenths
-    (nothing of what such a module tests waits for a commit: no ``on_commit`` work)."""
+    cases but the cloud ones in a transaction rolled back at the end instead: no other
+    process reads them, and the flush after a committed test costs seconds where the test
+    takes tenths (nothing such a module checks waits for a commit: no ``on_commit`` work)."""
     callspec = getattr(request.node, "callspec", None)
-    local = callspec is not None and callspec.params.get("api") == "local"
-    rolled_back = local and request.node.get_closest_marker("rolled_back") is not None
+    cloud = callspec is not None and callspec.params.get("api") == "cloud"
+    rolled_back = not cloud and request.node.get_closest_marker("rolled_back") is not None
     request.getfixturevalue("db" if rolled_back else "transactional_db")
 
 

@@ -17,11 +17,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any
 from uuid import UUID
 
+import pytest
 from django.contrib.auth.models import User
 
 from postdicom import PostDicomApi, contract
 from postdicom.errors import PostDicomError, Unsupported
 from postdicom.types import Capability, ShareAudience
+
+#: What is checked is what each call raises, not what a commit leaves: the local case is
+#: rolled back, not flushed (and the mails and tasks queued on commit are never sent).
+pytestmark = pytest.mark.rolled_back
 
 #: Arguments that are not dummies: without them a backend may rightly refuse the call as
 #: ``Unsupported`` although it offers the method (the cloud backend shares by link only, and

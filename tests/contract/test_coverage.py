@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.contract.test_capabilities import contract_methods
+
+#: It reads files only: its database is rolled back, not flushed.
+pytestmark = pytest.mark.rolled_back
 
 #: A call through the ``api`` fixture (``get_api().<name>(`` sets a scene; it tests nothing).
 _CALL = re.compile(r"\bapi\.(\w+)\(")
