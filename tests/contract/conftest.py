@@ -71,16 +71,27 @@ def rayport_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFacto
     server.stop()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The live server reads only what is committed: every test here is transactional, but
+    the cases of a module marked ``rolled_back`` that no other process reads (all but the
+    cloud ones) run in a transaction rolled back at the end. The flush after a committed
+    test costs seconds where such a test takes tenths; nothing such a module checks waits
+    for a commit (no ``on_commit`` work). A marker, not a fixture asking for
+    ``transactional_db`` by name: pytest-django decides before such a request is made."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.parent != here:
+            continue
+        callspec = getattr(item, "callspec", None)
+        cloud = callspec is not None and callspec.params.get("api") == "cloud"
+        rolled_back = not cloud and item.get_closest_marker("rolled_back") is not None
+        item.add_marker(pytest.mark.django_db(transaction=not rolled_back))
+
+
 @pytest.fixture(autouse=True)
-def _committed(request: pytest.FixtureRequest) -> None:
-    """The live server reads only what is committed. A module marked ``rolled_back`` runs its
-    cases but the cloud ones in a transaction rolled back at the end instead: no other
-    process reads them, and the flush after a committed test costs seconds where the test
-    takes tenths (nothing such a module checks waits for a commit: no ``on_commit`` work)."""
-    callspec = getattr(request.node, "callspec", None)
-    cloud = callspec is not None and callspec.params.get("api") == "cloud"
-    rolled_back = not cloud and request.node.get_closest_marker("rolled_back") is not None
-    request.getfixturevalue("db" if rolled_back else "transactional_db")
+def _committed(db: None) -> None:
+    """Every test here has a database, committed or rolled back as its marker says."""
 
 
 @pytest.fixture
