@@ -17,7 +17,9 @@ from postdicom.context import calling_from
 from postdicom.types import Capability
 
 
-def _record(request: HttpRequest | None, username: str, user: Any, event: str) -> None:
+def record_authentication(request: HttpRequest | None, username: str, user: Any, event: str) -> None:
+    """Record a sign-in event (``record_authentication``) from ``request``'s client, when the
+    backend keeps an audit trail of its own."""
     api = get_api()
     if Capability.RECORD_AUTHENTICATION not in api.capabilities:
         return  # a backend without an audit trail of its own (the cloud backend's server audits its calls)
@@ -29,22 +31,22 @@ def _record(request: HttpRequest | None, username: str, user: Any, event: str) -
 def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_STARTED] = time.time()
-    _record(request, user.get_username(), user, "login")
+    record_authentication(request, user.get_username(), user, "login")
 
 
 @receiver(user_logged_out)
 def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        _record(request, user.get_username(), user, "logout")
+        record_authentication(request, user.get_username(), user, "logout")
 
 
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))
     known = get_user_model().objects.filter(username=username).first()
-    _record(request, username, known, "login_failed")
+    record_authentication(request, username, known, "login_failed")
 
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any) -> None:
-    _record(request, username or "", None, "locked_out")
+    record_authentication(request, username or "", None, "locked_out")

@@ -271,7 +271,7 @@ class PostDicomApi:
 
     def record_authentication(self, *, username: str, user: Actor | None, event: str) -> None:
         """Record ``login``, ``logout``, ``login_failed``, ``locked_out``, ``password_changed`` or
-        ``password_reset`` for ``username``."""
+        ``password_reset`` for ``username``; ``InvalidInput`` (``event``) for any other event."""
         raise _unsupported("record_authentication")
 
     # --- API keys ---------------------------------------------------------------------------------

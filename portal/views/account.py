@@ -12,15 +12,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from portal.middleware import client_address
+from portal.signals import record_authentication
 from portal.tasks import send_password_reset
 from portal.throttle import within_limit
-from postdicom import get_api
-from postdicom.context import calling_from
 
 
 def _record(request: Any, user: Any, event: str) -> None:
-    with calling_from(client_address(request)):
-        get_api().record_authentication(username=user.get_username(), user=user, event=event)
+    """The change, in the audit trail as a sign-in event (not on a backend without one: the
+    password is the portal's, and is changed all the same)."""
+    record_authentication(request, user.get_username(), user, event)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

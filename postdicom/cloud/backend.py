@@ -146,6 +146,14 @@ class CloudBackend(PostDicomApi):
         return {"PatientOrderInstitutionUuid": cache.get(_institution_key(order_id), ""), "PatientOrderUuid": order_id}
 
     # --- Who is signed in ------------------------------------------------------------------------
+    #
+    # The rest of the contract's account and administration methods are not offered, so the
+    # pages hide them: PostDICOM's HTTP API (docs/api.md, research notes §1.4) has no endpoint
+    # for users, user groups, contacts or institutions (Initialize, GetUserList,
+    # GetUserGroupList and GetContactList exist only in its browser JS API, over a binary
+    # WebSocket protocol), nor for DICOM nodes, the flag dictionary, the audit log or API keys.
+    # Sign-ins are the portal's own: the server audits each call of this backend as the user
+    # it names, so ``record_authentication`` is left out too (portal.signals skips it).
 
     def current_user(self, *, actor: User) -> UserInfo:
         """The portal user, as this portal knows them. The server's API says nothing about its
@@ -185,6 +193,8 @@ class CloudBackend(PostDicomApi):
     def search_orders(self, *, actor: User, query: OrderQuery) -> Page[OrderSummary]:
         defaults = OrderQuery()
         used = {f.name for f in dataclasses.fields(query) if getattr(query, f.name) != getattr(defaults, f.name)}
+        if query.order_ids and used <= {"order_ids", "page", "page_size"}:
+            return self._orders_by_id(actor, query)
         unsupported = used - set(_LIST_FILTERS) - {"sort"}
         if unsupported:
             raise Unsupported(
@@ -197,6 +207,24 @@ class CloudBackend(PostDicomApi):
         self._remember(*found)
         total = int(answer.get("TotalCount", len(found)))
         return Page(items=found, total=total, number=query.page, size=query.page_size)
+
+    def _orders_by_id(self, actor: User, query: OrderQuery) -> Page[OrderSummary]:
+        """``OrderQuery.order_ids`` alone (the share dialog's ticked orders): GetPatientOrderList
+        has no such filter, so each order is read (GetPatientOrderProperties); those the actor
+        does not see are left out, as the local backend leaves them out."""
+        found: list[OrderSummary] = []
+        for order_id in dict.fromkeys(query.order_ids):
+            try:
+                found.append(self.order_properties(actor=actor, order_id=order_id).summary)
+            except NotFound:
+                continue
+        start = (query.page - 1) * query.page_size
+        return Page(
+            items=tuple(found[start : start + query.page_size]),
+            total=len(found),
+            number=query.page,
+            size=query.page_size,
+        )
 
     def order_properties(self, *, actor: User, order_id: UUID) -> OrderDetail:
         answer = self._custom(actor, "getpatientorderproperties", "GetPatientOrderProperties", self._pair(order_id))

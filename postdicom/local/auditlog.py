@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from postdicom import types as t
+from postdicom.errors import InvalidInput
 from postdicom.local import convert
 from postdicom.local.access import profile_of, require_admin
 from postdicom.local.audit import record, record_read
@@ -76,10 +78,14 @@ class AuditLogMixin:
         return page
 
     def record_authentication(self, *, username: str, user: User | None, event: str) -> None:
+        try:
+            action = AuditAction(f"auth.{event}")
+        except ValueError:
+            raise InvalidInput({"event": _("Unknown sign-in event “%(event)s”.") % {"event": event}}) from None
         known = user if user is not None and user.pk else None
         record(
             known,
-            AuditAction(f"auth.{event}"),
+            action,
             target_type="user",
             target_id=profile_of(known).uuid if known is not None else "",
             target_label=username[:150],

@@ -21,13 +21,18 @@ from portal.forms.service import show_errors
 from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.errors import InvalidInput
-from postdicom.types import OrderQuery, Share
+from postdicom.types import Capability, OrderQuery, Share
 from sharing.forms import ShareForm, TickedOrdersForm
 from sharing.qr import qr_svg
 
 
 def _contacts(request: AuthedRequest) -> Any:
-    return get_api().list_contacts(actor=request.user)
+    """Addresses to suggest; none on a backend without a directory (the cloud backend), which
+    still shares by link."""
+    api = get_api()
+    if Capability.LIST_CONTACTS not in api.capabilities:
+        return ()
+    return api.list_contacts(actor=request.user)
 
 
 def _created(request: AuthedRequest, share: Share) -> HttpResponse:

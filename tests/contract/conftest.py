@@ -7,8 +7,10 @@
 
 The scene is arranged with the local backend (``get_api()``, as the other tests do), whose
 rows the live server reads: the tests are transactional so that the server sees them. A test
-of a method a backend does not offer is skipped by its capability (``offered``), visibly,
-never by a list kept by hand.
+of a method a backend does not offer is skipped by its capability, visibly, never by a list
+kept by hand: ``offered(api, …)`` in its body, or ``@offers(…)`` on it, which skips before
+any set-up (no database to flush afterwards) when the backend's class does not even override
+the method, and otherwise checks the backend's ``capabilities`` once it is made.
 """
 
 from __future__ import annotations
@@ -22,9 +24,43 @@ from django.contrib.auth.models import User
 
 from postdicom import PostDicomApi, get_api
 from postdicom.cloud import CloudBackend
+from postdicom.local import LocalBackend
+from postdicom.types import Capability
 from tests.contract.server import RayportServer
+from tests.missing import offered
 from tests.postdicom.local.orders_setup import uid
 from tests.uploads.conftest import local_storage
+
+#: The backend class behind each value of the ``api`` fixture.
+BACKENDS: dict[str, type[PostDicomApi]] = {"local": LocalBackend, "cloud": CloudBackend}
+
+
+def offers(*capabilities: Capability) -> pytest.MarkDecorator:
+    """Mark a contract test as one of these methods: skipped on a backend without them."""
+    return pytest.mark.offers(*capabilities)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "offers(*capabilities): the contract methods a test needs (``offers``)")
+    config.addinivalue_line("markers", "rolled_back: local cases need no commit (``_committed``)")
+
+
+def _overridden(backend: type[PostDicomApi], capability: Capability) -> bool:
+    return getattr(backend, capability.value) is not getattr(PostDicomApi, capability.value)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip before any fixture when the backend cannot have the method: one it does not
+    override is ``Unsupported`` whatever its ``capabilities`` say."""
+    marker = item.get_closest_marker("offers")
+    callspec = getattr(item, "callspec", None)
+    if marker is None or callspec is None or "api" not in callspec.params:
+        return
+    backend = BACKENDS[callspec.params["api"]]
+    for capability in marker.args:
+        if not _overridden(backend, capability):
+            pytest.skip(f"{backend.__name__} does not offer {capability.value}")
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +71,27 @@ def rayport_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFacto
     server.stop()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The live server reads only what is committed: every test here is transactional, but
+    the cases of a module marked ``rolled_back`` that no other process reads (all but the
+    cloud ones) run in a transaction rolled back at the end. The flush after a committed
+    test costs seconds where such a test takes tenths; nothing such a module checks waits
+    for a commit (no ``on_commit`` work). A marker, not a fixture asking for
+    ``transactional_db`` by name: pytest-django decides before such a request is made."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.parent != here:
+            continue
+        callspec = getattr(item, "callspec", None)
+        cloud = callspec is not None and callspec.params.get("api") == "cloud"
+        rolled_back = not cloud and item.get_closest_marker("rolled_back") is not None
+        item.add_marker(pytest.mark.django_db(transaction=not rolled_back))
+
+
 @pytest.fixture(autouse=True)
-def _committed(transactional_db: None) -> None:
-    """The live server reads only what is committed."""
+def _committed(db: None) -> None:
+    """Every test here has a database, committed or rolled back as its marker says."""
 
 
 @pytest.fixture
@@ -50,8 +104,16 @@ def data_dir(request: pytest.FixtureRequest, settings: Any, tmp_path: Path) -> P
     return root
 
 
-@pytest.fixture(params=["local", "cloud"])
+@pytest.fixture(params=list(BACKENDS))
 def api(request: pytest.FixtureRequest, admin_user: User) -> PostDicomApi:
+    made = _backend(request, admin_user)
+    marker = request.node.get_closest_marker("offers")
+    for capability in marker.args if marker is not None else ():
+        offered(made, capability)
+    return made
+
+
+def _backend(request: pytest.FixtureRequest, admin_user: User) -> PostDicomApi:
     if request.param == "local":
         return get_api()
     server: RayportServer = request.getfixturevalue("rayport_server")

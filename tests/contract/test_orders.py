@@ -75,10 +75,3 @@ def test_a_deleted_order_is_gone_and_an_outsider_cannot_delete(
     assert get_api().search_orders(actor=staff_user, query=OrderQuery()).items == ()
     with pytest.raises(NotFound):
         api.order_properties(actor=staff_user, order_id=order.id)
-
-
-def test_what_a_backend_does_not_offer_says_so(api: PostDicomApi, admin_user: User) -> None:
-    """Every method outside ``capabilities`` raises ``Unsupported`` (here: one that no HTTP
-    API serves); inside, it is a real method."""
-    offered(api, Capability.CREATE_USER)
-    assert Capability.CREATE_USER in api.capabilities

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 
 from postdicom import get_api
 from postdicom.local.models import Institution
+from tests.conftest import PASSWORD
 from tests.contract.server import RayportServer
 from tests.postdicom.local.orders_setup import create, uid
 
@@ -61,3 +63,33 @@ def test_the_order_list_and_an_order_page_show_the_servers_orders(
     page = staff_client.get(f"/orders/{order.id}/")
     assert page.status_code == 200
     assert "QUISPE" in page.content.decode()
+
+
+def test_signing_in_and_changing_ones_password_work_on_the_cloud_backend(on_cloud: None, staff_user: User) -> None:
+    """The portal signs its users in itself; the server has no audit trail of sign-ins to
+    write to (``record_authentication`` is not offered), and the pages go on without it."""
+    client = Client()
+    signed_in = client.post(reverse("login"), {"username": "sam", "password": PASSWORD}, follow=True)
+    assert signed_in.status_code == 200
+    assert signed_in.wsgi_request.user == staff_user
+    new = "lluvia-en-Cusco-42"
+    changed = client.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert (changed.status_code, changed["Location"]) == (302, reverse("password_change_done"))
+    staff_user.refresh_from_db()
+    assert staff_user.check_password(new)
+
+
+def test_the_share_dialog_opens_on_the_cloud_backend_without_contacts(
+    on_cloud: None, staff_client: Client, outsider_client: Client, staff_user: User, clinic: Institution
+) -> None:
+    """Contacts (``list_contacts``) only suggest addresses; a server without them still
+    shares by link. The ticked orders are read one by one (the server's order list has no
+    filter by id), so an order someone cannot see is still refused."""
+    order = create(staff_user, clinic, patient_name="QUISPE^Rosa")
+    dialog = staff_client.get(reverse("sharing:share_orders"), {"order_ids": str(order.id)})
+    assert dialog.status_code == 200
+    assert dialog.context["contacts"] == ()
+    assert [o.id for o in dialog.context["orders"]] == [order.id]
+    assert outsider_client.get(reverse("sharing:share_orders"), {"order_ids": str(order.id)}).status_code == 404
