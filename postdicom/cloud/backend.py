@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-import hashlib
-import io
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -44,7 +41,6 @@ from postdicom.types import (
     OrderDetail,
     OrderDraft,
     OrderQuery,
-    OrderStudies,
     OrderSummary,
     Page,
     Role,
@@ -52,7 +48,6 @@ from postdicom.types import (
     ShareAudience,
     ShareOptions,
     StoredInstances,
-    Thumbnail,
     UserInfo,
 )
 
@@ -105,12 +100,6 @@ _SHARE_FIELDS = {
     "ShareTitle": "title",
     "ShareDescription": "message",
 }
-#: The most priors ``patient_orders`` lists (as the local backend), from the first this many
-#: orders whose Patient ID holds the patient's.
-_PRIORS_LIMIT = 50
-_PRIORS_SEARCHED = 200
-#: The most instances of a series looked at to pick the middle one for a thumbnail.
-_THUMBNAIL_SERIES_MAX = 1000
 #: How long the institution of an order seen in a result is remembered (PostDICOM names an
 #: order by the pair of its institution and its id).
 _INSTITUTION_MEMORY = 24 * 3600
@@ -215,26 +204,6 @@ class CloudBackend(PostDicomApi):
         self._remember(detail.summary)
         return detail
 
-    def patient_orders(self, *, actor: User, order_id: UUID) -> tuple[OrderStudies, ...]:
-        """The order's properties name its patient; GetPatientOrderList finds that Patient ID
-        in its institution (the list matches part of an ID: the exact ones are kept), and each
-        prior's properties give its studies (one call per prior, at most ``_PRIORS_LIMIT``)."""
-        order = self.order_properties(actor=actor, order_id=order_id).summary
-        patient = order.patient_id.strip()
-        if not patient:
-            return ()
-        query = OrderQuery(patient_id=patient, institution_ids=(order.institution.id,), page_size=_PRIORS_SEARCHED)
-        same = [
-            o
-            for o in self.search_orders(actor=actor, query=query).items
-            if o.id != order.id and o.patient_id.strip().casefold() == patient.casefold()
-        ]
-        same.sort(key=lambda o: (o.order_date, o.order_time or dt.time.min), reverse=True)
-        return tuple(
-            OrderStudies(summary=o, studies=self.order_properties(actor=actor, order_id=o.id).studies)
-            for o in same[:_PRIORS_LIMIT]
-        )
-
     def delete_order(self, *, actor: User, order_id: UUID) -> None:
         self._custom(actor, "deleteorder", "DeleteOrder", self._pair(order_id))
 
@@ -274,41 +243,6 @@ class CloudBackend(PostDicomApi):
         values = {**self._pair(order_id), "FolderUuidList": list(folder_ids)}
         answer = self._custom(actor, "addordertofolder", "AddOrderToFolder", values)
         return int(answer.get("AddedFolderCount", 0))
-
-    def study_thumbnail(self, *, actor: User, order_id: UUID, study_uid: str | None = None) -> Thumbnail | None:
-        """The order's properties name its studies and series; the middle instance of the
-        study's first series with images is drawn by the server's WADO-RS ``/thumbnail``
-        (a server that cannot draw it answers 406: no picture). Small enough to read whole."""
-        studies = self.order_properties(actor=actor, order_id=order_id).studies
-        if study_uid is not None:
-            studies = tuple(s for s in studies if s.study_uid == study_uid)
-            if not studies:
-                raise NotFound(_("This order has no such study."))
-        headers = self._as(actor)
-        for study in studies:
-            series = next((s for s in study.series if s.image_count), None)
-            found = self.search_instances(
-                actor=actor,
-                study_uid=study.study_uid,
-                series_uid=series.series_uid if series else None,
-                query=DicomQuery(limit=_THUMBNAIL_SERIES_MAX),
-            )
-            if not found:
-                continue
-            drawn = self.wire.request(
-                "GET",
-                f"{_instance_path(found[len(found) // 2])}/thumbnail",
-                headers={**headers, "Accept": "image/jpeg"},
-                allow=(406,),
-            )
-            if drawn.status_code == 406:
-                continue
-            picture = drawn.content
-            etag = drawn.headers.get("ETag") or f'"{hashlib.sha256(picture).hexdigest()[:24]}"'
-            return Thumbnail(
-                order_id=order_id, study_uid=study.study_uid, etag=etag, opener=functools.partial(io.BytesIO, picture)
-            )
-        return None
 
     # --- Sharing by link (the only audience PostDICOM's HTTP API has) ---------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from uuid import NAMESPACE_OID, UUID, uuid5
+from uuid import UUID
 
 from django.utils.translation import gettext as _
 
@@ -163,35 +163,6 @@ def order_detail(item: Json) -> t.OrderDetail:
             if isinstance(f, Mapping)
         ),
         can_manage=item.get("CanManage") in (True, "True", "true"),
-        studies=studies(item),
-    )
-
-
-def studies(item: Json) -> tuple[t.StudyInfo, ...]:
-    """GetPatientOrderProperties' ``StudyList`` (a Rayport's answer; others may leave it out).
-    A study has no id on the wire: one is made from its UID, the same every time."""
-    return tuple(
-        t.StudyInfo(
-            id=uuid5(NAMESPACE_OID, _text(study, "StudyInstanceUid")),
-            study_uid=_text(study, "StudyInstanceUid"),
-            study_date=_date(study, "StudyDate"),
-            description=_text(study, "StudyDescription"),
-            image_count=_int(study, "ImagesCount"),
-            series=tuple(
-                t.SeriesInfo(
-                    id=_uuid(series, "PatientSeriesUuid") or uuid5(NAMESPACE_OID, _text(series, "SeriesInstanceUid")),
-                    series_uid=_text(series, "SeriesInstanceUid"),
-                    modality=_text(series, "Modality"),
-                    description=_text(series, "SeriesDescription"),
-                    number=_int(series, "SeriesNumber") if series.get("SeriesNumber") not in (None, "") else None,
-                    image_count=_int(series, "ImagesCount"),
-                )
-                for series in study.get("SeriesList") or ()
-                if isinstance(series, Mapping)
-            ),
-        )
-        for study in item.get("StudyList") or ()
-        if isinstance(study, Mapping) and _text(study, "StudyInstanceUid")
     )
 
 

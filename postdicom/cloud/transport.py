@@ -25,7 +25,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,11 +162,9 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         content: bytes | Iterator[bytes] | None = None,
-        allow: Collection[int] = (),
     ) -> httpx.Response:
-        """One call, read whole (for small answers); failures raised as service errors, but for
-        the statuses in ``allow``, which the caller reads as answers."""
-        with self.stream(method, path, params=params, headers=headers, content=content, allow=allow) as response:
+        """One call, read whole (for small answers); failures raised as service errors."""
+        with self.stream(method, path, params=params, headers=headers, content=content) as response:
             response.read()
             return response
 
@@ -179,7 +177,6 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         content: bytes | Iterator[bytes] | None = None,
-        allow: Collection[int] = (),
     ) -> Iterator[httpx.Response]:
         """One call whose successful answer is read by the caller in pieces
         (``response.iter_bytes()``); errors are raised before the block is entered."""
@@ -199,7 +196,7 @@ class Transport:
                 self._sleep(self._delay(attempt, response.headers.get("Retry-After")))
                 continue
             try:
-                if response.status_code >= 400 and response.status_code not in allow:
+                if response.status_code >= 400:
                     response.read()
                     raise error_for(response)
                 yield response
