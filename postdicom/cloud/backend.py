@@ -71,6 +71,8 @@ _LIST_FILTERS = {
     "page": "Page",
     "page_size": "PageSize",
 }
+#: … and back, for its refusals.
+_LIST_REFUSALS = {key: field for field, key in _LIST_FILTERS.items()}
 #: Contract field ← PostDICOM parameter, for refusals (CreatePatientOrder's draft).
 _DRAFT_FIELDS = {
     **{key: field for field, key in shapes.DRAFT_TEXT.items()},
@@ -192,7 +194,7 @@ class CloudBackend(PostDicomApi):
             )
         values = {key: getattr(query, field) for field, key in _LIST_FILTERS.items() if field in used or key == "Page"}
         values["PageSize"] = query.page_size
-        answer = self._custom(actor, "getpatientorderlist", "GetPatientOrderList", values)
+        answer = self._custom(actor, "getpatientorderlist", "GetPatientOrderList", values, _LIST_REFUSALS)
         found = tuple(shapes.order(item) for item in answer.get("SearchResultList") or ())
         self._remember(*found)
         total = int(answer.get("TotalCount", len(found)))

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import httpx
 import pydicom
+from django.utils.translation import gettext as _
 from pydicom.errors import InvalidDicomError
 
 from postdicom import types as t
@@ -188,7 +189,7 @@ def study_uid_of(handle: IO[bytes]) -> str:
     try:
         header = pydicom.dcmread(handle, stop_before_pixels=True, specific_tags=["StudyInstanceUID"])
     except (InvalidDicomError, ValueError, EOFError) as error:
-        raise Unavailable("The image server sent an instance that could not be read.") from error
+        raise Unavailable(_("The image server sent an answer that could not be read.")) from error
     return str(header.get("StudyInstanceUID", "") or "")
 
 

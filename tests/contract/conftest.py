@@ -13,7 +13,11 @@ never by a list kept by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+import functools
+import inspect
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +26,36 @@ from django.contrib.auth.models import User
 
 from postdicom import PostDicomApi, get_api
 from postdicom.cloud import CloudBackend
+from postdicom.types import Capability
 from tests.contract.server import RayportServer
 from tests.postdicom.local.orders_setup import uid
 from tests.uploads.conftest import local_storage
+
+
+@functools.cache
+def _gate(test: Callable[..., Any]) -> Capability | None:
+    """The capability a test asks for first thing (``offered(api, Capability.X)`` as its first
+    statement after the docstring), else None."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(test))).body[0].body  # type: ignore[attr-defined]
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    call = body[0].value if body and isinstance(body[0], ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "offered"):
+        return None
+    named = call.args[1] if len(call.args) == 2 else None
+    return Capability[named.attr] if isinstance(named, ast.Attribute) else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A cloud test that would skip at its first line skips before its fixtures are set up:
+    the same skip, without a database to fill and flush (seconds each)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or callspec.params.get("api") != "cloud" or not isinstance(item, pytest.Function):
+        return
+    wanted = _gate(item.function)
+    if wanted is not None and getattr(CloudBackend, wanted.value) is getattr(PostDicomApi, wanted.value):
+        pytest.skip(f"{CloudBackend.__name__} does not offer {wanted.value}")
 
 
 @pytest.fixture(scope="session")

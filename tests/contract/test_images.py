@@ -12,9 +12,9 @@ from django.contrib.auth.models import User
 from PIL import Image
 
 from postdicom import PostDicomApi
-from postdicom.errors import NotFound
+from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.models import Institution
-from postdicom.types import Capability, DicomQuery, DicomReadPurpose
+from postdicom.types import DICOM_SEARCH_LIMIT, Capability, DicomQuery, DicomReadPurpose
 from tests.contract.scenes import store_ct
 from tests.missing import offered
 from tests.postdicom.local.orders_setup import create
@@ -106,3 +106,18 @@ def test_a_study_has_a_small_picture_for_who_sees_its_order(
         api.study_thumbnail(actor=staff_user, order_id=found.order_id, study_uid="1.2.3.4")
     empty = create(staff_user, clinic)
     assert api.study_thumbnail(actor=staff_user, order_id=empty.id) is None
+
+
+def test_a_search_out_of_range_or_of_a_hidden_study_is_refused(
+    api: PostDicomApi, study: pydicom.Dataset, staff_user: User, outsider: User
+) -> None:
+    offered(api, Capability.SEARCH_INSTANCES)
+    with pytest.raises(NotFound):
+        api.search_instances(actor=outsider, study_uid=study.StudyInstanceUID, series_uid=None, query=DicomQuery())
+    with pytest.raises(NotFound):
+        api.search_instances(
+            actor=staff_user, study_uid=study.StudyInstanceUID, series_uid="1.2.3.4", query=DicomQuery()
+        )
+    offered(api, Capability.SEARCH_STUDIES)
+    with pytest.raises(InvalidInput):
+        api.search_studies(actor=staff_user, query=DicomQuery(limit=DICOM_SEARCH_LIMIT + 1))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import User
 
 from postdicom import PostDicomApi, get_api
-from postdicom.errors import InvalidInput, NotFound
+from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local.models import Institution
 from postdicom.types import Capability, OrderQuery
 from tests.missing import offered
@@ -82,3 +84,25 @@ def test_what_a_backend_does_not_offer_says_so(api: PostDicomApi, admin_user: Us
     API serves); inside, it is a real method."""
     offered(api, Capability.CREATE_USER)
     assert Capability.CREATE_USER in api.capabilities
+
+
+def test_a_search_names_the_filter_it_refuses(api: PostDicomApi, staff_user: User) -> None:
+    offered(api, Capability.SEARCH_ORDERS)
+    with pytest.raises(InvalidInput) as refused:
+        api.search_orders(actor=staff_user, query=OrderQuery(patient_name="Li"))
+    assert set(refused.value.field_errors) == {"patient_name"}
+    reversed_dates = OrderQuery(date_from=dt.date(2026, 3, 2), date_to=dt.date(2026, 3, 1))
+    with pytest.raises(InvalidInput) as refused:
+        api.search_orders(actor=staff_user, query=reversed_dates)
+    assert set(refused.value.field_errors) == {"date_to"}
+
+
+def test_a_limited_user_may_not_delete_what_they_see(
+    api: PostDicomApi, staff_user: User, limited_user: User, clinic: Institution
+) -> None:
+    offered(api, Capability.DELETE_ORDER)
+    order = create(staff_user, clinic)
+    get_api().assign_order(actor=staff_user, order_id=order.id, user_id=uid(limited_user))
+    with pytest.raises(Forbidden):
+        api.delete_order(actor=limited_user, order_id=order.id)
+    assert [o.id for o in get_api().search_orders(actor=staff_user, query=OrderQuery()).items] == [order.id]
