@@ -71,6 +71,8 @@ _LIST_FILTERS = {
     "page": "Page",
     "page_size": "PageSize",
 }
+#: … and back, for its refusals.
+_LIST_REFUSALS = {key: field for field, key in _LIST_FILTERS.items()}
 #: Contract field ← PostDICOM parameter, for refusals (CreatePatientOrder's draft).
 _DRAFT_FIELDS = {
     **{key: field for field, key in shapes.DRAFT_TEXT.items()},
@@ -202,7 +204,7 @@ class CloudBackend(PostDicomApi):
             )
         values = {key: getattr(query, field) for field, key in _LIST_FILTERS.items() if field in used or key == "Page"}
         values["PageSize"] = query.page_size
-        answer = self._custom(actor, "getpatientorderlist", "GetPatientOrderList", values)
+        answer = self._custom(actor, "getpatientorderlist", "GetPatientOrderList", values, _LIST_REFUSALS)
         found = tuple(shapes.order(item) for item in answer.get("SearchResultList") or ())
         self._remember(*found)
         total = int(answer.get("TotalCount", len(found)))
@@ -331,6 +333,26 @@ class CloudBackend(PostDicomApi):
         params = {**dicomweb.query_params(query), "includefield": "AvailableTransferSyntaxUID"}
         answer = self.wire.get_json(path, params=params, headers=self._as(actor))
         return tuple(dicomweb.instance(item) for item in dicomweb.iter_json(answer))
+
+    def find_study(self, *, actor: User, series_uid: str | None = None, sop_instance_uid: str | None = None) -> str:
+        """PostDICOM's flat instance search (``studies/series/instances?0020000E=``) names the
+        study of a series. Its API has no search for an instance without its series, so an
+        instance alone is retrieved on the flat path (``studies/series/instances/{uid}``) and
+        its header read."""
+        headers = self._as(actor)
+        found = ""
+        if series_uid:
+            params = {"0020000E": series_uid, "limit": "1"}
+            if sop_instance_uid:
+                params["00080018"] = sop_instance_uid
+            answer = self.wire.get_json("studies/series/instances", params=params, headers=headers)
+            found = next((dicomweb.instance(item).study_uid for item in dicomweb.iter_json(answer)), "")
+        elif sop_instance_uid:
+            with dicomweb.spool_instance(self.wire, f"studies/series/instances/{sop_instance_uid}", headers) as handle:
+                found = dicomweb.study_uid_of(handle)
+        if not found:
+            raise NotFound(_("No such images."))
+        return found
 
     def open_instances(
         self,

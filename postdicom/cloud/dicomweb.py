@@ -17,6 +17,9 @@ from email.policy import HTTP
 from typing import IO, Any
 
 import httpx
+import pydicom
+from django.utils.translation import gettext as _
+from pydicom.errors import InvalidDicomError
 
 from postdicom import types as t
 from postdicom.cloud.transport import Transport
@@ -179,6 +182,15 @@ def spool_instance(wire: Transport, path: str, headers: Mapping[str, str]) -> IO
             raise
     spool.seek(0)
     return spool
+
+
+def study_uid_of(handle: IO[bytes]) -> str:
+    """The Study Instance UID in a retrieved instance's header ("" when it has none)."""
+    try:
+        header = pydicom.dcmread(handle, stop_before_pixels=True, specific_tags=["StudyInstanceUID"])
+    except (InvalidDicomError, ValueError, EOFError) as error:
+        raise Unavailable(_("The image server sent an answer that could not be read.")) from error
+    return str(header.get("StudyInstanceUID", "") or "")
 
 
 def _first_part(response: httpx.Response, out: IO[bytes]) -> None:

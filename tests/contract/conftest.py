@@ -15,7 +15,11 @@ the method, and otherwise checks the backend's ``capabilities`` once it is made.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ast
+import functools
+import inspect
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +55,33 @@ def _overridden(backend: type[PostDicomApi], capability: Capability) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Skip before any fixture when the backend cannot have the method: one it does not
-    override is ``Unsupported`` whatever its ``capabilities`` say."""
+    """Skip before any fixture when the backend cannot have the method (named by ``offers``
+    or by an ``offered(api, Capability.X)`` first statement): one it does not override is
+    ``Unsupported`` whatever its ``capabilities`` say. The same skip, without a database to
+    fill and flush (seconds each)."""
     marker = item.get_closest_marker("offers")
     callspec = getattr(item, "callspec", None)
-    if marker is None or callspec is None or "api" not in callspec.params:
+    if callspec is None or "api" not in callspec.params or not isinstance(item, pytest.Function):
         return
     backend = BACKENDS[callspec.params["api"]]
-    for capability in marker.args:
+    gate = _gate(item.function)
+    for capability in [*(marker.args if marker else ()), *([gate] if gate else [])]:
         if not _overridden(backend, capability):
             pytest.skip(f"{backend.__name__} does not offer {capability.value}")
+
+
+@functools.cache
+def _gate(test: Callable[..., Any]) -> Capability | None:
+    """The capability a test asks for first thing (``offered(api, Capability.X)`` as its first
+    statement after the docstring), else None."""
+    body = ast.parse(textwrap.dedent(inspect.getsource(test))).body[0].body  # type: ignore[attr-defined]
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    call = body[0].value if body and isinstance(body[0], ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "offered"):
+        return None
+    named = call.args[1] if len(call.args) == 2 else None
+    return Capability[named.attr] if isinstance(named, ast.Attribute) else None
 
 
 @pytest.fixture(scope="session")

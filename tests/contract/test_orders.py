@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import User
 
 from postdicom import PostDicomApi, get_api
-from postdicom.errors import InvalidInput, NotFound
+from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local.models import Institution
 from postdicom.types import Capability, OrderQuery
 from tests.missing import offered
@@ -75,3 +77,25 @@ def test_a_deleted_order_is_gone_and_an_outsider_cannot_delete(
     assert get_api().search_orders(actor=staff_user, query=OrderQuery()).items == ()
     with pytest.raises(NotFound):
         api.order_properties(actor=staff_user, order_id=order.id)
+
+
+def test_a_search_names_the_filter_it_refuses(api: PostDicomApi, staff_user: User) -> None:
+    offered(api, Capability.SEARCH_ORDERS)
+    with pytest.raises(InvalidInput) as refused:
+        api.search_orders(actor=staff_user, query=OrderQuery(patient_name="Li"))
+    assert set(refused.value.field_errors) == {"patient_name"}
+    reversed_dates = OrderQuery(date_from=dt.date(2026, 3, 2), date_to=dt.date(2026, 3, 1))
+    with pytest.raises(InvalidInput) as refused:
+        api.search_orders(actor=staff_user, query=reversed_dates)
+    assert set(refused.value.field_errors) == {"date_to"}
+
+
+def test_a_limited_user_may_not_delete_what_they_see(
+    api: PostDicomApi, staff_user: User, limited_user: User, clinic: Institution
+) -> None:
+    offered(api, Capability.DELETE_ORDER)
+    order = create(staff_user, clinic)
+    get_api().assign_order(actor=staff_user, order_id=order.id, user_id=uid(limited_user))
+    with pytest.raises(Forbidden):
+        api.delete_order(actor=limited_user, order_id=order.id)
+    assert [o.id for o in get_api().search_orders(actor=staff_user, query=OrderQuery()).items] == [order.id]
