@@ -31,6 +31,7 @@ from postdicom.contract import PostDicomApi
 from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
     ACT_AS_HEADER,
+    FOLDER_DEPTH_MAX,
     DicomInstance,
     DicomQuery,
     DicomReadPurpose,
@@ -38,6 +39,7 @@ from postdicom.types import (
     DicomStudy,
     Folder,
     FolderListing,
+    FolderRef,
     OrderDetail,
     OrderDraft,
     OrderQuery,
@@ -220,11 +222,36 @@ class CloudBackend(PostDicomApi):
             self._custom(actor, "assignordertousergroup", "AssignOrderToUserGroup", to_group)
 
     # --- Folders ----------------------------------------------------------------------------------
+    #
+    # Left out: ``search_folders`` (SearchFolder looks at one level only: a search at any depth
+    # would be a call per folder of the tree), and renaming, moving, deleting, the whole tree,
+    # an order's folders and taking orders out (no endpoint).
 
     def create_folder(self, *, actor: User, name: str, parent_id: UUID | None = None, description: str = "") -> Folder:
         values = {"FolderName": name, "FolderDescription": description, "ParentFolderUuid": parent_id}
         answer = self._custom(actor, "createfolder", "CreateFolder", values)
         return shapes.folder(answer.get("Folder") or {})
+
+    def get_folder(self, *, actor: User, folder_id: UUID) -> Folder:
+        """SearchFolder names the folder it lists in (with its counts); its ancestors are
+        the folders above it, one SearchFolder each (a tree is at most ``FOLDER_DEPTH_MAX``
+        deep)."""
+        folder = self._folder(actor, folder_id)
+        ancestors: list[FolderRef] = []
+        parent_id = folder.parent_id
+        while parent_id is not None and len(ancestors) < FOLDER_DEPTH_MAX:
+            above = self._folder(actor, parent_id)
+            ancestors.append(FolderRef(id=above.id, name=above.name))
+            parent_id = above.parent_id
+        return dataclasses.replace(folder, ancestors=tuple(reversed(ancestors)))
+
+    def _folder(self, actor: User, folder_id: UUID) -> Folder:
+        fields = {"ParentFolderUuid": "folder_id"}
+        answer = self._custom(actor, "searchfolder", "SearchFolder", {"ParentFolderUuid": folder_id}, fields)
+        folder = shapes.folder(answer.get("Folder") or {})
+        if folder.id != folder_id:  # the all-zero GUID, read as "the top level"
+            raise NotFound(_("No such folder."))
+        return folder
 
     def list_folders(
         self, *, actor: User, parent_id: UUID | None = None, name: str = "", with_orders: bool = False
@@ -245,6 +272,11 @@ class CloudBackend(PostDicomApi):
         return int(answer.get("AddedFolderCount", 0))
 
     # --- Sharing by link (the only audience PostDICOM's HTTP API has) ---------------------------
+    #
+    # Left out: view links (``view_url``: GetViewUrl and its family belong to PostDICOM's
+    # JavaScript cloud API, not to its HTTP API), folder shares with colleagues, and every
+    # method of a share after it is made (no endpoint lists, reads, changes or revokes one; a
+    # visitor opens a link on the server that made it, never through this backend).
 
     def share_orders(
         self, *, actor: User, order_ids: Sequence[UUID], audience: ShareAudience, options: ShareOptions
