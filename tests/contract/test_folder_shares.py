@@ -53,8 +53,8 @@ def test_a_folder_shared_with_a_colleague_and_a_group(
     refusal = ""
     try:
         made = api.share_folder(actor=staff_user, folder_id=cardiology.id, audience=audience, may_edit=True)
-    except Unsupported as refused:
-        refusal = refused.message
+    except Unsupported as unsupported:
+        refusal = unsupported.message
     if not made:
         assert refusal
         assert get_api().folder_shares(actor=staff_user, folder_id=cardiology.id) == ()
