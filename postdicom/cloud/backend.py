@@ -246,10 +246,12 @@ class CloudBackend(PostDicomApi):
         return dataclasses.replace(folder, ancestors=tuple(reversed(ancestors)))
 
     def _folder(self, actor: User, folder_id: UUID) -> Folder:
+        if not folder_id.int:  # the all-zero GUID: PostDICOM's "not given", the top level
+            raise NotFound(_("No such folder."))
         fields = {"ParentFolderUuid": "folder_id"}
         answer = self._custom(actor, "searchfolder", "SearchFolder", {"ParentFolderUuid": folder_id}, fields)
         folder = shapes.folder(answer.get("Folder") or {})
-        if folder.id != folder_id:  # the all-zero GUID, read as "the top level"
+        if folder.id != folder_id:
             raise NotFound(_("No such folder."))
         return folder
 

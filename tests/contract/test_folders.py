@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from django.contrib.auth.models import User
@@ -69,6 +69,8 @@ def test_one_folder_comes_with_its_counts_and_ancestors(
         api.get_folder(actor=outsider, folder_id=year.id)
     with pytest.raises(NotFound):
         api.get_folder(actor=staff_user, folder_id=uuid4())
+    with pytest.raises(NotFound):  # PostDICOM's all-zero GUID stands for the top level
+        api.get_folder(actor=staff_user, folder_id=UUID(int=0))
 
 
 def test_the_whole_tree_depth_first(api: PostDicomApi, staff_user: User, outsider: User) -> None:
