@@ -224,8 +224,8 @@ class CloudBackend(PostDicomApi):
     # --- Folders ----------------------------------------------------------------------------------
     #
     # Left out: ``search_folders`` (SearchFolder looks at one level only: a search at any depth
-    # would be a call per folder of the tree), and renaming, moving, deleting, the whole tree,
-    # an order's folders and taking orders out (no endpoint).
+    # would be a call per folder of the tree), and renaming, moving, deleting, the whole tree
+    # and taking orders out (no endpoint).
 
     def create_folder(self, *, actor: User, name: str, parent_id: UUID | None = None, description: str = "") -> Folder:
         values = {"FolderName": name, "FolderDescription": description, "ParentFolderUuid": parent_id}
@@ -236,11 +236,16 @@ class CloudBackend(PostDicomApi):
         """SearchFolder names the folder it lists in (with its counts); its ancestors are
         the folders above it, one SearchFolder each (a tree is at most ``FOLDER_DEPTH_MAX``
         deep)."""
-        folder = self._folder(actor, folder_id)
+        return self._with_ancestors(actor, self._folder(actor, folder_id), {})
+
+    def _with_ancestors(self, actor: User, folder: Folder, seen: dict[UUID, Folder]) -> Folder:
+        """``folder`` with its ancestors, asking for each folder above it not in ``seen``."""
         ancestors: list[FolderRef] = []
         parent_id = folder.parent_id
         while parent_id is not None and len(ancestors) < FOLDER_DEPTH_MAX:
-            above = self._folder(actor, parent_id)
+            if parent_id not in seen:
+                seen[parent_id] = self._folder(actor, parent_id)
+            above = seen[parent_id]
             ancestors.append(FolderRef(id=above.id, name=above.name))
             parent_id = above.parent_id
         return dataclasses.replace(folder, ancestors=tuple(reversed(ancestors)))
@@ -267,6 +272,21 @@ class CloudBackend(PostDicomApi):
             sub_folders=tuple(shapes.folder(item) for item in answer.get("SubFolderList") or ()),
             orders=orders,
         )
+
+    def order_folders(self, *, actor: User, order_id: UUID) -> tuple[Folder, ...]:
+        """GetPatientOrderProperties names the actor's folders holding the order (``FolderList``);
+        each one's place in the tree is a SearchFolder per folder on its path (asked once
+        for a folder two of them share)."""
+        seen: dict[UUID, Folder] = {}
+        found = []
+        for held in self.order_properties(actor=actor, order_id=order_id).folders:
+            folder = self._with_ancestors(actor, self._folder(actor, held.id), seen)
+            found.append(
+                dataclasses.replace(
+                    folder, order_count=0, all_sub_order_count=0, sub_folder_count=0, all_sub_folder_count=0
+                )
+            )
+        return tuple(sorted(found, key=lambda f: [n.casefold() for n in (*(a.name for a in f.ancestors), f.name)]))
 
     def add_order_to_folders(self, *, actor: User, order_id: UUID, folder_ids: Sequence[UUID]) -> int:
         values = {**self._pair(order_id), "FolderUuidList": list(folder_ids)}

@@ -165,6 +165,7 @@ def test_the_folders_an_order_is_filed_in(
     get_api().add_order_to_folders(actor=staff_user, order_id=order.id, folder_ids=[inner.id, inner.ancestors[0].id])
     found = api.order_folders(actor=staff_user, order_id=order.id)
     assert [(f.name, [a.name for a in f.ancestors]) for f in found] == [("Docencia", []), ("Tórax", ["Docencia"])]
+    assert [(f.order_count, f.parent_id) for f in found] == [(0, None), (0, inner.ancestors[0].id)]
     with pytest.raises(NotFound):
         api.order_folders(actor=outsider, order_id=order.id)
 
