@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from postdicom import PostDicomApi, get_api
-from postdicom.errors import InvalidInput, NotFound
+from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local.models import Institution
 from postdicom.types import Capability, ViewLink, ViewLinkKind, ViewLinkRefusal, ViewLinkUse, ViewTarget
 from tests.missing import offered
@@ -70,6 +70,9 @@ def test_view_links_are_listed_for_their_maker_only_and_without_urls(
     listed = api.view_links(actor=staff_user)
     assert [(v.id, v.url) for v in listed] == [(newer.id, ""), (older.id, "")]
     assert api.view_links(actor=outsider) == ()
+    staff_user.is_active = False
+    with pytest.raises(Forbidden):
+        api.view_links(actor=staff_user)
 
 
 def test_a_revoked_view_link_stops_opening(
