@@ -31,6 +31,7 @@ from postdicom.contract import PostDicomApi
 from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
     ACT_AS_HEADER,
+    FOLDER_DEPTH_MAX,
     DicomInstance,
     DicomQuery,
     DicomReadPurpose,
@@ -38,6 +39,7 @@ from postdicom.types import (
     DicomStudy,
     Folder,
     FolderListing,
+    FolderRef,
     OrderDetail,
     OrderDraft,
     OrderQuery,
@@ -250,11 +252,43 @@ class CloudBackend(PostDicomApi):
             self._custom(actor, "assignordertousergroup", "AssignOrderToUserGroup", to_group)
 
     # --- Folders ----------------------------------------------------------------------------------
+    #
+    # Left out: ``search_folders`` (SearchFolder looks at one level only: a search at any depth
+    # would be a call per folder of the tree), and renaming, moving, deleting, the whole tree
+    # and taking orders out (no endpoint).
 
     def create_folder(self, *, actor: User, name: str, parent_id: UUID | None = None, description: str = "") -> Folder:
         values = {"FolderName": name, "FolderDescription": description, "ParentFolderUuid": parent_id}
         answer = self._custom(actor, "createfolder", "CreateFolder", values)
         return shapes.folder(answer.get("Folder") or {})
+
+    def get_folder(self, *, actor: User, folder_id: UUID) -> Folder:
+        """SearchFolder names the folder it lists in (with its counts); its ancestors are
+        the folders above it, one SearchFolder each (a tree is at most ``FOLDER_DEPTH_MAX``
+        deep)."""
+        return self._with_ancestors(actor, self._folder(actor, folder_id), {})
+
+    def _with_ancestors(self, actor: User, folder: Folder, seen: dict[UUID, Folder]) -> Folder:
+        """``folder`` with its ancestors, asking for each folder above it not in ``seen``."""
+        ancestors: list[FolderRef] = []
+        parent_id = folder.parent_id
+        while parent_id is not None and len(ancestors) < FOLDER_DEPTH_MAX:
+            if parent_id not in seen:
+                seen[parent_id] = self._folder(actor, parent_id)
+            above = seen[parent_id]
+            ancestors.append(FolderRef(id=above.id, name=above.name))
+            parent_id = above.parent_id
+        return dataclasses.replace(folder, ancestors=tuple(reversed(ancestors)))
+
+    def _folder(self, actor: User, folder_id: UUID) -> Folder:
+        if not folder_id.int:  # the all-zero GUID: PostDICOM's "not given", the top level
+            raise NotFound(_("No such folder."))
+        fields = {"ParentFolderUuid": "folder_id"}
+        answer = self._custom(actor, "searchfolder", "SearchFolder", {"ParentFolderUuid": folder_id}, fields)
+        folder = shapes.folder(answer.get("Folder") or {})
+        if folder.id != folder_id:
+            raise NotFound(_("No such folder."))
+        return folder
 
     def list_folders(
         self, *, actor: User, parent_id: UUID | None = None, name: str = "", with_orders: bool = False
@@ -269,12 +303,32 @@ class CloudBackend(PostDicomApi):
             orders=orders,
         )
 
+    def order_folders(self, *, actor: User, order_id: UUID) -> tuple[Folder, ...]:
+        """GetPatientOrderProperties names the actor's folders holding the order (``FolderList``);
+        each one's place in the tree is a SearchFolder per folder on its path (asked once
+        for a folder two of them share)."""
+        seen: dict[UUID, Folder] = {}
+        found = []
+        for held in self.order_properties(actor=actor, order_id=order_id).folders:
+            folder = self._with_ancestors(actor, self._folder(actor, held.id), seen)
+            found.append(
+                dataclasses.replace(
+                    folder, order_count=0, all_sub_order_count=0, sub_folder_count=0, all_sub_folder_count=0
+                )
+            )
+        return tuple(sorted(found, key=lambda f: [n.casefold() for n in (*(a.name for a in f.ancestors), f.name)]))
+
     def add_order_to_folders(self, *, actor: User, order_id: UUID, folder_ids: Sequence[UUID]) -> int:
         values = {**self._pair(order_id), "FolderUuidList": list(folder_ids)}
         answer = self._custom(actor, "addordertofolder", "AddOrderToFolder", values)
         return int(answer.get("AddedFolderCount", 0))
 
     # --- Sharing by link (the only audience PostDICOM's HTTP API has) ---------------------------
+    #
+    # Left out: view links (``view_url``: GetViewUrl and its family belong to PostDICOM's
+    # JavaScript cloud API, not to its HTTP API), folder shares with colleagues, and every
+    # method of a share after it is made (no endpoint lists, reads, changes or revokes one; a
+    # visitor opens a link on the server that made it, never through this backend).
 
     def share_orders(
         self, *, actor: User, order_ids: Sequence[UUID], audience: ShareAudience, options: ShareOptions

@@ -263,6 +263,7 @@ def folder_share(row: FolderShare, *, today: dt.date) -> t.Share:
     ``group`` and ``shared_by`` loaded with it)."""
     return t.Share(
         id=row.uuid,
+        kind=t.ShareKind.GROUP if row.group is not None else t.ShareKind.USER,
         expires=row.expires,
         revoked=row.revoked_at is not None,
         folder=folder_ref(row.folder),

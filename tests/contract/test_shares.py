@@ -33,7 +33,7 @@ def test_orders_shared_by_link_with_a_password(
         api.share_orders(actor=outsider, order_ids=[order.id], audience=ShareAudience(link=True), options=options)
 
 
-def test_a_folder_shared_by_link(api: PostDicomApi, staff_user: User) -> None:
+def test_a_folder_shared_by_link(api: PostDicomApi, staff_user: User, outsider: User) -> None:
     offered(api, Capability.SHARE_FOLDER)
     folder = get_api().create_folder(actor=staff_user, name="For Dr. Ibáñez")
     options = ShareOptions(password="a long pass phrase 42", title="Second opinion", expires=NEXT_WEEK)
@@ -43,6 +43,8 @@ def test_a_folder_shared_by_link(api: PostDicomApi, staff_user: User) -> None:
     assert "/s/" in made.url
     (listed,) = get_api().list_shares(actor=staff_user).items
     assert (listed.id, listed.title) == (made.id, "Second opinion")
+    with pytest.raises(NotFound):
+        api.share_folder(actor=outsider, folder_id=folder.id, audience=ShareAudience(link=True), options=options)
 
 
 def test_a_past_expiry_names_the_field(api: PostDicomApi, staff_user: User, clinic: Institution) -> None:
