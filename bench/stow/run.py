@@ -72,7 +72,7 @@ class Server:
 def portal_env(args: argparse.Namespace, data: Path) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": f"{PG}/rayport_stow_bench",
+        "DATABASE_URL": f"{PG}/rayport_stow_bench{args.db_suffix}",
         "REDIS_URL": args.redis,
         "RAYPORT_DATA_DIR": str(data),
         "RAYPORT_DEBUG": "false",
@@ -83,10 +83,10 @@ def portal_env(args: argparse.Namespace, data: Path) -> dict[str, str]:
     }
 
 
-def prepare_portal(env: dict[str, str], data: Path) -> None:
+def prepare_portal(env: dict[str, str], data: Path, suffix: str) -> None:
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    fresh_database("rayport_stow_bench")
+    fresh_database(f"rayport_stow_bench{suffix}")
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     script = data / "user.py"
     script.write_text(_USER)
@@ -94,7 +94,7 @@ def prepare_portal(env: dict[str, str], data: Path) -> None:
     subprocess.run([PYTHON, "-c", runner, str(script), PASSWORD], cwd=ROOT, env=env, check=True)
 
 
-def orthanc_config(folder: Path, port: int, postgres: bool) -> Path:
+def orthanc_config(folder: Path, port: int, postgres: bool, suffix: str = "") -> Path:
     import json
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -114,14 +114,14 @@ def orthanc_config(folder: Path, port: int, postgres: bool) -> Path:
         "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False},
     }
     if postgres:
-        fresh_database("orthanc_stow_bench")
+        fresh_database(f"orthanc_stow_bench{suffix}")
         plugins.append("/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so")
         config["PostgreSQL"] = {
             "EnableIndex": True,
             "EnableStorage": False,
             "Host": "127.0.0.1",
             "Port": 5432,
-            "Database": "orthanc_stow_bench",
+            "Database": f"orthanc_stow_bench{suffix}",
             "Username": "postgres",
             "Password": "",
             "Lock": False,
@@ -228,15 +228,19 @@ def main() -> None:
     parser.add_argument(
         "--through-worker", action="store_true", help="the portal hands the batch to the worker and waits"
     )
+    parser.add_argument(
+        "--db-suffix", default="", help="appended to the bench's database names (one set per person running it)"
+    )
     parser.add_argument("--port", type=int, default=15300, help="the portal's; Orthanc takes +10/+11 and +20/+21")
     args = parser.parse_args()
     corpus = make_corpus(ROOT / "bench" / "dicomweb" / ".corpus", args.studies, args.slices)
     size = sum(item.path.stat().st_size for item in corpus) / 1e6
+    print(f"Load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"Corpus: {len(corpus)} files in {args.studies} studies, {size:.0f} MB; {args.clients} concurrent clients")
 
     data = HERE / ".data"
     env = portal_env(args, data / "portal")
-    prepare_portal(env, data / "portal")
+    prepare_portal(env, data / "portal", args.db_suffix)
     portal = Server("Rayport", f"http://127.0.0.1:{args.port}", "", "")
     portal.base = f"{portal.root}/dicomweb"
     portal.stow = f"{portal.base}/studies"
@@ -265,7 +269,10 @@ def main() -> None:
             data / "orthanc-sqlite.log",
         ),
         running(
-            [binary, str(orthanc_config(data / "orthanc-postgres", args.port + 20, postgres=True))],
+            [
+                binary,
+                str(orthanc_config(data / "orthanc-postgres", args.port + 20, postgres=True, suffix=args.db_suffix)),
+            ],
             dict(os.environ),
             data / "orthanc-postgres.log",
         ),
@@ -301,6 +308,7 @@ def main() -> None:
             p95 = statistics.median(percentile(r.request_ms, 95) for r in rounds)
             ratio = "" if server is portal else f"{mine / rate:12.2f}×"
             print(f"{form:8} {server.name:20} {rate:8.1f} {mbs:7.1f} {p50:8.1f} {p95:8.1f} {ratio:>13}")
+    print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"(medians of {args.rounds} alternating rounds; ratios above 1: Rayport stores faster)")
     shutil.rmtree(data, ignore_errors=True)
 

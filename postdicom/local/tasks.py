@@ -8,6 +8,7 @@ from celery import shared_task
 
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound, Unavailable
+from postdicom.local.images import thumbnails
 from postdicom.local.models import UploadItem
 from postdicom.local.orders.recycle import expired_order_ids
 from postdicom.local.outside import mail as share_mail
@@ -64,6 +65,13 @@ def ingest_upload_items(item_pks: list[int]) -> None:
 def finish_upload_batch(batch_pk: int) -> None:
     """Ingest whatever of a sent batch is still waiting, then file and close the batch."""
     run_batch(batch_pk)
+
+
+@shared_task(name="postdicom.local.tasks.draw_thumbnails")
+def draw_thumbnails(study_pks: list[int]) -> None:
+    """Draw the thumbnails of a batch stored in a request (``store_batch``); a failure is
+    logged and the first request for the picture draws it."""
+    thumbnails.make_for(study_pks)
 
 
 @shared_task(name="postdicom.local.tasks.resume_uploads")

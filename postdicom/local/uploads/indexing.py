@@ -51,7 +51,7 @@ from postdicom.local.models import (
     UploadItem,
 )
 from postdicom.local.models.uploads import SHARE_SOURCE
-from postdicom.local.orders.visibility import order_label, visible_orders
+from postdicom.local.orders.visibility import order_label, visible_in_institution
 from postdicom.local.uploads.storage import instance_name
 from postdicom.types import AuditAction
 
@@ -83,7 +83,7 @@ def joinable_orders(uploader: Any, institution_pk: int) -> QuerySet[PatientOrder
     if uploader is None:
         return PatientOrder.objects.none()
     try:
-        return visible_orders(uploader).filter(institution_id=institution_pk)
+        return visible_in_institution(uploader, institution_pk)
     except Forbidden:
         return PatientOrder.objects.none()
 
@@ -199,10 +199,12 @@ def _lock_studies(study_uids: set[str]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [_STUDY_NAMESPACE, keys])
 
 
-def study_for(batch: UploadBatch, summary: DicomSummary) -> StudyRecord:
+def study_for(batch: UploadBatch, summary: DicomSummary, *, locked: bool = False) -> StudyRecord:
     """The study row for the file's Study Instance UID in an order the file may join (see
-    the module docstring), made (with its order when needed) otherwise."""
-    _lock_studies({summary.study_instance_uid})  # already held when called by claim_instances
+    the module docstring), made (with its order when needed) otherwise. ``locked``: the
+    caller holds the study's lock already (``claim_instances`` takes a group's at once)."""
+    if not locked:
+        _lock_studies({summary.study_instance_uid})
     study = (
         StudyRecord.objects.select_related("order")
         .filter(study_uid=summary.study_instance_uid, order__in=_joinable(batch).values("pk"))
@@ -285,7 +287,7 @@ def _series_place(batch: UploadBatch, summary: DicomSummary) -> _Place:
     if hit is not None:
         return hit
     with transaction.atomic(savepoint=False):
-        study = study_for(batch, summary)
+        study = study_for(batch, summary, locked=True)  # claim_instances took the group's locks
         series = series_for(study, summary)
     place = _Place(series.pk, study.order_id, study.order.uuid)
     if len(_SERIES) >= _SERIES_LIMIT:

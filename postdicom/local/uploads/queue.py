@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 INGEST_ITEMS = "postdicom.local.tasks.ingest_upload_items"
 FINISH_BATCH = "postdicom.local.tasks.finish_upload_batch"
+DRAW_THUMBNAILS = "postdicom.local.tasks.draw_thumbnails"
 
 
 def _send(task: str, *args: object) -> None:
@@ -50,3 +51,21 @@ def batch_finish(batch_pk: int) -> None:
     """Queue the step that ingests what is left of a sent batch and closes it, once the
     current transaction commits."""
     transaction.on_commit(lambda: _send(FINISH_BATCH, batch_pk))
+
+
+def thumbnails_draw(study_pks: set[int]) -> None:
+    """Have a worker draw these studies' thumbnails once the current transaction commits
+    (a batch stored in a request: drawing there would make the sender wait for pictures it
+    never asked for). A broker that cannot take it costs nothing but the early drawing: the
+    first request for a picture draws it (``thumbnails``), so this never fails the caller."""
+    pks = sorted(study_pks)
+    if not pks:
+        return
+
+    def send() -> None:
+        try:
+            _send(DRAW_THUMBNAILS, pks)
+        except Unavailable:
+            pass  # logged by _send; drawn on the first request for the picture
+
+    transaction.on_commit(send)

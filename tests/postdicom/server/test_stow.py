@@ -354,9 +354,11 @@ def test_stored_in_the_request_needs_no_broker(settings, staff_user, tmp_path, m
 #: and series), the caller's password already verified; inside a test's transaction (its
 #: savepoints count). 74 before bench/stow's round of cuts (docs/decisions.md, "STOW-RS
 #: ingest speed"); 44 then, 45 since the finished batch also looks up its studies to draw their
-#: thumbnails (orders:thumbnail). Raise it only knowing why: every statement is a round trip
-#: per request.
-ONE_INSTANCE_STATEMENTS = 45
+#: thumbnails (orders:thumbnail); 33 since the batch is made, stored and closed in one
+#: transaction (ingest.store_taken: no item locks, no re-reads, no queued state, no duplicate
+#: study lock; docs/decisions.md, "STOW-RS in one transaction"). Raise it only knowing why:
+#: every statement is a round trip per request.
+ONE_INSTANCE_STATEMENTS = 33
 
 
 def _statements(tmp_path: Path, study: str, count: int) -> tuple[int, object]:
