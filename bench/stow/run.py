@@ -216,6 +216,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--forms", default="one,series", help="comma-separated: one, series")
+    parser.add_argument("--web-class", default="gthread", help="gunicorn worker class: gthread or sync")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=2)
@@ -251,9 +252,10 @@ def main() -> None:
         orthanc.stow = f"{orthanc.base}/studies"
     binary = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
     web = [
-        PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", "gthread",
+        PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", args.web_class,
         "-w", str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "600",
     ]  # fmt: skip
+    print(f"Rayport: gunicorn {args.web_class}, {args.web_workers} workers x {args.web_threads} threads")
     worker = [
         PYTHON, "-m", "celery", "-A", "portal", "worker", "--loglevel", "warning",
         "--concurrency", str(args.worker_concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",

@@ -13,6 +13,7 @@ takes the work up once the broker is back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import current_app
@@ -63,9 +64,7 @@ def thumbnails_draw(study_pks: set[int]) -> None:
         return
 
     def send() -> None:
-        try:
+        with contextlib.suppress(Unavailable):  # logged by _send; drawn when first asked for
             _send(DRAW_THUMBNAILS, pks)
-        except Unavailable:
-            pass  # logged by _send; drawn on the first request for the picture
 
     transaction.on_commit(send)
