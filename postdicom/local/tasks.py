@@ -12,7 +12,13 @@ from postdicom.local.images import thumbnails
 from postdicom.local.models import UploadItem
 from postdicom.local.orders.recycle import expired_order_ids
 from postdicom.local.outside import mail as share_mail
-from postdicom.local.uploads.ingest import finish_batch_if_done, ingest_items, resume_unfinished, run_batch
+from postdicom.local.uploads.ingest import (
+    finish_batch_if_done,
+    ingest_items,
+    resume_unfinished,
+    run_batch,
+    studies_stored,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +74,11 @@ def finish_upload_batch(batch_pk: int) -> None:
 
 
 @shared_task(name="postdicom.local.tasks.draw_thumbnails")
-def draw_thumbnails(study_pks: list[int]) -> None:
-    """Draw the thumbnails of a batch stored in a request (``store_batch``); a failure is
-    logged and the first request for the picture draws it."""
-    thumbnails.make_for(study_pks)
+def draw_thumbnails(batch_pk: int) -> None:
+    """Draw the thumbnails of the studies a batch stored in a request added images to
+    (``ingest.store_taken``); a failure is logged and the first request for the picture
+    draws it."""
+    thumbnails.make_for(studies_stored(batch_pk))
 
 
 @shared_task(name="postdicom.local.tasks.resume_uploads")

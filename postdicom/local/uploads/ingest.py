@@ -341,14 +341,19 @@ def finish_batch_if_done(batch_pk: int, *, look_first: bool = True, items: list[
         else:
             counts = dict(batch.items.values_list("state").annotate(n=Count("id")).order_by())
         _close(batch, counts, fields=["state", "finished_at", "notes"])
-        studies = set(
-            batch.items.filter(state=ItemState.STORED)
-            .exclude(instance=None)
-            .values_list("instance__series__study_id", flat=True)
-            .order_by()
-        )
+        studies = studies_stored(batch.pk)
         transaction.on_commit(lambda: thumbnails.make_for(studies))
     return True
+
+
+def studies_stored(batch_pk: int) -> set[int]:
+    """The studies that received images from the batch (whose thumbnails are drawn next)."""
+    return set(
+        UploadItem.objects.filter(batch_id=batch_pk, state=ItemState.STORED)
+        .exclude(instance=None)
+        .values_list("instance__series__study_id", flat=True)
+        .order_by()
+    )
 
 
 def _close(batch: UploadBatch, counts: dict[Any, Any], *, fields: list[str]) -> None:
@@ -474,12 +479,8 @@ def store_taken(batch: UploadBatch, items: list[UploadItem]) -> list[UploadItem]
         dict(Counter(item.state for item in items)),
         fields=["state", "completed_at", "finished_at", "notes"],
     )
-    studies = set(
-        InstanceRecord.objects.filter(pk__in={item.instance_id for item in items if item.state == ItemState.STORED})
-        .values_list("series__study_id", flat=True)
-        .order_by()
-    )
-    queue.thumbnails_draw(studies)
+    if any(item.state == ItemState.STORED for item in items):
+        queue.thumbnails_draw(batch.pk)  # the worker looks up the studies
     return items
 
 

@@ -54,17 +54,15 @@ def batch_finish(batch_pk: int) -> None:
     transaction.on_commit(lambda: _send(FINISH_BATCH, batch_pk))
 
 
-def thumbnails_draw(study_pks: set[int]) -> None:
-    """Have a worker draw these studies' thumbnails once the current transaction commits
-    (a batch stored in a request: drawing there would make the sender wait for pictures it
-    never asked for). A broker that cannot take it costs nothing but the early drawing: the
-    first request for a picture draws it (``thumbnails``), so this never fails the caller."""
-    pks = sorted(study_pks)
-    if not pks:
-        return
+def thumbnails_draw(batch_pk: int) -> None:
+    """Have a worker draw the thumbnails of the studies a batch stored in a request added
+    images to, once the current transaction commits (drawing in the request would make the
+    sender wait for pictures it never asked for). A broker that cannot take it costs nothing
+    but the early drawing: the first request for a picture draws it (``thumbnails``), so
+    this never fails the caller."""
 
     def send() -> None:
         with contextlib.suppress(Unavailable):  # logged by _send; drawn when first asked for
-            _send(DRAW_THUMBNAILS, pks)
+            _send(DRAW_THUMBNAILS, batch_pk)
 
     transaction.on_commit(send)

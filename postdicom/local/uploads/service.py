@@ -15,7 +15,7 @@ from postdicom import types as t
 from postdicom.context import order_scope
 from postdicom.contract import Readable
 from postdicom.errors import InvalidInput, Unavailable
-from postdicom.local import convert
+from postdicom.local import audit, convert
 from postdicom.local.models.uploads import SHARE_SOURCE
 from postdicom.local.uploads import archives, documents, preview, receive, report
 from postdicom.local.uploads.storage import remove_tree
@@ -120,7 +120,7 @@ class UploadsMixin:
         batch = None
         committed = False
         try:
-            with transaction.atomic():
+            with transaction.atomic(), audit.written_together():
                 batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="api")
                 done = store_taken(batch, receive.take_files(batch, list(files)))
             committed = True
