@@ -397,14 +397,14 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
     # again, and concurrent senders of its images (one instance a request, five at a time)
     # do not wait for each other. Only the studies not found are locked, all at once, and
     # looked for again under the lock (study_for) before an order is made for them.
-    found: dict[tuple[int, str], StudyRecord | None] = {}
+    known: dict[tuple[int, str], StudyRecord | None] = {}
     for batch_pk, series_uid in wanted:
         batch, summary = wanted[(batch_pk, series_uid)]
-        if (batch_pk, summary.study_instance_uid) not in found:
-            found[(batch_pk, summary.study_instance_uid)] = joined_study(batch, summary.study_instance_uid)
-    _lock_studies({uid for (_batch, uid), study in found.items() if study is None})
+        if (batch_pk, summary.study_instance_uid) not in known:
+            known[(batch_pk, summary.study_instance_uid)] = joined_study(batch, summary.study_instance_uid)
+    _lock_studies({uid for (_batch, uid), study in known.items() if study is None})
     for key, (batch, summary) in wanted.items():
-        places[key] = _series_place(batch, summary, found[(key[0], summary.study_instance_uid)])
+        places[key] = _series_place(batch, summary, known[(key[0], summary.study_instance_uid)])
     where = [places[(item.batch_id, summary.series_instance_uid)] for item, summary in files]
     now = timezone.now()
     rows = [_row(place, item, summary, now) for (item, summary), place in zip(files, where, strict=True)]
