@@ -257,7 +257,7 @@ def main() -> None:
     if args.before:
         if args.through_worker:
             parser.error("--before runs without a worker of its own: only with the default in-request storing")
-        tree = Path(args.before).resolve()
+        tree = args.before = Path(args.before).resolve()
         before_db = f"rayport_stow_bench_before{args.db_suffix}"
         before_env = portal_env(args, data / "before", before_db, tree)
         prepare_portal(before_env, data / "before", before_db, tree)
@@ -285,7 +285,8 @@ def main() -> None:
     servers = [*rayports, sqlite, postgres]
     with contextlib.ExitStack() as stack:
         if args.before:  # the same gunicorn, from the other tree (--chdir puts it first on the path)
-            before_web = [*web[:4], f"127.0.0.1:{args.port + 1}", *web[5:], "--chdir", str(Path(args.before).resolve())]
+            bind = web.index("-b") + 1
+            before_web = [*web[:bind], f"127.0.0.1:{args.port + 1}", *web[bind + 1 :], "--chdir", str(args.before)]
             stack.enter_context(running(before_web, before_env, data / "before" / "web.log"))
         _measure(args, env, data, web, worker, binary, rayports, servers, forms, results, corpus)
 
