@@ -65,4 +65,4 @@ def thumbnails_draw(batch_pk: int) -> None:
         with contextlib.suppress(Unavailable):  # logged by _send; drawn when first asked for
             _send(DRAW_THUMBNAILS, batch_pk)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)  # the images are stored: nothing here fails the call
