@@ -501,9 +501,13 @@ class PostDicomApi:
         expanded), queues their storing and returns the batch to follow with
         ``upload_report``. With ``store_now`` the files are stored in this call, as a worker
         would store them, and the batch is done when it returns (for callers that answer with
-        the outcome: DICOMweb STOW-RS) and the receipt's ``files`` are their outcomes;
-        should the call die half-way, the workers' sweep finishes the batch. ``InvalidInput``
-        for no files, a missing file, and as ``start_upload``."""
+        the outcome: DICOMweb STOW-RS) and the receipt's ``files`` are their outcomes. The
+        local backend does it in one transaction: the call returns with every outcome, or
+        fails having kept nothing (the caller was told nothing was stored and sends again;
+        ``Unavailable`` when the order it joined was purged meanwhile); with a ZIP archive
+        among the files it stores batch-wise, and should it die half-way the workers' sweep
+        finishes the batch. ``InvalidInput`` for no files, a missing file, and as
+        ``start_upload``."""
         raise _unsupported("upload_dicom")
 
     def start_upload(

@@ -24,6 +24,7 @@ plugin on SQLite and on PostgreSQL, on the same files, the same client code and 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -69,32 +70,32 @@ class Server:
     stow: str  # where instances are POSTed
 
 
-def portal_env(args: argparse.Namespace, data: Path) -> dict[str, str]:
+def portal_env(args: argparse.Namespace, data: Path, database: str, tree: Path = ROOT) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": f"{PG}/rayport_stow_bench",
+        "DATABASE_URL": f"{PG}/{database}",
         "REDIS_URL": args.redis,
         "RAYPORT_DATA_DIR": str(data),
         "RAYPORT_DEBUG": "false",
         "RAYPORT_LOG_LEVEL": "warning",
         "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(tree),
         "RAYPORT_STOW_IN_REQUEST": "false" if args.through_worker else "true",
     }
 
 
-def prepare_portal(env: dict[str, str], data: Path) -> None:
+def prepare_portal(env: dict[str, str], data: Path, database: str, tree: Path = ROOT) -> None:
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    fresh_database("rayport_stow_bench")
-    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    fresh_database(database)
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=tree, env=env, check=True)
     script = data / "user.py"
     script.write_text(_USER)
     runner = "import sys, runpy, django; django.setup(); sys.argv[:] = sys.argv[1:]; runpy.run_path(sys.argv[0])"
-    subprocess.run([PYTHON, "-c", runner, str(script), PASSWORD], cwd=ROOT, env=env, check=True)
+    subprocess.run([PYTHON, "-c", runner, str(script), PASSWORD], cwd=tree, env=env, check=True)
 
 
-def orthanc_config(folder: Path, port: int, postgres: bool) -> Path:
+def orthanc_config(folder: Path, port: int, postgres: bool, suffix: str = "") -> Path:
     import json
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -114,14 +115,14 @@ def orthanc_config(folder: Path, port: int, postgres: bool) -> Path:
         "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "EnableWado": False},
     }
     if postgres:
-        fresh_database("orthanc_stow_bench")
+        fresh_database(f"orthanc_stow_bench{suffix}")
         plugins.append("/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so")
         config["PostgreSQL"] = {
             "EnableIndex": True,
             "EnableStorage": False,
             "Host": "127.0.0.1",
             "Port": 5432,
-            "Database": "orthanc_stow_bench",
+            "Database": f"orthanc_stow_bench{suffix}",
             "Username": "postgres",
             "Password": "",
             "Lock": False,
@@ -216,6 +217,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--forms", default="one,series", help="comma-separated: one, series")
+    parser.add_argument("--web-class", default="gthread", help="gunicorn worker class: gthread or sync")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=2)
@@ -228,18 +230,41 @@ def main() -> None:
     parser.add_argument(
         "--through-worker", action="store_true", help="the portal hands the batch to the worker and waits"
     )
+    parser.add_argument(
+        "--db-suffix", default="", help="appended to the bench's database names (one set per person running it)"
+    )
+    parser.add_argument(
+        "--before",
+        default="",
+        help="a second Rayport from this source tree (e.g. an export of main) on --port + 1, measured in the same run",
+    )
     parser.add_argument("--port", type=int, default=15300, help="the portal's; Orthanc takes +10/+11 and +20/+21")
     args = parser.parse_args()
     corpus = make_corpus(ROOT / "bench" / "dicomweb" / ".corpus", args.studies, args.slices)
     size = sum(item.path.stat().st_size for item in corpus) / 1e6
+    print(f"Load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"Corpus: {len(corpus)} files in {args.studies} studies, {size:.0f} MB; {args.clients} concurrent clients")
 
     data = HERE / ".data"
-    env = portal_env(args, data / "portal")
-    prepare_portal(env, data / "portal")
+    database = f"rayport_stow_bench{args.db_suffix}"
+    env = portal_env(args, data / "portal", database)
+    prepare_portal(env, data / "portal", database)
     portal = Server("Rayport", f"http://127.0.0.1:{args.port}", "", "")
     portal.base = f"{portal.root}/dicomweb"
     portal.stow = f"{portal.base}/studies"
+    rayports = [portal]
+    before_env: dict[str, str] = {}
+    if args.before:
+        if args.through_worker:
+            parser.error("--before runs without a worker of its own: only with the default in-request storing")
+        tree = args.before = Path(args.before).resolve()
+        before_db = f"rayport_stow_bench_before{args.db_suffix}"
+        before_env = portal_env(args, data / "before", before_db, tree)
+        prepare_portal(before_env, data / "before", before_db, tree)
+        before = Server("Rayport before", f"http://127.0.0.1:{args.port + 1}", "", "")
+        before.base = f"{before.root}/dicomweb"
+        before.stow = f"{before.base}/studies"
+        rayports.append(before)
     sqlite = Server("Orthanc SQLite", f"http://127.0.0.1:{args.port + 10}", "", "")
     postgres = Server("Orthanc PostgreSQL", f"http://127.0.0.1:{args.port + 20}", "", "")
     for orthanc in (sqlite, postgres):
@@ -247,15 +272,56 @@ def main() -> None:
         orthanc.stow = f"{orthanc.base}/studies"
     binary = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
     web = [
-        PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", "gthread",
+        PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", args.web_class,
         "-w", str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "600",
     ]  # fmt: skip
+    print(f"Rayport: gunicorn {args.web_class}, {args.web_workers} workers x {args.web_threads} threads")
     worker = [
         PYTHON, "-m", "celery", "-A", "portal", "worker", "--loglevel", "warning",
         "--concurrency", str(args.worker_concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     forms = [f.strip() for f in args.forms.split(",") if f.strip()]
     results: dict[tuple[str, str], list[Result]] = {}
+    servers = [*rayports, sqlite, postgres]
+    with contextlib.ExitStack() as stack:
+        if args.before:  # the same gunicorn, from the other tree (--chdir puts it first on the path)
+            bind = web.index("-b") + 1
+            before_web = [*web[:bind], f"127.0.0.1:{args.port + 1}", *web[bind + 1 :], "--chdir", str(args.before)]
+            stack.enter_context(running(before_web, before_env, data / "before" / "web.log"))
+        _measure(args, env, data, web, worker, binary, rayports, servers, forms, results, corpus)
+
+    print()
+    header = "".join(f" {r.name + ' ÷ it':>22}" for r in rayports)
+    print(f"{'form':8} {'server':20} {'inst/s':>8} {'MB/s':>7} {'p50 ms':>8} {'p95 ms':>8}{header}")
+    for form in forms:
+        rates = {r.name: statistics.median(x.instances / x.seconds for x in results[(form, r.name)]) for r in rayports}
+        for server in servers:
+            rounds = results[(form, server.name)]
+            rate = statistics.median(r.instances / r.seconds for r in rounds)
+            mbs = statistics.median(r.megabytes / r.seconds for r in rounds)
+            p50 = statistics.median(percentile(r.request_ms, 50) for r in rounds)
+            p95 = statistics.median(percentile(r.request_ms, 95) for r in rounds)
+            ratios = "".join(f" {'':>22}" if server is r else f" {rates[r.name] / rate:21.2f}×" for r in rayports)
+            print(f"{form:8} {server.name:20} {rate:8.1f} {mbs:7.1f} {p50:8.1f} {p95:8.1f}{ratios}")
+    print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"(medians of {args.rounds} alternating rounds; ratios above 1: Rayport stores faster)")
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def _measure(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    data: Path,
+    web: list[str],
+    worker: list[str],
+    binary: str,
+    rayports: list[Server],
+    servers: list[Server],
+    forms: list[str],
+    results: dict[tuple[str, str], list[Result]],
+    corpus: list[Instance],
+) -> None:
+    sqlite, postgres = servers[-2:]
     with (
         running(web, env, data / "portal" / "web.log"),
         running(worker, env, data / "portal" / "worker.log"),
@@ -265,44 +331,33 @@ def main() -> None:
             data / "orthanc-sqlite.log",
         ),
         running(
-            [binary, str(orthanc_config(data / "orthanc-postgres", args.port + 20, postgres=True))],
+            [
+                binary,
+                str(orthanc_config(data / "orthanc-postgres", args.port + 20, postgres=True, suffix=args.db_suffix)),
+            ],
             dict(os.environ),
             data / "orthanc-postgres.log",
         ),
     ):
-        wait_http(f"{portal.root}/accounts/login/")
+        for rayport in rayports:
+            wait_http(f"{rayport.root}/accounts/login/")
         for orthanc in (sqlite, postgres):
             wait_http(f"{orthanc.root}/system")
         number = 0
-        for server in (portal, sqlite, postgres):  # warm-up: connections, the password check
+        for server in servers:  # warm-up: connections, the password check
             send_all(server, corpus[: args.clients * 2], args.clients, 1, 90 + number)
             number += 1
         for form in forms:
             for round_number in range(1, args.rounds + 1):
                 number += 1
                 print(f"{form}: round {round_number} of {args.rounds}")
-                for server in (portal, sqlite, postgres):
+                for server in servers:
                     result = send_all(server, corpus, args.clients, FORMS[form], number)
                     check_stored(server, number, args.studies)
                     results.setdefault((form, server.name), []).append(result)
                     p50, p95 = percentile(result.request_ms, 50), percentile(result.request_ms, 95)
                     rate = result.instances / result.seconds
                     print(f"  {server.name:20} {rate:7.1f} instances/s  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
-
-    print()
-    print(f"{'form':8} {'server':20} {'inst/s':>8} {'MB/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'Rayport ÷ it':>13}")
-    for form in forms:
-        mine = statistics.median(r.instances / r.seconds for r in results[(form, portal.name)])
-        for server in (portal, sqlite, postgres):
-            rounds = results[(form, server.name)]
-            rate = statistics.median(r.instances / r.seconds for r in rounds)
-            mbs = statistics.median(r.megabytes / r.seconds for r in rounds)
-            p50 = statistics.median(percentile(r.request_ms, 50) for r in rounds)
-            p95 = statistics.median(percentile(r.request_ms, 95) for r in rounds)
-            ratio = "" if server is portal else f"{mine / rate:12.2f}×"
-            print(f"{form:8} {server.name:20} {rate:8.1f} {mbs:7.1f} {p50:8.1f} {p95:8.1f} {ratio:>13}")
-    print(f"(medians of {args.rounds} alternating rounds; ratios above 1: Rayport stores faster)")
-    shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,10 @@ import datetime as dt
 import logging
 import os
 import re
+import threading
 import warnings
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -307,14 +309,44 @@ def _summary(header: Header, read: _Reader) -> DicomSummary:
 
 
 def summarize(path: StrPath, *, max_depth: int = MAX_DEPTH) -> DicomSummary:
-    """The summary of one file; raise :class:`DicomProblem` (with a reason) when it is unusable."""
+    """The summary of one file; raise :class:`DicomProblem` (with a reason) when it is unusable.
+    Inside ``summaries_kept`` a file read before in the block is not read again."""
+    kept: dict[tuple[int, ...], DicomSummary] | None = getattr(_kept, "summaries", None)
     try:
         with open(path, "rb") as fp:
-            size = os.fstat(fp.fileno()).st_size
-            sniffed = sniff_open(fp, size)
-            return summary_of(read_header(fp, sniffed, max_depth=max_depth))
+            stat = os.fstat(fp.fileno())
+            key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, max_depth)
+            if kept is not None and key in kept:
+                return kept.pop(key)
+            sniffed = sniff_open(fp, stat.st_size)
+            summary = summary_of(read_header(fp, sniffed, max_depth=max_depth))
     except OSError:
         raise problems.unreadable() from None
+    if kept is not None:
+        kept[key] = summary
+    return summary
+
+
+_kept = threading.local()
+
+
+@contextmanager
+def summaries_kept() -> Iterator[None]:
+    """In this block (this thread), a file's summary is read once: the next ``summarize`` of
+    the same file takes the one kept (once). A STOW-RS request reads each part's header to
+    answer with its UIDs, then the ingest in the same request would read it again. The file
+    is known by its device, inode, size and modification time, which a rename into the
+    upload's folder keeps and a rewrite changes; what is kept is dropped when the block ends,
+    so a number freed by a deleted file and reused later can never match."""
+    outer = getattr(_kept, "summaries", None)
+    if outer is not None:  # nested: the outer block keeps them
+        yield
+        return
+    _kept.summaries = {}
+    try:
+        yield
+    finally:
+        _kept.summaries = None
 
 
 # --- a batch -----------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ audit export) calls ``record_read``."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
@@ -32,7 +34,7 @@ def record(
 
     ``action`` is an ``AuditAction``; a plain string is accepted only when it is one of its
     values (``ValueError`` otherwise), so a mistyped action never becomes a new event."""
-    AuditRecord.objects.create(
+    event = AuditRecord(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_name or (actor.get_username() if actor is not None else "system"),
         action=AuditAction(action).value,
@@ -42,6 +44,40 @@ def record(
         ip=client_ip(),
         detail=detail,
     )
+    pending: list[AuditRecord] | None = getattr(_pending, "events", None)
+    if pending is not None:
+        pending.append(event)
+    else:
+        event.save(force_insert=True)
+
+
+_pending = threading.local()
+
+
+@contextmanager
+def written_together() -> Iterator[None]:
+    """The events ``record`` is given in this block (this thread) are written when it ends,
+    in one INSERT: use it inside the transaction whose work they record (a STOW-RS request
+    writes three or four events; one statement instead). An exception leaving the block
+    writes none (that transaction rolls back anyway). Code that reads the events back
+    inside the block calls ``flush`` first."""
+    if getattr(_pending, "events", None) is not None:  # nested: the outer block writes them
+        yield
+        return
+    _pending.events = []
+    try:
+        yield
+        flush()
+    finally:
+        _pending.events = None
+
+
+def flush() -> None:
+    """Write the events ``written_together`` holds so far (nothing outside such a block)."""
+    pending: list[AuditRecord] | None = getattr(_pending, "events", None)
+    if pending:
+        _pending.events = []
+        AuditRecord.objects.bulk_create(pending)
 
 
 #: A document read, or an upload report, seen again by the same person within this time is

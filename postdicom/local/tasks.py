@@ -8,10 +8,17 @@ from celery import shared_task
 
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound, Unavailable
+from postdicom.local.images import thumbnails
 from postdicom.local.models import UploadItem
 from postdicom.local.orders.recycle import expired_order_ids
 from postdicom.local.outside import mail as share_mail
-from postdicom.local.uploads.ingest import finish_batch_if_done, ingest_items, resume_unfinished, run_batch
+from postdicom.local.uploads.ingest import (
+    finish_batch_if_done,
+    ingest_items,
+    resume_unfinished,
+    run_batch,
+    studies_stored,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,14 @@ def ingest_upload_items(item_pks: list[int]) -> None:
 def finish_upload_batch(batch_pk: int) -> None:
     """Ingest whatever of a sent batch is still waiting, then file and close the batch."""
     run_batch(batch_pk)
+
+
+@shared_task(name="postdicom.local.tasks.draw_thumbnails")
+def draw_thumbnails(batch_pk: int) -> None:
+    """Draw the thumbnails of the studies a batch stored in a request added images to
+    (``ingest.store_taken``); a failure is logged and the first request for the picture
+    draws it."""
+    thumbnails.make_for(studies_stored(batch_pk))
 
 
 @shared_task(name="postdicom.local.tasks.resume_uploads")

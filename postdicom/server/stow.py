@@ -38,6 +38,8 @@ from pydicom.errors import InvalidDicomError
 
 from postdicom import get_api
 from postdicom import types as t
+from postdicom.dicom.problems import DicomProblem
+from postdicom.dicom.read import summaries_kept, summarize
 from postdicom.errors import InvalidInput, Unavailable
 from postdicom.server.auth import api_view
 from postdicom.server.http import AuthedRequest
@@ -78,13 +80,27 @@ class _Instance:
 
 
 def _read_uids(item: _Instance) -> None:
-    """The header's UIDs (the ingest decides whether the file is acceptable; this only names it)."""
+    """The header's UIDs (the ingest decides whether the file is acceptable; this only names
+    it). Read by the ingest's own reader, inside ``summaries_kept`` (``store``), so an ingest
+    in this request does not read the header again; a file that reader cannot use is named
+    by whatever UIDs pydicom finds in it."""
     try:
         with open(item.part.path, "rb") as handle:
             if handle.read(4) == b"PK\x03\x04":
                 item.failure, item.reason = CANNOT_UNDERSTAND, _("A ZIP archive is not a DICOM instance.")
                 return
-            handle.seek(0)
+    except OSError:
+        return
+    try:
+        summary = summarize(item.part.path)
+    except DicomProblem:
+        pass
+    else:
+        item.sop_class, item.sop_instance = summary.sop_class_uid, summary.sop_instance_uid
+        item.study, item.series = summary.study_instance_uid, summary.series_instance_uid
+        return
+    try:
+        with open(item.part.path, "rb") as handle:
             ds = pydicom.dcmread(handle, stop_before_pixels=True, specific_tags=_TAGS, force=True)
     except (InvalidDicomError, ValueError, EOFError, OSError, TypeError, AttributeError, KeyError):
         return
@@ -180,11 +196,12 @@ def store(request: AuthedRequest, study: str | None = None) -> HttpResponse:
         if not parts:
             return problem(400, _("The request holds no instance."))
         instances = [_Instance(part) for part in parts]
-        for item in instances:
-            _check_part(item, study)
-        sent = [item for item in instances if item.failure is None]
-        if sent:
-            _ingest(request, institution_id, folder_id, anonymize, sent)
+        with summaries_kept():
+            for item in instances:
+                _check_part(item, study)
+            sent = [item for item in instances if item.failure is None]
+            if sent:
+                _ingest(request, institution_id, folder_id, anonymize, sent)
         return _answer(request, instances, anonymized=anonymize is not None)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -58,6 +58,21 @@ def visible_orders(actor: User, *, deleted: bool = False) -> QuerySet[PatientOrd
     return rows.filter(_role_rule(actor, role, _shared_with(actor)))
 
 
+def visible_in_institution(actor: User, institution_pk: int) -> QuerySet[PatientOrder]:
+    """``visible_orders(actor).filter(institution_id=institution_pk)``, in fewer statements
+    when the role alone settles it: an administrator, or staff of that institution, sees
+    every live order there (folder shares only ever add orders, never take any away), so
+    neither the shares nor the institutions list is read. Every other case is
+    ``visible_orders`` itself. ``Forbidden`` for an inactive or anonymous actor."""
+    role = require_active(actor)
+    if order_scope() is None and (
+        role is Role.ADMINISTRATOR
+        or (role is Role.STAFF and profile_of(actor).institutions.filter(pk=institution_pk).exists())
+    ):
+        return PatientOrder.objects.filter(deleted_at__isnull=True, institution_id=institution_pk)
+    return visible_orders(actor).filter(institution_id=institution_pk)
+
+
 def _role_rule(user: User, role: Role, shared: Sequence[QuerySet[Any]] = ()) -> Q:
     """The orders ``user`` sees by their role, plus the ids of ``shared``."""
     if role is Role.ADMINISTRATOR:

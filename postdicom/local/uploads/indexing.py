@@ -39,6 +39,7 @@ from django.utils import timezone
 from postdicom import types as t
 from postdicom.dicom.read import DicomSummary
 from postdicom.errors import Forbidden
+from postdicom.local import audit
 from postdicom.local.audit import record
 from postdicom.local.bulk import model_field, value_rows
 from postdicom.local.models import (
@@ -51,7 +52,7 @@ from postdicom.local.models import (
     UploadItem,
 )
 from postdicom.local.models.uploads import SHARE_SOURCE
-from postdicom.local.orders.visibility import order_label, visible_orders
+from postdicom.local.orders.visibility import order_label, visible_in_institution
 from postdicom.local.uploads.storage import instance_name
 from postdicom.types import AuditAction
 
@@ -83,7 +84,7 @@ def joinable_orders(uploader: Any, institution_pk: int) -> QuerySet[PatientOrder
     if uploader is None:
         return PatientOrder.objects.none()
     try:
-        return visible_orders(uploader).filter(institution_id=institution_pk)
+        return visible_in_institution(uploader, institution_pk)
     except Forbidden:
         return PatientOrder.objects.none()
 
@@ -102,6 +103,7 @@ def made_by_batch(batch: UploadBatch) -> QuerySet[PatientOrder]:
     (``_create_order``), so it is exact whether the order was made by this transaction, by
     another worker's committed group, or not at all; the ``(action, -at)`` index reads only
     the events since the batch began."""
+    audit.flush()  # events held back by audit.written_together are read here
     made = AuditRecord.objects.filter(
         action=AuditAction.ORDER_CREATED.value, at__gte=batch.created_at, detail__upload=str(batch.uuid)
     ).values_list("target_id", flat=True)
@@ -199,16 +201,23 @@ def _lock_studies(study_uids: set[str]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k", [_STUDY_NAMESPACE, keys])
 
 
-def study_for(batch: UploadBatch, summary: DicomSummary) -> StudyRecord:
-    """The study row for the file's Study Instance UID in an order the file may join (see
-    the module docstring), made (with its order when needed) otherwise."""
-    _lock_studies({summary.study_instance_uid})  # already held when called by claim_instances
-    study = (
+def joined_study(batch: UploadBatch, study_uid: str) -> StudyRecord | None:
+    """The study row of ``study_uid`` in an order the batch's files may join, if any."""
+    return (
         StudyRecord.objects.select_related("order")
-        .filter(study_uid=summary.study_instance_uid, order__in=_joinable(batch).values("pk"))
+        .filter(study_uid=study_uid, order__in=_joinable(batch).values("pk"))
         .order_by("id")
         .first()
     )
+
+
+def study_for(batch: UploadBatch, summary: DicomSummary, *, locked: bool = False) -> StudyRecord:
+    """The study row for the file's Study Instance UID in an order the file may join (see
+    the module docstring), made (with its order when needed) otherwise. ``locked``: the
+    caller holds the study's lock already (``claim_instances`` takes a group's at once)."""
+    if not locked:
+        _lock_studies({summary.study_instance_uid})
+    study = joined_study(batch, summary.study_instance_uid)
     if study is not None:
         return study
     # No savepoint of its own (nor in _series_place): nothing between here and the group's
@@ -279,13 +288,16 @@ _SERIES: dict[tuple[int, str], _Place] = {}
 _SERIES_LIMIT = 10_000
 
 
-def _series_place(batch: UploadBatch, summary: DicomSummary) -> _Place:
+def _series_place(batch: UploadBatch, summary: DicomSummary, study: StudyRecord | None) -> _Place:
+    """Where the series' files go: in ``study`` when the caller found it, else in the study
+    ``study_for`` finds or makes (the caller holds its lock)."""
     key = (batch.pk, summary.series_instance_uid)
     hit = _SERIES.get(key)
     if hit is not None:
         return hit
     with transaction.atomic(savepoint=False):
-        study = study_for(batch, summary)
+        if study is None:
+            study = study_for(batch, summary, locked=True)
         series = series_for(study, summary)
     place = _Place(series.pk, study.order_id, study.order.uuid)
     if len(_SERIES) >= _SERIES_LIMIT:
@@ -372,10 +384,27 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
     inside the transaction that records the outcomes: the new rows' locks hold other
     senders of the same instances until that commits."""
     wanted: dict[tuple[int, str], tuple[UploadBatch, DicomSummary]] = {}
-    for item, summary in files:
-        wanted.setdefault((item.batch_id, summary.series_instance_uid), (item.batch, summary))
-    _lock_studies({s.study_instance_uid for item, s in files if (item.batch_id, s.series_instance_uid) not in _SERIES})
-    places = {key: _series_place(batch, summary) for key, (batch, summary) in wanted.items()}
+    places: dict[tuple[int, str], _Place] = {}
+    # Series in one order of UIDs in every process: two groups that both make the same new
+    # series rows wait for each other in that order, never in a circle.
+    for item, summary in sorted(files, key=lambda pair: (pair[0].batch_id, pair[1].series_instance_uid)):
+        key = (item.batch_id, summary.series_instance_uid)
+        if (hit := _SERIES.get(key)) is not None:
+            places[key] = hit
+        else:
+            wanted.setdefault(key, (item.batch, summary))
+    # A study already indexed in an order the files may join needs no lock: nobody makes it
+    # again, and concurrent senders of its images (one instance a request, five at a time)
+    # do not wait for each other. Only the studies not found are locked, all at once, and
+    # looked for again under the lock (study_for) before an order is made for them.
+    known: dict[tuple[int, str], StudyRecord | None] = {}
+    for batch_pk, series_uid in wanted:
+        batch, summary = wanted[(batch_pk, series_uid)]
+        if (batch_pk, summary.study_instance_uid) not in known:
+            known[(batch_pk, summary.study_instance_uid)] = joined_study(batch, summary.study_instance_uid)
+    _lock_studies({uid for (_batch, uid), study in known.items() if study is None})
+    for key, (batch, summary) in wanted.items():
+        places[key] = _series_place(batch, summary, known[(key[0], summary.study_instance_uid)])
     where = [places[(item.batch_id, summary.series_instance_uid)] for item, summary in files]
     now = timezone.now()
     rows = [_row(place, item, summary, now) for (item, summary), place in zip(files, where, strict=True)]

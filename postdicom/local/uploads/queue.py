@@ -13,6 +13,7 @@ takes the work up once the broker is back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from celery import current_app
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 INGEST_ITEMS = "postdicom.local.tasks.ingest_upload_items"
 FINISH_BATCH = "postdicom.local.tasks.finish_upload_batch"
+DRAW_THUMBNAILS = "postdicom.local.tasks.draw_thumbnails"
 
 
 def _send(task: str, *args: object) -> None:
@@ -50,3 +52,17 @@ def batch_finish(batch_pk: int) -> None:
     """Queue the step that ingests what is left of a sent batch and closes it, once the
     current transaction commits."""
     transaction.on_commit(lambda: _send(FINISH_BATCH, batch_pk))
+
+
+def thumbnails_draw(batch_pk: int) -> None:
+    """Have a worker draw the thumbnails of the studies a batch stored in a request added
+    images to, once the current transaction commits (drawing in the request would make the
+    sender wait for pictures it never asked for). A broker that cannot take it costs nothing
+    but the early drawing: the first request for a picture draws it (``thumbnails``), so
+    this never fails the caller."""
+
+    def send() -> None:
+        with contextlib.suppress(Unavailable):  # logged by _send; drawn when first asked for
+            _send(DRAW_THUMBNAILS, batch_pk)
+
+    transaction.on_commit(send, robust=True)  # the images are stored: nothing here fails the call

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
 from postdicom.context import order_scope
 from postdicom.contract import Readable
-from postdicom.errors import InvalidInput
-from postdicom.local import convert
+from postdicom.errors import InvalidInput, Unavailable
+from postdicom.local import audit, convert
 from postdicom.local.models.uploads import SHARE_SOURCE
-from postdicom.local.uploads import documents, preview, receive, report
+from postdicom.local.uploads import archives, documents, preview, receive, report
+from postdicom.local.uploads.storage import remove_tree
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -87,6 +89,8 @@ class UploadsMixin:
         missing = [f.name for f in files if not os.path.isfile(f.path)]
         if missing:
             raise InvalidInput({"files": _("These files are missing: %(names)s") % {"names": ", ".join(missing)}})
+        if store_now and not any(archives.is_zip(Path(f.path)) for f in files):
+            return self._store_now(actor, institution_id, files, folder_id, anonymize)
         with transaction.atomic():
             batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="api")
             items = receive.take_files(batch, list(files))
@@ -99,6 +103,35 @@ class UploadsMixin:
                 batch_id=batch.uuid, file_count=len(files), files=tuple(convert.upload_file_state(i) for i in done)
             )
         return t.UploadReceipt(batch_id=batch.uuid, file_count=len(files))
+
+    def _store_now(
+        self,
+        actor: User,
+        institution_id: UUID,
+        files: Sequence[t.UploadFile],
+        folder_id: UUID | None,
+        anonymize: t.Anonymization | None,
+    ) -> t.UploadReceipt:
+        """The batch made, stored and closed in one transaction (``ingest.store_taken``):
+        done and answered, or rolled back whole (``Unavailable`` when a concurrent purge
+        took an order or series it joined: sending again is safe)."""
+        from postdicom.local.uploads.ingest import store_taken
+
+        batch = None
+        committed = False
+        try:
+            with transaction.atomic(), audit.written_together():
+                batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="api")
+                done = store_taken(batch, receive.take_files(batch, list(files)))
+            committed = True
+        except IntegrityError:
+            raise Unavailable(_("The images' order changed while they were being stored. Send them again.")) from None
+        finally:
+            if batch is not None and not committed:
+                remove_tree(str(receive.batch_dir(batch)))  # rolled back: the received files go too
+        return t.UploadReceipt(
+            batch_id=batch.uuid, file_count=len(files), files=tuple(convert.upload_file_state(i) for i in done)
+        )
 
     def upload_documents(self, *, actor: User, order_id: UUID, files: Sequence[t.UploadFile]) -> t.DocumentUpload:
         return documents.add_documents(actor, order_id, files)

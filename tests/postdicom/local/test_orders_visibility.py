@@ -17,7 +17,7 @@ from postdicom import get_api
 from postdicom.errors import Forbidden, NotFound
 from postdicom.local.access import profile_of
 from postdicom.local.models import FlagGroupRecord, FlagRecord, Institution, PatientOrder
-from postdicom.local.orders.visibility import visible_among, visible_orders
+from postdicom.local.orders.visibility import visible_among, visible_in_institution, visible_orders
 from postdicom.types import OrderQuery, OrderSummary, ShareAudience
 from tests.postdicom.local.orders_setup import actions, create, draft, group_with, limited, row, uid
 
@@ -295,3 +295,39 @@ def test_visible_among_agrees_with_visible_orders(
     staff_user.save()
     with pytest.raises(Forbidden):
         visible_among(staff_user, orders)
+
+
+def test_visible_in_institution_agrees_with_visible_orders(
+    scene: dict[str, Any], admin_user: User, staff_user: User, outsider: User, clinic: Institution
+) -> None:
+    """The upload's shortcut (an administrator, or staff of the institution, sees its every
+    live order without reading folder shares) gives exactly the whole rule's answer, for every
+    persona and both institutions: staff of the other institution who see one order through
+    a share with restricted orders, a deleted order, an inactive user."""
+    api = get_api()
+    users = {**scene["users"], "creator": limited("cleo", clinic)}
+    create(users["creator"], clinic, accession_number="ACC-C")
+    theirs = profile_of(outsider).institutions.get()
+    create(outsider, theirs, accession_number="ACC-O")
+    gone = create(staff_user, clinic, accession_number="ACC-D")
+    api.delete_order(actor=staff_user, order_id=gone.id)
+    shared = create(staff_user, clinic, accession_number="ACC-S")
+    folder = api.create_folder(actor=admin_user, name="Second opinions")
+    api.add_order_to_folders(actor=admin_user, order_id=shared.id, folder_ids=[folder.id])
+    api.share_folder(
+        actor=admin_user,
+        folder_id=folder.id,
+        audience=ShareAudience(user_ids=(uid(outsider),)),
+        includes_restricted_orders=True,
+    )
+    for role, user in users.items():
+        for institution in (clinic, theirs):
+            expected = set(visible_orders(user).filter(institution_id=institution.pk).values_list("pk", flat=True))
+            got = set(visible_in_institution(user, institution.pk).values_list("pk", flat=True))
+            assert got == expected, (role, institution.name)
+    assert set(visible_in_institution(outsider, clinic.pk).values_list("pk", flat=True)) == {row(shared.id).pk}
+    assert row(gone.id).pk not in set(visible_in_institution(staff_user, clinic.pk).values_list("pk", flat=True))
+    staff_user.is_active = False
+    staff_user.save()
+    with pytest.raises(Forbidden):
+        visible_in_institution(staff_user, clinic.pk)

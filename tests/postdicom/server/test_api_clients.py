@@ -16,6 +16,7 @@ from django.conf import settings
 
 from postdicom import get_api
 from postdicom.local.models import InstanceRecord
+from postdicom.local.tasks import draw_thumbnails
 from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import ingest_items, run_batch
 from postdicom.server.auth import verified_passwords
@@ -40,6 +41,8 @@ def _live(settings, tmp_path, monkeypatch):
     def send(task: str, *args: object) -> None:
         if task == queue.FINISH_BATCH:
             run_batch(args[0])  # type: ignore[arg-type]
+        elif task == queue.DRAW_THUMBNAILS:
+            draw_thumbnails(args[0])  # type: ignore[arg-type]
         else:
             ingest_items(args[0])  # type: ignore[arg-type]
 
