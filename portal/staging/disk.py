@@ -69,12 +69,6 @@ def drain(body: Body, length: int, write: Callable[[memoryview], object] = lambd
     return taken
 
 
-def create(path: Path) -> None:
-    """Make a registered file's (empty) file: from then on a staged file that is not on disk
-    was handed over."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-
-
 class Locked:
     """A staged file opened for writing and locked; ``None`` from ``lock`` when another
     request holds it or it was handed over (gone) meanwhile."""
@@ -85,8 +79,11 @@ class Locked:
     @classmethod
     def lock(cls, path: Path, *, wait: bool = False) -> Locked | None:
         try:
-            fd = os.open(path, os.O_WRONLY)
-        except FileNotFoundError:  # handed over (registering made it)
+            # Made if missing: a file not handed over (the caller checked) that is not on disk
+            # has no bytes (its folder was cleared, or the backend took it and the request died
+            # before saying so: then the browser sends it again and it is a duplicate).
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # the batch's folder is gone: finished
             return None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -119,12 +119,8 @@ def register(actor: User, batch_id: UUID, files: Sequence[UploadFileInfo]) -> li
     folder.mkdir(parents=True, exist_ok=True)
     empties = []
     for row in dict.fromkeys(chosen):
-        if row.handed:
-            continue
-        path = folder / str(row.id)
-        disk.create(path)
-        if row.size == 0:
-            lock = disk.Locked.lock(path)
+        if row.size == 0 and not row.handed:
+            lock = disk.Locked.lock(folder / str(row.id))
             if lock is not None:
                 empties.append((row, lock))
     hand_over(actor, staged.batch_id, empties)
