@@ -33,7 +33,7 @@ def test_whole_files_added_twice_are_moved_queued_and_stored(staff_user, clinic,
     first = make_image(tmp_path / "in" / "a.dcm")
     second = make_image(tmp_path / "in2" / "a.dcm")  # the same name again, another image
     batch = _start(staff_user, clinic)
-    queued = []
+    queued: list[list[int]] = []
     with mock.patch("postdicom.local.uploads.queue.items_ingest", side_effect=queued.append):
         info = api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[_file(first, "CT/a.dcm")])
         assert (info.file_count, info.counts) == (1, {"received": 1})
