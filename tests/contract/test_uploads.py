@@ -88,7 +88,9 @@ def test_upload_dicom_anonymized_into_a_folder(
     (order,) = api.search_orders(actor=staff_user, query=OrderQuery(patient_id="ANON-7")).items
     assert order.patient_name == NAME
     assert api.search_orders(actor=staff_user, query=OrderQuery(patient_id="REAL-ID")).total == 0
-    assert order.id in {o.id for o in get_api().list_folders(actor=staff_user, parent_id=folder.id, with_orders=True).orders}
+    assert order.id in {
+        o.id for o in get_api().list_folders(actor=staff_user, parent_id=folder.id, with_orders=True).orders
+    }
     report = api.upload_report(actor=staff_user, batch_id=receipt.batch_id)
     assert report.batch.state is UploadState.DONE
     assert report.batch.anonymized
