@@ -244,8 +244,9 @@ class CloudUploadsMixin:
                 raise NotFound(_("No such upload."))
             if batch.state != t.UploadState.OPEN.value:
                 raise InvalidInput({"batch_id": _("This upload is finished; start a new one to send more files.")})
+            taken = {e.name for e in batch.files if not e.parent}
             for upload in files:
-                entry = manifest.new_entry(upload.name, os.path.getsize(upload.path))
+                entry = manifest.new_entry(_unique(_clean(upload.name), taken), os.path.getsize(upload.path))
                 shutil.move(upload.path, manifest.file_path(batch_id, entry))
                 batch.files.append(entry)
             return batch.info()
@@ -412,6 +413,24 @@ class CloudUploadsMixin:
             current.notes.extend(notes)
             current.filed, current.state = True, t.UploadState.DONE.value
         manifest.remove_files(batch.id)
+
+
+def _clean(name: str) -> str:
+    """A file's name as the local backend keeps it: no control characters nor leading "/"."""
+    cleaned = "".join(c for c in (name or "").replace("\\", "/") if c >= " ").strip().lstrip("/")
+    return cleaned[-1024:] or "unnamed"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``… before its extension when the batch already has it (as the
+    local backend names a file added twice)."""
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        stem, dot, extension = name.rpartition(".")
+        candidate = f"{stem} ({number}).{extension}" if dot and stem else f"{name} ({number})"
+    taken.add(candidate)
+    return candidate
 
 
 def _state(entry: Entry, seen: set[UUID]) -> t.UploadFileState:

@@ -147,7 +147,9 @@ def test_a_batch_takes_files_many_times_and_is_done_when_each_has_its_outcome(
     two = make_image(tmp_path / "src" / "two.dcm", study_uid=study)
     batch = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
     api.add_upload_files(actor=staff_user, batch_id=batch.id, files=handed(tmp_path / "a", one))
-    info = api.add_upload_files(actor=staff_user, batch_id=batch.id, files=handed(tmp_path / "b", two))
+    (second,) = handed(tmp_path / "b", two)
+    same_name = UploadFile(name="one.dcm", path=second.path, size=second.size)
+    info = api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[same_name])
     assert info.file_count == 2
     assert info.state is UploadState.OPEN
     with pytest.raises(NotFound):
@@ -167,7 +169,9 @@ def test_a_batch_takes_files_many_times_and_is_done_when_each_has_its_outcome(
     for stranger in (outsider,):
         with pytest.raises(NotFound):
             api.upload_progress(actor=stranger, batch_id=batch.id)
-    (order,) = api.upload_report(actor=staff_user, batch_id=batch.id).orders
+    report = api.upload_report(actor=staff_user, batch_id=batch.id)
+    assert [f.name for f in report.files.items] == ["one.dcm", "one (2).dcm"]
+    (order,) = report.orders
     (found,) = api.search_orders(actor=staff_user, query=OrderQuery(patient_id="PID-1")).items
     assert found.id == order.id
     assert found.image_count == 2
