@@ -521,6 +521,10 @@ def _prepare(batch: Manifest, pending: list[Entry]) -> tuple[list[stow.Outgoing]
         except OSError:
             outcomes[entry.id] = _from_problem(DicomProblem.of(ProblemCode.UNREADABLE))
             continue
+        except Exception:  # pydicom on a file nobody foresaw: that file fails, never the batch
+            log.warning("Cloud upload %s: %s could not be read", batch.id, entry.name, exc_info=True)
+            outcomes[entry.id] = _from_problem(DicomProblem.of(ProblemCode.DAMAGED))
+            continue
         warnings.extend(w.stored() for w in summary.warnings if w.stored() not in warnings)
         found[entry.id] = (summary.study_instance_uid, warnings)
         ready.append(stow.Outgoing(entry.id, Path(path), summary.sop_instance_uid, path.stat().st_size))

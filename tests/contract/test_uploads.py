@@ -24,7 +24,7 @@ from postdicom.local.uploads.ingest import run_batch
 from postdicom.types import Anonymization, Capability, OrderQuery, UploadFile, UploadOutcome, UploadState
 from tests.missing import offered
 from tests.uploads.conftest import upload
-from tests.uploads.files import make_image
+from tests.uploads.files import make_image, make_zip
 
 NAME = "山田^太郎"  # a non-Latin patient name (UTF-8, ISO_IR 192)
 
@@ -198,3 +198,29 @@ def test_read_dicom_files_names_the_order_a_file_would_join(
     assert read[1].order.id == read[0].order.id
     assert all(r.order is None for r in api.read_dicom_files(actor=staff_user, files=files))
     assert all(r.order is None for r in api.read_dicom_files(actor=outsider, files=files, institution_id=clinic.uuid))
+
+
+def test_a_zip_archive_is_expanded_into_files_of_their_own(
+    api: PostDicomApi, data_dir: Path, staff_user: User, clinic: Institution, tmp_path: Path
+) -> None:
+    offered(api, Capability.UPLOAD_DICOM)
+    study = "1.2.826.0.1.3680043.8.498.5151"
+    members = {
+        "cd/IM1": make_image(tmp_path / "src" / "a.dcm", study_uid=study).read_bytes(),
+        "cd/IM2": make_image(tmp_path / "src" / "b.dcm", study_uid=study).read_bytes(),
+        "cd/readme.txt": b"burned on a CD",
+    }
+    archive = make_zip(tmp_path / "src" / "cd.zip", members)
+    receipt = api.upload_dicom(
+        actor=staff_user, institution_id=clinic.uuid, files=handed(tmp_path / "in", archive), store_now=True
+    )
+    report = api.upload_report(actor=staff_user, batch_id=receipt.batch_id)
+    outcomes = {f.name: f.outcome for f in report.files.items}
+    assert outcomes == {
+        "cd.zip": UploadOutcome.EXPANDED,
+        "cd.zip/cd/IM1": UploadOutcome.STORED,
+        "cd.zip/cd/IM2": UploadOutcome.STORED,
+        "cd.zip/cd/readme.txt": UploadOutcome.REJECTED,
+    }
+    assert report.batch.work_count == 3
+    assert len(report.orders) == 1
