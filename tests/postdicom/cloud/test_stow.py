@@ -8,7 +8,7 @@ import io
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pydicom
@@ -39,7 +39,7 @@ def _items(tmp_path: Path, count: int) -> list[stow.Outgoing]:
 def _parts(request: httpx.Request) -> list[bytes]:
     head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + request.read())
-    return [part.get_payload(decode=True) for part in message.iter_parts()]
+    return [cast(bytes, part.get_payload(decode=True)) for part in message.iter_parts()]
 
 
 def _answer(stored: list[str], failed: dict[str, int]) -> dict[str, Any]:
