@@ -63,6 +63,7 @@ class Entry:
     study_uid: str = ""
     order_id: str = ""
     parent: str = ""
+    looked: bool = False  # checked for being a ZIP archive (to expand) before it is sent
 
     @property
     def final(self) -> bool:

@@ -346,8 +346,8 @@ class CloudUploadsMixin:
             return
         headers = self._as(actor)
         params = {"institution": batch.institution_id}
-        _expand_archives(batch_id)
         while True:
+            _expand_archives(batch_id)  # files added meanwhile too
             batch = manifest.read(batch_id)
             if batch is None:
                 return
@@ -546,14 +546,27 @@ def _expand_archives(batch_id: UUID | str) -> None:
     batch = manifest.read(batch_id)
     if batch is None:
         return
-    for archive in [e for e in batch.pending if not e.parent]:
-        source = manifest.file_path(batch_id, archive)
-        try:
-            with open(source, "rb") as handle:
-                if not is_zip_head(handle.read(HEAD_FOR_ZIP)):
-                    continue
-        except OSError:
+    archives: list[Entry] = []
+    plain: set[str] = set()
+    for entry in batch.pending:
+        if entry.looked:
             continue
+        try:
+            with open(manifest.file_path(batch_id, entry), "rb") as handle:
+                is_archive = not entry.parent and is_zip_head(handle.read(HEAD_FOR_ZIP))
+        except OSError:
+            is_archive = False
+        if is_archive:
+            archives.append(entry)
+        else:
+            plain.add(entry.id)
+    if plain:
+        with manifest.changing(batch_id) as current:
+            assert current is not None
+            for entry in current.files:
+                entry.looked = entry.looked or entry.id in plain
+    for archive in archives:
+        source = manifest.file_path(batch_id, archive)
         work = source.with_name(source.name + ".x")
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir()
@@ -562,6 +575,7 @@ def _expand_archives(batch_id: UUID | str) -> None:
         try:
             for member in iter_zip(source, work):
                 child = manifest.new_entry(f"{archive.name}/{member.name}", member.size, parent=archive.id)
+                child.looked = True  # an archive inside an archive is not opened
                 if member.status is MemberStatus.EXTRACTED and member.path is not None:
                     os.replace(member.path, manifest.file_path(batch_id, child))
                 else:
