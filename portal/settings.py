@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "axes",
     "postdicom.local",
     "portal",
+    "portal.staging",
     "orders",
     "folders",
     "sharing",
@@ -355,6 +356,9 @@ STORAGES = {
 RAYPORT_UPLOAD_DIR = Path(env_str("RAYPORT_UPLOAD_DIR", str(DATA_DIR / "uploads"))).resolve()
 RAYPORT_UPLOAD_CHUNK_MAX = env_int("RAYPORT_UPLOAD_CHUNK_MB", 16, minimum=1, maximum=1024) * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = str(RAYPORT_UPLOAD_DIR / "tmp")
+# The browser's resumable uploads are assembled here (portal.staging) and handed to the backend
+# once whole: inside the upload folder by default, so the hand-over is a rename, not a copy.
+RAYPORT_STAGING_DIR = Path(env_str("RAYPORT_STAGING_DIR", str(RAYPORT_UPLOAD_DIR / "staging"))).resolve()
 # The largest clinical document (PDF, image, video) an order accepts.
 RAYPORT_DOCUMENT_MAX_BYTES = env_int("RAYPORT_DOCUMENT_MAX_MB", 500, minimum=1, maximum=100_000) * 1024 * 1024
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)

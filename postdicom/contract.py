@@ -72,10 +72,7 @@ from postdicom.types import (
     StoredInstances,
     Thumbnail,
     UploadBatchInfo,
-    UploadChunk,
     UploadFile,
-    UploadFileInfo,
-    UploadFileState,
     UploadReceipt,
     UploadReport,
     UserDraft,
@@ -96,7 +93,7 @@ if TYPE_CHECKING:
 
 
 class Readable(Protocol):
-    """What ``write_upload_chunk`` reads from: ``read(n)`` returns at most ``n`` bytes, b"" at the end."""
+    """A request body read in pieces: ``read(n)`` returns at most ``n`` bytes, b"" at the end."""
 
     def read(self, size: int = -1, /) -> bytes: ...
 
@@ -514,7 +511,7 @@ class PostDicomApi:
         folder_id: UUID | None = None,
         anonymize: Anonymization | None = None,
     ) -> UploadBatchInfo:
-        """Open a batch for files sent in chunks (``add_upload_file``, ``write_upload_chunk``,
+        """Open a batch for files sent one or a few at a time (``add_upload_files``, then
         ``finish_upload``). ``InvalidInput`` with every problem at once: ``institution_id``
         (not one of the actor's active institutions), ``folder_id`` (not the actor's folder),
         and per replacement tag (a tag not in ``ANONYMIZATION_TAGS``, control characters, a
@@ -525,47 +522,23 @@ class PostDicomApi:
         the batch itself makes: the visitor sending them sees none of the owner's orders."""
         raise _unsupported("start_upload")
 
-    def add_upload_file(
-        self, *, actor: Actor, batch_id: UUID, name: str, size: int, last_modified: int = 0
-    ) -> UploadFileState:
-        """Register a file of an open batch by its name (relative path), size and modification
-        time (ms since the epoch) and return it with the bytes already received: the same
-        file registered again (after a page reload) is the same file, so only what is missing
-        is sent again. ``NotFound`` (batch); ``InvalidInput`` for a finished batch or a
-        negative size."""
-        raise _unsupported("add_upload_file")
+    def add_upload_files(self, *, actor: Actor, batch_id: UUID, files: Sequence[UploadFile]) -> UploadBatchInfo:
+        """Whole files already on local disk join an open batch; the service moves them away
+        (the caller must not use the paths again) and queues their storing at once, exactly
+        as ``upload_dicom`` stores its files (ZIP archives are expanded). Files may be added
+        many times before ``finish_upload``; a name the batch already has gets a " (2)".
+        ``InvalidInput`` for no files, a missing file or a finished batch; ``NotFound`` for
+        another's batch. ``Unavailable`` when the storing could not be queued: the files
+        whose paths are gone were taken all the same (nothing is lost; the workers' sweep
+        queues them), those still there were not.
 
-    def add_upload_files(
-        self, *, actor: Actor, batch_id: UUID, files: Sequence[UploadFileInfo]
-    ) -> tuple[UploadFileState, ...]:
-        """``add_upload_file`` for many files at once (in a few queries), in the order given."""
+        The browser's resumable, chunked protocol is the portal's own (``portal.staging``):
+        it assembles each file and hands it over here once it is whole."""
         raise _unsupported("add_upload_files")
 
-    def write_upload_chunk(
-        self, *, actor: Actor, batch_id: UUID, file_id: UUID, offset: int, stream: Readable, length: int
-    ) -> UploadFileState:
-        """Append ``length`` bytes read from ``stream`` at ``offset`` and return the file's
-        state. ``offset`` must equal the bytes received so far; otherwise nothing is written
-        and the returned ``received`` says where to continue. The bytes are streamed to disk
-        in pieces (never held whole); fewer bytes than ``length`` (a broken connection) count
-        as far as they came. The last byte queues the file's storing. ``NotFound`` (batch,
-        file); ``InvalidInput`` for a finished batch or a chunk past the end of the file."""
-        raise _unsupported("write_upload_chunk")
-
-    def write_upload_chunks(
-        self, *, actor: Actor, batch_id: UUID, chunks: Sequence[UploadChunk], stream: Readable
-    ) -> tuple[UploadFileState, ...]:
-        """``write_upload_chunk`` for pieces of several files sent back to back in one
-        ``stream`` (small files travel many to a request), at most one piece per file; returns
-        each file's state in the order given. A piece that does not continue its file is read
-        past, not written. ``InvalidInput`` (``parts``) for no pieces, more than 64, or a file
-        twice; otherwise as ``write_upload_chunk``."""
-        raise _unsupported("write_upload_chunks")
-
     def finish_upload(self, *, actor: Actor, batch_id: UUID) -> UploadBatchInfo:
-        """Close an open batch once every file is whole and queue the rest of its work;
-        finishing twice changes nothing. ``NotFound``; ``InvalidInput`` while files are
-        incomplete."""
+        """Close an open batch (no more files) and queue the rest of its work; the batch is
+        done when every added file is stored. Finishing twice changes nothing. ``NotFound``."""
         raise _unsupported("finish_upload")
 
     def upload_report(self, *, actor: Actor, batch_id: UUID, page: int = 1, page_size: int = 100) -> UploadReport:

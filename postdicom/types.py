@@ -98,10 +98,7 @@ class Capability(StrEnum):
     READ_DICOM_FILES = "read_dicom_files"
     UPLOAD_DICOM = "upload_dicom"
     START_UPLOAD = "start_upload"
-    ADD_UPLOAD_FILE = "add_upload_file"
     ADD_UPLOAD_FILES = "add_upload_files"
-    WRITE_UPLOAD_CHUNK = "write_upload_chunk"
-    WRITE_UPLOAD_CHUNKS = "write_upload_chunks"
     FINISH_UPLOAD = "finish_upload"
     UPLOAD_REPORT = "upload_report"
     UPLOAD_PROGRESS = "upload_progress"
@@ -967,25 +964,6 @@ class DicomFileSummary:
 #: The largest file an upload may announce: 1 TiB, far past any study, and within the
 #: database's integers.
 UPLOAD_FILE_SIZE_MAX = 1 << 40
-
-
-@dataclass(frozen=True)
-class UploadFileInfo:
-    """A file about to be sent: its name (relative path), size and modification time (ms
-    since the epoch, as the browser reports it)."""
-
-    name: str
-    size: int
-    last_modified: int = 0
-
-
-@dataclass(frozen=True)
-class UploadChunk:
-    """``length`` bytes of an upload's file ``file_id``, starting at ``offset``."""
-
-    file_id: UUID
-    offset: int
-    length: int
 
 
 class UploadOutcome(StrEnum):

@@ -19,8 +19,10 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from portal.staging import receive as staging
+from portal.staging.types import UploadFileInfo
 from postdicom import get_api
-from postdicom.types import DicomNodeDraft, FlagDraft, OrderQuery, Role, ShareAudience, ShareOptions, UploadFileInfo
+from postdicom.types import DicomNodeDraft, FlagDraft, OrderQuery, Role, ShareAudience, ShareOptions
 from tests.conftest import make_user
 from tests.orders.conftest import new_order
 
@@ -178,8 +180,8 @@ def scene(clinic, other_clinic, tmp_path, settings):
         actor=admin,
         draft=DicomNodeDraft(name="CT 2", ae_title="CT2", host="10.0.0.2", port=104, institution_id=clinic.uuid),
     )
-    batch = api.start_upload(actor=admin, institution_id=clinic.uuid)
-    (file,) = api.add_upload_files(actor=admin, batch_id=batch.id, files=[UploadFileInfo("a.dcm", 10)])
+    batch = staging.start(admin, institution_id=clinic.uuid)
+    (file,) = staging.register(admin, batch.id, [UploadFileInfo("a.dcm", 10)])
     colleague = make_user("sam", Role.STAFF, [clinic])
     share = api.share_orders(
         actor=admin, order_ids=[order.id], audience=ShareAudience(link=True), options=ShareOptions()

@@ -54,6 +54,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
 
+from portal.staging import receive as staging
+from portal.staging.types import UploadFileInfo
 from postdicom import get_api
 from postdicom.local.access import profile_of
 from postdicom.local.models import Institution, StudyRecord
@@ -172,13 +174,12 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         audience=ShareAudience(email="dr@example.org"),
         options=ShareOptions(password="correct horse"),
     )
-    batch = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
-    file = api.add_upload_file(actor=staff_user, batch_id=batch.id, name="a.dcm", size=4)
-    full = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
-    whole = api.add_upload_file(actor=staff_user, batch_id=full.id, name="b.dcm", size=4)
-    api.write_upload_chunk(
-        actor=staff_user, batch_id=full.id, file_id=whole.id, offset=0, stream=io.BytesIO(b"DICM"), length=4
-    )
+    batch = staging.start(staff_user, institution_id=clinic.uuid)
+    (file,) = staging.register(staff_user, batch.id, [UploadFileInfo("a.dcm", 4)])
+    full = staging.start(staff_user, institution_id=clinic.uuid)
+    (whole,) = staging.register(staff_user, full.id, [UploadFileInfo("b.dcm", 4)])
+    with mock.patch("postdicom.local.uploads.queue._send"):
+        staging.write_chunk(staff_user, full.id, whole.id, 0, io.BytesIO(b"DICM"), 4)
     flag_group = api.create_flag_group(actor=admin_user, name="Urgency")
     flag = api.create_flag(actor=admin_user, group_id=flag_group.id, draft=FlagDraft(name="Stat", color="#cc0000"))
     group = api.create_user_group(actor=admin_user, name="Echo team")

@@ -89,10 +89,23 @@ def make_corpus(folder: Path, count: int) -> list[Path]:
 # --- helpers --------------------------------------------------------------------------------------
 
 
+#: First loopback port to try (``--port-base``); 0 lets the system choose.
+PORT_BASE = [0]
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port: the next free one from ``--port-base`` (so parallel runs on one
+    machine keep to their own range), else one the system chooses."""
+    while True:
+        wanted = PORT_BASE[0]
+        if wanted:
+            PORT_BASE[0] += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", wanted))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
 
 
 def fresh_database(name: str) -> None:
@@ -217,11 +230,11 @@ class Portal:
         self.data, self.args = data, args
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.database = "rayport_ingest_bench"
+        self.database = f"rayport_ingest_bench{args.suffix}"
         self.env = {
             **os.environ,
             "DATABASE_URL": f"{PG}/{self.database}",
-            "REDIS_URL": "redis://127.0.0.1:6379/12",
+            "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
             "RAYPORT_DATA_DIR": str(data),
             "RAYPORT_DEBUG": "false",
             "RAYPORT_LOG_LEVEL": "warning",
@@ -432,14 +445,14 @@ def bench_orthanc(args: argparse.Namespace, corpus: list[Path], index: str) -> R
         "Plugins": [],
     }
     if index == "postgresql":
-        fresh_database("orthanc_ingest_bench")
+        fresh_database(f"orthanc_ingest_bench{args.suffix}")
         config["Plugins"] = ["/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so"]
         config["PostgreSQL"] = {
             "EnableIndex": True,
             "EnableStorage": False,
             "Host": "127.0.0.1",
             "Port": 5432,
-            "Database": "orthanc_ingest_bench",
+            "Database": f"orthanc_ingest_bench{args.suffix}",
             "Username": "postgres",
             "Password": "",
         }
@@ -475,7 +488,11 @@ def main() -> None:
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--big-gb", type=float, default=2.0, help="0 skips the memory test")
     parser.add_argument("--skip-orthanc", action="store_true")
+    parser.add_argument("--suffix", default="", help="appended to the databases' names (parallel runs)")
+    parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument("--port-base", type=int, default=0, help="first port to use; 0: any free port")
     args = parser.parse_args()
+    PORT_BASE[0] = args.port_base
     corpus = make_corpus(HERE / ".corpus", args.files)
     size = sum(p.stat().st_size for p in corpus) / 1e6
     print(f"Corpus: {len(corpus)} files, {size:.0f} MB; {args.clients} concurrent clients")

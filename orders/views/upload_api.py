@@ -1,4 +1,6 @@
-"""The upload protocol that static/js/upload.js speaks (JSON, one job per URL).
+"""The upload protocol that static/js/upload.js speaks (JSON, one job per URL); the files
+are assembled by the portal's own staging (``portal.staging``), which hands each whole file
+to the backend.
 
 * ``upload_preview`` (POST, multipart): the first bytes of up to ``PREVIEW_FILES`` files,
   with their names and real sizes → what each holds (ReadDicomFiles) as JSON.
@@ -36,6 +38,8 @@ from orders.views.upload import upload_form
 from portal.access import AuthedRequest
 from portal.forms.service import show_errors
 from portal.rendering import render_page
+from portal.staging import receive as staging
+from portal.staging.types import UploadChunk, UploadFileInfo
 from postdicom import get_api
 from postdicom.errors import InvalidInput, Unavailable
 from postdicom.types import (
@@ -43,9 +47,7 @@ from postdicom.types import (
     UPLOAD_FILE_SIZE_MAX,
     DicomFileSummary,
     UploadBatchInfo,
-    UploadChunk,
     UploadFile,
-    UploadFileInfo,
     UploadFileState,
 )
 
@@ -191,8 +193,8 @@ def upload_start(request: AuthedRequest) -> HttpResponse:
     form = upload_form(request, request.POST)
     if form.is_valid():
         try:
-            batch = get_api().start_upload(
-                actor=request.user,
+            batch = staging.start(
+                request.user,
                 institution_id=form.cleaned_data["institution_id"],
                 folder_id=form.cleaned_data["folder_id"],
                 anonymize=form.anonymization(),
@@ -217,7 +219,7 @@ def upload_register(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
     except (ValueError, KeyError, TypeError):
         return _error(_("Send a list of 1 to %(n)d files, each with a name and a size.") % {"n": REGISTER_FILES})
     try:
-        states = get_api().add_upload_files(actor=request.user, batch_id=batch_id, files=wanted)
+        states = staging.register(request.user, batch_id, wanted)
     except InvalidInput as error:
         return _invalid(error)
     except Unavailable as error:
@@ -253,7 +255,7 @@ def _body_length(request: AuthedRequest) -> int | HttpResponse:
 @require_http_methods(["PUT"])
 @login_required
 def upload_chunk(request: AuthedRequest, batch_id: UUID, file_id: UUID) -> HttpResponse:
-    """Never touches ``request.body``: the service reads the request in 1 MiB pieces."""
+    """Never touches ``request.body``: the staging reads the request in 1 MiB pieces."""
     try:
         offset = int(request.GET.get("offset", ""))
         if offset < 0:
@@ -264,9 +266,7 @@ def upload_chunk(request: AuthedRequest, batch_id: UUID, file_id: UUID) -> HttpR
     if isinstance(length, HttpResponse):
         return length
     try:
-        state = get_api().write_upload_chunk(
-            actor=request.user, batch_id=batch_id, file_id=file_id, offset=offset, stream=request, length=length
-        )
+        state = staging.write_chunk(request.user, batch_id, file_id, offset, request, length)
     except InvalidInput as error:
         return _invalid(error)
     except Unavailable as error:
@@ -291,7 +291,7 @@ def _parts(header: str) -> list[UploadChunk] | None:
 @login_required
 def upload_parts(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
     """Pieces of several files in one request body, described by ``X-Upload-Parts``; the
-    body is read in 1 MiB pieces by the service, like ``upload_chunk``."""
+    body is read in 1 MiB pieces by the staging, like ``upload_chunk``."""
     chunks = _parts(request.headers.get("X-Upload-Parts", ""))
     if not chunks:
         return _error(_("Describe the pieces in X-Upload-Parts as id:offset:length, comma-separated."))
@@ -301,7 +301,7 @@ def upload_parts(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
     if length != sum(chunk.length for chunk in chunks):
         return _error(_("The pieces do not add up to the request's length."))
     try:
-        states = get_api().write_upload_chunks(actor=request.user, batch_id=batch_id, chunks=chunks, stream=request)
+        states = staging.write_chunks(request.user, batch_id, chunks, request)
     except InvalidInput as error:
         return _invalid(error)
     except Unavailable as error:
@@ -313,7 +313,7 @@ def upload_parts(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
 @login_required
 def upload_finish(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
     try:
-        batch = get_api().finish_upload(actor=request.user, batch_id=batch_id)
+        batch = staging.finish(request.user, batch_id)
     except InvalidInput as error:
         return _invalid(error)
     except Unavailable as error:
@@ -325,4 +325,4 @@ def upload_finish(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
 @login_required
 def upload_state(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
     report = get_api().upload_report(actor=request.user, batch_id=batch_id, page_size=1)
-    return JsonResponse(_batch_json(report.batch))
+    return JsonResponse(_batch_json(staging.with_progress(report.batch)))

@@ -106,9 +106,7 @@ _SHARE_FIELDS = {
 _INSTITUTION_MEMORY = 24 * 3600
 
 
-# ``add_upload_files`` takes whole files (the contract's new form, tasks/upload_contract.md);
-# the ignore goes when the contract's signature changes with it (branch ``staging``).
-class CloudBackend(CloudUploadsMixin, PostDicomApi):  # type: ignore[misc]
+class CloudBackend(CloudUploadsMixin, PostDicomApi):
     """The contract over HTTP. ``transport`` is for tests (an httpx mock transport)."""
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:

@@ -1,13 +1,14 @@
 """The upload page of an upload-only folder share, and the upload protocol behind it.
 
 The same resumable, chunked protocol as staff uploads (``orders.views.upload_api``, spoken by
-static/js/upload.js), under the link. Who uploads (docs/decisions.md, "Uploads through an
-outside share"): the service acts as the share's owner, since the orders made belong to the
-owner's institution and folder, but always inside an empty ``only_orders`` scope, so the
-visitor reaches none of the owner's orders: the preview joins nothing and names no order, and
-the batch, started inside the scope, joins only the orders it makes (the worker reads that
-from the batch). Each batch a visitor starts is remembered in their session and every later
-request about a batch must name one of those (the owner's other uploads do not exist here).
+static/js/upload.js, assembled by ``portal.staging``), under the link. Who uploads
+(docs/decisions.md, "Uploads through an outside share"): the service acts as the share's owner,
+since the orders made belong to the owner's institution and folder, but always inside an empty
+``only_orders`` scope, so the visitor reaches none of the owner's orders: the preview joins
+nothing and names no order, and the batch, started inside the scope, joins only the orders it
+makes (the worker reads that from the batch). Each batch a visitor starts is remembered in
+their session and every later request about a batch must name one of those (the owner's other
+uploads do not exist here).
 The page never shows the folder's contents.
 """
 
@@ -42,6 +43,7 @@ from orders.views.upload_api import (
 )
 from portal.forms.service import show_errors
 from portal.rendering import render_page
+from portal.staging import receive as staging
 from postdicom import get_api
 from postdicom.context import only_orders
 from postdicom.errors import InvalidInput, NotFound, Unavailable
@@ -167,8 +169,8 @@ def upload_start(request: HttpRequest, token: str, opened: OpenedShare) -> HttpR
     if form.is_valid():
         try:
             with only_orders(()):
-                batch = get_api().start_upload(
-                    actor=opened.actor,
+                batch = staging.start(
+                    opened.actor,
                     institution_id=institution_id,
                     folder_id=opened.folder_id,
                     anonymize=form.anonymization(),
@@ -194,7 +196,7 @@ def upload_register(request: HttpRequest, token: str, opened: OpenedShare, batch
     except (ValueError, KeyError, TypeError):
         return _error(_("Send a list of 1 to %(n)d files, each with a name and a size.") % {"n": REGISTER_FILES})
     try:
-        states = get_api().add_upload_files(actor=opened.actor, batch_id=batch_id, files=wanted)
+        states = staging.register(opened.actor, batch_id, wanted)
     except InvalidInput as error:
         return _invalid(error)
     except Unavailable as error:
@@ -215,9 +217,7 @@ def upload_chunk(request: HttpRequest, token: str, opened: OpenedShare, batch_id
     if isinstance(length, HttpResponse):
         return length
     try:
-        state = get_api().write_upload_chunk(
-            actor=opened.actor, batch_id=batch_id, file_id=file_id, offset=offset, stream=request, length=length
-        )
+        state = staging.write_chunk(opened.actor, batch_id, file_id, offset, request, length)
     except InvalidInput as error:
         return _invalid(error)
     except Unavailable as error:
@@ -237,7 +237,7 @@ def upload_parts(request: HttpRequest, token: str, opened: OpenedShare, batch_id
     if length != sum(chunk.length for chunk in chunks):
         return _error(_("The pieces do not add up to the request's length."))
     try:
-        states = get_api().write_upload_chunks(actor=opened.actor, batch_id=batch_id, chunks=chunks, stream=request)
+        states = staging.write_chunks(opened.actor, batch_id, chunks, request)
     except InvalidInput as error:
         return _invalid(error)
     except Unavailable as error:
@@ -252,7 +252,7 @@ def upload_finish(request: HttpRequest, token: str, opened: OpenedShare, batch_i
     api = get_api()
     try:
         before = api.upload_report(actor=opened.actor, batch_id=batch_id, page_size=1).batch
-        batch = api.finish_upload(actor=opened.actor, batch_id=batch_id)
+        batch = staging.finish(opened.actor, batch_id)
     except InvalidInput as error:
         return _invalid(error)
     except Unavailable as error:
@@ -268,7 +268,7 @@ def upload_finish(request: HttpRequest, token: str, opened: OpenedShare, batch_i
 @upload_api
 def upload_state(request: HttpRequest, token: str, opened: OpenedShare, batch_id: UUID) -> HttpResponse:
     report = get_api().upload_report(actor=opened.actor, batch_id=batch_id, page_size=1)
-    return JsonResponse(_batch_json(token, report.batch))
+    return JsonResponse(_batch_json(token, staging.with_progress(report.batch)))
 
 
 @require_safe

@@ -4,7 +4,6 @@ Rayport, which stores them in the request (``RAYPORT_STOW_IN_REQUEST``)."""
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from pathlib import Path
 from typing import Any
@@ -125,12 +124,6 @@ def test_each_file_has_its_own_outcome(
         api.upload_dicom(actor=staff_user, institution_id=clinic.uuid, files=[])
 
 
-def _takes_whole_files(api: PostDicomApi) -> None:
-    annotation = str(inspect.signature(type(api).add_upload_files).parameters["files"].annotation)
-    if "UploadFileInfo" in annotation:
-        pytest.skip(f"{type(api).__name__}.add_upload_files still registers chunked files (branch staging changes it)")
-
-
 def test_a_batch_takes_files_many_times_and_is_done_when_each_has_its_outcome(
     api: PostDicomApi,
     data_dir: Path,
@@ -141,31 +134,27 @@ def test_a_batch_takes_files_many_times_and_is_done_when_each_has_its_outcome(
     tmp_path: Path,
 ) -> None:
     offered(api, Capability.ADD_UPLOAD_FILES)
-    _takes_whole_files(api)
-    batches: Any = api  # typed by the contract of branch staging (add_upload_files takes whole files)
     study = "1.2.826.0.1.3680043.8.498.4242"
     one = make_image(tmp_path / "src" / "one.dcm", study_uid=study)
     two = make_image(tmp_path / "src" / "two.dcm", study_uid=study)
     batch = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
-    batches.add_upload_files(actor=staff_user, batch_id=batch.id, files=handed(tmp_path / "a", one))
+    api.add_upload_files(actor=staff_user, batch_id=batch.id, files=handed(tmp_path / "a", one))
     (second,) = handed(tmp_path / "b", two)
     same_name = UploadFile(name="one.dcm", path=second.path, size=second.size)
-    info = batches.add_upload_files(actor=staff_user, batch_id=batch.id, files=[same_name])
+    info = api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[same_name])
     assert info.file_count == 2
     assert info.state is UploadState.OPEN
     with pytest.raises(NotFound):
-        batches.add_upload_files(actor=outsider, batch_id=batch.id, files=handed(tmp_path / "c", one))
+        api.add_upload_files(actor=outsider, batch_id=batch.id, files=handed(tmp_path / "c", one))
     with pytest.raises(InvalidInput):
-        batches.add_upload_files(
-            actor=staff_user, batch_id=batch.id, files=[UploadFile("gone", str(tmp_path / "x"), 1)]
-        )
+        api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[UploadFile("gone", str(tmp_path / "x"), 1)])
     api.finish_upload(actor=staff_user, batch_id=batch.id)
     complete(api, batch.id)
     progress = api.upload_progress(actor=staff_user, batch_id=batch.id)
     assert progress.state is UploadState.DONE
     assert progress.counts == {"stored": 2}
     with pytest.raises(InvalidInput):
-        batches.add_upload_files(actor=staff_user, batch_id=batch.id, files=handed(tmp_path / "d", one))
+        api.add_upload_files(actor=staff_user, batch_id=batch.id, files=handed(tmp_path / "d", one))
     admin_user.is_superuser = True  # the cloud backend's administrators are the portal's superusers
     admin_user.save()
     assert api.upload_progress(actor=admin_user, batch_id=batch.id).done_count == 2

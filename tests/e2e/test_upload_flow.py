@@ -82,22 +82,20 @@ def test_a_reload_resumes_the_same_batch(page, staff_user, clinic, eager_ingest,
     import io
     import json
 
-    from postdicom import get_api
+    from portal.staging import receive as staging
+    from portal.staging.types import UploadFileInfo
     from postdicom.local.models import UploadItem
 
     path = make_image(tmp_path / "CT" / "IM0001", rows=256, columns=256)
     data = path.read_bytes()
-    api = get_api()
     sign_in(page, "sam", PASSWORD)
     page.goto("/orders/upload/")
-    batch = api.start_upload(actor=staff_user, institution_id=clinic.uuid)
+    batch = staging.start(staff_user, institution_id=clinic.uuid)
     # Registered as the page registers it: name, size, modification time in ms.
     mtime = int(path.stat().st_mtime * 1000)
-    state = api.add_upload_file(actor=staff_user, batch_id=batch.id, name="IM0001", size=len(data), last_modified=mtime)
+    (state,) = staging.register(staff_user, batch.id, [UploadFileInfo("IM0001", len(data), mtime)])
     half = len(data) // 2
-    api.write_upload_chunk(
-        actor=staff_user, batch_id=batch.id, file_id=state.id, offset=0, stream=io.BytesIO(data[:half]), length=half
-    )
+    staging.write_chunk(staff_user, batch.id, state.id, 0, io.BytesIO(data[:half]), half)
     stored = {
         "id": str(batch.id),
         "files_url": f"/orders/upload/batches/{batch.id}/files/",
@@ -118,5 +116,5 @@ def test_a_reload_resumes_the_same_batch(page, staff_user, clinic, eager_ingest,
     expect(page.locator("#upload-status h2").first).to_have_text("Done", timeout=30_000)
     item = UploadItem.objects.get()
     assert item.state == "stored"
-    assert (item.received, item.last_modified) == (len(data), mtime)
+    assert (item.name, item.received) == ("IM0001", len(data))
     assert page.evaluate("() => localStorage.getItem('rayport.upload')") is None

@@ -70,7 +70,8 @@ def worker_storage(settings, tmp_path) -> Path:
 
 
 def local_storage(settings, root: Path) -> None:
-    """Stored files go to ``root/media`` and received ones to ``root/uploads`` (made here)."""
+    """Stored files go to ``root/media``, received ones to ``root/uploads`` and the browser's
+    staged ones to ``root/uploads/staging`` (made here)."""
     storages = copy.deepcopy(django_settings.STORAGES)
     storages["dicom"] = {
         "BACKEND": "postdicom.local.uploads.storage.AtomicFileSystemStorage",
@@ -78,7 +79,8 @@ def local_storage(settings, root: Path) -> None:
     }
     settings.STORAGES = storages
     settings.RAYPORT_UPLOAD_DIR = root / "uploads"
-    (root / "uploads").mkdir(parents=True, exist_ok=True)
+    settings.RAYPORT_STAGING_DIR = root / "uploads" / "staging"
+    (root / "uploads" / "staging").mkdir(parents=True, exist_ok=True)
 
 
 def stored_files(root: Path) -> list[Path]:

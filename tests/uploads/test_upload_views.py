@@ -15,7 +15,7 @@ from orders.views.upload_api import upload_chunk
 from postdicom import get_api
 from postdicom.local.models import UploadBatch
 from postdicom.types import Capability
-from tests.postdicom.local.test_upload_receive import Trickle
+from tests.portal.staging.test_receive import Trickle
 from tests.uploads.conftest import run
 from tests.uploads.files import make_image, pdf_bytes, shipped
 

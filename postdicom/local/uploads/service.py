@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 from uuid import UUID
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from postdicom import types as t
 from postdicom.context import order_scope
-from postdicom.contract import Readable
-from postdicom.errors import InvalidInput
 from postdicom.local import convert
 from postdicom.local.models.uploads import SHARE_SOURCE
 from postdicom.local.uploads import documents, preview, receive, report
@@ -42,26 +38,8 @@ class UploadsMixin:
         batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source=source)
         return report.batch_info(batch)
 
-    def add_upload_file(
-        self, *, actor: User, batch_id: UUID, name: str, size: int, last_modified: int = 0
-    ) -> t.UploadFileState:
-        return convert.upload_file_state(receive.register_file(actor, batch_id, name, size, last_modified))
-
-    def add_upload_files(
-        self, *, actor: User, batch_id: UUID, files: Sequence[t.UploadFileInfo]
-    ) -> tuple[t.UploadFileState, ...]:
-        return tuple(convert.upload_file_state(item) for item in receive.register_files(actor, batch_id, files))
-
-    def write_upload_chunk(
-        self, *, actor: User, batch_id: UUID, file_id: UUID, offset: int, stream: Readable, length: int
-    ) -> t.UploadFileState:
-        return convert.upload_file_state(receive.write_chunk(actor, batch_id, file_id, offset, stream, length))
-
-    def write_upload_chunks(
-        self, *, actor: User, batch_id: UUID, chunks: Sequence[t.UploadChunk], stream: Readable
-    ) -> tuple[t.UploadFileState, ...]:
-        items = receive.write_chunks(actor, batch_id, chunks, stream)
-        return tuple(convert.upload_file_state(item) for item in items)
+    def add_upload_files(self, *, actor: User, batch_id: UUID, files: Sequence[t.UploadFile]) -> t.UploadBatchInfo:
+        return report.batch_info(receive.add_files(actor, batch_id, files))
 
     def finish_upload(self, *, actor: User, batch_id: UUID) -> t.UploadBatchInfo:
         return report.batch_info(receive.finish(actor, batch_id))
@@ -82,11 +60,7 @@ class UploadsMixin:
         anonymize: t.Anonymization | None = None,
         store_now: bool = False,
     ) -> t.UploadReceipt:
-        if not files:
-            raise InvalidInput({"files": _("Choose at least one file.")})
-        missing = [f.name for f in files if not os.path.isfile(f.path)]
-        if missing:
-            raise InvalidInput({"files": _("These files are missing: %(names)s") % {"names": ", ".join(missing)}})
+        receive.require_files(files)
         with transaction.atomic():
             batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="api")
             items = receive.take_files(batch, list(files))

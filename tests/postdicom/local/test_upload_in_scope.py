@@ -9,8 +9,6 @@ study however many series and groups it has, and X is untouched.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from pydicom.uid import generate_uid
 
@@ -35,15 +33,12 @@ def victim(admin_user, clinic, tmp_path):
 
 
 def _send(actor, institution, paths):
-    """The browser's protocol: start, register, one chunk per file, finish; then ingest."""
+    """The staging's way: start, whole files added (one call each), finish; then ingest."""
     api = get_api()
     batch = api.start_upload(actor=actor, institution_id=institution.uuid)
-    infos = [t.UploadFileInfo(p.name, p.stat().st_size, 0) for p in paths]
-    states = api.add_upload_files(actor=actor, batch_id=batch.id, files=infos)
-    for state, path in zip(states, paths, strict=True):
-        data = path.read_bytes()
-        api.write_upload_chunk(
-            actor=actor, batch_id=batch.id, file_id=state.id, offset=0, stream=io.BytesIO(data), length=len(data)
+    for path in paths:
+        api.add_upload_files(
+            actor=actor, batch_id=batch.id, files=[t.UploadFile(path.name, str(path), path.stat().st_size)]
         )
     api.finish_upload(actor=actor, batch_id=batch.id)
     run(t.UploadReceipt(batch_id=batch.id, file_count=len(paths)))

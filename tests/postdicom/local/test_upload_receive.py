@@ -1,10 +1,12 @@
-"""The resumable upload protocol in the service: batches, files, chunks, finishing, who sees what."""
+"""Receiving an upload in the service: batches, whole files added many times, finishing, who
+sees what. (The browser's chunks are the portal's staging: tests/portal/staging.)"""
 
 from __future__ import annotations
 
-import io
-import tracemalloc
+import os
+import shutil
 import uuid
+from unittest import mock
 
 import pytest
 
@@ -18,72 +20,67 @@ from tests.uploads.files import make_image
 pytestmark = pytest.mark.django_db
 
 
-class Trickle(io.RawIOBase):
-    """A request body that produces ``size`` bytes on demand and remembers the biggest read."""
-
-    def __init__(self, size: int) -> None:
-        self.left = size
-        self.biggest = 0
-
-    def read(self, n: int = -1) -> bytes:
-        n = self.left if n < 0 else min(n, self.left)
-        self.biggest = max(self.biggest, n)
-        self.left -= n
-        return b"\x07" * n
-
-
 def _start(actor, institution, **kwargs):
     return get_api().start_upload(actor=actor, institution_id=institution.uuid, **kwargs)
 
 
-def _send(actor, batch, file, data: bytes, offset: int = 0):
-    return get_api().write_upload_chunk(
-        actor=actor, batch_id=batch.id, file_id=file.id, offset=offset, stream=io.BytesIO(data), length=len(data)
-    )
+def _file(path, name=None):
+    return t.UploadFile(name=name or path.name, path=str(path), size=path.stat().st_size)
 
 
-def test_a_file_in_chunks_resumes_where_it_stopped(staff_user, clinic, tmp_path):
+def test_whole_files_added_twice_are_moved_queued_and_stored(staff_user, clinic, tmp_path):
     api = get_api()
-    data = make_image(tmp_path / "a.dcm").read_bytes()
+    first = make_image(tmp_path / "in" / "a.dcm")
+    second = make_image(tmp_path / "in2" / "a.dcm")  # the same name again, another image
     batch = _start(staff_user, clinic)
-    file = api.add_upload_file(actor=staff_user, batch_id=batch.id, name="CT/a.dcm", size=len(data), last_modified=5)
-    assert (file.received, file.outcome) == (0, t.UploadOutcome.RECEIVING)
-    state = _send(staff_user, batch, file, data[:100])
-    assert state.received == 100
-    # A reload: the same file registered again is the same file, with what already arrived.
-    again = api.add_upload_file(actor=staff_user, batch_id=batch.id, name="CT/a.dcm", size=len(data), last_modified=5)
-    assert (again.id, again.received) == (file.id, 100)
-    # A chunk at the wrong offset writes nothing and says where to continue.
-    assert _send(staff_user, batch, file, data[50:], offset=50).received == 100
-    with pytest.raises(InvalidInput):
-        _send(staff_user, batch, file, data[100:] + b"extra", offset=100)
-    done = _send(staff_user, batch, file, data[100:], offset=100)
-    assert (done.received, done.outcome) == (len(data), t.UploadOutcome.RECEIVED)
-    finished = api.finish_upload(actor=staff_user, batch_id=batch.id)
-    assert finished.state is t.UploadState.QUEUED
-    run(t.UploadReceipt(batch_id=batch.id, file_count=1))
+    queued: list[list[int]] = []
+    with mock.patch("postdicom.local.uploads.queue.items_ingest", side_effect=queued.append):
+        info = api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[_file(first, "CT/a.dcm")])
+        assert (info.file_count, info.counts) == (1, {"received": 1})
+        info = api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[_file(second, "CT/a.dcm")])
+    assert info.file_count == 2
+    assert not first.exists()  # moved away
+    assert not second.exists()
+    names = sorted(UploadItem.objects.values_list("name", flat=True))
+    assert names == ["CT/a (2).dcm", "CT/a.dcm"]
+    assert [len(pks) for pks in queued] == [1, 1]  # each call queued its own files' ingest
+    assert api.finish_upload(actor=staff_user, batch_id=batch.id).state is t.UploadState.QUEUED
+    run(t.UploadReceipt(batch_id=batch.id, file_count=2))
     report = api.upload_report(actor=staff_user, batch_id=batch.id)
-    assert report.batch.counts == {"stored": 1}
-    assert report.files.items[0].order_id == report.orders[0].id
+    assert report.batch.counts == {"stored": 2}
+    assert report.batch.state is t.UploadState.DONE
 
 
-def test_finishing_needs_every_file_whole(staff_user, clinic):
+def test_files_on_another_disk_are_copied_and_the_originals_removed(staff_user, clinic, tmp_path):
+    path = make_image(tmp_path / "in" / "a.dcm")
+    data = path.read_bytes()
+    batch = _start(staff_user, clinic)
+    with mock.patch("postdicom.local.uploads.receive.os.replace", side_effect=OSError(18, "cross-device")):
+        get_api().add_upload_files(actor=staff_user, batch_id=batch.id, files=[_file(path)])
+    item = UploadItem.objects.get()
+    assert not path.exists()
+    from postdicom.local.uploads.receive import item_path
+
+    assert item_path(item).read_bytes() == data
+
+
+def test_a_finished_batch_and_missing_files_are_refused(staff_user, clinic, tmp_path):
     api = get_api()
     batch = _start(staff_user, clinic)
-    api.add_upload_file(actor=staff_user, batch_id=batch.id, name="a.dcm", size=10)
+    with pytest.raises(InvalidInput) as caught:
+        api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[])
+    assert "files" in caught.value.field_errors
     with pytest.raises(InvalidInput):
-        api.finish_upload(actor=staff_user, batch_id=batch.id)
-    api.add_upload_file(actor=staff_user, batch_id=uuid.UUID(str(batch.id)), name="empty.dcm", size=0)
-    assert UploadItem.objects.get(name="empty.dcm").state == "received"
-
-
-def test_a_finished_batch_takes_no_more_files(staff_user, clinic):
-    api = get_api()
-    batch = _start(staff_user, clinic)
+        api.add_upload_files(
+            actor=staff_user, batch_id=batch.id, files=[t.UploadFile("x.dcm", str(tmp_path / "nope"), 3)]
+        )
     api.finish_upload(actor=staff_user, batch_id=batch.id)
     assert api.finish_upload(actor=staff_user, batch_id=batch.id).state is t.UploadState.QUEUED  # twice: no change
+    late = make_image(tmp_path / "late.dcm")
     with pytest.raises(InvalidInput):
-        api.add_upload_file(actor=staff_user, batch_id=batch.id, name="late.dcm", size=3)
+        api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[_file(late)])
+    assert late.exists()  # not taken
+    assert not UploadItem.objects.exists()
 
 
 def test_bad_settings_are_refused_together(staff_user, clinic, other_clinic):
@@ -97,15 +94,22 @@ def test_bad_settings_are_refused_together(staff_user, clinic, other_clinic):
     assert {"institution_id", "StudyDate", "Nonsense", "folder_id"} <= set(caught.value.field_errors)
 
 
-def test_only_the_uploader_and_administrators_see_a_batch(staff_user, admin_user, limited_user, outsider, clinic):
+def test_only_the_uploader_and_administrators_see_a_batch(
+    staff_user, admin_user, limited_user, outsider, clinic, tmp_path
+):
     api = get_api()
     batch = _start(staff_user, clinic)
     assert api.upload_report(actor=admin_user, batch_id=batch.id).batch.id == batch.id
+    path = make_image(tmp_path / "a.dcm")
     for other in (limited_user, outsider):
         with pytest.raises(NotFound):
             api.upload_report(actor=other, batch_id=batch.id)
         with pytest.raises(NotFound):
-            api.add_upload_file(actor=other, batch_id=batch.id, name="x", size=1)
+            api.add_upload_files(actor=other, batch_id=batch.id, files=[_file(path)])
+        with pytest.raises(NotFound):
+            api.finish_upload(actor=other, batch_id=batch.id)
+    assert path.exists()
+    api.add_upload_files(actor=admin_user, batch_id=batch.id, files=[_file(path)])  # administrators may
     assert AuditRecord.objects.filter(action="upload.started", target_id=str(batch.id)).exists()
 
 
@@ -114,20 +118,20 @@ def test_limited_users_upload_into_their_institution(limited_user, clinic, tmp_p
     assert batch.institution.id == clinic.uuid
 
 
-def test_a_chunk_is_streamed_in_pieces_not_held_whole(staff_user, clinic):
+def test_a_zip_added_to_a_batch_is_expanded(staff_user, clinic, tmp_path):
+    import zipfile
+
+    images = [make_image(tmp_path / "z" / f"{n}.dcm") for n in range(2)]
+    archive = tmp_path / "study.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for image in images:
+            z.write(image, image.name)
+    shutil.rmtree(tmp_path / "z")
     api = get_api()
-    size = 64 * 1024 * 1024
     batch = _start(staff_user, clinic)
-    file = api.add_upload_file(actor=staff_user, batch_id=batch.id, name="big.bin", size=size)
-    body = Trickle(size)
-    tracemalloc.start()
-    try:
-        state = api.write_upload_chunk(
-            actor=staff_user, batch_id=batch.id, file_id=file.id, offset=0, stream=body, length=size
-        )
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert state.received == size
-    assert body.biggest <= 1024 * 1024
-    assert peak < 8 * 1024 * 1024, peak
+    api.add_upload_files(actor=staff_user, batch_id=batch.id, files=[_file(archive)])
+    api.finish_upload(actor=staff_user, batch_id=batch.id)
+    run(t.UploadReceipt(batch_id=batch.id, file_count=1))
+    counts = api.upload_report(actor=staff_user, batch_id=batch.id).batch.counts
+    assert counts == {"expanded": 1, "stored": 2}
+    assert not os.path.exists(archive)
