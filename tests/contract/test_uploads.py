@@ -4,6 +4,7 @@ Rayport, which stores them in the request (``RAYPORT_STOW_IN_REQUEST``)."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import TestCase
 
+from portal.staging import receive as staging
+from portal.staging.types import UploadFileInfo
 from postdicom import PostDicomApi, get_api
 from postdicom.cloud import CloudBackend
 from postdicom.errors import InvalidInput, NotFound
@@ -216,3 +219,33 @@ def test_a_zip_archive_is_expanded_into_files_of_their_own(
     }
     assert report.batch.work_count == 3
     assert len(report.orders) == 1
+
+
+def test_the_browsers_staging_hands_whole_files_to_the_backend(
+    api: PostDicomApi, data_dir: Path, staff_user: User, clinic: Institution, tmp_path: Path, settings: Any
+) -> None:
+    """The resumable protocol (``portal.staging``) in front of each backend: chunks in, whole
+    files handed to ``add_upload_files``, the batch stored."""
+    offered(api, Capability.ADD_UPLOAD_FILES)
+    if isinstance(api, CloudBackend):
+        options = {"base_url": api.options.base_url, "api_key": api.options.api_key, "retries": 0}
+        settings.POSTDICOM = {"BACKEND": "postdicom.cloud.CloudBackend", "OPTIONS": options}
+    assert type(get_api()) is type(api)
+    study = "1.2.826.0.1.3680043.8.498.6161"
+    contents = [make_image(tmp_path / "src" / f"IM{n}", study_uid=study).read_bytes() for n in range(2)]
+    batch = staging.start(staff_user, institution_id=clinic.uuid)
+    infos = [UploadFileInfo(f"CD/IM{n}", len(content)) for n, content in enumerate(contents)]
+    first, second = staging.register(staff_user, batch.id, infos)
+    half = len(contents[0]) // 2
+    staging.write_chunk(staff_user, batch.id, first.id, 0, io.BytesIO(contents[0][:half]), half)
+    rest = len(contents[0]) - half
+    staging.write_chunk(staff_user, batch.id, first.id, half, io.BytesIO(contents[0][half:]), rest)
+    staging.write_chunk(staff_user, batch.id, second.id, 0, io.BytesIO(contents[1]), len(contents[1]))
+    staging.finish(staff_user, batch.id)
+    complete(api, batch.id)
+    report = api.upload_report(actor=staff_user, batch_id=batch.id)
+    assert report.batch.state is UploadState.DONE
+    assert {f.name: f.outcome for f in report.files.items} == {
+        "CD/IM0": UploadOutcome.STORED,
+        "CD/IM1": UploadOutcome.STORED,
+    }
