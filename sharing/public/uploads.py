@@ -2,14 +2,13 @@
 
 The same resumable, chunked protocol as staff uploads (``orders.views.upload_api``, spoken by
 static/js/upload.js, assembled by ``portal.staging``), under the link. Who uploads
-(docs/decisions.md, "Uploads through an outside share"): the service acts as the share's owner,
-since the orders made belong to the owner's institution and folder, but always inside an empty
-``only_orders`` scope, so the visitor reaches none of the owner's orders: the preview joins
-nothing and names no order, and the batch, started inside the scope, joins only the orders it
-makes (the worker reads that from the batch). Each batch a visitor starts is remembered in
-their session and every later request about a batch must name one of those (the owner's other
-uploads do not exist here).
-The page never shows the folder's contents.
+(docs/decisions.md, "Uploads through an outside share"): the service acts as the share's
+owner, since the orders made belong to the owner's institution and folder, but always inside
+an empty ``only_orders`` scope, so the visitor reaches none of the owner's orders: the preview
+joins nothing and names no order, and the batch, started inside the scope, joins only the
+orders it makes (the worker reads that from the batch). Each batch a visitor starts is
+remembered in their session and every later request about a batch must name one of those
+(the owner's other uploads do not exist here). The page never shows the folder's contents.
 """
 
 from __future__ import annotations
