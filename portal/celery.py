@@ -11,6 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("rayport")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["postdicom.cloud"])  # not an app (no models), but it has tasks
 
 
 @worker_init.connect
@@ -26,12 +27,14 @@ class ResumeUploadsOnConnect(bootsteps.StartStopStep):
     """Queue ``resume_uploads`` each time the worker's consumer connects to the broker: when
     the worker starts, and again when the broker comes back after an outage (the consumer
     restarts its steps on a new connection). Work that a killed worker left, or that the web
-    process could not queue while the broker was away, then resumes at once."""
+    process could not queue while the broker was away, then resumes at once (the cloud
+    backend's uploads too: ``postdicom.cloud.tasks``)."""
 
     requires = ("celery.worker.consumer.tasks:Tasks",)
 
     def start(self, parent: Any) -> None:
         parent.app.signature("postdicom.local.tasks.resume_uploads").apply_async()
+        parent.app.signature("postdicom.cloud.tasks.resume_cloud_uploads").apply_async()
 
 
 app.steps["consumer"].add(ResumeUploadsOnConnect)

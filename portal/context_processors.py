@@ -26,13 +26,20 @@ class NavItem:
     reason: str = ""
 
 
-_NAV: tuple[tuple[StrOrPromise, str | None, str, Capability, bool], ...] = (
-    # label, url name (None: no page yet), section, capability the page needs, administrators only
-    (_("Orders"), "orders:list", "orders", Capability.SEARCH_ORDERS, False),
-    (_("Upload"), "orders:upload", "upload", Capability.UPLOAD_DICOM, False),
-    (_("Folders"), "folders:tree", "folders", Capability.FOLDER_TREE, False),
-    (_("Shares"), "sharing:mine", "shares", Capability.LIST_SHARES, False),
-    (_("Administration"), "portal:admin_home", "admin", Capability.LIST_USERS, True),
+_NAV: tuple[tuple[StrOrPromise, str | None, str, frozenset[Capability], bool], ...] = (
+    # label, url name (None: no page yet), section, capabilities the page needs, administrators only
+    (_("Orders"), "orders:list", "orders", frozenset({Capability.SEARCH_ORDERS}), False),
+    # the upload form offers the user's institutions (PostDICOM's HTTP API lists none)
+    (
+        _("Upload"),
+        "orders:upload",
+        "upload",
+        frozenset({Capability.UPLOAD_DICOM, Capability.LIST_INSTITUTIONS}),
+        False,
+    ),
+    (_("Folders"), "folders:tree", "folders", frozenset({Capability.FOLDER_TREE}), False),
+    (_("Shares"), "sharing:mine", "shares", frozenset({Capability.LIST_SHARES}), False),
+    (_("Administration"), "portal:admin_home", "admin", frozenset({Capability.LIST_USERS}), True),
 )
 
 
@@ -42,10 +49,10 @@ def _navigation(request: HttpRequest) -> list[NavItem]:
     capabilities = get_api().capabilities
     role = me(request).role
     items = []
-    for label, url_name, section, capability, admin_only in _NAV:
+    for label, url_name, section, needed, admin_only in _NAV:
         if admin_only and role is not Role.ADMINISTRATOR:
             continue
-        url = reverse(url_name) if url_name and capability in capabilities else None
+        url = reverse(url_name) if url_name and needed <= capabilities else None
         items.append(NavItem(str(label), url, section, "" if url else str(_("Not available on this server yet."))))
     return items
 

@@ -172,6 +172,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The cloud backend's uploads not yet sent to the image server (postdicom.cloud.tasks).
+    "resume-cloud-uploads": {
+        "task": "postdicom.cloud.tasks.resume_cloud_uploads",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Share e-mails the broker did not take when they were made, or whose retries ran out.
     "send-pending-share-mails": {
         "task": "postdicom.local.tasks.send_pending_share_mails",

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from postdicom.cloud import dicomweb, shapes
 from postdicom.cloud.transport import CloudOptions, Transport
+from postdicom.cloud.uploads import CloudUploadsMixin
 from postdicom.contract import PostDicomApi
 from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
@@ -109,7 +110,7 @@ _SHARE_FIELDS = {
 _INSTITUTION_MEMORY = 24 * 3600
 
 
-class CloudBackend(PostDicomApi):
+class CloudBackend(CloudUploadsMixin, PostDicomApi):
     """The contract over HTTP. ``transport`` is for tests (an httpx mock transport)."""
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:

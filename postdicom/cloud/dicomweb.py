@@ -119,6 +119,15 @@ def order_id_of(item: Mapping[str, Any], study_uid: str) -> uuid.UUID:
         return uuid.uuid5(uuid.NAMESPACE_OID, study_uid)
 
 
+def names_order(item: Mapping[str, Any]) -> bool:
+    """Whether a study result names its order (a Rayport's private attribute)."""
+    try:
+        uuid.UUID(_text(item, ORDER_ID_TAG))
+    except ValueError:
+        return False
+    return True
+
+
 def study(item: Mapping[str, Any]) -> t.DicomStudy:
     uid = _text(item, "0020000D")
     return t.DicomStudy(

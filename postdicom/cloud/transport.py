@@ -162,9 +162,11 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         content: bytes | Iterator[bytes] | None = None,
+        answers: frozenset[int] = frozenset(),
     ) -> httpx.Response:
-        """One call, read whole (for small answers); failures raised as service errors."""
-        with self.stream(method, path, params=params, headers=headers, content=content) as response:
+        """One call, read whole (for small answers); failures raised as service errors, but
+        for the statuses in ``answers``, which the caller reads (STOW-RS: 409 is an answer)."""
+        with self.stream(method, path, params=params, headers=headers, content=content, answers=answers) as response:
             response.read()
             return response
 
@@ -177,6 +179,7 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         content: bytes | Iterator[bytes] | None = None,
+        answers: frozenset[int] = frozenset(),
     ) -> Iterator[httpx.Response]:
         """One call whose successful answer is read by the caller in pieces
         (``response.iter_bytes()``); errors are raised before the block is entered."""
@@ -196,7 +199,7 @@ class Transport:
                 self._sleep(self._delay(attempt, response.headers.get("Retry-After")))
                 continue
             try:
-                if response.status_code >= 400:
+                if response.status_code >= 400 and response.status_code not in answers:
                     response.read()
                     raise error_for(response)
                 yield response

@@ -298,6 +298,13 @@ def _ui(value: str) -> dict[str, object]:
     return {"vr": "UI", "Value": [value]} if value else {"vr": "UI"}
 
 
+def _comment(reason: str) -> dict[str, object]:
+    """The outcome's sentence as an ErrorComment (0000,0902), as DIMSE gives it with a status:
+    PS3.18 has only the status code, and a client showing why an instance was refused (the
+    cloud backend) needs the words."""
+    return {"00000902": {"vr": "LO", "Value": [reason]}} if reason else {}
+
+
 def _answer(request: AuthedRequest, instances: list[_Instance], *, anonymized: bool) -> HttpResponse:
     """The PS3.18 Store Instances Response (Table 10.5.3-1) as DICOM JSON."""
     stored = [item for item in instances if item.failure is None]
@@ -313,12 +320,14 @@ def _answer(request: AuthedRequest, instances: list[_Instance], *, anonymized: b
             }
         if item.warning is not None:
             entry["00081196"] = {"vr": "US", "Value": [item.warning]}
+            entry.update(_comment(item.reason))
         referenced.append(entry)
     failures = [
         {
             "00081150": _ui(item.sop_class),
             "00081155": _ui(item.sop_instance),
             "00081197": {"vr": "US", "Value": [item.failure]},
+            **_comment(item.reason),
         }
         for item in failed
     ]

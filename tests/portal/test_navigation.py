@@ -40,7 +40,7 @@ def test_administrators_get_administration(admin_user):
 
 
 def test_a_misspelt_url_name_raises(staff_user, monkeypatch):
-    wrong = (("Orders", "orders:lst", "orders", Capability.SEARCH_ORDERS, False),)
+    wrong = (("Orders", "orders:lst", "orders", frozenset({Capability.SEARCH_ORDERS}), False),)
     monkeypatch.setattr(context_processors, "_NAV", wrong)
     with pytest.raises(NoReverseMatch):
         _nav(staff_user)

@@ -132,6 +132,7 @@ def test_instances_of_another_study_than_the_address_are_refused(staff_user, tmp
     [failed] = response.json()["00081198"]["Value"]
     assert failed["00081155"]["Value"] == [other_ds.SOPInstanceUID]
     assert failed["00081197"]["Value"] == [DOES_NOT_MATCH]
+    assert "1.2.3.4.6" in failed["00000902"]["Value"][0]  # the reason, as ErrorComment
     assert not InstanceRecord.objects.filter(sop_instance_uid=other_ds.SOPInstanceUID).exists()
 
 
@@ -253,6 +254,7 @@ def test_anonymized_on_request(staff_user, tmp_path):
     assert response.status_code == 202  # stored, with the data changed: WarningReason B000
     [referenced] = response.json()["00081199"]["Value"]
     assert referenced["00081196"]["Value"] == [0xB000]
+    assert referenced["00000902"]["Value"][0]  # why: anonymized
     assert not InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID).exists()  # UIDs remapped
     assert stow(Client(), "/dicomweb/?anonymize=yes", body_of(payload)).status_code == 400
 

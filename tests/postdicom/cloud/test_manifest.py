@@ -1,0 +1,93 @@
+"""A cloud upload's manifest: written whole or not at all, changed under a lock, one sender at
+a time, and found by the workers' sweep while it has work and no recent try."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from postdicom.cloud import manifest, tasks
+from postdicom.cloud.manifest import Manifest
+from postdicom.cloud.uploads import SWEEP_AFTER, sweep_due
+from postdicom.types import UploadOutcome, UploadState
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(settings: Any, tmp_path: Path) -> Path:
+    settings.RAYPORT_UPLOAD_DIR = tmp_path
+    return tmp_path
+
+
+def _batch(**changes: Any) -> Manifest:
+    made = Manifest(
+        id=str(uuid.uuid4()),
+        username="sam",
+        created_by="Sam Staff",
+        created_at=dt.datetime(2026, 12, 3, tzinfo=dt.UTC).isoformat(),
+        institution_id=str(uuid.uuid4()),
+        **changes,
+    )
+    manifest.create(made)
+    return made
+
+
+def test_a_change_is_written_and_read_back() -> None:
+    batch = _batch()
+    with manifest.changing(batch.id) as current:
+        assert current is not None
+        current.files.append(manifest.new_entry("Ñandú/IM1", 10))
+    again = manifest.read(batch.id)
+    assert again is not None
+    assert [e.name for e in again.files] == ["Ñandú/IM1"]
+    assert again.info().counts == {UploadOutcome.RECEIVED.value: 1}
+    assert not list(manifest.folder(batch.id).glob("*.tmp"))  # written through a temporary file, renamed
+    assert manifest.read(uuid.uuid4()) is None
+    assert manifest.read("../../etc") is None
+
+
+def test_a_failed_change_writes_nothing() -> None:
+    batch = _batch()
+
+    def dies_half_way() -> None:
+        with manifest.changing(batch.id) as current:
+            assert current is not None
+            current.state = UploadState.DONE.value
+            raise RuntimeError("the worker died")
+
+    with pytest.raises(RuntimeError):
+        dies_half_way()
+    assert manifest.read(batch.id).state == UploadState.OPEN.value  # type: ignore[union-attr]
+
+
+def test_one_sender_at_a_time() -> None:
+    batch = _batch()
+    with manifest.sending(batch.id) as first, manifest.sending(batch.id) as second:
+        assert (first, second) == (True, False)
+    with manifest.sending(batch.id) as later:
+        assert later
+
+
+def test_the_sweep_takes_batches_with_work_and_no_recent_try(monkeypatch: Any) -> None:
+    now = dt.datetime.now(dt.UTC)
+    idle = _batch(state=UploadState.QUEUED.value)
+    trying = _batch(state=UploadState.QUEUED.value, attempt_at=now.isoformat())
+    stale = _batch(state=UploadState.QUEUED.value, attempt_at=(now - SWEEP_AFTER * 2).isoformat())
+    done = _batch(state=UploadState.DONE.value, filed=True)
+    opened = _batch()  # open, no file yet: nothing to send
+    assert set(manifest.pending_batches()) == {idle.id, trying.id, stale.id}
+    assert [sweep_due(manifest.read(b.id), now) for b in (idle, trying, stale, done, opened)] == [  # type: ignore[arg-type]
+        True,
+        False,
+        True,
+        False,
+        False,
+    ]
+    queued: list[str] = []
+    monkeypatch.setattr(tasks, "_backend", lambda: object())
+    monkeypatch.setattr("postdicom.cloud.queue.send_batch", queued.append)
+    assert tasks.resume_cloud_uploads() == 2
+    assert set(queued) == {idle.id, stale.id}
