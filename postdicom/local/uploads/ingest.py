@@ -44,7 +44,7 @@ from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode, Wa
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
 from postdicom.local.bulk import update_rows
-from postdicom.local.images import thumbnails
+from postdicom.local.images import headers, thumbnails
 from postdicom.local.models import BatchState, InstanceRecord, ItemState, PatientOrder, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label
 from postdicom.local.uploads import archives, notes
@@ -362,6 +362,7 @@ def finish_batch_if_done(batch_pk: int, *, look_first: bool = True, items: list[
             .values_list("instance__series__study_id", flat=True)
             .order_by()
         )
+        transaction.on_commit(lambda: headers.make_for(studies))
         transaction.on_commit(lambda: thumbnails.make_for(studies))
     return True
 
