@@ -35,6 +35,7 @@ import {
   utilities as toolUtils,
 } from '@cornerstonejs/tools';
 
+import { loadStackInBulk } from './bulkload.js';
 import { DECODED_ACCEPT, decodedOnServer, dicomDate, mayHoldImages, oneImage, seriesStack, studySeries, text, values } from './dicomweb.js';
 
 const PRESETS = {
@@ -429,7 +430,13 @@ class Viewer {
     const viewport = this.viewport(slot);
     // The rest of the stack loads in the background, nearest images first, so that
     // scrolling does not wait for the network.
-    if (stack.imageIds.length > 1) toolUtils.stackPrefetch.enable(viewport.element);
+    // One bulk data request for the whole series; image by image (the stack prefetch) when
+    // that fails or leaves images out.
+    if (stack.imageIds.length > 1) {
+      loadStackInBulk(this.base, stack, decodedOnServer).then((complete) => {
+        if (!complete && this.viewport(slot) === viewport) toolUtils.stackPrefetch.enable(viewport.element);
+      });
+    }
     this.slots[slot].dataset.state = 'shown';
     this.slots[slot].dataset.series = key;
     this.slots[slot].dataset.complete = '1';
