@@ -155,6 +155,30 @@ function resourcePath(url) {
   return at >= 0 ? url.slice(at) : url;
 }
 
+/** Resolves once ``slot`` (its ``data-rendered``) has drawn its image on ``element``, and the
+ * browser has painted it. */
+export function afterRendered(slot, element) {
+  return new Promise((resolve) => {
+    const painted = () => requestAnimationFrame(() => setTimeout(resolve, 0));
+    if (slot.dataset.rendered === '1') {
+      painted();
+      return;
+    }
+    const check = () => {
+      if (slot.dataset.rendered !== '1') return;
+      element.removeEventListener('CORNERSTONE_IMAGE_RENDERED', check);
+      painted();
+    };
+    element.addEventListener('CORNERSTONE_IMAGE_RENDERED', check);
+    // Listeners run in order: the viewer's own (which sets data-rendered) came first.
+  });
+}
+
+/** At most this many received frames wait for the decoder at once: reading the answer pauses
+ * beyond it, so the page stays responsive (scrolling, the first image's neighbours) and memory
+ * holds a few frames, not the series. */
+const IN_FLIGHT = 12;
+
 const loading = new Map(); // series key → promise of the bulk load
 
 /**
@@ -186,7 +210,7 @@ async function bulkLoad(base, stack, skip) {
   if (!response.ok) throw new Error(`bulk data: HTTP ${response.status}`);
   const boundary = parameter(response.headers.get('Content-Type'), 'boundary');
   if (!boundary) throw new Error('bulk data: not multipart');
-  const pending = [];
+  const inFlight = new Set();
   await readParts(response, boundary, (headers, body) => {
     const imageId = byPath.get(resourcePath(headers['content-location'] || ''));
     if (!imageId || skip(imageId) || cache.getImageLoadObject(imageId)) return;
@@ -195,9 +219,14 @@ async function bulkLoad(base, stack, skip) {
     const done = imageLoader
       .loadAndCacheImage(imageId, { priority: -5, requestType: 'prefetch' })
       .catch(() => {})
-      .finally(() => received.delete(imageId));
-    pending.push(done);
+      .finally(() => {
+        received.delete(imageId);
+        inFlight.delete(done);
+      });
+    inFlight.add(done);
+    if (inFlight.size >= IN_FLIGHT) return Promise.race(inFlight);
+    return undefined;
   });
-  await Promise.all(pending);
+  await Promise.all(inFlight);
   return stack.imageIds.every((id) => cache.getImage(id));
 }

@@ -35,7 +35,7 @@ import {
   utilities as toolUtils,
 } from '@cornerstonejs/tools';
 
-import { loadStackInBulk } from './bulkload.js';
+import { afterRendered, loadStackInBulk } from './bulkload.js';
 import { DECODED_ACCEPT, decodedOnServer, dicomDate, mayHoldImages, oneImage, seriesStack, studySeries, text, values } from './dicomweb.js';
 
 const PRESETS = {
@@ -432,9 +432,13 @@ class Viewer {
     // scrolling does not wait for the network.
     // One bulk data request for the whole series; image by image (the stack prefetch) when
     // that fails or leaves images out.
+    // It starts once the first image is on screen, so that it never delays that image.
     if (stack.imageIds.length > 1) {
-      loadStackInBulk(this.base, stack, decodedOnServer).then((complete) => {
-        if (!complete && this.viewport(slot) === viewport) toolUtils.stackPrefetch.enable(viewport.element);
+      afterRendered(this.slots[slot], viewport.element).then(() => {
+        if (this.viewport(slot) !== viewport) return;
+        loadStackInBulk(this.base, stack, decodedOnServer).then((complete) => {
+          if (!complete && this.viewport(slot) === viewport) toolUtils.stackPrefetch.enable(viewport.element);
+        });
       });
     }
     this.slots[slot].dataset.state = 'shown';
