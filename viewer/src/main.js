@@ -71,6 +71,10 @@ class Viewer {
     this.base = (config.dicomweb || '').replace(/\/+$/, '');
     this.series = new Map(); // key -> series (with its stack once read)
     this.stacks = new Map(); // key -> promise of the stack
+    // Thumbnails (decoded and drawn on the CPU) wait for the first image, which they would delay.
+    this.firstImage = new Promise((resolve) => {
+      this.firstImageShown = resolve;
+    });
     this.slots = [...root.querySelectorAll('[data-slot]')];
     this.views = new Map(); // slot index -> { key, kind, viewportId, orientation }
     this.active = 0;
@@ -128,6 +132,7 @@ class Viewer {
       this.message(0, this.t('noImages'));
     }
     this.root.dataset.state = 'ready';
+    this.firstImageShown();
     this.prefetchOthers();
   }
 
@@ -242,7 +247,7 @@ class Viewer {
       const promise = seriesStack(this.base, entry, (imageId, instance) => wadors.metaDataManager.add(imageId, instance)).then(
         (stack) => {
           Object.assign(entry, stack);
-          this.paintThumbnail(entry);
+          this.firstImage.then(() => this.paintThumbnail(entry));
           return entry;
         },
       );
@@ -359,7 +364,7 @@ class Viewer {
       } catch {
         quick = null;
       }
-      if (quick && !entry.imageIds && (await this.display(slot, key, quick, 0, false))) {
+      if (quick && (await this.display(slot, key, quick, 0, false))) {
         const viewport = this.viewport(slot);
         let stack;
         try {
@@ -416,6 +421,7 @@ class Viewer {
       return false;
     }
     viewport.render();
+    this.firstImageShown();
     this.addSync(viewportId);
     if (complete) this.shown(slot, key, stack, start);
     else {

@@ -51,6 +51,7 @@ def test_ingest_keeps_every_header(stored):
     assert InstanceHeaderRecord.objects.count() == rows.count() == len(stored)
     ct = InstanceHeaderRecord.objects.get(instance__sop_instance_uid=stored["ct"].instance)
     ds = stored["ct"].ds
+    assert ct.pixels_at is not None
     with open(stored["ct"].path, "rb") as handle:
         handle.seek(ct.pixels_at)
         assert handle.read(ct.frame_size) == ds.PixelData
