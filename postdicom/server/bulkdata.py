@@ -53,7 +53,9 @@ def _parts(
         header = kept.get(instance.sop_instance_uid) if kept is not None else None
         if kept is not None and (header is None or header.pixels_at is None):
             continue  # a missing or unreadable file (logged when its header was read), or no pixels
-        plan = plans[instance.transfer_syntax_uid]
+        plan = plans.get(instance.transfer_syntax_uid)
+        if plan is None:
+            continue
         try:
             handle = stored.open(instance)
         except NotFound:
@@ -81,10 +83,25 @@ def _parts(
     yield f"--{boundary}--\r\n".encode()
 
 
+def _plans(request: AuthedRequest, stored: t.StoredInstances) -> dict[str, FramePlan]:
+    """How each transfer syntax of ``stored`` goes out. A syntax whose frames can be sent
+    neither as stored nor decoded as the client accepts has no plan: its instances are left
+    out (asked for alone, ``/frames`` says why); 406 only when that is every instance."""
+    plans = {}
+    for syntax in {i.transfer_syntax_uid for i in stored.instances}:
+        try:
+            plans[syntax] = frame_plan(request, syntax)
+        except NotAcceptable:
+            continue
+    if not plans:
+        raise NotAcceptable
+    return plans
+
+
 def bulk_data(request: AuthedRequest, stored: t.StoredInstances, cache_control: str) -> HttpResponseBase:
     """The frames of ``stored`` as multipart bulk data; 406 when a file's frames can be sent
     neither as stored nor decoded in a way the client accepts."""
-    plans = {syntax: frame_plan(request, syntax) for syntax in {i.transfer_syntax_uid for i in stored.instances}}
+    plans = _plans(request, stored)
     etag = entity_tag("bulkdata", stored.instances, sorted(plans.items()), dicomweb_url(request, "studies"))
 
     def body() -> HttpResponseBase:

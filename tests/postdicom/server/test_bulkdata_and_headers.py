@@ -172,3 +172,13 @@ def test_bulk_data_under_a_token_names_frames_under_it(stored, client, staff_use
         assert client.get(other, HTTP_ACCEPT=BULK).status_code == 404
     finally:
         scoped_urls.GRANTS.clear()
+
+
+def test_bulk_data_nothing_can_be_sent_as_asked_is_406(stored, staff_client):
+    from postdicom.dicom.frames import can_decode
+
+    item = stored["jpeg_lossless"]
+    path = f"/dicomweb/studies/{item.study}/series/{item.series}"
+    decoded_only = staff_client.get(path, HTTP_ACCEPT=OCTETS)  # no transfer-syntax=*: decoded or nothing
+    assert decoded_only.status_code == (200 if can_decode("1.2.840.10008.1.2.4.70") else 406)
+    assert staff_client.get(path, HTTP_ACCEPT=BULK).status_code == 200
