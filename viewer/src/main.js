@@ -354,17 +354,20 @@ class Viewer {
     delete this.slots[slot].dataset.complete;
     this.slots[slot].dataset.state = 'loading';
     this.overlay(slot, null);
-    const full = this.stack(key);
-    full.catch(() => {});
-    // A big series not read yet: one image first (its header alone), the stack after.
-    if (!entry.imageIds && entry.count > QUICK_SERIES) {
+    // A big series not read yet: one image first (its header alone), the stack after. Its
+    // metadata is asked for once that image is shown: read in parallel (a megabyte of JSON for
+    // 500 slices), it held up the page's main thread while the first image was decoded.
+    if (!entry.imageIds && !this.stacks.has(key) && entry.count > QUICK_SERIES) {
       let quick = null;
       try {
         quick = await oneImage(this.base, entry, register);
       } catch {
         quick = null;
       }
-      if (quick && (await this.display(slot, key, quick, 0, false))) {
+      const quickShown = quick && (await this.display(slot, key, quick, 0, false));
+      const full = this.stack(key);
+      full.catch(() => {});
+      if (quickShown) {
         const viewport = this.viewport(slot);
         let stack;
         try {
@@ -381,7 +384,7 @@ class Viewer {
     }
     let stack;
     try {
-      stack = await full;
+      stack = await this.stack(key);
     } catch (error) {
       this.disable(slot);
       this.failed(slot, error.status === 404 ? this.t('seriesMissing') : this.t('loadFailed'));
