@@ -156,9 +156,10 @@ function resourcePath(url) {
 }
 
 /** Resolves once ``slot`` (its ``data-rendered``) has drawn its image on ``element``, and the
- * browser has painted it. */
-export function afterRendered(slot, element) {
+ * browser has painted it; or after ``patience`` ms whatever happened. */
+export function afterRendered(slot, element, patience = 3000) {
   return new Promise((resolve) => {
+    setTimeout(resolve, patience);
     const painted = () => requestAnimationFrame(() => setTimeout(resolve, 0));
     if (slot.dataset.rendered === '1') {
       painted();

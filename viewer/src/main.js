@@ -355,7 +355,7 @@ class Viewer {
     this.slots[slot].dataset.state = 'loading';
     this.overlay(slot, null);
     // A big series not read yet: one image first (its header alone), the stack after. Its
-    // metadata is asked for once that image is shown: read in parallel (a megabyte of JSON for
+    // metadata is asked for once that image is on screen: read in parallel (a megabyte of JSON for
     // 500 slices), it held up the page's main thread while the first image was decoded.
     if (!entry.imageIds && !this.stacks.has(key) && entry.count > QUICK_SERIES) {
       let quick = null;
@@ -365,6 +365,7 @@ class Viewer {
         quick = null;
       }
       const quickShown = quick && (await this.display(slot, key, quick, 0, false));
+      if (quickShown) await afterRendered(this.slots[slot], this.element(slot));
       const full = this.stack(key);
       full.catch(() => {});
       if (quickShown) {
@@ -424,7 +425,7 @@ class Viewer {
       return false;
     }
     viewport.render();
-    this.firstImageShown();
+    afterRendered(this.slots[slot], this.element(slot)).then(() => this.firstImageShown());
     this.addSync(viewportId);
     if (complete) this.shown(slot, key, stack, start);
     else {
