@@ -1814,19 +1814,48 @@ class Thumbnail:
         return self.opener()
 
 
+#: What ``InstanceHeader.json`` holds in place of Pixel Data's BulkDataURI (JSON-escaped, so
+#: no value of the data set can look like it): the URL names the mount a request came through.
+PIXEL_DATA_URI_PLACEHOLDER = '"BulkDataURI":"\\u0000"'
+
+
+@dataclass(frozen=True)
+class InstanceHeader:
+    """What DICOMweb needs of a stored file's header, kept so that no request reads the file
+    for it: ``json``, the instance's DICOM JSON object as ``/metadata`` serves it (compact
+    text, Pixel Data's BulkDataURI left as ``PIXEL_DATA_URI_PLACEHOLDER``; empty unless the
+    instances were opened for ``METADATA``), and where the pixel data's value starts in the
+    file (``pixels_at``; None for a file without pixel data) in ``transfer_syntax``, with its
+    number of ``frames`` and the bytes of one uncompressed frame (``frame_size``; 0 when
+    compressed, deflated or not on byte boundaries)."""
+
+    json: str
+    transfer_syntax: str
+    pixels_at: int | None
+    frames: int
+    frame_size: int
+
+
 @dataclass(frozen=True)
 class StoredInstances:
     """Instances the actor may read, in series and instance order, and a way to open their
     files: ``open(instance)`` returns a seekable binary handle the caller closes (``NotFound``
-    when the file has gone missing from storage)."""
+    when the file has gone missing from storage). ``headers()`` gives their kept headers by
+    SOP Instance UID (read from the files and kept the first time; an instance whose file is
+    missing or unreadable is left out); a backend that keeps none leaves ``header_source``
+    None and the caller reads the files."""
 
     order_id: UUID
     study_uid: str
     instances: tuple[DicomInstance, ...]
     opener: Callable[[DicomInstance], IO[bytes]] = field(repr=False, compare=False)
+    header_source: Callable[[], Mapping[str, InstanceHeader]] | None = field(default=None, repr=False, compare=False)
 
     def open(self, instance: DicomInstance) -> IO[bytes]:
         return self.opener(instance)
+
+    def headers(self) -> Mapping[str, InstanceHeader] | None:
+        return self.header_source() if self.header_source is not None else None
 
     @property
     def updated_at(self) -> dt.datetime | None:

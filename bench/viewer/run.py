@@ -35,7 +35,6 @@ from bench.ingest.run import fresh_database, running, wait_http  # noqa: E402
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 PG = "postgres://postgres@127.0.0.1:5432"
-DATABASE = "rayport_viewer_bench"
 PASSWORD = "bench-password-4711"  # a throwaway user in a throwaway database
 CHROMIUM_ARGS = [
     "--headless",
@@ -67,10 +66,10 @@ def corpus(slices: int) -> Path:
     return folder
 
 
-def prepare(env: dict[str, str], folder: Path, data: Path) -> None:
+def prepare(env: dict[str, str], folder: Path, data: Path, database: str) -> None:
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    fresh_database(DATABASE)
+    fresh_database(database)
     subprocess_run([PYTHON, "manage.py", "migrate", "-v0"], env)
     script = data / "load.py"
     script.write_text(_LOAD)
@@ -134,24 +133,31 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument(
+        "--database", default="rayport_viewer_bench", help="PostgreSQL database (dropped and made again)"
+    )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
+    parser.add_argument("--reuse", action="store_true", help="keep the database and files of the last run")
     args = parser.parse_args()
 
     folder = corpus(args.slices)
     data = HERE / ".data"
     env = {
         **os.environ,
-        "DATABASE_URL": f"{PG}/{DATABASE}",
-        "REDIS_URL": "redis://127.0.0.1:6379/6",
+        "DATABASE_URL": f"{PG}/{args.database}",
+        "REDIS_URL": args.redis,
         "RAYPORT_DATA_DIR": str(data),
         "RAYPORT_DEBUG": "false",
         "RAYPORT_LOG_LEVEL": "warning",
     }
-    prepare(env, folder, data)
+    if not args.reuse:
+        prepare(env, folder, data, args.database)
     order = order_url(env)
     root = f"http://127.0.0.1:{args.port}"
     command = [
         PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", "gthread",
         "-w", str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "600",
+        "--no-control-socket",  # gunicorn 27 shares one control socket per user otherwise
     ]  # fmt: skip
     from playwright.sync_api import sync_playwright
 

@@ -99,6 +99,12 @@ def number_of_frames(ds: Dataset) -> int:
 def locate_pixels(handle: IO[bytes]) -> tuple[Dataset, PixelLocation]:
     """The header and where the pixel data is; ``NoSuchFrame`` for a file without it."""
     ds = read_header(handle)
+    return ds, pixel_location(handle, ds)
+
+
+def pixel_location(handle: IO[bytes], ds: Dataset) -> PixelLocation:
+    """Where the pixel data is, ``handle`` standing where ``read_header`` left it (at the
+    Pixel Data tag); ``NoSuchFrame`` for a file without it."""
     start = handle.tell()
     head = handle.read(12)
     if head[:4] != _PIXEL_DATA_TAG or "Rows" not in ds or "Columns" not in ds:
@@ -117,7 +123,7 @@ def locate_pixels(handle: IO[bytes]) -> tuple[Dataset, PixelLocation]:
         size = int(ds.Rows) * int(ds.Columns) * int(ds.get("SamplesPerPixel", 1) or 1) * bits // 8
         if str(ds.get("PhotometricInterpretation", "")) == "YBR_FULL_422":
             size = size * 2 // 3  # two chroma samples shared by each pair of pixels (PS3.3 C.7.6.3.1.2)
-    return ds, PixelLocation(syntax, offset, frames, size)
+    return PixelLocation(syntax, offset, frames, size)
 
 
 def raw_frame(handle: IO[bytes], location: PixelLocation, index: int) -> bytes:

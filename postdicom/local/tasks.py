@@ -8,7 +8,7 @@ from celery import shared_task
 
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound, Unavailable
-from postdicom.local.images import thumbnails
+from postdicom.local.images import headers, thumbnails
 from postdicom.local.models import UploadItem
 from postdicom.local.orders.recycle import expired_order_ids
 from postdicom.local.outside import mail as share_mail
@@ -76,9 +76,11 @@ def finish_upload_batch(batch_pk: int) -> None:
 @shared_task(name="postdicom.local.tasks.draw_thumbnails")
 def draw_thumbnails(batch_pk: int) -> None:
     """Draw the thumbnails of the studies a batch stored in a request added images to
-    (``ingest.store_taken``); a failure is logged and the first request for the picture
-    draws it."""
-    thumbnails.make_for(studies_stored(batch_pk))
+    (``ingest.store_taken``), and keep their instances' headers; a failure is logged and the
+    first request for the picture or the metadata makes it."""
+    studies = studies_stored(batch_pk)
+    thumbnails.make_for(studies)
+    headers.make_for(studies)
 
 
 @shared_task(name="postdicom.local.tasks.resume_uploads")

@@ -2,16 +2,14 @@
 
 Each level answers the attributes PS3.18 Table 6.7.1-2 requires that the index holds, plus
 the optional ones named with ``includefield`` (or all with ``includefield=all``). Attributes
-the index does not keep (Instance Number, Rows, Columns…) come from ``/metadata``, which
-reads the files.
+the index does not keep (Instance Number, Rows, Columns…) come from ``/metadata``
+(``postdicom.dicom.described``: each file's header, read once and kept).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-
-from pydicom.dataset import Dataset
 
 from postdicom import types as t
 
@@ -20,10 +18,6 @@ Json = dict[str, Any]
 #: The private block of Rayport's own attributes in search results, and the order's id in it.
 PRIVATE_CREATOR = "RAYPORT"
 ORDER_ID_TAG = "00111001"
-
-#: Metadata inlines binary values up to this size; larger ones (rare outside pixel data,
-#: which is left out) are dropped rather than base64'd into every response.
-INLINE_LIMIT = 64 * 1024
 
 
 def element(vr: str, *values: Any) -> Json:
@@ -109,16 +103,3 @@ def instance(item: t.DicomInstance, url: str, include: frozenset[str]) -> Json:
     }
     optional = {"00083002": ("AvailableTransferSyntaxUID", element("UI", item.transfer_syntax_uid))}
     return _with(required, optional, include)
-
-
-def metadata(ds: Dataset, item: t.DicomInstance, pixel_data_url: str) -> Json:
-    """An instance's header as DICOM JSON. Pixel data is not inlined: its ``BulkDataURI`` is
-    ``pixel_data_url``. Other binary values over ``INLINE_LIMIT`` (rare)
-    are left out; the stored transfer syntax is given as Available Transfer Syntax UID."""
-    out: Json = ds.to_json_dict(INLINE_LIMIT, lambda _element: "", suppress_invalid_tags=True)
-    out = {tag: value for tag, value in out.items() if value.get("BulkDataURI") != ""}
-    out["00083002"] = element("UI", item.transfer_syntax_uid)
-    if "Rows" in ds:
-        encapsulated = item.transfer_syntax_uid.startswith(("1.2.840.10008.1.2.4", "1.2.840.10008.1.2.5"))
-        out["7FE00010"] = {"vr": "OB" if encapsulated else "OW", "BulkDataURI": pixel_data_url}
-    return dict(sorted(out.items()))

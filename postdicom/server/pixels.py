@@ -28,6 +28,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from postdicom import get_api
 from postdicom import types as t
 from postdicom.dicom import frames as dicom_frames
+from postdicom.dicom.described import location_of
 from postdicom.dicom.render import RENDERED_TYPES, WINDOW_FUNCTIONS, Window, render
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.server.http import (
@@ -101,9 +102,10 @@ def frames(request: AuthedRequest, study: str, series: str, instance: str, frame
     etag = entity_tag("frames", [item], frames, plan)
 
     def body() -> HttpResponseBase:
+        location = kept_location(stored, item)
         handle = stored.open(item)
         try:
-            pieces = _frames(handle, item, plan, numbers)
+            pieces = _frames(handle, item, plan, numbers, location)
         finally:
             handle.close()
         boundary = new_boundary()
@@ -114,10 +116,25 @@ def frames(request: AuthedRequest, study: str, series: str, instance: str, frame
     return conditional(request, stored, etag, REUSE, body)
 
 
-def _frames(handle: IO[bytes], item: t.DicomInstance, plan: FramePlan, numbers: list[int]) -> list[bytes]:
-    """The frames asked for, as the plan says; the header is read once for all of them."""
-    location = None
-    if plan.raw:
+def kept_location(stored: t.StoredInstances, item: t.DicomInstance) -> dicom_frames.PixelLocation | None:
+    """Where ``item``'s pixel data is, from its kept header (None: read the file's header)."""
+    kept = stored.headers()
+    header = kept.get(item.sop_instance_uid) if kept is not None else None
+    return location_of(header) if header is not None else None
+
+
+def _frames(
+    handle: IO[bytes],
+    item: t.DicomInstance,
+    plan: FramePlan,
+    numbers: list[int],
+    location: dicom_frames.PixelLocation | None = None,
+) -> list[bytes]:
+    """The frames asked for, as the plan says; the header is read once for all of them
+    (not at all when its ``location`` is known)."""
+    if not plan.raw:
+        location = None
+    elif location is None:
         try:
             _ds, location = dicom_frames.locate_pixels(handle)
         except dicom_frames.NoSuchFrame:

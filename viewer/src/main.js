@@ -35,6 +35,7 @@ import {
   utilities as toolUtils,
 } from '@cornerstonejs/tools';
 
+import { afterRendered, loadStackInBulk } from './bulkload.js';
 import { DECODED_ACCEPT, decodedOnServer, dicomDate, mayHoldImages, oneImage, seriesStack, studySeries, text, values } from './dicomweb.js';
 
 const PRESETS = {
@@ -70,6 +71,10 @@ class Viewer {
     this.base = (config.dicomweb || '').replace(/\/+$/, '');
     this.series = new Map(); // key -> series (with its stack once read)
     this.stacks = new Map(); // key -> promise of the stack
+    // Thumbnails (decoded and drawn on the CPU) wait for the first image, which they would delay.
+    this.firstImage = new Promise((resolve) => {
+      this.firstImageShown = resolve;
+    });
     this.slots = [...root.querySelectorAll('[data-slot]')];
     this.views = new Map(); // slot index -> { key, kind, viewportId, orientation }
     this.active = 0;
@@ -127,6 +132,7 @@ class Viewer {
       this.message(0, this.t('noImages'));
     }
     this.root.dataset.state = 'ready';
+    this.firstImageShown();
     this.prefetchOthers();
   }
 
@@ -241,7 +247,7 @@ class Viewer {
       const promise = seriesStack(this.base, entry, (imageId, instance) => wadors.metaDataManager.add(imageId, instance)).then(
         (stack) => {
           Object.assign(entry, stack);
-          this.paintThumbnail(entry);
+          this.firstImage.then(() => this.paintThumbnail(entry));
           return entry;
         },
       );
@@ -348,17 +354,21 @@ class Viewer {
     delete this.slots[slot].dataset.complete;
     this.slots[slot].dataset.state = 'loading';
     this.overlay(slot, null);
-    const full = this.stack(key);
-    full.catch(() => {});
-    // A big series not read yet: one image first (its header alone), the stack after.
-    if (!entry.imageIds && entry.count > QUICK_SERIES) {
+    // A big series not read yet: one image first (its header alone), the stack after. Its
+    // metadata is asked for once that image is on screen: read in parallel (a megabyte of JSON for
+    // 500 slices), it held up the page's main thread while the first image was decoded.
+    if (!entry.imageIds && !this.stacks.has(key) && entry.count > QUICK_SERIES) {
       let quick = null;
       try {
         quick = await oneImage(this.base, entry, register);
       } catch {
         quick = null;
       }
-      if (quick && !entry.imageIds && (await this.display(slot, key, quick, 0, false))) {
+      const quickShown = quick && (await this.display(slot, key, quick, 0, false));
+      if (quickShown) await afterRendered(this.slots[slot], this.element(slot));
+      const full = this.stack(key);
+      full.catch(() => {});
+      if (quickShown) {
         const viewport = this.viewport(slot);
         let stack;
         try {
@@ -375,7 +385,7 @@ class Viewer {
     }
     let stack;
     try {
-      stack = await full;
+      stack = await this.stack(key);
     } catch (error) {
       this.disable(slot);
       this.failed(slot, error.status === 404 ? this.t('seriesMissing') : this.t('loadFailed'));
@@ -415,6 +425,7 @@ class Viewer {
       return false;
     }
     viewport.render();
+    afterRendered(this.slots[slot], this.element(slot)).then(() => this.firstImageShown());
     this.addSync(viewportId);
     if (complete) this.shown(slot, key, stack, start);
     else {
@@ -429,7 +440,17 @@ class Viewer {
     const viewport = this.viewport(slot);
     // The rest of the stack loads in the background, nearest images first, so that
     // scrolling does not wait for the network.
-    if (stack.imageIds.length > 1) toolUtils.stackPrefetch.enable(viewport.element);
+    // One bulk data request for the whole series; image by image (the stack prefetch) when
+    // that fails or leaves images out.
+    // It starts once the first image is on screen, so that it never delays that image.
+    if (stack.imageIds.length > 1) {
+      afterRendered(this.slots[slot], viewport.element).then(() => {
+        if (this.viewport(slot) !== viewport) return;
+        loadStackInBulk(this.base, stack, decodedOnServer).then((complete) => {
+          if (!complete && this.viewport(slot) === viewport) toolUtils.stackPrefetch.enable(viewport.element);
+        });
+      });
+    }
     this.slots[slot].dataset.state = 'shown';
     this.slots[slot].dataset.series = key;
     this.slots[slot].dataset.complete = '1';

@@ -1,7 +1,8 @@
 """WADO-RS reads: which stored instances a request reaches, and opening their files.
 
 Nothing is read here: the caller gets the instances and a way to open each file, and streams
-it. Reading a whole study or series (its files or its metadata) is one audit event on the
+it; their kept headers (``headers``) come with the rows, read from the files only for an
+instance that has none yet. Reading a whole study or series (its files or its metadata) is one audit event on the
 order; single instances, frames and rendered images are not audited, since a viewer asks
 for hundreds of them while the series they belong to was already recorded.
 """
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from postdicom import types as t
 from postdicom.errors import NotFound
 from postdicom.local.audit import record
+from postdicom.local.images.headers import headers_of
 from postdicom.local.images.search import instance, study_row
 from postdicom.local.models import InstanceRecord
 from postdicom.local.orders.visibility import order_label, visible_among
@@ -49,7 +51,10 @@ def open_instances(
         rows = rows.filter(series__series_uid=series_uid)
     if sop_instance_uid is not None:
         rows = rows.filter(sop_instance_uid=sop_instance_uid)
-    found = list(rows.select_related("series__study__order").order_by("series__number", "series_id", "id"))
+    rows = rows.select_related("series__study__order", "header")
+    if purpose is not t.DicomReadPurpose.METADATA:
+        rows = rows.defer("header__json")
+    found = list(rows.order_by("series__number", "series_id", "id"))
     seen = visible_among(actor, list({row.series.study.order_id: row.series.study.order for row in found}.values()))
     found = [row for row in found if row.series.study.order_id in seen]
     if not found:
@@ -81,4 +86,5 @@ def open_instances(
         study_uid=study.study_uid,
         instances=tuple(instance(study, row) for row in found),
         opener=opener,
+        header_source=lambda: headers_of(found, with_json=purpose is t.DicomReadPurpose.METADATA),
     )

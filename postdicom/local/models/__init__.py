@@ -25,6 +25,7 @@ from postdicom.local.models.outside_shares import (
 from postdicom.local.models.uploads import (
     BatchState,
     DocumentRecord,
+    InstanceHeaderRecord,
     InstanceRecord,
     ItemState,
     SeriesRecord,
@@ -47,6 +48,7 @@ __all__ = [
     "Folder",
     "FolderOrder",
     "FolderShare",
+    "InstanceHeaderRecord",
     "InstanceRecord",
     "Institution",
     "ItemState",

@@ -199,6 +199,23 @@ class InstanceRecord(models.Model):
         return self.sop_instance_uid
 
 
+class InstanceHeaderRecord(models.Model):
+    """An instance's header as DICOMweb serves it (``postdicom.dicom.described``), read from
+    its file once: ``source`` is the SHA-256 of the file it was read from, so a row that no
+    longer matches its instance's file is read again; it goes with its instance."""
+
+    instance = models.OneToOneField(InstanceRecord, on_delete=models.CASCADE, primary_key=True, related_name="header")
+    source = models.CharField(max_length=64)
+    json = models.TextField()  # DICOM JSON, Pixel Data's BulkDataURI a placeholder (TOAST compresses it)
+    transfer_syntax = models.CharField(max_length=64)
+    pixels_at = models.BigIntegerField(null=True)  # where Pixel Data's value starts; None: no pixel data
+    frames = models.IntegerField(default=1)
+    frame_size = models.BigIntegerField(default=0)  # bytes of an uncompressed frame; 0: compressed
+
+    def __str__(self) -> str:
+        return f"header of instance {self.instance_id}"
+
+
 class DocumentRecord(models.Model):
     """A clinical document attached to an order; its type comes from its content."""
 

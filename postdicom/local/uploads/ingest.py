@@ -44,7 +44,7 @@ from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode, Wa
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
 from postdicom.local.bulk import update_rows
-from postdicom.local.images import thumbnails
+from postdicom.local.images import headers, thumbnails
 from postdicom.local.models import BatchState, InstanceRecord, ItemState, PatientOrder, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label
 from postdicom.local.uploads import archives, notes, queue
@@ -342,6 +342,7 @@ def finish_batch_if_done(batch_pk: int, *, look_first: bool = True, items: list[
             counts = dict(batch.items.values_list("state").annotate(n=Count("id")).order_by())
         _close(batch, counts, fields=["state", "finished_at", "notes"])
         studies = studies_stored(batch.pk)
+        transaction.on_commit(lambda: headers.make_for(studies))
         transaction.on_commit(lambda: thumbnails.make_for(studies))
     return True
 
