@@ -15,7 +15,7 @@ import pydicom
 import pytest
 from playwright.sync_api import expect
 from pydicom.encaps import encapsulate
-from pydicom.pixels import apply_color_lut
+from pydicom.pixels import apply_color_lut, convert_color_space, pixel_array
 from pydicom.uid import JPEG2000Lossless
 
 from postdicom import get_api
@@ -26,7 +26,7 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import DESKTOP, new_tab, shot, sign_in, sign_in_by_name
 from tests.e2e.volume import write_ct_volume
 from tests.uploads.conftest import local_storage, upload
-from tests.uploads.files import BROKEN, make_image, pdf_bytes, png_bytes, pydicom_reads, shipped_files
+from tests.uploads.files import BROKEN, make_image, pdf_bytes, png_bytes, pydicom_reads, shipped, shipped_files
 from tests.uploads.mp4 import playable_mp4
 
 pytestmark = pytest.mark.e2e
@@ -255,6 +255,65 @@ def test_every_pydicom_file_with_pixels_opens(page, watch, staff_user, clinic, s
                 problems.append(f"{path.name}: neither a picture nor the message ({message!r})")
         watch.check()  # no console error, failed request or CSP violation for this file
     assert not problems, "\n".join(problems)
+
+
+#: The canvas at the centre of each of the picture's pixels (sampled on at most 64 x 64 of
+#: them), the picture being where the box around the non-black pixels is.
+CANVAS_SAMPLES = """([slot, rows, columns, step]) => {
+  const canvas = document.querySelector(`[data-slot="${slot}"] canvas`);
+  const { width, height } = canvas;
+  const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  let top = height, bottom = -1, left = width, right = -1;
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const i = (y * width + x) * 4;
+      if (Math.max(data[i], data[i + 1], data[i + 2]) > 8) {
+        top = Math.min(top, y); bottom = Math.max(bottom, y);
+        left = Math.min(left, x); right = Math.max(right, x);
+      }
+    }
+  }
+  const h = bottom - top + 1, w = right - left + 1, out = [];
+  for (let r = 0; r < rows; r += step) {
+    for (let c = 0; c < columns; c += step) {
+      const y = top + Math.floor(((r + 0.5) * h) / rows), x = left + Math.floor(((c + 0.5) * w) / columns);
+      const i = (y * width + x) * 4;
+      out.push([data[i], data[i + 1], data[i + 2]]);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SC_ybr_full_422_uncompressed.dcm", "SC_jpeg_no_color_transform.dcm", "SC_jpeg_no_color_transform_2.dcm"],
+)
+def test_the_fixed_colour_files_match_pydicom_pixel_by_pixel(page, watch, staff_user, clinic, storage, tmp_path, name):
+    """The files the viewer drew wrong (noise, pink): each pixel's colour on the canvas against
+    pydicom's (YBR_FULL_422 through ``convert_color_space``), within 10 levels for all but the
+    pixels beside a sharp edge, which scaling to the viewport blends (at most 5 %)."""
+    path = shipped(name)
+    upload(staff_user, clinic, [path], tmp_path)
+    sign_in(page, "sam", PASSWORD)
+    assert _open(page, _order_of(path)) == "shown"
+    page.wait_for_timeout(50)
+    ds = _decodable(path)
+    if ds.PhotometricInterpretation == "YBR_FULL_422":
+        expected = convert_color_space(pixel_array(ds, as_rgb=False), "YBR_FULL", "RGB")
+    else:
+        expected = ds.pixel_array
+    lit = numpy.argwhere(expected.max(axis=2) > 8)
+    (top, left), (bottom, right) = lit.min(axis=0), lit.max(axis=0)
+    expected = expected[top : bottom + 1, left : right + 1].astype(int)
+    rows, columns = expected.shape[:2]
+    step = max(1, max(rows, columns) // 64)
+    shown = numpy.array(page.evaluate(CANVAS_SAMPLES, [0, rows, columns, step]), dtype=int)
+    wanted = expected[::step, ::step].reshape(-1, 3)
+    off = numpy.abs(shown - wanted).max(axis=1) > 10
+    assert off.mean() <= 0.05, f"{name}: {off.sum()} of {len(off)} pixels off by more than 10"
+    shot(page, f"pixels-{name}")
+    watch.check()
 
 
 def _undecodable(tmp_path: Path) -> Path:

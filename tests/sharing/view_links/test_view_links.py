@@ -296,7 +296,9 @@ def test_the_page_shows_the_orders_documents_under_the_link(scans, staff_user, c
     document = _document(staff_user, order_id, tmp_path)
     link = _link(staff_user, order_id=order_id)
     page = client.get(link.url)
-    config = json.loads(re.search(rb'id="rayport-viewer"[^>]*>(.*?)</script>', page.content, re.S)[1])
+    found = re.search(rb'id="rayport-viewer"[^>]*>(.*?)</script>', page.content, re.S)
+    assert found is not None
+    config = json.loads(found[1])
     (entry,) = config["documents"]
     assert entry["url"] == f"{link.url}orders/{order_id}/documents/{document.id}/"
     assert "downloadUrl" not in entry
