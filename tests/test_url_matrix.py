@@ -118,6 +118,7 @@ class Scene:
     share_token: str  # the link of ``order`` shared by staff with outside people (with a password)
     view_link: Any  # staff's view link to the order of ``study``, for 127.0.0.1 (the test client)
     imaged_id: UUID  # the order of ``study``
+    imaged_document_id: UUID  # a PDF on the order of ``study`` (which ``view_link`` shows)
 
     @property
     def colleague_id(self) -> UUID:
@@ -204,6 +205,11 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
     )
     imaged = StudyRecord.objects.select_related("order").get(study_uid=ds.StudyInstanceUID).order
     view_link = api.view_url(actor=staff_user, target=ViewTarget(order_id=imaged.uuid), client_ip="127.0.0.1")
+    (imaged_document,) = api.upload_documents(
+        actor=staff_user,
+        order_id=imaged.uuid,
+        files=[UploadFile(name="report.pdf", path=str(pdf), size=pdf.stat().st_size)],
+    ).added
     return Scene(
         clinic=clinic,
         colleague=colleague,
@@ -231,6 +237,7 @@ def scene(tmp_path, clinic, staff_user, admin_user, limited_user) -> Scene:
         share_token=linked.url.rstrip("/").rsplit("/", 1)[-1],
         view_link=view_link,
         imaged_id=imaged.uuid,
+        imaged_document_id=imaged_document.id,
     )
 
 
@@ -713,6 +720,11 @@ MATRIX: dict[str, Row] = {
     ),
     # The link itself works for whoever holds it (from its address), signed in or not.
     "viewlinks:page": Row(kwargs=_view_token, get=VIEW_LINK_READ),
+    # Its orders' documents, shown (never downloaded) as its maker sees them.
+    "viewlinks:document": Row(
+        kwargs=_under_view_link(lambda s: {"order_id": s.imaged_id, "document_id": s.imaged_document_id}),
+        get=VIEW_LINK_READ,
+    ),
     **{
         f"viewlinks:{name}": Row(kwargs=_under_view_link(kwargs), get=VIEW_LINK_READ)
         for name, kwargs in (

@@ -33,7 +33,35 @@ const common = {
   // ... and one (xmlbuilder2, through vtk.js) asks for Node's url module when it loads.
   alias: { url: join(here, 'src', 'shims', 'node-url.js') },
   define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [replaced()],
 };
+
+/**
+ * Modules of the pinned packages replaced by Rayport's own (src/shims/), for loader defects:
+ * isColorConversionRequired.js misjudges uncompressed YBR_FULL_422 frames.
+ */
+function replaced() {
+  const shims = {
+    '@cornerstonejs/dicom-image-loader/dist/esm/imageLoader/isColorConversionRequired.js': join(
+      here,
+      'src',
+      'shims',
+      'isColorConversionRequired.js',
+    ),
+  };
+  return {
+    name: 'rayport-shims',
+    setup(b) {
+      b.onResolve({ filter: /isColorConversionRequired(\.js)?$/ }, (args) => {
+        const target = join(args.resolveDir, args.path.endsWith('.js') ? args.path : `${args.path}.js`);
+        for (const [suffix, shim] of Object.entries(shims)) {
+          if (target.endsWith(suffix)) return { path: shim };
+        }
+        return undefined;
+      });
+    },
+  };
+}
 
 await build({
   ...common,

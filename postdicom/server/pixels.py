@@ -9,6 +9,13 @@ pylibjpeg-openjpeg (or Pillow), RLE by pylibjpeg-rle, deflated and big-endian fi
 A frame that cannot be decoded (no decoder for its syntax, or damaged pixel data) is a 406
 whose JSON reason says which, and how to get the frame as stored instead.
 
+A frame cut out as stored needs to know where the file's pixel data starts; reading the
+header for that (pydicom walks every element) is most of a frame request's time in Python,
+so each worker process remembers it for the last ``LOCATIONS_KEPT`` files, by the file's
+SHA-256: the same bytes have their pixel data at the same place, so what is remembered is
+never stale, and rights are still checked on every request (docs/decisions.md, "Frames: the
+pixel data's place remembered").
+
 Rendered and thumbnail: JPEG (default) or PNG, with ``window=center,width[,function]``
 (``linear``, ``linear_exact``, ``sigmoid``), ``viewport=width,height`` and ``quality``.
 Without a window the file's own is used, else the frame's range.
@@ -17,6 +24,8 @@ Without a window the file's own is used, else the frame's range.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import IO
 
@@ -46,6 +55,36 @@ OCTETS = "application/octet-stream"
 THUMBNAIL = (128, 128)
 MAX_VIEWPORT = 4096
 MAX_FRAMES_ASKED = 1000
+#: Files whose pixel data's place each process remembers (about 200 bytes each).
+LOCATIONS_KEPT = 20_000
+
+_locations: OrderedDict[str, dicom_frames.PixelLocation] = OrderedDict()
+_locations_lock = threading.Lock()
+
+
+def pixel_location(handle: IO[bytes], item: t.DicomInstance) -> dicom_frames.PixelLocation:
+    """Where ``item``'s pixel data is in its file (``handle``): remembered by the file's
+    SHA-256, else read from the header (``NoSuchFrame`` for a file without pixel data)."""
+    key = f"{item.sha256}:{item.transfer_syntax_uid}" if item.sha256 else ""
+    if key:
+        with _locations_lock:
+            found = _locations.get(key)
+            if found is not None:
+                _locations.move_to_end(key)
+                return found
+    _ds, found = dicom_frames.locate_pixels(handle)
+    if key:
+        with _locations_lock:
+            _locations[key] = found
+            while len(_locations) > LOCATIONS_KEPT:
+                _locations.popitem(last=False)
+    return found
+
+
+def forget_pixel_locations() -> None:
+    """Forget every remembered place (tests)."""
+    with _locations_lock:
+        _locations.clear()
 
 
 @dataclass(frozen=True)
@@ -136,7 +175,7 @@ def _frames(
         location = None
     elif location is None:
         try:
-            _ds, location = dicom_frames.locate_pixels(handle)
+            location = pixel_location(handle, item)
         except dicom_frames.NoSuchFrame:
             raise NotFound(_("This image has no frame %(number)d.") % {"number": numbers[0]}) from None
     pieces = []

@@ -17,5 +17,6 @@ urlpatterns = [
     path("view-links/folder/<uuid:folder_id>/", manage.folder_link, name="folder"),
     path("view-links/<uuid:link_id>/revoke/", manage.link_revoke, name="revoke"),
     path("v/<str:token>/", public.link_page, name="page"),
+    path("v/<str:token>/orders/<uuid:order_id>/documents/<uuid:document_id>/", public.link_document, name="document"),
     path("v/<str:token>/dicomweb/", include((scoped_patterns(public.resolve_images), "dicomweb"))),
 ]

@@ -10,10 +10,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy
 import pydicom
 import pytest
 from playwright.sync_api import expect
 from pydicom.encaps import encapsulate
+from pydicom.pixels import apply_color_lut, convert_color_space, pixel_array
 from pydicom.uid import JPEG2000Lossless
 
 from postdicom import get_api
@@ -24,13 +26,21 @@ from tests.conftest import PASSWORD
 from tests.e2e.conftest import DESKTOP, new_tab, shot, sign_in, sign_in_by_name
 from tests.e2e.volume import write_ct_volume
 from tests.uploads.conftest import local_storage, upload
-from tests.uploads.files import BROKEN, make_image, pdf_bytes, png_bytes, pydicom_reads, shipped_files
+from tests.uploads.files import BROKEN, make_image, pdf_bytes, png_bytes, pydicom_reads, shipped, shipped_files
 from tests.uploads.mp4 import playable_mp4
 
 pytestmark = pytest.mark.e2e
 
 #: Files pydicom decodes that the viewer shows the "cannot be shown" message for instead.
-KNOWN_GAPS = {"SC_ybr_full_422_uncompressed.dcm": "uncompressed YBR_FULL_422: Cornerstone's loader misreads it"}
+KNOWN_GAPS: dict[str, str] = {}
+
+#: How far (0-255) each channel's mean on the canvas may be from pydicom's picture's, over the
+#: whole picture and in each cell of a grid over it: scaling to the viewport smooths edges
+#: (more so across a cell's border), and browser JPEG decoding differs from libjpeg's by a few
+#: levels; a wrong colour transform or swapped channels are off by 40 or more.
+COLOUR_TOLERANCE = 12
+CELL_TOLERANCE = 32
+GRID = 4
 
 SHOWN = '[data-slot="{slot}"][data-state="shown"][data-rendered="1"]'
 SETTLED = f'{SHOWN.format(slot=0)}, [data-slot="0"][data-state="failed"]'
@@ -49,6 +59,105 @@ CANVAS_PIXELS = """slot => {
   }
   return { lit, spread: high - low, total: width * height };
 }"""
+
+#: The mean of each channel in each cell of an n x n grid over the picture on the canvas: the
+#: grid covers the box around the pixels that are not black (the viewport's background), so
+#: that the fit to the canvas matters not.
+CANVAS_COLOURS = """([slot, n]) => {
+  const canvas = document.querySelector(`[data-slot="${slot}"] canvas`);
+  const { width, height } = canvas;
+  const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  let top = height, bottom = -1, left = width, right = -1;
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const i = (y * width + x) * 4;
+      if (Math.max(data[i], data[i + 1], data[i + 2]) > 8) {
+        if (y < top) top = y;
+        if (y > bottom) bottom = y;
+        if (x < left) left = x;
+        if (x > right) right = x;
+      }
+    }
+  }
+  if (bottom < 0) return null;
+  const h = bottom - top + 1, w = right - left + 1, cells = [];
+  for (let r = 0; r < n; r += 1) {
+    for (let c = 0; c < n; c += 1) {
+      const y0 = top + Math.floor((r * h) / n), y1 = top + Math.floor(((r + 1) * h) / n);
+      const x0 = left + Math.floor((c * w) / n), x1 = left + Math.floor(((c + 1) * w) / n);
+      const sums = [0, 0, 0];
+      for (let y = y0; y < y1; y += 1) {
+        for (let x = x0; x < x1; x += 1) {
+          const i = (y * width + x) * 4;
+          for (let k = 0; k < 3; k += 1) sums[k] += data[i + k];
+        }
+      }
+      const count = Math.max(1, (y1 - y0) * (x1 - x0));
+      cells.push(sums.map((s) => s / count));
+    }
+  }
+  return cells;
+}"""
+
+
+def expected_picture(ds: pydicom.Dataset) -> Any:
+    """pydicom's picture of the first frame as RGB (YBR converted, palette applied), cut to the
+    box around its pixels that are not black; None for grey images, for colour of more than 8
+    bits (the viewer windows those) and where pydicom cannot decode it."""
+    photometric = str(ds.get("PhotometricInterpretation", ""))
+    if photometric.startswith("MONOCHROME") or int(ds.get("BitsAllocated", 8)) != 8:
+        return None
+    try:
+        picture = ds.pixel_array  # pydicom 3 gives YBR as RGB
+    except Exception:
+        return None
+    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+        picture = picture[0]
+    if photometric == "PALETTE COLOR":
+        picture = apply_color_lut(picture, ds)
+        if picture.dtype != numpy.uint8:
+            picture = picture / 257  # 16-bit palette entries
+    lit = numpy.argwhere(picture.max(axis=2) > 8)
+    if not len(lit):
+        return None
+    (top, left), (bottom, right) = lit.min(axis=0), lit.max(axis=0)
+    return picture[top : bottom + 1, left : right + 1].astype(float)
+
+
+def cell_colours(picture: Any, n: int) -> list[list[float]]:
+    """Each channel's mean in each cell of an n x n grid over ``picture`` (as CANVAS_COLOURS)."""
+    h, w = picture.shape[:2]
+    cells = []
+    for r in range(n):
+        for c in range(n):
+            cell = picture[r * h // n : (r + 1) * h // n, c * w // n : (c + 1) * w // n]
+            cells.append([float(cell[..., k].mean()) if cell.size else 0.0 for k in range(3)])
+    return cells
+
+
+def colour_problem(page, ds: pydicom.Dataset, slot: int = 0) -> str | None:
+    """Why the canvas's colours are not pydicom's (None when they are, or for grey images):
+    the whole picture's mean per channel, and each grid cell's (swapped channels or a wrong
+    colour transform can keep the whole mean)."""
+    picture = expected_picture(ds)
+    if picture is None:
+        return None
+    n = min(GRID, *picture.shape[:2])
+    shown = page.evaluate(CANVAS_COLOURS, [slot, n])
+    if shown is None:
+        return "no picture on the canvas"
+    expected = cell_colours(picture, n)
+    means = [[sum(cell[k] for cell in cells) / len(cells) for k in range(3)] for cells in (shown, expected)]
+    if any(abs(a - b) > COLOUR_TOLERANCE for a, b in zip(*means, strict=True)):
+        return f"mean colour {_rounded(means[0])} on the canvas, pydicom's is {_rounded(means[1])}"
+    for index, (a, b) in enumerate(zip(shown, expected, strict=True)):
+        if any(abs(x - y) > CELL_TOLERANCE for x, y in zip(a, b, strict=True)):
+            return f"cell {index} of {n}x{n} is {_rounded(a)} on the canvas, pydicom's is {_rounded(b)}"
+    return None
+
+
+def _rounded(values: list[float]) -> list[float]:
+    return [round(v, 1) for v in values]
 
 
 def _with_pixels() -> list[tuple[Path, pydicom.Dataset, bool]]:
@@ -70,6 +179,12 @@ def _with_pixels() -> list[tuple[Path, pydicom.Dataset, bool]]:
                 decodes = False
         found.append((path, ds, decodes))
     return found
+
+
+def _decodable(path: Path) -> pydicom.Dataset:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pydicom.dcmread(path)
 
 
 def _rounds(files: list[tuple[Path, pydicom.Dataset, bool]], size: int = 20) -> list[list[tuple[Path, bool]]]:
@@ -130,6 +245,8 @@ def test_every_pydicom_file_with_pixels_opens(page, watch, staff_user, clinic, s
             pixels = _pixels(page)
             if pixels["lit"] == 0 or pixels["spread"] < 8:
                 problems.append(f"{path.name}: blank canvas {pixels}")
+            elif wrong := colour_problem(page, _decodable(path)):
+                problems.append(f"{path.name}: {wrong}")
         else:
             message = page.inner_text('[data-slot="0"] [data-message]')
             if decodes and path.name not in KNOWN_GAPS:
@@ -138,6 +255,65 @@ def test_every_pydicom_file_with_pixels_opens(page, watch, staff_user, clinic, s
                 problems.append(f"{path.name}: neither a picture nor the message ({message!r})")
         watch.check()  # no console error, failed request or CSP violation for this file
     assert not problems, "\n".join(problems)
+
+
+#: The canvas at the centre of each of the picture's pixels (sampled on at most 64 x 64 of
+#: them), the picture being where the box around the non-black pixels is.
+CANVAS_SAMPLES = """([slot, rows, columns, step]) => {
+  const canvas = document.querySelector(`[data-slot="${slot}"] canvas`);
+  const { width, height } = canvas;
+  const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  let top = height, bottom = -1, left = width, right = -1;
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const i = (y * width + x) * 4;
+      if (Math.max(data[i], data[i + 1], data[i + 2]) > 8) {
+        top = Math.min(top, y); bottom = Math.max(bottom, y);
+        left = Math.min(left, x); right = Math.max(right, x);
+      }
+    }
+  }
+  const h = bottom - top + 1, w = right - left + 1, out = [];
+  for (let r = 0; r < rows; r += step) {
+    for (let c = 0; c < columns; c += step) {
+      const y = top + Math.floor(((r + 0.5) * h) / rows), x = left + Math.floor(((c + 0.5) * w) / columns);
+      const i = (y * width + x) * 4;
+      out.push([data[i], data[i + 1], data[i + 2]]);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SC_ybr_full_422_uncompressed.dcm", "SC_jpeg_no_color_transform.dcm", "SC_jpeg_no_color_transform_2.dcm"],
+)
+def test_the_fixed_colour_files_match_pydicom_pixel_by_pixel(page, watch, staff_user, clinic, storage, tmp_path, name):
+    """The files the viewer drew wrong (noise, pink): each pixel's colour on the canvas against
+    pydicom's (YBR_FULL_422 through ``convert_color_space``), within 10 levels for all but the
+    pixels beside a sharp edge, which scaling to the viewport blends (at most 5 %)."""
+    path = shipped(name)
+    upload(staff_user, clinic, [path], tmp_path)
+    sign_in(page, "sam", PASSWORD)
+    assert _open(page, _order_of(path)) == "shown"
+    page.wait_for_timeout(50)
+    ds = _decodable(path)
+    if ds.PhotometricInterpretation == "YBR_FULL_422":
+        expected = convert_color_space(pixel_array(ds, as_rgb=False), "YBR_FULL", "RGB")
+    else:
+        expected = ds.pixel_array
+    lit = numpy.argwhere(expected.max(axis=2) > 8)
+    (top, left), (bottom, right) = lit.min(axis=0), lit.max(axis=0)
+    expected = expected[top : bottom + 1, left : right + 1].astype(int)
+    rows, columns = expected.shape[:2]
+    step = max(1, max(rows, columns) // 64)
+    shown = numpy.array(page.evaluate(CANVAS_SAMPLES, [0, rows, columns, step]), dtype=int)
+    wanted = expected[::step, ::step].reshape(-1, 3)
+    off = numpy.abs(shown - wanted).max(axis=1) > 10
+    assert off.mean() <= 0.05, f"{name}: {off.sum()} of {len(off)} pixels off by more than 10"
+    shot(page, f"pixels-{name}")
+    watch.check()
 
 
 def _undecodable(tmp_path: Path) -> Path:

@@ -150,9 +150,6 @@ function stackOf(root, series, metadata, register) {
     middle: ordered[Math.floor(ordered.length / 2)],
     sopClass: text(first, '00080016'),
     photometric,
-    // Uncompressed YBR_FULL_422 (two bytes a pixel): the loader reads it wrong (a blank
-    // canvas), so the viewer says it cannot show it instead.
-    unsupported: ordered.some((i) => text(i, '00280004') === 'YBR_FULL_422' && NATIVE.has(text(i, '00083002'))),
     // A volume MPR can rebuild: grey single-frame slices with positions, several of them.
     reconstructable: singleFrames && geometry && ordered.length >= 3 && !/^(RGB|YBR|PALETTE)/.test(photometric),
   };
@@ -177,9 +174,14 @@ function complete(instance, series) {
 }
 
 /**
- * Frames the browser's codecs cannot read (32-bit RLE) are asked for decoded by the server
- * (pydicom): the frames URLs of those instances are kept here, and the loader's beforeSend
- * asks for uncompressed little-endian frames from them.
+ * Frames the browser's codecs cannot read are asked for decoded by the server (pydicom): 32-bit
+ * RLE, and JPEG (baseline, extended) whose photometric interpretation is RGB — colour coded
+ * without the YCbCr transform, which the browser's JPEG decoding (made for JFIF) undoes anyway
+ * unless the stream says otherwise in a way it understands (pink pictures); and big-endian and
+ * deflated files, whose frames the server always decodes, colour by pixel whatever the file's
+ * Planar Configuration says (a planar big-endian RGB file drew grey). The frames URLs of
+ * those instances are kept here, and the loader's beforeSend asks for uncompressed
+ * little-endian frames from them.
  */
 export const SERVER_DECODED = new Set();
 
@@ -189,10 +191,15 @@ export function decodedOnServer(imageId) {
 export const DECODED_ACCEPT = 'multipart/related; type="application/octet-stream"; transfer-syntax=1.2.840.10008.1.2.1';
 
 const RLE = '1.2.840.10008.1.2.5';
-const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99']);
+const LOSSY_JPEG = new Set(['1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51']);
+// Big-endian and deflated files: the server always decodes their frames (colour by pixel).
+const DECODED_ANYWAY = new Set(['1.2.840.10008.1.2.2', '1.2.840.10008.1.2.1.99']);
 
 function serverDecodes(instance) {
-  return text(instance, '00083002') === RLE && Number(value(instance, '00280100')) === 32;
+  const syntax = text(instance, '00083002');
+  if (DECODED_ANYWAY.has(syntax)) return true;
+  if (syntax === RLE) return Number(value(instance, '00280100')) === 32;
+  return LOSSY_JPEG.has(syntax) && text(instance, '00280004') === 'RGB';
 }
 
 /** The header of a frame the server decoded: colour comes pixel-interleaved, as RGB. */

@@ -262,7 +262,7 @@ class Viewer {
     if (!button) return;
     const count = button.querySelector('.rv-thumb-count');
     count.textContent = `${entry.imageIds.length} ${this.t('imagesShort')}`;
-    if (!entry.imageIds.length || entry.unsupported) {
+    if (!entry.imageIds.length) {
       button.classList.add('rv-thumb-empty');
       return;
     }
@@ -415,7 +415,6 @@ class Viewer {
     ToolGroupManager.getToolGroup(STACK_GROUP).addViewport(viewportId, ENGINE_ID);
     const viewport = this.engine.getViewport(viewportId);
     try {
-      if (stack.unsupported) throw new Error('unsupported');
       const image = await imageLoader.loadAndCacheImage(stack.imageIds[start]);
       if (!usable(image)) throw new Error('undecodable');
       await viewport.setStack(stack.imageIds, start);

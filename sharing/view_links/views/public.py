@@ -1,5 +1,10 @@
-"""A view link opened (no sign-in): the viewer for the link's orders, and the DICOMweb read
-side it reads from, both as the link's maker inside ``only_orders`` of the link's orders.
+"""A view link opened (no sign-in): the viewer for the link's orders, the DICOMweb read side
+it reads from and the orders' documents, all as the link's maker inside ``only_orders`` of the
+link's orders.
+
+A view link only shows (PostDICOM's view URLs are view-only): documents open in the browser,
+and there is no ZIP; downloads are what a share link is for (docs/decisions.md, "View links
+show documents, never download").
 
 Every request resolves the link again (``open_view_link``), so expiry and revocation count
 at once. A refused link gets a page that says why (404 unknown, 403 another address, 410
@@ -9,7 +14,7 @@ as JSON, as the rest of DICOMweb does.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from uuid import UUID
 
 from django.contrib.auth.models import User
@@ -20,13 +25,15 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from orders.viewer_config import prior_entries, study_entries, viewer_config, viewer_csp
+from orders.viewer_config import document_entries, prior_entries, study_entries, viewer_config, viewer_csp
+from orders.views.documents import INLINE_CSP  # a document shown may show itself, nothing else
+from portal.downloads import file_response
 from portal.middleware import client_address
 from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.context import only_orders
 from postdicom.server.http import problem
-from postdicom.types import ViewLinkAccess, ViewLinkRefusal, ViewLinkUse
+from postdicom.types import Document, ViewLinkAccess, ViewLinkRefusal, ViewLinkUse
 
 _STATUS = {
     ViewLinkRefusal.UNKNOWN: 404,
@@ -94,7 +101,10 @@ def link_page(request: HttpRequest, token: str) -> HttpResponse:
         base = reverse("viewlinks:dicomweb:studies", kwargs={"token": token}).removesuffix("/studies")
         context["order"] = content.order.summary
         context["viewer_config"] = viewer_config(
-            dicomweb=base, studies=study_entries(content.order.studies), priors=prior_entries(content.priors)
+            dicomweb=base,
+            studies=study_entries(content.order.studies),
+            priors=prior_entries(content.priors),
+            documents=document_entries(content.documents, _document_url(token, chosen)),
         )
     response = render_page(request, "sharing/view_links/page.html", context)
     add_never_cache_headers(response)
@@ -107,3 +117,32 @@ def _chosen(request: HttpRequest, access: ViewLinkAccess) -> UUID | None:
         if str(order.id) == wanted:
             return order.id
     return access.orders[0].id if access.orders else None
+
+
+def _document_url(token: str, order_id: UUID) -> Callable[[Document], str]:
+    def url(document: Document) -> str:
+        return reverse("viewlinks:document", kwargs={"token": token, "order_id": order_id, "document_id": document.id})
+
+    return url
+
+
+@require_safe
+def link_document(request: HttpRequest, token: str, order_id: UUID, document_id: UUID) -> HttpResponseBase:
+    """A document of one of the link's orders, shown in the browser (never as a download),
+    read as the link's maker within the link's orders (another order's is ``NotFound``). The
+    link is checked (address, expiry, revocation) on every request, a video's range requests
+    included. The read is audited by ``open_document`` (once per document within a few
+    minutes), as the maker's."""
+    access = _open(request, token, ViewLinkUse.IMAGES)
+    if access.refusal is not None:
+        return _refused(request, access.refusal)
+    assert isinstance(access.actor, User)
+    with only_orders(access.order_ids):
+        document, handle = get_api().open_document(actor=access.actor, order_id=order_id, document_id=document_id)
+    response = file_response(
+        request, handle, as_attachment=False, filename=document.name, content_type=document.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = INLINE_CSP
+    add_never_cache_headers(response)
+    return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +16,8 @@ from django.utils import timezone
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.models import AuditRecord, ViewLinkRecord
-from postdicom.types import AuditAction, OrderDraft, ViewTarget
+from postdicom.types import AuditAction, OrderDraft, UploadFile, ViewTarget
+from tests.uploads.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +274,64 @@ def test_the_pages_that_make_links(scans, staff_client, staff_user):
     folder = get_api().create_folder(actor=staff_user, name="Teaching")
     assert staff_client.get(f"/view-links/folder/{folder.id}/").status_code == 200
     assert staff_client.post(f"/view-links/folder/{folder.id}/", {"lifetime": 60}).status_code == 200
+
+
+def _document(actor, order_id, tmp_path, name="report.pdf"):
+    path = tmp_path / name
+    path.write_bytes(pdf_bytes())
+    (document,) = (
+        get_api()
+        .upload_documents(
+            actor=actor, order_id=order_id, files=[UploadFile(name=name, path=str(path), size=path.stat().st_size)]
+        )
+        .added
+    )
+    return document
+
+
+def test_the_page_shows_the_orders_documents_under_the_link(scans, staff_user, client, tmp_path):
+    """Documents are listed in the viewer's configuration with URLs under the link's prefix,
+    served inline (never as an attachment) and never cached; the page offers no ZIP."""
+    order_id, _ds = scans["ana1"]
+    document = _document(staff_user, order_id, tmp_path)
+    link = _link(staff_user, order_id=order_id)
+    page = client.get(link.url)
+    found = re.search(rb'id="rayport-viewer"[^>]*>(.*?)</script>', page.content, re.S)
+    assert found is not None
+    config = json.loads(found[1])
+    (entry,) = config["documents"]
+    assert entry["url"] == f"{link.url}orders/{order_id}/documents/{document.id}/"
+    assert "downloadUrl" not in entry
+    assert config["downloadUrl"] is None
+    answer = client.get(entry["url"])
+    assert answer.status_code == 200
+    assert b"".join(answer.streaming_content).startswith(b"%PDF")
+    assert answer["Content-Type"] == "application/pdf"
+    assert not answer.get("Content-Disposition", "").startswith("attachment")
+    assert "no-store" in answer["Cache-Control"]
+    assert "default-src 'none'" in answer["Content-Security-Policy"]
+    # ?download=1 changes nothing: a view link only shows.
+    assert not client.get(f"{entry['url']}?download=1").get("Content-Disposition", "").startswith("attachment")
+    read = AuditRecord.objects.filter(action=AuditAction.ORDER_DOCUMENT_VIEWED, target_id=str(order_id))
+    assert {event.actor_id for event in read} == {staff_user.pk}  # as the maker
+
+
+def test_a_document_is_refused_as_the_link_is(scans, staff_user, client, tmp_path):
+    """Another order's document (even the maker's), another address, expiry and revocation."""
+    order_id, _ds = scans["ana1"]
+    other_id, _other = scans["bea"]
+    mine = _document(staff_user, order_id, tmp_path)
+    foreign = _document(staff_user, other_id, tmp_path, "other.pdf")
+    link = _link(staff_user, order_id=order_id)
+    url = f"{link.url}orders/{order_id}/documents/{mine.id}/"
+    assert client.get(url).status_code == 200
+    assert client.get(f"{link.url}orders/{other_id}/documents/{foreign.id}/").status_code == 404
+    assert client.get(f"{link.url}orders/{order_id}/documents/{foreign.id}/").status_code == 404
+    assert Client(REMOTE_ADDR="10.9.9.9").get(url).status_code == 403
+    ViewLinkRecord.objects.filter(pk__isnull=False).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    expired = client.get(url)
+    assert expired.status_code == 410
+    assert b"expired" in expired.content
+    fresh = _link(staff_user, order_id=order_id)
+    get_api().revoke_view_link(actor=staff_user, link_id=fresh.id)
+    assert client.get(f"{fresh.url}orders/{order_id}/documents/{mine.id}/").status_code == 410
