@@ -38,6 +38,7 @@ from uuid import UUID
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from postdicom import handoff
 from postdicom import types as t
 from postdicom.cloud import dicomweb, manifest, queue, stow
 from postdicom.cloud.manifest import Entry, Manifest
@@ -296,11 +297,7 @@ class CloudUploadsMixin:
         store_now: bool = False,
     ) -> t.UploadReceipt:
         self._as(actor)
-        if not files:
-            raise InvalidInput({"files": _("Choose at least one file.")})
-        missing = [f.name for f in files if not os.path.isfile(f.path)]
-        if missing:
-            raise InvalidInput({"files": _("These files are missing: %(names)s") % {"names": ", ".join(missing)}})
+        handoff.require_files(files)
         batch = self._new_batch(actor, institution_id, folder_id, anonymize)
         self._take(batch.id, files)
         with manifest.changing(batch.id) as taken:

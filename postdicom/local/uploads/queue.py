@@ -14,32 +14,18 @@ takes the work up once the broker is back.
 from __future__ import annotations
 
 import contextlib
-import logging
 
-from celery import current_app
 from django.db import transaction
-from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError
 
+from postdicom import handoff
 from postdicom.errors import Unavailable
-
-log = logging.getLogger(__name__)
 
 INGEST_ITEMS = "postdicom.local.tasks.ingest_upload_items"
 FINISH_BATCH = "postdicom.local.tasks.finish_upload_batch"
 DRAW_THUMBNAILS = "postdicom.local.tasks.draw_thumbnails"
 
 
-def _send(task: str, *args: object) -> None:
-    try:
-        # By name: the registered task when this process has it (so eager mode applies),
-        # else a plain message.
-        current_app.signature(task, args=args).apply_async()
-    except (OperationalError, OSError) as error:
-        log.warning("The broker did not take %s%r (%s); the sweep will queue it again.", task, args, error)
-        raise Unavailable(
-            _("The server cannot hand work to its workers right now. What you sent is kept; try again in a moment.")
-        ) from error
+_send = handoff.send
 
 
 def items_ingest(item_pks: list[int]) -> None:

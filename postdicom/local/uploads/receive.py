@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from postdicom import handoff
 from postdicom import types as t
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.access import institutions_of, require_active
@@ -162,20 +163,11 @@ def _require_open(batch: UploadBatch) -> None:
         raise InvalidInput(_("This upload is finished; start a new one to send more files."))
 
 
-def require_files(files: Sequence[t.UploadFile]) -> None:
-    """``InvalidInput`` (``files``) for no files or a file that is not on disk."""
-    if not files:
-        raise InvalidInput({"files": _("Choose at least one file.")})
-    missing = [f.name for f in files if not os.path.isfile(f.path)]
-    if missing:
-        raise InvalidInput({"files": _("These files are missing: %(names)s") % {"names": ", ".join(missing)}})
-
-
 def add_files(actor: User, batch_id: UUID, files: Sequence[t.UploadFile]) -> UploadBatch:
     """Whole files on disk join an open batch as received items and their ingest is queued
     after the commit, exactly as the last chunk of a file used to queue it. The batch row is
     locked meanwhile, so a concurrent ``finish`` sees every file or none of these."""
-    require_files(files)
+    handoff.require_files(files)
     with transaction.atomic():
         batch = open_batch(actor, batch_id, for_update=True)
         _require_open(batch)

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from postdicom import handoff
 from postdicom import types as t
 from postdicom.context import order_scope
 from postdicom.errors import Unavailable
@@ -64,7 +65,7 @@ class UploadsMixin:
         anonymize: t.Anonymization | None = None,
         store_now: bool = False,
     ) -> t.UploadReceipt:
-        receive.require_files(files)
+        handoff.require_files(files)
         if store_now and not any(archives.is_zip(Path(f.path)) for f in files):
             return self._store_now(actor, institution_id, files, folder_id, anonymize)
         with transaction.atomic():
