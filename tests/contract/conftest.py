@@ -31,7 +31,7 @@ from postdicom.cloud import CloudBackend
 from postdicom.local import LocalBackend
 from postdicom.types import Capability
 from tests.contract.server import RayportServer
-from tests.missing import offered
+from tests.missing import not_offered, offered
 from tests.postdicom.local.orders_setup import uid
 from tests.uploads.conftest import local_storage
 
@@ -67,7 +67,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     gate = _gate(item.function)
     for capability in [*(marker.args if marker else ()), *([gate] if gate else [])]:
         if not _overridden(backend, capability):
-            pytest.skip(f"{backend.__name__} does not offer {capability.value}")
+            not_offered(backend, capability)
 
 
 @functools.cache
