@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 
 from postdicom.cloud import CloudBackend
 from postdicom.cloud.transport import CloudOptions
-from postdicom.errors import Forbidden, NotFound, Unsupported
+from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import Capability
 
 MAIN = uuid.UUID("9b2f6f8e-1d6a-4c55-9a57-3f1f2a1b0c01")
@@ -66,3 +66,10 @@ def test_bad_institutions_are_refused_when_the_backend_is_made(institutions: obj
     with pytest.raises(TypeError) as refused:
         CloudBackend(**BASE, institutions=institutions)
     assert said in str(refused.value)
+
+
+def test_an_upload_to_an_institution_not_configured_is_refused_before_anything_is_kept() -> None:
+    api = CloudBackend(**BASE, institutions=[(MAIN, "Main")])
+    with pytest.raises(InvalidInput) as refused:
+        api.start_upload(actor=_user(), institution_id=NORTH)
+    assert set(refused.value.field_errors) == {"institution_id"}
