@@ -32,8 +32,8 @@ from postdicom.contract import PostDicomApi
 from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
     ACT_AS_HEADER,
-    Capability,
     FOLDER_DEPTH_MAX,
+    Capability,
     DicomInstance,
     DicomQuery,
     DicomReadPurpose,

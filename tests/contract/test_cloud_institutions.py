@@ -82,8 +82,9 @@ def test_an_upload_through_the_portals_views_arrives_on_the_server(
     """start, register, chunks (one file in two), finish, report: upload.js's calls."""
     study = "1.2.826.0.1.3680043.8.498.1313"
     contents = [
-        make_image(tmp_path / "src" / f"IM{n}", study_uid=study, patient_id="CLOUD-13", patient_name="Quispe^Rosa")
-        .read_bytes()
+        make_image(
+            tmp_path / "src" / f"IM{n}", study_uid=study, patient_id="CLOUD-13", patient_name="Quispe^Rosa"
+        ).read_bytes()
         for n in range(2)
     ]
     started = staff_client.post(reverse("orders:upload_start"), {"institution_id": str(clinic.uuid)})

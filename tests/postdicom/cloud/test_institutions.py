@@ -4,6 +4,7 @@ PostDICOM's HTTP API has no endpoint for them. Offered only when some are config
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,7 +16,7 @@ from postdicom.types import Capability
 
 MAIN = uuid.UUID("9b2f6f8e-1d6a-4c55-9a57-3f1f2a1b0c01")
 NORTH = uuid.UUID("0a0e5c52-7a43-4f0e-8d8e-52b1ad0f3c02")
-BASE = {"base_url": "https://rayport.example/dicomweb/", "api_key": "rk_example"}
+BASE: dict[str, Any] = {"base_url": "https://rayport.example/dicomweb/", "api_key": "rk_example"}
 
 
 def _user(active: bool = True) -> User:
