@@ -213,6 +213,8 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
     # --- Orders (the custom endpoints) ------------------------------------------------------------
 
     def create_order(self, *, actor: User, institution_id: UUID, draft: OrderDraft) -> OrderSummary:
+        if draft.birth_date is None:  # PostDICOM's CreatePatientOrder requires PatientBirthdate
+            raise InvalidInput({"birth_date": _("Enter the birth date: the image server requires it for a new order.")})
         values: dict[str, object] = {key: getattr(draft, field) for field, key in shapes.DRAFT_TEXT.items()}
         values["Modality"] = values.pop("OrderModality")
         values.update(

@@ -152,6 +152,7 @@ def test_a_new_order_is_created_on_the_server(
     refused = staff_client.post(reverse("orders:create"), _order(clinic, patient_id="GR-77", birth_date=""))
     assert refused.status_code == 200
     assert set(refused.context["form"].errors) == {"birth_date"}
+    assert "the image server requires it" in refused.content.decode()
     response = staff_client.post(reverse("orders:create"), _order(clinic, patient_id="GR-77"))
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     (order,) = _on_server().search_orders(actor=staff_user, query=OrderQuery(patient_id="GR-77")).items
