@@ -29,7 +29,7 @@ class NavItem:
 _NAV: tuple[tuple[StrOrPromise, str | None, str, frozenset[Capability], bool], ...] = (
     # label, url name (None: no page yet), section, capabilities the page needs, administrators only
     (_("Orders"), "orders:list", "orders", frozenset({Capability.SEARCH_ORDERS}), False),
-    # the upload form offers the user's institutions (PostDICOM's HTTP API lists none)
+    # the upload form offers the user's institutions (on the cloud backend: the configured ones)
     (
         _("Upload"),
         "orders:upload",

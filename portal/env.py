@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from uuid import UUID
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -103,3 +104,36 @@ def check_secret_key(name: str, key: str) -> None:
         raise ImproperlyConfigured(f"{name} must be set in production: use at least 50 random characters {how}.")
     if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
         raise ImproperlyConfigured(f"{name} is too weak for production: use at least 50 random characters {how}.")
+
+
+def env_pairs(name: str, *, environ: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """``key=value`` entries separated by ``;`` (e.g. ``<uuid>=Main clinic;<uuid>=North``), in
+    their order. A trailing ``;`` is allowed; an entry without ``=``, or with a blank key or
+    value, is an error naming it."""
+    value = _raw(name, environ)
+    if value is None:
+        return []
+    pairs = []
+    for entry in (item.strip() for item in value.split(";")):
+        if not entry:
+            continue
+        key, equals, text = entry.partition("=")
+        if not equals or not key.strip() or not text.strip():
+            raise ImproperlyConfigured(f"{name}: each entry must be key=value separated by ';', not {entry!r}.")
+        pairs.append((key.strip(), text.strip()))
+    return pairs
+
+
+def env_institutions(name: str, *, environ: Mapping[str, str] | None = None) -> tuple[tuple[UUID, str], ...]:
+    """``<uuid>=Name;<uuid>=Name``: institutions by id and name, in their order; an id that is
+    not a UUID, or one given twice, is an error naming it."""
+    pairs: list[tuple[UUID, str]] = []
+    for key, text in env_pairs(name, environ=environ):
+        try:
+            institution_id = UUID(key)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {key!r} is not a UUID (entries are <uuid>=<name>).") from None
+        if any(institution_id == seen for seen, _text in pairs):
+            raise ImproperlyConfigured(f"{name}: {institution_id} is given twice.")
+        pairs.append((institution_id, text))
+    return tuple(pairs)

@@ -21,6 +21,7 @@ from portal.env import (
     check_secret_key,
     env_bool,
     env_choice,
+    env_institutions,
     env_int,
     env_list,
     env_str,
@@ -219,6 +220,7 @@ def _cloud_options() -> dict[str, object]:
         "api_key": env_str("RAYPORT_CLOUD_API_KEY"),
         "connect_timeout": env_int("RAYPORT_CLOUD_CONNECT_TIMEOUT", 5, minimum=1, maximum=120),
         "read_timeout": env_int("RAYPORT_CLOUD_READ_TIMEOUT", 60, minimum=1, maximum=3600),
+        "institutions": env_institutions("RAYPORT_CLOUD_INSTITUTIONS"),
     }
     if not options["base_url"]:
         raise ImproperlyConfigured("RAYPORT_CLOUD_URL must name the server's DICOMweb base URL.")

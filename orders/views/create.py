@@ -15,21 +15,25 @@ from portal.forms.service import show_errors
 from portal.rendering import render_page
 from postdicom import get_api
 from postdicom.errors import InvalidInput
+from postdicom.types import Capability
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def order_create(request: AuthedRequest) -> HttpResponse:
     api = get_api()
+    offered = api.capabilities
     form = OrderForm(
         request.POST or None,
         institutions=api.list_institutions(actor=request.user),
-        nodes=api.list_dicom_nodes(actor=request.user),
+        # A server without these (the cloud backend) still takes orders: no equipment to
+        # choose, no duplicate check before saving.
+        nodes=api.list_dicom_nodes(actor=request.user) if Capability.LIST_DICOM_NODES in offered else (),
     )
     duplicates: tuple[object, ...] = ()
     if request.method == "POST" and form.is_valid():
         draft = form.draft()
-        if not form.cleaned_data["confirm_duplicates"]:
+        if not form.cleaned_data["confirm_duplicates"] and Capability.POSSIBLE_DUPLICATES in offered:
             duplicates = api.possible_duplicates(actor=request.user, institution_id=form.institution(), draft=draft)
         if not duplicates:
             try:

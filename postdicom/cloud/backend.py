@@ -33,6 +33,7 @@ from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
     ACT_AS_HEADER,
     FOLDER_DEPTH_MAX,
+    Capability,
     DicomInstance,
     DicomQuery,
     DicomReadPurpose,
@@ -41,6 +42,7 @@ from postdicom.types import (
     Folder,
     FolderListing,
     FolderRef,
+    Institution,
     OrderDetail,
     OrderDraft,
     OrderQuery,
@@ -120,6 +122,14 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
             raise TypeError(str(error)) from error
         self.wire = Transport(self.options, transport=transport)
 
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """The methods overridden here, less the institutions when none are configured."""
+        offered = super().capabilities
+        if not self.options.institutions:
+            offered -= {Capability.LIST_INSTITUTIONS, Capability.GET_INSTITUTION}
+        return offered
+
     def _as(self, actor: User) -> dict[str, str]:
         if not (actor.is_authenticated and actor.is_active):
             raise Forbidden(_("Your account is not active."))
@@ -177,9 +187,34 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
             date_joined=actor.date_joined,
         )
 
+    # --- Institutions (configured: the API cannot list them) ----------------------------------
+    #
+    # PostDICOM's HTTP API has no endpoint for institutions, yet CreatePatientOrder and STOW-RS
+    # need one's UUID. The portal's configuration names them (``CloudOptions.institutions``);
+    # every signed-in user may choose among them, and the server decides per call what the
+    # user may do there (a Rayport server: the act-as user's own rights). docs/decisions.md.
+
+    def list_institutions(self, *, actor: User) -> tuple[Institution, ...]:
+        if not self.options.institutions:
+            raise Unsupported(_("No institutions are configured for the image server."))
+        self._as(actor)
+        return tuple(Institution(id=institution_id, name=name) for institution_id, name in self.options.institutions)
+
+    def get_institution(self, *, actor: User, institution_id: UUID) -> Institution:
+        for institution in self.list_institutions(actor=actor):
+            if institution.id == institution_id:
+                return institution
+        raise NotFound(_("No such institution."))
+
+    def institution_name(self, institution_id: UUID | str) -> str:
+        """The configured name of an institution ("" when it is not configured)."""
+        return next((name for known, name in self.options.institutions if str(known) == str(institution_id)), "")
+
     # --- Orders (the custom endpoints) ------------------------------------------------------------
 
     def create_order(self, *, actor: User, institution_id: UUID, draft: OrderDraft) -> OrderSummary:
+        if draft.birth_date is None:  # PostDICOM's CreatePatientOrder requires PatientBirthdate
+            raise InvalidInput({"birth_date": _("Enter the birth date: the image server requires it for a new order.")})
         values: dict[str, object] = {key: getattr(draft, field) for field, key in shapes.DRAFT_TEXT.items()}
         values["Modality"] = values.pop("OrderModality")
         values.update(

@@ -48,7 +48,12 @@ class CloudOptions:
     """Where the API is and how to sign in: ``base_url`` (its DICOMweb base, e.g.
     ``https://rayport.example/dicomweb/``) and either an ``api_key`` or a ``username`` with
     a ``password`` (HTTP Basic, PostDICOM's way). Timeouts are in seconds; ``retries`` is how
-    many more times an idempotent call is tried after the first."""
+    many more times an idempotent call is tried after the first.
+
+    ``institutions``: the institutions this portal works with, as ordered ``(uuid, name)``
+    pairs (a UUID or its text; a mapping of uuid → name is taken in its order too).
+    PostDICOM's HTTP API cannot list them (CreatePatientOrder takes an InstitutionUuid that
+    its users copy from their account), so they are configuration (docs/decisions.md)."""
 
     base_url: str
     username: str = ""
@@ -58,8 +63,10 @@ class CloudOptions:
     read_timeout: float = 60.0
     retries: int = 3
     backoff: float = 0.25
+    institutions: tuple[tuple[UUID, str], ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "institutions", institution_pairs(self.institutions))
         if not self.base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must be an http:// or https:// URL.")
         if not self.api_key and not (self.username and self.password):
@@ -73,6 +80,29 @@ class CloudOptions:
             return f"Bearer {self.api_key}"
         pair = f"{self.username}:{self.password}".encode()
         return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def institution_pairs(given: object) -> tuple[tuple[UUID, str], ...]:
+    """``given`` (pairs, or a mapping of uuid → name) as ``(UUID, name)`` pairs in their
+    order; ``ValueError`` naming the first bad entry (not a UUID, a blank name, an id twice)."""
+    items = list(given.items()) if isinstance(given, Mapping) else list(given or ())  # type: ignore[call-overload]
+    pairs: list[tuple[UUID, str]] = []
+    for item in items:
+        try:
+            raw_id, raw_name = item
+        except (TypeError, ValueError):
+            raise ValueError(f"institutions: {item!r} is not a (uuid, name) pair.") from None
+        try:
+            institution_id = raw_id if isinstance(raw_id, UUID) else UUID(str(raw_id).strip())
+        except ValueError:
+            raise ValueError(f"institutions: {raw_id!r} is not a UUID.") from None
+        name = str(raw_name).strip() if isinstance(raw_name, str) else ""
+        if not name:
+            raise ValueError(f"institutions: {institution_id} has no name.")
+        if any(institution_id == seen for seen, _name in pairs):
+            raise ValueError(f"institutions: {institution_id} is given twice.")
+        pairs.append((institution_id, name))
+    return tuple(pairs)
 
 
 _clients: dict[tuple[int, CloudOptions], httpx.Client] = {}

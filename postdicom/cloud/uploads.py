@@ -89,6 +89,9 @@ class CloudUploadsMixin:
         def order_properties(self, *, actor: User, order_id: UUID) -> t.OrderDetail:
             raise NotImplementedError
 
+        def institution_name(self, institution_id: UUID | str) -> str:
+            raise NotImplementedError
+
         def search_orders(self, *, actor: User, query: t.OrderQuery) -> t.Page[t.OrderSummary]:
             raise NotImplementedError
 
@@ -192,6 +195,8 @@ class CloudUploadsMixin:
                 replacements = validate_replacements(anonymize.replacements)
             except InvalidInput as error:
                 errors.update(error.field_errors)
+        if self.options.institutions and not self.institution_name(institution_id):
+            errors["institution_id"] = _("Choose one of the institutions offered.")
         if folder_id is not None:
             try:
                 self.list_folders(actor=actor, parent_id=folder_id)
@@ -211,6 +216,7 @@ class CloudUploadsMixin:
             created_by=actor.get_full_name() or actor.get_username(),
             created_at=timezone.now().isoformat(),
             institution_id=str(institution_id),
+            institution_name=self.institution_name(institution_id),
             folder_id=str(folder_id) if folder_id else "",
             replacements=replacements,
             basic_profile=basic,

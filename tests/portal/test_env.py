@@ -90,3 +90,19 @@ def test_check_secret_key():
     assert "must be set" in _refused(lambda: check_secret_key("RAYPORT_X", ""))
     for weak in ("short-key", "a" * 60, "django-insecure-" + "abcdefghij" * 6):
         assert "too weak" in _refused(lambda weak=weak: check_secret_key("RAYPORT_X", weak))
+
+
+def test_env_institutions():
+    from uuid import UUID
+
+    from portal.env import env_institutions
+
+    main, north = "9b2f6f8e-1d6a-4c55-9a57-3f1f2a1b0c01", "0a0e5c52-7a43-4f0e-8d8e-52b1ad0f3c02"
+    assert env_institutions("RAYPORT_X", environ={}) == ()
+    read = env_institutions("RAYPORT_X", environ={"RAYPORT_X": f"{main}=Main clinic; {north} = North=Side ;"})
+    assert read == ((UUID(main), "Main clinic"), (UUID(north), "North=Side"))
+    assert "not a UUID" in _refused(lambda: env_institutions("RAYPORT_X", environ={"RAYPORT_X": "x=Main"}))
+    assert "key=value" in _refused(lambda: env_institutions("RAYPORT_X", environ={"RAYPORT_X": f"{main}"}))
+    assert "key=value" in _refused(lambda: env_institutions("RAYPORT_X", environ={"RAYPORT_X": f"=Main;{main}=A"}))
+    twice = {"RAYPORT_X": f"{main}=A;{main.upper()}=B"}
+    assert "twice" in _refused(lambda: env_institutions("RAYPORT_X", environ=twice))

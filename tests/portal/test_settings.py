@@ -289,3 +289,42 @@ def test_s3_settings_build_a_working_storage(environ):
 )
 def test_a_bad_storage_setting_names_its_variable(environ, variables, named):
     _refuses(manage({**environ, **variables}, "check"), named)
+
+
+# --- The cloud backend's institutions (PostDICOM's API cannot list them) ---------------------------
+
+CLOUD = {
+    "RAYPORT_BACKEND": "postdicom.cloud.CloudBackend",
+    "RAYPORT_CLOUD_URL": "https://rayport.example/dicomweb/",
+    "RAYPORT_CLOUD_API_KEY": "rk_example",
+}
+
+
+def test_the_cloud_institutions_come_from_the_environment_in_their_order(environ):
+    env = {
+        **environ,
+        **CLOUD,
+        "RAYPORT_CLOUD_INSTITUTIONS": " 9b2f6f8e-1d6a-4c55-9a57-3f1f2a1b0c01=Clínica Central ; "
+        "0a0e5c52-7a43-4f0e-8d8e-52b1ad0f3c02=North; ",
+    }
+    options = settings_of(env, "POSTDICOM")["POSTDICOM"]["OPTIONS"]
+    assert options["institutions"] == [
+        ["9b2f6f8e-1d6a-4c55-9a57-3f1f2a1b0c01", "Clínica Central"],
+        ["0a0e5c52-7a43-4f0e-8d8e-52b1ad0f3c02", "North"],
+    ]
+    assert settings_of({**environ, **CLOUD}, "POSTDICOM")["POSTDICOM"]["OPTIONS"]["institutions"] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("Main clinic", "key=value"),
+        ("not-a-uuid=Main", "'not-a-uuid' is not a UUID"),
+        ("9b2f6f8e-1d6a-4c55-9a57-3f1f2a1b0c01=", "key=value"),
+        ("9b2f6f8e-1d6a-4c55-9a57-3f1f2a1b0c01=A;9B2F6F8E-1D6A-4C55-9A57-3F1F2A1B0C01=B", "given twice"),
+    ],
+)
+def test_a_bad_cloud_institution_stops_the_start_naming_it(environ, value, said):
+    result = manage({**environ, **CLOUD, "RAYPORT_CLOUD_INSTITUTIONS": value}, "check")
+    _refuses(result, "RAYPORT_CLOUD_INSTITUTIONS")
+    assert said in result.stderr.strip().splitlines()[-1]
