@@ -1,6 +1,7 @@
-"""A frame request reads the file's header once per file and process: later frames of the
-same file (or the same frame again) cut the bytes out from the remembered place, and still
-check who may see them on every request."""
+"""Where no kept header says where the pixel data is (a backend that keeps none), a frame
+request reads the file's header once per file and process: later frames of the same file (or
+the same frame again) cut the bytes out from the remembered place, and still check who may
+see them on every request. (With a kept header nothing is read: test_bulkdata_and_headers.)"""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ NATIVE = "multipart/related; type=application/octet-stream"
 
 @pytest.fixture
 def parses(monkeypatch):
+    monkeypatch.setattr(pixels, "kept_location", lambda stored, item: None)
     pixels.forget_pixel_locations()
     seen: list[int] = []
     original = dicom_frames.locate_pixels

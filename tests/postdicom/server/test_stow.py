@@ -270,7 +270,7 @@ def test_broker_down_503_with_retry_after_and_nothing_lost(settings, staff_user,
     monkeypatch.setattr(queue, "items_ingest", _AFTER_COMMIT[1])
     monkeypatch.setattr("postdicom.local.uploads.queue._send", _REAL_SEND)
 
-    monkeypatch.setattr("postdicom.local.uploads.queue.current_app.signature", refuse)
+    monkeypatch.setattr("postdicom.handoff.current_app.signature", refuse)
     payload, ds = image(tmp_path, "a.dcm")
     response = stow(Client(), "/dicomweb/", body_of(payload))
     assert response.status_code == 503
@@ -345,7 +345,7 @@ def test_stored_in_the_request_needs_no_broker(settings, staff_user, tmp_path, m
     monkeypatch.setattr(queue, "batch_finish", _AFTER_COMMIT[0])
     monkeypatch.setattr(queue, "items_ingest", _AFTER_COMMIT[1])
     monkeypatch.setattr("postdicom.local.uploads.queue._send", _REAL_SEND)
-    monkeypatch.setattr("postdicom.local.uploads.queue.current_app.signature", refuse)
+    monkeypatch.setattr("postdicom.handoff.current_app.signature", refuse)
     first, ds = image(tmp_path, "a.dcm")
     bad = b"not DICOM" * 20
     response = stow(Client(), "/dicomweb/", body_of(first, bad))
