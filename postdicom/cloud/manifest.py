@@ -32,6 +32,7 @@ from uuid import UUID
 
 from django.conf import settings
 
+from postdicom import filelocks
 from postdicom import types as t
 
 #: Outcomes after which a file needs nothing more.
@@ -192,16 +193,8 @@ def sending(batch_id: UUID | str) -> Iterator[bool]:
     if not where.is_dir():
         yield False
         return
-    with open(where / "send.lock", "a+b") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with filelocks.held(where / "send.lock") as got:
+        yield got
 
 
 def _write(where: Path, manifest: Manifest) -> None:

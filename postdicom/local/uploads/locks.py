@@ -7,14 +7,14 @@ SQLite (the embedded default, one machine) an ``flock`` on a lock file does the 
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from postdicom import filelocks
 
 _NAMESPACE = 0x52415950  # "RAYP": keeps these locks apart from any other advisory lock user
 
@@ -35,19 +35,8 @@ def item_lock(item_pk: int) -> Iterator[bool]:
         return
     folder = Path(settings.RAYPORT_UPLOAD_DIR) / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / f"item-{item_pk}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    with filelocks.held(folder / f"item-{item_pk}.lock") as got:
+        yield got
 
 
 @contextmanager
