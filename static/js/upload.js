@@ -600,6 +600,13 @@
     });
   });
 
+  // Files chosen before this script ran (a slow connection, a quick hand: the inputs work without
+  // it) are taken as if chosen now; otherwise their change event has passed and nothing shows.
+  ["pick-files", "pick-folder"].forEach(function (id) {
+    var input = document.getElementById(id);
+    if (input && input.files && input.files.length) { addList(input.files); }
+  });
+
   // --- Resuming after a reload ------------------------------------------------------------------
 
   (function resume() {

@@ -76,6 +76,25 @@ def test_upload_a_folder_with_anonymization_then_a_pdf(page, staff_user, clinic,
     assert DocumentRecord.objects.get().kind == "pdf"
 
 
+def test_files_chosen_before_the_script_ran_are_previewed(page, staff_user, clinic, eager_ingest, tmp_path):
+    """On a slow page the file inputs work before upload.js has run: what was chosen then is
+    previewed when it runs, not lost with the change event nobody heard."""
+    folder = tmp_path / "CD"
+    study, series = generate_uid(), generate_uid()
+    for number in range(2):
+        make_image(folder / f"IM{number}", patient_name="Early^Hand", study_uid=study, series_uid=series)
+    sign_in(page, "sam", PASSWORD)
+    page.route("**/js/upload.js", lambda route: route.abort("aborted"))  # the script has not come yet
+    page.goto("/orders/upload/")
+    page.locator("#pick-folder").set_input_files(str(folder))
+    expect(page.locator("#preview")).to_be_empty()
+    page.unroute("**/js/upload.js")
+    script = page.evaluate("document.querySelector('script[src*=\"upload.js\"]').src")
+    page.add_script_tag(url=script)
+    expect(page.locator("#preview")).to_contain_text("Early, Hand")
+    expect(page.locator("#preview tbody tr td").nth(4)).to_have_text("2")
+
+
 def test_a_reload_resumes_the_same_batch(page, staff_user, clinic, eager_ingest, tmp_path):
     """Half of a file was sent before the tab closed: after a reload the page offers to
     continue, the same file is chosen again, and only the missing bytes go."""
