@@ -19,8 +19,8 @@ are found by their studies (QIDO-RS: a Rayport names a study's order in (0011,10
 with a folder, filed in it (AddOrderToFolder); a folder that cannot be used is a note.
 
 Who sees a batch: the user who started it, and this portal's superusers; ``NotFound`` for
-anyone else. The server's duplicate answer is "stored", so a file sent again is ``STORED``
-here, where the local backend says ``DUPLICATE``.
+anyone else. A file the server already holds is answered as stored with the warning 0111,
+and is ``DUPLICATE`` here, as the local backend says of it.
 """
 
 from __future__ import annotations

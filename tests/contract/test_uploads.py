@@ -121,8 +121,9 @@ def test_each_file_has_its_own_outcome(
     again = api.upload_dicom(
         actor=staff_user, institution_id=clinic.uuid, files=handed(tmp_path / "b", good), store_now=True
     )
-    # The server answers a duplicate as stored (STOW-RS has no "already there").
-    assert again.files[0].outcome in (UploadOutcome.DUPLICATE, UploadOutcome.STORED)
+    # Sent again: the cloud's STOW answers "already stored" (warning 0111), a DUPLICATE on both.
+    assert again.files[0].outcome is UploadOutcome.DUPLICATE
+    assert again.files[0].reason == ""
     with pytest.raises(InvalidInput):
         api.upload_dicom(actor=staff_user, institution_id=clinic.uuid, files=[])
 
