@@ -478,8 +478,8 @@ class PostDicomApi:
         what was sent is "checked when sent"). Each readable file names the existing order it
         would join (``order``) if uploaded by the actor into ``institution_id``, exactly as
         ``upload_dicom`` decides (none without an institution), and ``accession_taken`` when
-        the new order it makes must go without its accession number. ``Forbidden`` for an
-        inactive actor."""
+        the new order it makes must go without its accession number (None when the backend
+        cannot tell: then nobody is told either way). ``Forbidden`` for an inactive actor."""
         raise _unsupported("read_dicom_files")
 
     def upload_dicom(

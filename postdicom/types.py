@@ -931,7 +931,9 @@ class DicomFileSummary:
     join: an order of the chosen institution the actor already sees, with the same Study
     Instance UID or else the same accession number (a scheduled one first). Without one the
     file makes a new order; ``accession_taken`` says that order goes without the file's
-    accession number, which another order of the institution holds."""
+    accession number, which another order of the institution holds: True or False where the
+    backend knows, None where it cannot tell (the cloud backend: the server does not say
+    whether an order the user cannot see holds the number), and the pages then say nothing."""
 
     name: str
     readable: bool
@@ -954,7 +956,7 @@ class DicomFileSummary:
     warnings: tuple[str, ...] = ()
     order: OrderSummary | None = None
     checked: bool = True  # False: only a header was sent, and it was not enough to read
-    accession_taken: bool = False
+    accession_taken: bool | None = False
 
     @property
     def patient_display_name(self) -> str:

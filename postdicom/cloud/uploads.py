@@ -118,7 +118,9 @@ class CloudUploadsMixin:
             if isinstance(outcome, DicomSummary):
                 accession = outcome.accession_number.strip()[:16].upper()
                 order = by_study.get(outcome.study_instance_uid) or by_accession.get(accession)
-            results.append(summary_for(name, outcome, order))
+            # Whether an order the user cannot see holds the accession number, the server
+            # does not say: a new order's ``accession_taken`` is None (unknown), not False.
+            results.append(summary_for(name, outcome, order, accession_taken=None))
         return tuple(results)
 
     def _joined_orders(
@@ -127,7 +129,7 @@ class CloudUploadsMixin:
         """The orders of ``institution_id`` the actor sees on the server that files would
         join: by Study Instance UID (QIDO-RS, the study's order), else by accession number
         (GetPatientOrderList; a scheduled order first). Whether another order, unseen, holds
-        an accession number the server does not say (``accession_taken`` stays False)."""
+        an accession number the server does not say (``accession_taken`` is None)."""
         if institution_id is None or not summaries:
             return {}, {}
         by_study: dict[str, t.OrderSummary] = {}
