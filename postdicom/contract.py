@@ -124,7 +124,9 @@ class PostDicomApi:
         raise _unsupported("account")
 
     def current_user(self, *, actor: Actor) -> UserInfo:
-        """The actor as a ``UserInfo`` (role, institutions); ``Forbidden`` when inactive."""
+        """The actor as a ``UserInfo`` (role, institutions); ``Forbidden`` when inactive. A
+        backend that cannot tell the actor's role says so (``role_known`` False) and gives the
+        least one, ``LIMITED``."""
         raise _unsupported("current_user")
 
     def list_users(self, *, actor: Actor, query: UserQuery | None = None) -> Page[UserInfo]:

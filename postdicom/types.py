@@ -330,6 +330,10 @@ class Institution:
 
 @dataclass(frozen=True)
 class UserInfo:
+    """A user of the account. ``role_known`` False: the backend cannot tell this user's role
+    (the cloud backend: PostDICOM's HTTP API says nothing of its users), so ``role`` is the
+    least one, ``LIMITED``, for deciding what the pages offer, and the pages name no role."""
+
     id: UUID
     username: str
     first_name: str
@@ -340,6 +344,7 @@ class UserInfo:
     institutions: tuple[Institution, ...] = ()
     last_login: dt.datetime | None = None
     date_joined: dt.datetime | None = None
+    role_known: bool = True
 
     @property
     def full_name(self) -> str:

@@ -172,8 +172,9 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
 
     def current_user(self, *, actor: User) -> UserInfo:
         """The portal user, as this portal knows them. The server's API says nothing about its
-        users, so the role is the least one (``LIMITED``): the pages offer no administration,
-        and every right is the server's to grant per call (``OrderDetail.can_manage``)."""
+        users, so the role is not known (``role_known`` False) and taken as the least one
+        (``LIMITED``): the pages name no role and offer no administration, and every right is
+        the server's to grant per call (``OrderDetail.can_manage``)."""
         self._as(actor)
         return UserInfo(
             id=uuid.uuid5(uuid.NAMESPACE_URL, f"rayport-user:{actor.get_username()}"),
@@ -182,6 +183,7 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
             last_name=actor.last_name,
             email=actor.email,
             role=Role.LIMITED,
+            role_known=False,
             is_active=actor.is_active,
             last_login=actor.last_login,
             date_joined=actor.date_joined,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from postdicom import get_api
@@ -51,6 +51,24 @@ def test_the_menu_disables_what_the_server_cannot_do(on_cloud: None, staff_clien
     assert nav["orders"].url == "/orders/"
     assert nav["upload"].url is None
     assert nav["upload"].reason
+
+
+def _who(page: str) -> str:
+    """The top bar's box naming the signed-in user."""
+    return page.split('<div class="who">', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_pages_name_no_role_the_server_does_not_tell(
+    on_cloud: None, staff_client: Client, client: Client, staff_user: User
+) -> None:
+    """The cloud cannot tell a user's role (``UserInfo.role_known``): the top bar does not call
+    a staff member "Limited access"; on the local backend it names the role."""
+    listing = staff_client.get("/orders/")
+    assert listing.context["me"].role_known is False
+    assert "Limited access" not in _who(listing.content.decode())
+    with override_settings(POSTDICOM={"BACKEND": "postdicom.local.LocalBackend", "OPTIONS": {}}):
+        client.force_login(staff_user)
+        assert "Staff" in _who(client.get("/orders/").content.decode())
 
 
 def test_the_order_list_and_an_order_page_show_the_servers_orders(
