@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from postdicom.errors import Unsupported
 from postdicom.types import (
+    ORDER_REQUIRED_FIELDS,
     Account,
     Anonymization,
     ApiKey,
@@ -115,6 +116,13 @@ class PostDicomApi:
             for capability in Capability
             if getattr(type(self), capability.value) is not getattr(PostDicomApi, capability.value)
         )
+
+    @property
+    def required_order_fields(self) -> frozenset[str]:
+        """The ``OrderDraft`` fields ``create_order`` and ``update_order`` refuse to leave
+        empty (``InvalidInput`` on that field): ``ORDER_REQUIRED_FIELDS``, and those this
+        backend's server requires besides. The order form marks and checks them."""
+        return ORDER_REQUIRED_FIELDS
 
     # --- Account and directory (Initialize, GetUserList, GetUserGroupList, …) ---------------------
 

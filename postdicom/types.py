@@ -602,6 +602,11 @@ class OrderStatus(StrEnum):
     CLOSED = "closed"
 
 
+#: The ``OrderDraft`` fields every backend requires of a new order; a backend may require more
+#: (``PostDicomApi.required_order_fields``: PostDICOM's CreatePatientOrder, the birth date).
+ORDER_REQUIRED_FIELDS = frozenset({"patient_name", "patient_id", "modality", "order_date"})
+
+
 @dataclass(frozen=True)
 class OrderDraft:
     """Every field of CreateOrderWithMinimumParameters/FullParameters/FullParameters2/JSON.

@@ -33,6 +33,7 @@ from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
     ACT_AS_HEADER,
     FOLDER_DEPTH_MAX,
+    ORDER_REQUIRED_FIELDS,
     Capability,
     DicomInstance,
     DicomQuery,
@@ -130,6 +131,11 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
             offered -= {Capability.LIST_INSTITUTIONS, Capability.GET_INSTITUTION}
         return offered
 
+    @property
+    def required_order_fields(self) -> frozenset[str]:
+        """PostDICOM's CreatePatientOrder requires ``PatientBirthdate`` besides."""
+        return ORDER_REQUIRED_FIELDS | {"birth_date"}
+
     def _as(self, actor: User) -> dict[str, str]:
         if not (actor.is_authenticated and actor.is_active):
             raise Forbidden(_("Your account is not active."))
@@ -215,7 +221,7 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
     # --- Orders (the custom endpoints) ------------------------------------------------------------
 
     def create_order(self, *, actor: User, institution_id: UUID, draft: OrderDraft) -> OrderSummary:
-        if draft.birth_date is None:  # PostDICOM's CreatePatientOrder requires PatientBirthdate
+        if draft.birth_date is None:  # required_order_fields: CreatePatientOrder requires PatientBirthdate
             raise InvalidInput({"birth_date": _("Enter the birth date: the image server requires it for a new order.")})
         values: dict[str, object] = {key: getattr(draft, field) for field, key in shapes.DRAFT_TEXT.items()}
         values["Modality"] = values.pop("OrderModality")
