@@ -10,14 +10,15 @@
   ``WarningReason`` adds a warning, worded by the server's ``ErrorComment`` when it sends
   one), except that the warning 0111 means it was already there: ``DUPLICATE``, as the local
   backend says of the same image sent again; a FailedSOPSequence item is refused: 0111
-  (another image under its SOP Instance UID) is a ``CONFLICT``, anything else ``REJECTED``. An instance the answer does not name was not
-  stored. 200, 202 and 409 are answers; 413 splits the request in two (one file alone that is
-  still too large is refused); a refusal of the whole request (400, 403, 404) refuses each of
-  its files with the server's reason.
+  (another image under its SOP Instance UID) is a ``CONFLICT``, anything else ``REJECTED``.
+  An instance the answer does not name was not stored. 200, 202 and 409 are answers; 413
+  splits the request in two (one file alone that is still too large is refused); a refusal
+  of the whole request (400, 403, 404) refuses each of its files with the server's reason.
 * Retries: a POST is not idempotent by HTTP, but sending the same instance again only gives
-  a duplicate, which the server answers as stored with the warning 0111 (and an anonymized file is made again with
-  the batch's own UID map, so it has the same UIDs). A request that could not be sent, or
-  was answered 502/503/504, is therefore sent again, with a fresh body, after a backoff.
+  a duplicate, which the server answers as stored with the warning 0111 (and an anonymized
+  file is made again with the batch's own UID map, so it has the same UIDs). A request that
+  could not be sent, or was answered 502/503/504, is therefore sent again, with a fresh
+  body, after a backoff.
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ def test_each_required_order_field_left_empty_is_refused_on_it(
     on that field, and the fields outside it may be left empty."""
     offered(api, Capability.CREATE_ORDER)
     required = api.required_order_fields
-    assert ORDER_REQUIRED_FIELDS <= required
+    assert required >= ORDER_REQUIRED_FIELDS
     assert ("birth_date" in required) is isinstance(api, CloudBackend)  # PostDICOM's CreatePatientOrder
     empty = {"patient_name": "", "patient_id": "", "modality": "", "birth_date": None}
     for field in sorted(required - {"order_date"}):  # a draft always has an order date
