@@ -67,6 +67,7 @@ from postdicom.types import (
     SharedFolderList,
     SharedFolderListing,
     ShareDoor,
+    ShareOffer,
     ShareOpening,
     ShareOptions,
     ShareQuery,
@@ -818,6 +819,14 @@ class PostDicomApi:
         ``expires``, an ``open_limit`` below 1, an unknown ``language``, a title or message too
         long, a weak typed ``password``. Writes ``share.created``."""
         raise _unsupported("share_orders")
+
+    def share_offer(self, *, actor: Actor, folder: bool = False) -> ShareOffer:
+        """The outside shares the actor may ask this backend for, of orders or (``folder``) of
+        a folder: the kinds it makes, each kind it does not with why, and the share options
+        it cannot honour with why. ``share_orders`` and ``share_folder`` refuse what it
+        refuses as ``Unsupported``; the share dialog offers only the rest, saying why.
+        ``Forbidden`` for an inactive actor."""
+        raise _unsupported("share_offer")
 
     def share_folder(
         self,

@@ -128,6 +128,7 @@ class Capability(StrEnum):
     OPEN_VIEW_LINK = "open_view_link"
     SHARE_ORDERS = "share_orders"
     SHARE_FOLDER = "share_folder"
+    SHARE_OFFER = "share_offer"
     FOLDER_SHARE_OPTIONS = "folder_share_options"
     FOLDER_SHARES = "folder_shares"
     REVOKE_FOLDER_SHARE = "revoke_folder_share"
@@ -1364,6 +1365,27 @@ class ShareKind(StrEnum):
     @property
     def by_email(self) -> bool:
         return self in (ShareKind.EMAIL, ShareKind.UPLOAD_EMAIL)
+
+
+#: The outside share kinds of orders, and of a folder, in the share dialog's order.
+ORDER_SHARE_KINDS = (ShareKind.EMAIL, ShareKind.LINK)
+FOLDER_SHARE_KINDS = (*ORDER_SHARE_KINDS, ShareKind.UPLOAD_EMAIL, ShareKind.UPLOAD_LINK)
+
+
+@dataclass(frozen=True)
+class ShareOffer:
+    """What a share dialog may offer on this backend (``share_offer``), so it offers only what
+    can be made and says why not the rest, instead of failing once the form is sent.
+
+    ``kinds``: the outside share kinds this backend makes (of ``ORDER_SHARE_KINDS`` or
+    ``FOLDER_SHARE_KINDS``), in that order; ``refused``: each other kind of those, with why
+    not (a sentence for the user). ``options_refused``: the ``ShareOptions`` fields it cannot
+    honour (``generate_password``, ``open_limit``, ``notify_on_first_open``), with why; a share
+    asking for one of them, or of a refused kind, is ``Unsupported``."""
+
+    kinds: tuple[ShareKind, ...]
+    refused: dict[ShareKind, str] = field(default_factory=dict)
+    options_refused: dict[str, str] = field(default_factory=dict)
 
 
 #: The languages a share's e-mails and public pages may be in.

@@ -33,7 +33,9 @@ from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
     ACT_AS_HEADER,
     FOLDER_DEPTH_MAX,
+    FOLDER_SHARE_KINDS,
     ORDER_REQUIRED_FIELDS,
+    ORDER_SHARE_KINDS,
     Capability,
     DicomInstance,
     DicomQuery,
@@ -52,6 +54,8 @@ from postdicom.types import (
     Role,
     Share,
     ShareAudience,
+    ShareKind,
+    ShareOffer,
     ShareOptions,
     StoredInstances,
     UserInfo,
@@ -374,6 +378,21 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
     # method of a share after it is made (no endpoint lists, reads, changes or revokes one; a
     # visitor opens a link on the server that made it, never through this backend).
 
+    def share_offer(self, *, actor: User, folder: bool = False) -> ShareOffer:
+        """By link only (SharePatientOrder, ShareFolder with a URL), with a typed password or
+        none: what ``_link_only`` lets through."""
+        self._as(actor)
+        kinds = FOLDER_SHARE_KINDS if folder else ORDER_SHARE_KINDS
+        return ShareOffer(
+            kinds=(ShareKind.LINK,),
+            refused={kind: _refusal(kind) for kind in kinds if kind is not ShareKind.LINK},
+            options_refused={
+                "generate_password": _("The image server cannot make a password: type one, or share without."),
+                "open_limit": _("The image server cannot limit how many times a link is opened."),
+                "notify_on_first_open": _("The image server cannot tell you when a link is opened."),
+            },
+        )
+
     def share_orders(
         self, *, actor: User, order_ids: Sequence[UUID], audience: ShareAudience, options: ShareOptions
     ) -> Share:
@@ -474,6 +493,13 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
             instances=found,
             opener=lambda item: dicomweb.spool_instance(self.wire, _instance_path(item), headers),
         )
+
+
+def _refusal(kind: ShareKind) -> str:
+    """Why the image server cannot make a share of ``kind`` (any but a link)."""
+    if kind.upload_only:
+        return _("The image server cannot make upload-only folder shares.")
+    return _("The image server sends no e-mail: share by link, and pass the link on yourself.")
 
 
 def _link_only(audience: ShareAudience, options: ShareOptions) -> None:

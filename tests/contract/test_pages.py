@@ -71,6 +71,30 @@ def test_the_pages_name_no_role_the_server_does_not_tell(
         assert "Staff" in _who(client.get("/orders/").content.decode())
 
 
+def test_the_share_dialog_offers_a_link_and_says_why_not_the_rest(
+    on_cloud: None, staff_client: Client, staff_user: User
+) -> None:
+    """``share_offer``: the folder's share dialog offers the link alone and says, before
+    anything is sent, why not e-mail or upload-only shares, nor a password made for you; the
+    link made with a typed password is on the server."""
+    folder = get_api().create_folder(actor=staff_user, name="Segunda opinión")
+    url = reverse("sharing:share_folder", kwargs={"folder_id": folder.id})
+    dialog = staff_client.get(url)
+    assert dialog.status_code == 200
+    form = dialog.context["form"]
+    assert [value for value, _label in form.fields["audience"].choices] == ["link"]
+    assert [value for value, _label in form.fields["password_choice"].choices] == ["type", "none"]
+    assert form.fields["open_limit"].disabled
+    page = dialog.content.decode()
+    assert "Not offered on this server:" in page
+    assert "The image server cannot make upload-only folder shares." in page
+    assert "The image server cannot make a password: type one, or share without." in page
+    typed = {"audience": "link", "password_choice": "type", "password": "a long pass phrase 42", "language": "en"}
+    made = staff_client.post(url, typed)
+    assert made.status_code == 200, made.context["form"].errors
+    assert "/s/" in made.context["share"].url
+
+
 def test_the_order_list_and_an_order_page_show_the_servers_orders(
     on_cloud: None, staff_client: Client, staff_user: User, clinic: Institution
 ) -> None:
