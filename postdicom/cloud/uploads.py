@@ -7,7 +7,8 @@ with ``store_now``. Per file, in this order, with the local backend's own code:
 1. a ZIP archive is expanded (``postdicom.dicom.archives``; the archive is ``EXPANDED``,
    each entry a file of its own);
 2. with anonymization, the file is anonymized into a copy (``postdicom.dicom.anonymize``,
-   the batch's UID map kept in the manifest, so a file sent again has the same new UIDs);
+   the batch's UID map kept in the manifest, so a file sent again has the same new UIDs),
+   the next request's files in a thread while the current request is sent (``READ_AHEAD``);
 3. its header is read (``postdicom.dicom.read``): a DICOMDIR is ``SKIPPED``, a file the
    local backend would refuse is ``REJECTED`` with the same reason, and is not sent;
 4. the rest go by STOW-RS (``stow``), to the batch's institution (the ``institution`` query
