@@ -179,6 +179,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The cloud backend's uploads done for RAYPORT_CLOUD_UPLOAD_REPORT_DAYS leave the disk,
+    # with their reports (postdicom.cloud.manifest.remove_expired).
+    "expire-cloud-uploads": {
+        "task": "postdicom.cloud.tasks.expire_cloud_uploads",
+        "schedule": crontab(hour=3, minute=41),
+    },
     # Share e-mails the broker did not take when they were made, or whose retries ran out.
     "send-pending-share-mails": {
         "task": "postdicom.local.tasks.send_pending_share_mails",
@@ -234,6 +240,8 @@ POSTDICOM = {
     "OPTIONS": _cloud_options() if _BACKEND == "postdicom.cloud.CloudBackend" else {},
 }
 RAYPORT_RECYCLE_BIN_DAYS = env_int("RAYPORT_RECYCLE_BIN_DAYS", 30, minimum=1)
+# Days a cloud upload's report (its manifest on disk) is kept once it has nothing left to do.
+RAYPORT_CLOUD_UPLOAD_REPORT_DAYS = env_int("RAYPORT_CLOUD_UPLOAD_REPORT_DAYS", 30, minimum=1)
 
 # --- Authentication and sessions ---------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

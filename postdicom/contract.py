@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from postdicom.errors import Unsupported
 from postdicom.types import (
+    ORDER_REQUIRED_FIELDS,
     Account,
     Anonymization,
     ApiKey,
@@ -66,6 +67,7 @@ from postdicom.types import (
     SharedFolderList,
     SharedFolderListing,
     ShareDoor,
+    ShareOffer,
     ShareOpening,
     ShareOptions,
     ShareQuery,
@@ -116,6 +118,13 @@ class PostDicomApi:
             if getattr(type(self), capability.value) is not getattr(PostDicomApi, capability.value)
         )
 
+    @property
+    def required_order_fields(self) -> frozenset[str]:
+        """The ``OrderDraft`` fields ``create_order`` and ``update_order`` refuse to leave
+        empty (``InvalidInput`` on that field): ``ORDER_REQUIRED_FIELDS``, and those this
+        backend's server requires besides. The order form marks and checks them."""
+        return ORDER_REQUIRED_FIELDS
+
     # --- Account and directory (Initialize, GetUserList, GetUserGroupList, …) ---------------------
 
     def account(self, *, actor: Actor) -> Account:
@@ -124,7 +133,9 @@ class PostDicomApi:
         raise _unsupported("account")
 
     def current_user(self, *, actor: Actor) -> UserInfo:
-        """The actor as a ``UserInfo`` (role, institutions); ``Forbidden`` when inactive."""
+        """The actor as a ``UserInfo`` (role, institutions); ``Forbidden`` when inactive. A
+        backend that cannot tell the actor's role says so (``role_known`` False) and gives the
+        least one, ``LIMITED``."""
         raise _unsupported("current_user")
 
     def list_users(self, *, actor: Actor, query: UserQuery | None = None) -> Page[UserInfo]:
@@ -478,8 +489,8 @@ class PostDicomApi:
         what was sent is "checked when sent"). Each readable file names the existing order it
         would join (``order``) if uploaded by the actor into ``institution_id``, exactly as
         ``upload_dicom`` decides (none without an institution), and ``accession_taken`` when
-        the new order it makes must go without its accession number. ``Forbidden`` for an
-        inactive actor."""
+        the new order it makes must go without its accession number (None when the backend
+        cannot tell: then nobody is told either way). ``Forbidden`` for an inactive actor."""
         raise _unsupported("read_dicom_files")
 
     def upload_dicom(
@@ -808,6 +819,14 @@ class PostDicomApi:
         ``expires``, an ``open_limit`` below 1, an unknown ``language``, a title or message too
         long, a weak typed ``password``. Writes ``share.created``."""
         raise _unsupported("share_orders")
+
+    def share_offer(self, *, actor: Actor, folder: bool = False) -> ShareOffer:
+        """The outside shares the actor may ask this backend for, of orders or (``folder``) of
+        a folder: the kinds it makes, each kind it does not with why, and the share options
+        it cannot honour with why. ``share_orders`` and ``share_folder`` refuse what it
+        refuses as ``Unsupported``; the share dialog offers only the rest, saying why.
+        ``Forbidden`` for an inactive actor."""
+        raise _unsupported("share_offer")
 
     def share_folder(
         self,

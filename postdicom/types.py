@@ -128,6 +128,7 @@ class Capability(StrEnum):
     OPEN_VIEW_LINK = "open_view_link"
     SHARE_ORDERS = "share_orders"
     SHARE_FOLDER = "share_folder"
+    SHARE_OFFER = "share_offer"
     FOLDER_SHARE_OPTIONS = "folder_share_options"
     FOLDER_SHARES = "folder_shares"
     REVOKE_FOLDER_SHARE = "revoke_folder_share"
@@ -330,6 +331,10 @@ class Institution:
 
 @dataclass(frozen=True)
 class UserInfo:
+    """A user of the account. ``role_known`` False: the backend cannot tell this user's role
+    (the cloud backend: PostDICOM's HTTP API says nothing of its users), so ``role`` is the
+    least one, ``LIMITED``, for deciding what the pages offer, and the pages name no role."""
+
     id: UUID
     username: str
     first_name: str
@@ -340,6 +345,7 @@ class UserInfo:
     institutions: tuple[Institution, ...] = ()
     last_login: dt.datetime | None = None
     date_joined: dt.datetime | None = None
+    role_known: bool = True
 
     @property
     def full_name(self) -> str:
@@ -595,6 +601,11 @@ class OrderStatus(StrEnum):
     IMAGES_RECEIVED = "images_received"
     REPORTED = "reported"
     CLOSED = "closed"
+
+
+#: The ``OrderDraft`` fields every backend requires of a new order; a backend may require more
+#: (``PostDicomApi.required_order_fields``: PostDICOM's CreatePatientOrder, the birth date).
+ORDER_REQUIRED_FIELDS = frozenset({"patient_name", "patient_id", "modality", "order_date"})
 
 
 @dataclass(frozen=True)
@@ -931,7 +942,9 @@ class DicomFileSummary:
     join: an order of the chosen institution the actor already sees, with the same Study
     Instance UID or else the same accession number (a scheduled one first). Without one the
     file makes a new order; ``accession_taken`` says that order goes without the file's
-    accession number, which another order of the institution holds."""
+    accession number, which another order of the institution holds: True or False where the
+    backend knows, None where it cannot tell (the cloud backend: the server does not say
+    whether an order the user cannot see holds the number), and the pages then say nothing."""
 
     name: str
     readable: bool
@@ -954,7 +967,7 @@ class DicomFileSummary:
     warnings: tuple[str, ...] = ()
     order: OrderSummary | None = None
     checked: bool = True  # False: only a header was sent, and it was not enough to read
-    accession_taken: bool = False
+    accession_taken: bool | None = False
 
     @property
     def patient_display_name(self) -> str:
@@ -1352,6 +1365,27 @@ class ShareKind(StrEnum):
     @property
     def by_email(self) -> bool:
         return self in (ShareKind.EMAIL, ShareKind.UPLOAD_EMAIL)
+
+
+#: The outside share kinds of orders, and of a folder, in the share dialog's order.
+ORDER_SHARE_KINDS = (ShareKind.EMAIL, ShareKind.LINK)
+FOLDER_SHARE_KINDS = (*ORDER_SHARE_KINDS, ShareKind.UPLOAD_EMAIL, ShareKind.UPLOAD_LINK)
+
+
+@dataclass(frozen=True)
+class ShareOffer:
+    """What a share dialog may offer on this backend (``share_offer``), so it offers only what
+    can be made and says why not the rest, instead of failing once the form is sent.
+
+    ``kinds``: the outside share kinds this backend makes (of ``ORDER_SHARE_KINDS`` or
+    ``FOLDER_SHARE_KINDS``), in that order; ``refused``: each other kind of those, with why
+    not (a sentence for the user). ``options_refused``: the ``ShareOptions`` fields it cannot
+    honour (``generate_password``, ``open_limit``, ``notify_on_first_open``), with why; a share
+    asking for one of them, or of a refused kind, is ``Unsupported``."""
+
+    kinds: tuple[ShareKind, ...]
+    refused: dict[ShareKind, str] = field(default_factory=dict)
+    options_refused: dict[str, str] = field(default_factory=dict)
 
 
 #: The languages a share's e-mails and public pages may be in.

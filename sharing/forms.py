@@ -16,16 +16,25 @@ from postdicom.types import (
     SHARE_TITLE_MAX,
     ShareAudience,
     ShareKind,
+    ShareOffer,
     ShareOptions,
 )
 
 GENERATE, TYPE, NONE = "generate", "type", "none"
 
+#: The share dialog's words for each outside share kind.
+AUDIENCE_LABELS = {
+    ShareKind.EMAIL: _("An e-mail address"),
+    ShareKind.LINK: _("A link I pass on myself"),
+    ShareKind.UPLOAD_EMAIL: _("Upload only, by e-mail: they may send images into this folder"),
+    ShareKind.UPLOAD_LINK: _("Upload only, by link"),
+}
+
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ShareForm(forms.Form):
-    """The share dialog. ``folder`` adds the upload-only audiences."""
+    """The share dialog, offering what the backend's ``ShareOffer`` offers."""
 
     audience = forms.ChoiceField(label=_("Share with"), widget=forms.RadioSelect, initial=ShareKind.EMAIL.value)
     email = forms.EmailField(
@@ -78,18 +87,26 @@ class ShareForm(forms.Form):
     )
     notify_on_first_open = forms.BooleanField(label=_("E-mail me when it is first opened"), required=False)
 
-    def __init__(self, *args: Any, folder: bool, language: str = "en", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, offer: ShareOffer, language: str = "en", **kwargs: Any) -> None:
+        """``offer``: the backend's ``share_offer`` for orders or a folder. Only its kinds are
+        choices; the kinds and options it refuses are left out or disabled, and
+        ``not_offered`` says why (the dialog shows it before anything is sent)."""
         super().__init__(*args, **kwargs)
-        choices = [
-            (ShareKind.EMAIL.value, _("An e-mail address")),
-            (ShareKind.LINK.value, _("A link I pass on myself")),
-        ]
-        if folder:
-            choices += [
-                (ShareKind.UPLOAD_EMAIL.value, _("Upload only, by e-mail: they may send images into this folder")),
-                (ShareKind.UPLOAD_LINK.value, _("Upload only, by link")),
-            ]
-        self.fields["audience"].choices = choices  # type: ignore[attr-defined]
+        self.fields["audience"].choices = [(k.value, AUDIENCE_LABELS[k]) for k in offer.kinds]  # type: ignore[attr-defined]
+        if offer.kinds:
+            self.fields["audience"].initial = offer.kinds[0].value
+        #: (what is not offered, why), for the dialog.
+        self.not_offered = [(AUDIENCE_LABELS[kind], why) for kind, why in offer.refused.items()]
+        refused = offer.options_refused
+        if "generate_password" in refused:
+            choice = self.fields["password_choice"]
+            choice.choices = [c for c in choice.choices if c[0] != GENERATE]  # type: ignore[attr-defined]
+            choice.initial = TYPE
+            self.not_offered.append((_("A password made for you"), refused["generate_password"]))
+        for name in ("open_limit", "notify_on_first_open"):
+            if name in refused:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = refused[name]
         if not self.is_bound:
             self.initial.setdefault("language", "es" if language.startswith("es") else "en")
 

@@ -12,6 +12,10 @@ against ``LocalBackend.upload_dicom`` on the same corpus, in one run.
    of the corpus (``bench/ingest``'s CT slices, 512×512, 0.5 MB each) on the local backend,
    then on the cloud backend with ``--sizes`` files per STOW-RS request; wall time, files/s,
    MB/s, and this process's peak RSS growth (the files are streamed, never held).
+
+``--anonymize`` makes every upload anonymized (the Basic Profile), and ``--before`` measures
+each cloud upload twice, alternating, without and with read-ahead (``uploads.READ_AHEAD``:
+the next request's files anonymized while the current one is sent), ``--rounds`` times.
 """
 
 from __future__ import annotations
@@ -50,13 +54,15 @@ _MEASURE = """
 import json, resource, shutil, sys, time
 from pathlib import Path
 from django.contrib.auth import get_user_model
-from postdicom.cloud import CloudBackend, stow
+from postdicom.cloud import CloudBackend, stow, uploads
 from postdicom.local import LocalBackend
 from postdicom.local.access import profile_of
 from postdicom.local.models import Institution
-from postdicom.types import UploadFile, UploadOutcome
+from postdicom.types import Anonymization, UploadFile, UploadOutcome
 corpus, work, base, key = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
 sizes = [int(s) for s in sys.argv[5].split(",")]
+anonymize = Anonymization(basic_profile=True) if sys.argv[6] == "1" else None
+before, rounds = sys.argv[7] == "1", int(sys.argv[8])
 staff = get_user_model().objects.get(username="bench")
 files = sorted(corpus.glob("ct_*.dcm"))
 megabytes = sum(f.stat().st_size for f in files) / 1e6
@@ -71,14 +77,16 @@ def handed(label):
     return out
 
 def measure(label, api, size=None):
-    clinic = Institution.objects.create(name=f"Bench {label}")
+    clinic = Institution.objects.create(name=f"Bench {label} {time.time()}")
     profile_of(staff).institutions.add(clinic)
     if size is not None:
         stow.MAX_FILES, stow.MAX_BYTES = size, 1 << 40  # the file count alone bounds a request
     given = handed(label)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    receipt = api.upload_dicom(actor=staff, institution_id=clinic.uuid, files=given, store_now=True)
+    receipt = api.upload_dicom(
+        actor=staff, institution_id=clinic.uuid, files=given, store_now=True, anonymize=anonymize
+    )
     seconds = time.perf_counter() - started
     grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss
     stored = sum(f.outcome is UploadOutcome.STORED for f in receipt.files)
@@ -88,8 +96,11 @@ def measure(label, api, size=None):
 
 measure("local", LocalBackend())
 cloud = CloudBackend(base_url=base, api_key=key)
-for size in sizes:
-    measure(f"cloud-{size}", cloud, size)
+for round in range(rounds):
+    for size in sizes:
+        for ahead in ((False, True) if before else (True,)):
+            uploads.READ_AHEAD = ahead
+            measure(f"cloud-{size}{'' if ahead else '-before'}", cloud, size)
 """
 
 
@@ -102,6 +113,9 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/4")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--anonymize", action="store_true", help="anonymize every upload (Basic Profile)")
+    parser.add_argument("--before", action="store_true", help="each cloud upload without read-ahead too")
+    parser.add_argument("--rounds", type=int, default=1, help="times each cloud upload is measured")
     args = parser.parse_args()
 
     corpus = make_corpus(HERE / ".corpus", args.files)
@@ -130,7 +144,8 @@ def main() -> None:
     with running(gunicorn(args.port, args.web_workers, args.web_threads), env, data / "server.log"):
         wait_http(f"{root}/accounts/login/")
         command = [PYTHON, "-c", runner, str(measure), str(HERE / ".corpus"), str(data / "work"), f"{root}/dicomweb/"]
-        subprocess_run([*command, key_file.read_text(), args.sizes], django_env)
+        flags = ["1" if args.anonymize else "0", "1" if args.before else "0", str(args.rounds)]
+        subprocess_run([*command, key_file.read_text(), args.sizes, *flags], django_env)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

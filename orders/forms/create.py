@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from postdicom.dicom import modalities
 from postdicom.types import (
     ORDER_PRIORITIES,
+    ORDER_REQUIRED_FIELDS,
     ORDER_TEXT_LIMITS,
     DicomNode,
     Institution,
@@ -128,10 +129,18 @@ class OrderForm(forms.Form):
         *args: Any,
         institutions: Sequence[Institution],
         nodes: Sequence[DicomNode],
+        required: frozenset[str] = ORDER_REQUIRED_FIELDS,
         **kwargs: Any,
     ) -> None:
+        """``required``: the backend's ``required_order_fields`` (``OrderDraft`` names). The
+        form requires ``ORDER_REQUIRED_FIELDS`` itself (the name: its last name); the others
+        it has are marked and checked as required too, saying that the server requires them."""
         kwargs.setdefault("initial", {}).setdefault("order_date", timezone.localdate())
         super().__init__(*args, **kwargs)
+        for name in required - ORDER_REQUIRED_FIELDS:  # the server's own: it says why
+            if name in self.fields:
+                self.fields[name].required = True
+                self.fields[name].error_messages["required"] = _("The image server requires this for an order.")
         active = [i for i in institutions if i.is_active]
         self.fields["institution_id"].choices = [(str(i.id), i.name) for i in active]  # type: ignore[attr-defined]
         if len(active) == 1:

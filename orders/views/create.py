@@ -29,6 +29,7 @@ def order_create(request: AuthedRequest) -> HttpResponse:
         # A server without these (the cloud backend) still takes orders: no equipment to
         # choose, no duplicate check before saving.
         nodes=api.list_dicom_nodes(actor=request.user) if Capability.LIST_DICOM_NODES in offered else (),
+        required=api.required_order_fields,
     )
     duplicates: tuple[object, ...] = ()
     if request.method == "POST" and form.is_valid():

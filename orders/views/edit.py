@@ -32,6 +32,7 @@ def order_edit(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         detail=detail,
         nodes=api.list_dicom_nodes(actor=request.user),
+        required=api.required_order_fields,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -33,6 +33,9 @@ from postdicom.errors import Forbidden, InvalidInput, NotFound, Unsupported
 from postdicom.types import (
     ACT_AS_HEADER,
     FOLDER_DEPTH_MAX,
+    FOLDER_SHARE_KINDS,
+    ORDER_REQUIRED_FIELDS,
+    ORDER_SHARE_KINDS,
     Capability,
     DicomInstance,
     DicomQuery,
@@ -51,6 +54,8 @@ from postdicom.types import (
     Role,
     Share,
     ShareAudience,
+    ShareKind,
+    ShareOffer,
     ShareOptions,
     StoredInstances,
     UserInfo,
@@ -130,6 +135,11 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
             offered -= {Capability.LIST_INSTITUTIONS, Capability.GET_INSTITUTION}
         return offered
 
+    @property
+    def required_order_fields(self) -> frozenset[str]:
+        """PostDICOM's CreatePatientOrder requires ``PatientBirthdate`` besides."""
+        return ORDER_REQUIRED_FIELDS | {"birth_date"}
+
     def _as(self, actor: User) -> dict[str, str]:
         if not (actor.is_authenticated and actor.is_active):
             raise Forbidden(_("Your account is not active."))
@@ -172,8 +182,9 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
 
     def current_user(self, *, actor: User) -> UserInfo:
         """The portal user, as this portal knows them. The server's API says nothing about its
-        users, so the role is the least one (``LIMITED``): the pages offer no administration,
-        and every right is the server's to grant per call (``OrderDetail.can_manage``)."""
+        users, so the role is not known (``role_known`` False) and taken as the least one
+        (``LIMITED``): the pages name no role and offer no administration, and every right is
+        the server's to grant per call (``OrderDetail.can_manage``)."""
         self._as(actor)
         return UserInfo(
             id=uuid.uuid5(uuid.NAMESPACE_URL, f"rayport-user:{actor.get_username()}"),
@@ -182,6 +193,7 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
             last_name=actor.last_name,
             email=actor.email,
             role=Role.LIMITED,
+            role_known=False,
             is_active=actor.is_active,
             last_login=actor.last_login,
             date_joined=actor.date_joined,
@@ -213,7 +225,7 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
     # --- Orders (the custom endpoints) ------------------------------------------------------------
 
     def create_order(self, *, actor: User, institution_id: UUID, draft: OrderDraft) -> OrderSummary:
-        if draft.birth_date is None:  # PostDICOM's CreatePatientOrder requires PatientBirthdate
+        if draft.birth_date is None:  # required_order_fields: CreatePatientOrder requires PatientBirthdate
             raise InvalidInput({"birth_date": _("Enter the birth date: the image server requires it for a new order.")})
         values: dict[str, object] = {key: getattr(draft, field) for field, key in shapes.DRAFT_TEXT.items()}
         values["Modality"] = values.pop("OrderModality")
@@ -366,6 +378,21 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
     # method of a share after it is made (no endpoint lists, reads, changes or revokes one; a
     # visitor opens a link on the server that made it, never through this backend).
 
+    def share_offer(self, *, actor: User, folder: bool = False) -> ShareOffer:
+        """By link only (SharePatientOrder, ShareFolder with a URL), with a typed password or
+        none: what ``_link_only`` lets through."""
+        self._as(actor)
+        kinds = FOLDER_SHARE_KINDS if folder else ORDER_SHARE_KINDS
+        return ShareOffer(
+            kinds=(ShareKind.LINK,),
+            refused={kind: _refusal(kind) for kind in kinds if kind is not ShareKind.LINK},
+            options_refused={
+                "generate_password": _("The image server cannot make a password: type one, or share without."),
+                "open_limit": _("The image server cannot limit how many times a link is opened."),
+                "notify_on_first_open": _("The image server cannot tell you when a link is opened."),
+            },
+        )
+
     def share_orders(
         self, *, actor: User, order_ids: Sequence[UUID], audience: ShareAudience, options: ShareOptions
     ) -> Share:
@@ -466,6 +493,13 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
             instances=found,
             opener=lambda item: dicomweb.spool_instance(self.wire, _instance_path(item), headers),
         )
+
+
+def _refusal(kind: ShareKind) -> str:
+    """Why the image server cannot make a share of ``kind`` (any but a link)."""
+    if kind.upload_only:
+        return _("The image server cannot make upload-only folder shares.")
+    return _("The image server sends no e-mail: share by link, and pass the link on yourself.")
 
 
 def _link_only(audience: ShareAudience, options: ShareOptions) -> None:

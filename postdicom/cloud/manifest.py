@@ -12,7 +12,9 @@ therefore kept here, in ``RAYPORT_UPLOAD_DIR/cloud/<batch>/``:
 Nothing is lost when the image server or the broker goes away: a file is on disk, named in
 the manifest, until its outcome is written; the workers' sweep (``pending_batches``) finds
 every batch that still has work. A table would need a migration and an app of the cloud
-package's own; a folder per batch needs neither and is removed with the batch (decisions.md).
+package's own; a folder per batch needs neither and is removed with the batch (decisions.md):
+``remove_expired``, daily, once it has had nothing to do for
+``RAYPORT_CLOUD_UPLOAD_REPORT_DAYS`` (the report is read until then).
 """
 
 from __future__ import annotations
@@ -217,6 +219,37 @@ def pending_batches() -> list[str]:
         if manifest is not None and manifest.has_work:
             found.append(manifest.id)
     return found
+
+
+def remove_expired(before: dt.datetime) -> int:
+    """Remove every batch with nothing left to do whose manifest was last written before
+    ``before`` (its report goes with it), and return how many. A batch that still has files
+    to send is kept whatever its age: its files are not lost to a long outage."""
+    base = root()
+    if not base.is_dir():
+        return 0
+    removed = 0
+    for child in base.iterdir():
+        if child.is_dir() and _expired(child, before.timestamp()):
+            with open(child / "manifest.lock", "a+b") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:  # looked at again under the lock: a writer may have come meanwhile
+                    if _expired(child, before.timestamp()):
+                        shutil.rmtree(child, ignore_errors=True)
+                        removed += 1
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+    return removed
+
+
+def _expired(where: Path, before: float) -> bool:
+    try:
+        if (where / "manifest.json").stat().st_mtime >= before:
+            return False
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # being made (``create`` writes the manifest last), or already gone
+    batch = read(where.name)
+    return batch is not None and not batch.has_work
 
 
 def remove_files(batch_id: UUID | str) -> None:

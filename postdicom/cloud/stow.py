@@ -8,15 +8,17 @@
   a file set is never held in memory.
 * The answer (PS3.18 Table 10.5.3-1): a ReferencedSOPSequence item is stored (a
   ``WarningReason`` adds a warning, worded by the server's ``ErrorComment`` when it sends
-  one); a FailedSOPSequence item is refused: 0111 (another image under its SOP Instance UID)
-  is a ``CONFLICT``, anything else ``REJECTED``. An instance the answer does not name was not
-  stored. 200, 202 and 409 are answers; 413 splits the request in two (one file alone that is
-  still too large is refused); a refusal of the whole request (400, 403, 404) refuses each of
-  its files with the server's reason.
+  one), except that the warning 0111 means it was already there: ``DUPLICATE``, as the local
+  backend says of the same image sent again; a FailedSOPSequence item is refused: 0111
+  (another image under its SOP Instance UID) is a ``CONFLICT``, anything else ``REJECTED``.
+  An instance the answer does not name was not stored. 200, 202 and 409 are answers; 413
+  splits the request in two (one file alone that is still too large is refused); a refusal
+  of the whole request (400, 403, 404) refuses each of its files with the server's reason.
 * Retries: a POST is not idempotent by HTTP, but sending the same instance again only gives
-  a duplicate, which the server answers as stored (and an anonymized file is made again with
-  the batch's own UID map, so it has the same UIDs). A request that could not be sent, or
-  was answered 502/503/504, is therefore sent again, with a fresh body, after a backoff.
+  a duplicate, which the server answers as stored with the warning 0111 (and an anonymized
+  file is made again with the batch's own UID map, so it has the same UIDs). A request that
+  could not be sent, or was answered 502/503/504, is therefore sent again, with a fresh
+  body, after a backoff.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ MAX_BYTES = 32 * 1024 * 1024
 #: Bytes read from a file at a time while it is sent.
 PIECE = 1024 * 1024
 
-CONFLICT_CODE = 0x0111
+#: A SOP Instance UID already stored: failed, another image (``CONFLICT``); warned, the same
+#: image again (``DUPLICATE``).
+CONFLICT_CODE = DUPLICATE_CODE = 0x0111
 ANSWERS = frozenset({200, 202, 409, 413})
 
 
@@ -203,6 +207,9 @@ def read_answer(items: Sequence[Outgoing], answer: Mapping[str, Any]) -> dict[st
     by_uid: dict[str, Result] = {}
     for item in _items(answer, "00081199"):
         warning, comment = _first(item, "00081196"), str(_first(item, "00000902") or "")
+        if warning == DUPLICATE_CODE:
+            by_uid[str(_first(item, "00081155") or "")] = Result(t.UploadOutcome.DUPLICATE)
+            continue
         warnings = (comment or _("The image server changed the instance when it stored it."),) if warning else ()
         by_uid[str(_first(item, "00081155") or "")] = Result(t.UploadOutcome.STORED, warnings=warnings)
     for item in _items(answer, "00081198"):

@@ -7,10 +7,13 @@ every batch that still has work and no try for a while (``uploads.SWEEP_AFTER``)
 whenever a worker connects to the broker (``portal.celery``) and every minute (beat), beside
 the local backend's ``resume_uploads``, so a batch whose retries ran out, or whose message a
 restarted broker lost, is sent once the server and the broker are back.
+``expire_cloud_uploads`` (daily, by beat) removes the batches done for longer than
+``RAYPORT_CLOUD_UPLOAD_REPORT_DAYS``, with their reports.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -61,4 +64,20 @@ def resume_cloud_uploads() -> int:
             count += 1
     if count:
         log.info("Queued %d unfinished cloud upload(s) again.", count)
+    return count
+
+
+@shared_task(name="postdicom.cloud.tasks.expire_cloud_uploads")
+def expire_cloud_uploads() -> int:
+    """Remove the cloud uploads with nothing left to do, unchanged for more than
+    ``RAYPORT_CLOUD_UPLOAD_REPORT_DAYS``; whatever the backend now is (a portal switched away
+    from the cloud keeps no manifests for ever)."""
+    from django.conf import settings
+
+    from postdicom.cloud import manifest
+
+    before = timezone.now() - dt.timedelta(days=settings.RAYPORT_CLOUD_UPLOAD_REPORT_DAYS)
+    count = manifest.remove_expired(before)
+    if count:
+        log.info("Removed %d cloud upload(s) done before %s.", count, before.date())
     return count

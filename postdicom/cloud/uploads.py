@@ -7,7 +7,8 @@ with ``store_now``. Per file, in this order, with the local backend's own code:
 1. a ZIP archive is expanded (``postdicom.dicom.archives``; the archive is ``EXPANDED``,
    each entry a file of its own);
 2. with anonymization, the file is anonymized into a copy (``postdicom.dicom.anonymize``,
-   the batch's UID map kept in the manifest, so a file sent again has the same new UIDs);
+   the batch's UID map kept in the manifest, so a file sent again has the same new UIDs),
+   the next request's files in a thread while the current request is sent (``READ_AHEAD``);
 3. its header is read (``postdicom.dicom.read``): a DICOMDIR is ``SKIPPED``, a file the
    local backend would refuse is ``REJECTED`` with the same reason, and is not sent;
 4. the rest go by STOW-RS (``stow``), to the batch's institution (the ``institution`` query
@@ -19,18 +20,20 @@ are found by their studies (QIDO-RS: a Rayport names a study's order in (0011,10
 with a folder, filed in it (AddOrderToFolder); a folder that cannot be used is a note.
 
 Who sees a batch: the user who started it, and this portal's superusers; ``NotFound`` for
-anyone else. The server's duplicate answer is "stored", so a file sent again is ``STORED``
-here, where the local backend says ``DUPLICATE``.
+anyone else. A file the server already holds is answered as stored with the warning 0111,
+and is ``DUPLICATE`` here, as the local backend says of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -118,7 +121,9 @@ class CloudUploadsMixin:
             if isinstance(outcome, DicomSummary):
                 accession = outcome.accession_number.strip()[:16].upper()
                 order = by_study.get(outcome.study_instance_uid) or by_accession.get(accession)
-            results.append(summary_for(name, outcome, order))
+            # Whether an order the user cannot see holds the accession number, the server
+            # does not say: a new order's ``accession_taken`` is None (unknown), not False.
+            results.append(summary_for(name, outcome, order, accession_taken=None))
         return tuple(results)
 
     def _joined_orders(
@@ -127,7 +132,7 @@ class CloudUploadsMixin:
         """The orders of ``institution_id`` the actor sees on the server that files would
         join: by Study Instance UID (QIDO-RS, the study's order), else by accession number
         (GetPatientOrderList; a scheduled order first). Whether another order, unseen, holds
-        an accession number the server does not say (``accession_taken`` stays False)."""
+        an accession number the server does not say (``accession_taken`` is None)."""
         if institution_id is None or not summaries:
             return {}, {}
         by_study: dict[str, t.OrderSummary] = {}
@@ -357,26 +362,38 @@ class CloudUploadsMixin:
             pending = batch.pending[: stow.MAX_FILES * 4]
             if not pending:
                 break
-            ready, outcomes = _prepare(batch, pending)
-            try:
-                for group in stow.requests_of(ready):
-                    results = stow.store(
-                        self.wire,
-                        group,
-                        params=params,
-                        headers=headers,
-                        retries=self.options.retries,
-                        backoff=self.options.backoff,
-                    )
-                    _write_outcomes(batch_id, {k: _from_result(r) for k, r in results.items()})
-            finally:
-                _write_outcomes(batch_id, outcomes)
-                for item in ready:
-                    if item.path.name.endswith(".anon"):
-                        item.path.unlink(missing_ok=True)
+            with contextlib.closing(_prepared(batch, pending)) as prepared:
+                for ready, outcomes in prepared:
+                    self._send_part(batch_id, ready, outcomes, params=params, headers=headers)
         batch = manifest.read(batch_id)
         if batch is not None and batch.state != t.UploadState.OPEN.value and not batch.filed:
             self._file(actor, batch)
+
+    def _send_part(
+        self,
+        batch_id: UUID | str,
+        ready: list[stow.Outgoing],
+        outcomes: dict[str, _Outcome],
+        *,
+        params: dict[str, str],
+        headers: dict[str, str],
+    ) -> None:
+        """Send prepared files (a request, or more) and write every outcome, those of the files
+        refused before sending (``outcomes``) too, even when the sending fails half-way."""
+        try:
+            for group in stow.requests_of(ready):
+                results = stow.store(
+                    self.wire,
+                    group,
+                    params=params,
+                    headers=headers,
+                    retries=self.options.retries,
+                    backoff=self.options.backoff,
+                )
+                _write_outcomes(batch_id, {k: _from_result(r) for k, r in results.items()})
+        finally:
+            _write_outcomes(batch_id, outcomes)
+            _remove_copies(ready)
 
     def _close(self, batch_id: UUID | str, reason: str) -> None:
         with manifest.changing(batch_id) as batch:
@@ -482,7 +499,47 @@ def _write_outcomes(batch_id: UUID | str, outcomes: dict[str, _Outcome]) -> None
                 manifest.file_path(batch_id, entry).unlink(missing_ok=True)
 
 
-def _prepare(batch: Manifest, pending: list[Entry]) -> tuple[list[stow.Outgoing], dict[str, _Outcome]]:
+#: Anonymize (and read) the next request's files in a thread while the current request is
+#: being sent (bench/README.md, "Read-ahead"): the sending waits on the network and the
+#: server, the anonymizing on this process's CPU. Off: one after the other (the bench's before).
+READ_AHEAD = True
+
+_Prepared = tuple[list[stow.Outgoing], dict[str, _Outcome]]
+
+
+def _prepared(batch: Manifest, pending: list[Entry]) -> Generator[_Prepared, None, None]:
+    """``pending`` prepared (``_prepare``) a request's worth of files at a time; with an
+    anonymized batch and ``READ_AHEAD``, the next part is prepared while the caller sends the
+    one it was given. A part prepared ahead but never taken (the sending failed) leaves no
+    copy behind: its files are prepared again on the next try."""
+    parts = [pending[i : i + stow.MAX_FILES] for i in range(0, len(pending), stow.MAX_FILES)]
+    if not READ_AHEAD or batch.anonymization is None or len(parts) < 2:
+        for part in parts:
+            yield _prepare(batch, part)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cloud-read-ahead") as ahead:
+        coming = ahead.submit(_prepare, batch, parts[0])
+        for following in [*parts[1:], None]:
+            current = coming.result()
+            if following is not None:
+                coming = ahead.submit(_prepare, batch, following)
+            taken = False
+            try:
+                yield current
+                taken = True
+            finally:
+                if not taken and following is not None:  # closed early: the sending failed
+                    _remove_copies(coming.result()[0])
+
+
+def _remove_copies(ready: Iterable[stow.Outgoing]) -> None:
+    """The anonymized copies made to send (the originals stay until they have an outcome)."""
+    for item in ready:
+        if item.path.name.endswith(".anon"):
+            item.path.unlink(missing_ok=True)
+
+
+def _prepare(batch: Manifest, pending: list[Entry]) -> _Prepared:
     """The files to send (anonymized when asked, read as the local ingest reads them), and the
     outcomes of those that are not sent (refused, skipped). Warnings found while reading are
     kept on the entry (written with its outcome)."""

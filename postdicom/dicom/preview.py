@@ -95,7 +95,14 @@ def read_summary(upload: t.UploadFile) -> DicomSummary | DicomProblem:
 
 
 def summary_for(
-    name: str, outcome: DicomSummary | DicomProblem, order: t.OrderSummary | None, accession_taken: bool = False
+    name: str,
+    outcome: DicomSummary | DicomProblem,
+    order: t.OrderSummary | None,
+    accession_taken: bool | None = False,
 ) -> t.DicomFileSummary:
+    """The file's summary; ``accession_taken`` None: the backend cannot tell (only said of a
+    readable file that makes a new order)."""
     summary = file_summary(name, outcome, order=order, checked=not isinstance(outcome, _Unchecked))
-    return replace(summary, accession_taken=True) if accession_taken else summary
+    if accession_taken is False or order is not None or not isinstance(outcome, DicomSummary):
+        return summary
+    return replace(summary, accession_taken=accession_taken)

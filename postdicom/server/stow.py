@@ -7,12 +7,14 @@ anonymization, per-file outcomes, joining an order with the same study, Celery i
 the answer waits for the batch to be done (``RAYPORT_STOW_WAIT_SECONDS``), so a client learns
 every instance's outcome from the response, as the standard has it:
 
-- 200: every instance stored (or already there); 202: some failed, or were stored with a
-  warning (``WarningReason``); 409: none stored; 400: a body that is no multipart message, or
-  has no part; 413 past ``RAYPORT_STOW_MAX_MB``; 415 for another media type.
+- 200: every instance stored; 202: some failed, or were stored with a warning
+  (``WarningReason``): B000 anonymized or with a note, 0111 already stored (the same image
+  sent again: the server holds it, so a success, but nothing new); 409: none stored; 400: a
+  body that is no multipart message, or has no part; 413 past ``RAYPORT_STOW_MAX_MB``; 415
+  for another media type.
 - 503 + ``Retry-After`` when the workers cannot be reached (the files are kept and stored once
   they are back) or the batch is not done in time: sending the same request again is safe,
-  instances already stored are answered as stored.
+  instances already stored are answered as stored, with the warning 0111.
 
 Which institution: the ``institution`` query parameter (an id, as in ``/createpatientorder``),
 else the first active institution of the user by name. ``folder`` (a folder id) files the
@@ -50,7 +52,9 @@ log = logging.getLogger(__name__)
 
 #: PS3.18 Table 10.5.3-2 and PS3.4 Annex B status codes used in ``FailureReason`` / ``WarningReason``.
 PROCESSING_FAILURE = 0x0110
-DUPLICATE_SOP_INSTANCE = 0x0111  # a different image under a SOP Instance UID already stored
+#: A SOP Instance UID already stored: as a ``FailureReason`` another image under it (refused),
+#: as a ``WarningReason`` the same image again (stored before; nothing changed).
+DUPLICATE_SOP_INSTANCE = 0x0111
 DOES_NOT_MATCH = 0xA900  # the instance does not belong to the study of the request's path
 CANNOT_UNDERSTAND = 0xC000  # not a DICOM instance, or one that cannot be read
 COERCED = 0xB000  # stored, with data elements changed (anonymized) or a note in the upload report
@@ -285,7 +289,11 @@ def _outcome(item: _Instance, state: t.UploadFileState | None, *, anonymized: bo
     if state is None:
         item.failure, item.reason = PROCESSING_FAILURE, _("The instance was lost on the way to storage.")
         return
-    if state.outcome in (t.UploadOutcome.STORED, t.UploadOutcome.DUPLICATE):
+    if state.outcome is t.UploadOutcome.DUPLICATE:
+        item.warning = DUPLICATE_SOP_INSTANCE
+        item.reason = " ".join((_("The instance was already stored; nothing changed."), *state.warnings))
+        return
+    if state.outcome is t.UploadOutcome.STORED:
         if anonymized or state.warnings:
             item.warning = COERCED
             item.reason = " ".join(state.warnings) or _("The instance was anonymized before it was stored.")

@@ -66,7 +66,8 @@ def share_orders(request: AuthedRequest) -> HttpResponse:
     found = api.search_orders(actor=request.user, query=OrderQuery(order_ids=order_ids, page_size=len(order_ids)))
     if len(found.items) != len(set(order_ids)):
         raise Http404
-    form = ShareForm(request.POST if request.method == "POST" else None, folder=False, language=get_language())
+    offer = api.share_offer(actor=request.user)
+    form = ShareForm(request.POST if request.method == "POST" else None, offer=offer, language=get_language())
     if request.method == "POST" and form.is_valid():
         try:
             share = api.share_orders(
@@ -89,7 +90,8 @@ def share_folder(request: AuthedRequest, folder_id: UUID) -> HttpResponse:
     """Share one of the user's folders outside the account (view or upload-only)."""
     api = get_api()
     folder = api.get_folder(actor=request.user, folder_id=folder_id)  # NotFound for others' folders
-    form = ShareForm(request.POST if request.method == "POST" else None, folder=True, language=get_language())
+    offer = api.share_offer(actor=request.user, folder=True)
+    form = ShareForm(request.POST if request.method == "POST" else None, offer=offer, language=get_language())
     if request.method == "POST" and form.is_valid():
         try:
             (share,) = api.share_folder(

@@ -148,11 +148,14 @@ def test_a_new_order_is_created_on_the_server(
     form = staff_client.get(reverse("orders:create"))
     assert form.status_code == 200
     assert "Central (cloud)" in form.content.decode()
-    # PostDICOM's CreatePatientOrder requires a birth date; its refusal is shown on the field.
+    # PostDICOM's CreatePatientOrder requires a birth date (required_order_fields): the form
+    # marks it and refuses an order without it, before anything is sent.
+    assert form.context["form"].fields["birth_date"].required
     refused = staff_client.post(reverse("orders:create"), _order(clinic, patient_id="GR-77", birth_date=""))
     assert refused.status_code == 200
     assert set(refused.context["form"].errors) == {"birth_date"}
-    assert "the image server requires it" in refused.content.decode()
+    assert "The image server requires this for an order." in refused.content.decode()
+    assert _on_server().search_orders(actor=staff_user, query=OrderQuery(patient_id="GR-77")).total == 0
     response = staff_client.post(reverse("orders:create"), _order(clinic, patient_id="GR-77"))
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     (order,) = _on_server().search_orders(actor=staff_user, query=OrderQuery(patient_id="GR-77")).items

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
 from postdicom import PostDicomApi, get_api
+from postdicom.cloud import CloudBackend
 from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local.models import Institution, UserGroup
 from postdicom.types import Capability, Role, UserQuery
@@ -49,6 +50,9 @@ def test_the_current_user_is_the_actor_and_an_inactive_one_is_refused(api: PostD
         True,
     )
     assert me.full_name == "Lía Limitada"
+    # The cloud cannot tell a user's role: it says so, and gives the least one.
+    assert me.role_known is not isinstance(api, CloudBackend)
+    assert me.role is Role.LIMITED
     with pytest.raises(Forbidden):
         api.current_user(actor=deactivated(limited_user))
 

@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth.models import User
 
 from postdicom import PostDicomApi, get_api
+from postdicom.cloud import CloudBackend
 from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local.models import Institution
-from postdicom.types import Capability, OrderQuery
+from postdicom.types import ORDER_REQUIRED_FIELDS, Capability, OrderQuery
 from tests.missing import offered
 from tests.postdicom.local.orders_setup import create, draft, limited, uid
 
@@ -39,6 +40,25 @@ def test_a_refused_order_names_the_fields_of_the_draft(
     with pytest.raises(InvalidInput) as refused:
         api.create_order(actor=staff_user, institution_id=clinic.uuid, draft=draft(modality="??"))
     assert set(refused.value.field_errors) == {"modality"}
+
+
+def test_each_required_order_field_left_empty_is_refused_on_it(
+    api: PostDicomApi, staff_user: User, clinic: Institution
+) -> None:
+    """``required_order_fields``: what the order form marks. Each of them left empty is refused
+    on that field, and the fields outside it may be left empty."""
+    offered(api, Capability.CREATE_ORDER)
+    required = api.required_order_fields
+    assert required >= ORDER_REQUIRED_FIELDS
+    assert ("birth_date" in required) is isinstance(api, CloudBackend)  # PostDICOM's CreatePatientOrder
+    empty = {"patient_name": "", "patient_id": "", "modality": "", "birth_date": None}
+    for field in sorted(required - {"order_date"}):  # a draft always has an order date
+        with pytest.raises(InvalidInput) as refused:
+            api.create_order(actor=staff_user, institution_id=clinic.uuid, draft=draft(**{field: empty[field]}))
+        assert field in refused.value.field_errors, field
+    optional = {name: value for name, value in empty.items() if name not in required}
+    made = api.create_order(actor=staff_user, institution_id=clinic.uuid, draft=draft(**optional))
+    assert made.patient_id == "P-0001"
 
 
 def test_a_search_shows_each_user_what_they_may_see(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from postdicom import get_api
@@ -51,6 +51,48 @@ def test_the_menu_disables_what_the_server_cannot_do(on_cloud: None, staff_clien
     assert nav["orders"].url == "/orders/"
     assert nav["upload"].url is None
     assert nav["upload"].reason
+
+
+def _who(page: str) -> str:
+    """The top bar's box naming the signed-in user."""
+    return page.split('<div class="who">', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_pages_name_no_role_the_server_does_not_tell(
+    on_cloud: None, staff_client: Client, client: Client, staff_user: User
+) -> None:
+    """The cloud cannot tell a user's role (``UserInfo.role_known``): the top bar does not call
+    a staff member "Limited access"; on the local backend it names the role."""
+    listing = staff_client.get("/orders/")
+    assert listing.context["me"].role_known is False
+    assert "Limited access" not in _who(listing.content.decode())
+    with override_settings(POSTDICOM={"BACKEND": "postdicom.local.LocalBackend", "OPTIONS": {}}):
+        client.force_login(staff_user)
+        assert "Staff" in _who(client.get("/orders/").content.decode())
+
+
+def test_the_share_dialog_offers_a_link_and_says_why_not_the_rest(
+    on_cloud: None, staff_client: Client, staff_user: User
+) -> None:
+    """``share_offer``: the folder's share dialog offers the link alone and says, before
+    anything is sent, why not e-mail or upload-only shares, nor a password made for you; the
+    link made with a typed password is on the server."""
+    folder = get_api().create_folder(actor=staff_user, name="Segunda opinión")
+    url = reverse("sharing:share_folder", kwargs={"folder_id": folder.id})
+    dialog = staff_client.get(url)
+    assert dialog.status_code == 200
+    form = dialog.context["form"]
+    assert [value for value, _label in form.fields["audience"].choices] == ["link"]
+    assert [value for value, _label in form.fields["password_choice"].choices] == ["type", "none"]
+    assert form.fields["open_limit"].disabled
+    page = dialog.content.decode()
+    assert "Not offered on this server:" in page
+    assert "The image server cannot make upload-only folder shares." in page
+    assert "The image server cannot make a password: type one, or share without." in page
+    typed = {"audience": "link", "password_choice": "type", "password": "a long pass phrase 42", "language": "en"}
+    made = staff_client.post(url, typed)
+    assert made.status_code == 200, made.context["form"].errors
+    assert "/s/" in made.context["share"].url
 
 
 def test_the_order_list_and_an_order_page_show_the_servers_orders(

@@ -121,8 +121,9 @@ def test_each_file_has_its_own_outcome(
     again = api.upload_dicom(
         actor=staff_user, institution_id=clinic.uuid, files=handed(tmp_path / "b", good), store_now=True
     )
-    # The server answers a duplicate as stored (STOW-RS has no "already there").
-    assert again.files[0].outcome in (UploadOutcome.DUPLICATE, UploadOutcome.STORED)
+    # Sent again: the cloud's STOW answers "already stored" (warning 0111), a DUPLICATE on both.
+    assert again.files[0].outcome is UploadOutcome.DUPLICATE
+    assert again.files[0].reason == ""
     with pytest.raises(InvalidInput):
         api.upload_dicom(actor=staff_user, institution_id=clinic.uuid, files=[])
 
@@ -183,14 +184,20 @@ def test_read_dicom_files_names_the_order_a_file_would_join(
     by_accession = make_image(tmp_path / "src" / "acc.dcm", accession="acc-9")
     junk = tmp_path / "src" / "junk.bin"
     junk.write_bytes(b"\x00" * 300)
-    files = handed(tmp_path / "read", later, by_accession, junk)
+    fresh = make_image(tmp_path / "src" / "fresh.dcm", accession="ACC-10")
+    files = handed(tmp_path / "read", later, by_accession, junk, fresh)
     read = api.read_dicom_files(actor=staff_user, files=files, institution_id=clinic.uuid)
-    assert [r.readable for r in read] == [True, True, False]
+    assert [r.readable for r in read] == [True, True, False, True]
     assert read[2].reason
     assert read[0].study_uid == study
     assert read[0].order is not None
     assert read[1].order is not None
     assert read[1].order.id == read[0].order.id
+    assert read[3].order is None
+    # A file joining an order keeps its number; whether a new order's number is free the
+    # cloud cannot tell (None: the upload page then says nothing), the local backend can.
+    assert read[0].accession_taken is False
+    assert read[3].accession_taken is (None if isinstance(api, CloudBackend) else False)
     assert all(r.order is None for r in api.read_dicom_files(actor=staff_user, files=files))
     assert all(r.order is None for r in api.read_dicom_files(actor=outsider, files=files, institution_id=clinic.uuid))
 

@@ -150,6 +150,12 @@ class TestCreate:
             "«XYZ123» no es una modalidad DICOM. Use uno de los códigos de DICOM, como CT, MR, US, CR o DX."
         ]
 
+    def test_the_local_backend_takes_an_order_without_a_birth_date(self, staff_client, clinic):
+        """Only what the backend requires (``required_order_fields``) is marked: not the birth
+        date here (the cloud backend's server requires it: tests/contract)."""
+        assert not staff_client.get(reverse("orders:create")).context["form"].fields["birth_date"].required
+        assert self._post(staff_client, clinic, birth_date="").status_code == 302
+
     def test_birth_date_and_sex_are_shown_without_opening_more_details(self, staff_client):
         page = staff_client.get(reverse("orders:create")).content.decode()
         before_details = page.split('<details class="details-group"')[0]

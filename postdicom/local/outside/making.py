@@ -180,6 +180,11 @@ def queue_invitation(row: OutsideShare, token: str, password: str) -> None:
 
 
 class MakeOutsideSharesMixin:
+    def share_offer(self, *, actor: User, folder: bool = False) -> t.ShareOffer:
+        """Every outside kind and option: this backend e-mails, makes passwords, counts opens."""
+        require_active(actor)
+        return t.ShareOffer(kinds=t.FOLDER_SHARE_KINDS if folder else t.ORDER_SHARE_KINDS)
+
     def share_orders(
         self, *, actor: User, order_ids: Sequence[UUID], audience: t.ShareAudience, options: t.ShareOptions
     ) -> t.Share:

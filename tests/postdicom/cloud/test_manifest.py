@@ -4,6 +4,7 @@ a time, and found by the workers' sweep while it has work and no recent try."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,42 @@ def test_the_sweep_takes_batches_with_work_and_no_recent_try(monkeypatch: Any) -
     monkeypatch.setattr("postdicom.cloud.queue.send_batch", queued.append)
     assert tasks.resume_cloud_uploads() == 2
     assert set(queued) == {idle.id, stale.id}
+
+
+def _aged(batch: Manifest, days: float) -> None:
+    """As if the batch's manifest was last written ``days`` ago."""
+    when = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).timestamp()
+    os.utime(manifest.folder(batch.id) / "manifest.json", (when, when))
+
+
+def test_batches_done_for_longer_than_the_report_days_are_removed(settings: Any) -> None:
+    """``RAYPORT_CLOUD_UPLOAD_REPORT_DAYS`` after its last change a batch with nothing left to
+    do leaves the disk with its report; a younger one stays, and so does an old one with
+    files still to send (a long outage loses nothing)."""
+    settings.RAYPORT_CLOUD_UPLOAD_REPORT_DAYS = 30
+    old_done = _batch(state=UploadState.DONE.value, filed=True)
+    young_done = _batch(state=UploadState.DONE.value, filed=True)
+    old_unsent = _batch(state=UploadState.QUEUED.value)
+    with manifest.changing(old_unsent.id) as current:
+        assert current is not None
+        current.files.append(manifest.new_entry("IM1", 10))
+    abandoned = _batch()  # opened, never given a file
+    _aged(old_done, 31)
+    _aged(young_done, 29)
+    _aged(old_unsent, 90)
+    _aged(abandoned, 31)
+    assert tasks.expire_cloud_uploads() == 2
+    assert manifest.read(old_done.id) is None
+    assert not manifest.folder(old_done.id).exists()
+    assert manifest.read(abandoned.id) is None
+    assert manifest.read(young_done.id) is not None
+    assert manifest.read(old_unsent.id) is not None
+    assert tasks.expire_cloud_uploads() == 0
+    settings.RAYPORT_CLOUD_UPLOAD_REPORT_DAYS = 7
+    assert tasks.expire_cloud_uploads() == 1  # the 29-day-old one, now past the days
+    assert manifest.read(young_done.id) is None
+
+
+def test_the_clean_up_runs_daily_by_beat(settings: Any) -> None:
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks.expire_cloud_uploads.name)
+    assert entry["schedule"].hour == {3}

@@ -91,6 +91,23 @@ def test_the_body_is_the_files_streamed_with_the_length_announced(tmp_path: Path
     assert results["k2"] == stow.Result(UploadOutcome.REJECTED, "why")
 
 
+def test_a_stored_instance_warned_0111_is_a_duplicate_and_other_warnings_stay_warnings(tmp_path: Path) -> None:
+    """The served STOW answers an image it already holds as referenced with the warning 0111:
+    the local backend's ``DUPLICATE``; B000 (changed when stored) stays a stored warning."""
+    items = _items(tmp_path, 3)
+    uids = [i.sop_instance_uid for i in items]
+    answer = _answer(uids, {})
+    referenced = answer["00081199"]["Value"]
+    referenced[0]["00081196"] = {"vr": "US", "Value": [0x0111]}
+    referenced[0]["00000902"] = {"vr": "LO", "Value": ["The instance was already stored; nothing changed."]}
+    referenced[1]["00081196"] = {"vr": "US", "Value": [0xB000]}
+    results = stow.read_answer(items, answer)
+    assert results["k0"] == stow.Result(UploadOutcome.DUPLICATE)
+    assert results["k1"].outcome is UploadOutcome.STORED
+    assert results["k1"].warnings
+    assert results["k2"] == stow.Result(UploadOutcome.STORED)
+
+
 def test_a_409_is_an_answer_and_an_instance_it_does_not_name_was_not_stored(tmp_path: Path) -> None:
     items = _items(tmp_path, 2)
     answer = _answer([], {items[0].sop_instance_uid: 0xC000})

@@ -104,10 +104,14 @@ def test_stow_to_the_base_url_stores_and_answers_ps318(staff_user, clinic, tmp_p
     assert batch.institution == clinic
     assert batch.source == "api"
     assert not any((Path(tmp_path) / "uploads" / "stow").iterdir())  # the request's files are gone
-    # The same again: already there, so stored (idempotent), still 200.
+    # The same again: already there, so a success (idempotent) with the warning 0111 (202).
     again = stow(Client(), "/dicomweb/studies", body_of(first))
-    assert again.status_code == 200
-    assert again.json()["00081199"]["Value"][0]["00081155"]["Value"] == [ds1.SOPInstanceUID]
+    assert again.status_code == 202
+    (duplicate,) = again.json()["00081199"]["Value"]
+    assert duplicate["00081155"]["Value"] == [ds1.SOPInstanceUID]
+    assert duplicate["00081196"]["Value"] == [0x0111]
+    assert duplicate["00000902"]["Value"] == ["The instance was already stored; nothing changed."]
+    assert again.json()["00081198"] == {"vr": "SQ"}
 
 
 def test_bad_parts_fail_alone_202_and_all_bad_409(staff_user, tmp_path):
@@ -198,7 +202,7 @@ def test_never_reads_the_whole_body(staff_user, tmp_path, monkeypatch):
     monkeypatch.setattr(LimitedStream, "read", read)
     payload, _ds = image(tmp_path, "a.dcm", rows=1024, columns=1024)  # 2 MB of pixels
     response = stow(Client(), "/dicomweb/", body_of(payload, payload))
-    assert response.status_code == 200
+    assert response.status_code == 202  # the second copy is a duplicate: warned 0111
     assert sizes
     assert all(0 < size <= 1024 * 1024 for size in sizes)
 
