@@ -74,9 +74,7 @@ def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_match(
-    name: str, default: str, pattern: str, what: str, *, environ: Mapping[str, str] | None = None
-) -> str:
+def env_match(name: str, default: str, pattern: str, what: str, *, environ: Mapping[str, str] | None = None) -> str:
     """Text that matches ``pattern`` whole; ``what`` says in the error what that is."""
     value = _raw(name, environ)
     if value is None:
