@@ -252,7 +252,8 @@ RAYPORT_RECYCLE_BIN_DAYS = env_int("RAYPORT_RECYCLE_BIN_DAYS", 30, minimum=1)
 # --- Authentication and sessions ---------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the profile with the user (one statement per request fewer).
+    "portal.auth_backends.ModelBackendWithProfile",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
