@@ -58,6 +58,7 @@ def test_an_idle_batch_is_cleared_and_closed_at_the_backend(staff_user, clinic, 
     assert cleanup.clear_abandoned() == [batch.id]
     staged = StagedBatch.objects.get(batch_id=batch.id)
     assert (staged.finished, staged.cleared_files) == (True, 1)
+    assert staged.cleared_at is not None
     assert timezone.now() - staged.cleared_at < dt.timedelta(minutes=1)
     assert not StagedFile.objects.filter(batch=staged).exists()
     assert not disk.batch_dir(batch.id).exists()
