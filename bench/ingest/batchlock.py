@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from postdicom import filelocks  # noqa: E402
+from postdicom import filelocks
 
 
 def main() -> None:
