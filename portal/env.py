@@ -7,6 +7,7 @@ used, so a mistyped deployment stops at start-up instead of misbehaving later.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from uuid import UUID
 
@@ -71,6 +72,16 @@ def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_match(name: str, default: str, pattern: str, what: str, *, environ: Mapping[str, str] | None = None) -> str:
+    """Text that matches ``pattern`` whole; ``what`` says in the error what that is."""
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if re.fullmatch(pattern, value) is None:
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}.")
+    return value
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None) -> str:

@@ -24,6 +24,7 @@ from portal.env import (
     env_institutions,
     env_int,
     env_list,
+    env_match,
     env_str,
     env_url,
 )
@@ -135,6 +136,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker ----------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", "", ("redis", "rediss"))
+# Two portals on one Redis database each need their own prefix, or one reads the other's
+# cached entries (rate-limit counters, kept DICOM headers…). The broker is not separated by it.
+RAYPORT_CACHE_KEY_PREFIX = env_match(
+    "RAYPORT_CACHE_KEY_PREFIX", "", r"[A-Za-z0-9._-]{1,64}", "1 to 64 letters, digits, '.', '_' or '-'"
+)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -144,6 +150,7 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
+CACHES["default"]["KEY_PREFIX"] = RAYPORT_CACHE_KEY_PREFIX
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_TASK_IGNORE_RESULT = True
@@ -184,6 +191,13 @@ CELERY_BEAT_SCHEDULE = {
     "expire-cloud-uploads": {
         "task": "postdicom.cloud.tasks.expire_cloud_uploads",
         "schedule": crontab(hour=3, minute=41),
+    },
+    # Browser uploads left open and idle for RAYPORT_STAGING_IDLE_DAYS: their staged files go
+    # and the batch is closed at the backend (portal.staging.cleanup).
+    "clear-abandoned-uploads": {
+        "task": "portal.staging.tasks.clear_abandoned_uploads",
+        "schedule": crontab(minute=41),
+        "options": {"expires": 3000},
     },
     # Share e-mails the broker did not take when they were made, or whose retries ran out.
     "send-pending-share-mails": {
@@ -246,7 +260,8 @@ RAYPORT_CLOUD_UPLOAD_REPORT_DAYS = env_int("RAYPORT_CLOUD_UPLOAD_REPORT_DAYS", 3
 # --- Authentication and sessions ---------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the profile with the user (one statement per request fewer).
+    "portal.auth_backends.ModelBackendWithProfile",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -369,6 +384,9 @@ FILE_UPLOAD_TEMP_DIR = str(RAYPORT_UPLOAD_DIR / "tmp")
 # The browser's resumable uploads are assembled here (portal.staging) and handed to the backend
 # once whole: inside the upload folder by default, so the hand-over is a rename, not a copy.
 RAYPORT_STAGING_DIR = Path(env_str("RAYPORT_STAGING_DIR", str(RAYPORT_UPLOAD_DIR / "staging"))).resolve()
+# A browser upload left open this long without a byte or a file arriving is cleared
+# (``portal.staging.cleanup``, hourly).
+RAYPORT_STAGING_IDLE_DAYS = env_int("RAYPORT_STAGING_IDLE_DAYS", 7, minimum=1, maximum=3650)
 # The largest clinical document (PDF, image, video) an order accepts.
 RAYPORT_DOCUMENT_MAX_BYTES = env_int("RAYPORT_DOCUMENT_MAX_MB", 500, minimum=1, maximum=100_000) * 1024 * 1024
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)

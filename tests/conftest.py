@@ -4,6 +4,9 @@
 * ``staff_user``: a colleague, staff in the ``clinic`` institution.
 * ``limited_user``: a limited-access user in ``clinic``.
 * ``outsider``: staff in another institution, who must not see ``clinic``'s data.
+* ``rayport_server``: a live Rayport in a process of its own (gunicorn, on the test database),
+  for the cloud backend to talk to; one for the whole run (the contract suite and the browser
+  tests both use it).
 
 The suite runs on PostgreSQL and Redis (see the Makefile); fixtures use the ORM directly
 because they set the scene, while the code under test goes through the service layer.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -25,6 +29,9 @@ from postdicom.contract import PostDicomApi
 from postdicom.local.access import profile_of
 from postdicom.local.models import Institution
 from postdicom.types import Role
+
+if TYPE_CHECKING:
+    from tests.contract.server import RayportServer
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -137,3 +144,14 @@ def limited_client(limited_user: User) -> Client:
 @pytest.fixture
 def outsider_client(outsider: User) -> Client:
     return _client_for(outsider)
+
+
+@pytest.fixture(scope="session")
+def rayport_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayportServer]:
+    """A live Rayport on the test database (started at the first test that asks for it)."""
+    from tests.contract.server import RayportServer
+
+    server = RayportServer(tmp_path_factory.mktemp("rayport-server"))
+    server.start()
+    yield server
+    server.stop()

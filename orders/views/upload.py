@@ -22,6 +22,7 @@ from orders.forms.upload import UploadFilesForm, UploadForm
 from portal.access import AuthedRequest
 from portal.forms.service import show_errors
 from portal.rendering import render_page
+from portal.staging.report import staged_report
 from postdicom import get_api
 from postdicom.errors import InvalidInput
 from postdicom.types import ANONYMIZATION_TAGS, Capability, Folder, UploadFile, UploadOutcome, UploadState
@@ -105,5 +106,6 @@ def upload_batch(request: AuthedRequest, batch_id: UUID) -> HttpResponse:
         "batch": report.batch,
         "done": report.batch.state is UploadState.DONE,
         "outcomes": UploadOutcome,
+        "staged": staged_report(report.batch),
     }
     return render_page(request, "orders/upload_batch.html", context, fragment="status")

@@ -5,19 +5,28 @@ A file's bytes received are its size on disk. Bytes are written only under the f
 the browser continues from what the file holds), and only at the end of what is there, so two
 requests sending the same bytes cannot both append them. A whole file stays locked until the
 backend has taken it, so it is handed over once.
+
+Every request that writes into a batch also shares the batch's lock (``writing``), which the
+cleaner of abandoned batches takes alone (``cleanup``): it never removes a batch while a
+request is in it, and a request that waited for it finds the batch closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
 
+from postdicom import filelocks
 from postdicom.contract import Readable
+
+#: The batch's lock, in its folder (a name no staged file has: theirs are UUIDs).
+BATCH_LOCK = ".lock"
 
 #: Bytes are read from the request and written to disk in pieces of this size.
 PIECE = 1 << 20
@@ -29,6 +38,33 @@ def batch_dir(batch_id: UUID) -> Path:
 
 def file_path(batch_id: UUID, file_id: UUID) -> Path:
     return batch_dir(batch_id) / str(file_id)
+
+
+def batch_lock(batch_id: UUID) -> Path:
+    return batch_dir(batch_id) / BATCH_LOCK
+
+
+@contextlib.contextmanager
+def writing(batch_id: UUID) -> Iterator[bool]:
+    """The batch's lock, shared with the other requests writing into it (waiting while the
+    cleaner holds it); False, and no lock, when the batch has no folder (finished, cleared,
+    or taken on here and not written into yet)."""
+    with filelocks.shared(batch_lock(batch_id)) as locked:
+        yield locked
+
+
+def last_written(batch_id: UUID) -> float | None:
+    """When bytes last reached a file of the batch (seconds since the epoch); None for none."""
+    try:
+        entries = list(os.scandir(batch_dir(batch_id)))
+    except FileNotFoundError:
+        return None
+    times = []
+    for entry in entries:
+        if not entry.name.startswith("."):
+            with contextlib.suppress(FileNotFoundError):  # handed over meanwhile
+                times.append(entry.stat().st_mtime)
+    return max(times, default=None)
 
 
 def size_on_disk(path: Path) -> int:

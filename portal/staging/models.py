@@ -2,7 +2,9 @@
 
 The bytes received of a file are not a column: they are the size of its file on disk
 (``disk``), written under the file's lock, so a request that writes needs no update of its own.
-A file handed to the backend has ``handed`` set and no file here any more.
+A file handed to the backend has ``handed`` set and no file here any more. Likewise a batch's
+last activity is the later of ``active_at`` (files registered) and its files' modification
+times (bytes written): ``cleanup`` reads both.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class StagedBatch(models.Model):
@@ -22,6 +25,11 @@ class StagedBatch(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     finished = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When files were last registered (a browser starting or resuming it).
+    active_at = models.DateTimeField(default=timezone.now)
+    # Set when ``cleanup`` closed it, left open and idle; with the files it removed unfinished.
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_files = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return str(self.batch_id)

@@ -5,12 +5,14 @@ exist (``NotFound``), as the backend's own batches."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -74,8 +76,31 @@ def open_batch(actor: User, batch_id: UUID) -> StagedBatch:
 
 
 def _require_open(staged: StagedBatch) -> None:
+    if staged.cleared_at is not None:
+        raise InvalidInput(
+            _("This upload was closed after it had been left unfinished; start a new one to send the files.")
+        )
     if staged.finished:
         raise InvalidInput(_("This upload is finished; start a new one to send more files."))
+
+
+@contextlib.contextmanager
+def _writing(actor: User, batch_id: UUID, *, make: bool = False) -> Iterator[StagedBatch]:
+    """The open staged batch the actor may write into, while this request shares the batch's
+    lock (``disk.writing``): the cleaner of abandoned batches cannot clear it meanwhile, and a
+    request that waited for the cleaner reads the batch after it, closed. ``make``: a batch
+    without a folder yet (taken on here) gets one, and is read again under its lock."""
+    with disk.writing(batch_id) as locked:
+        staged = open_batch(actor, batch_id)
+        _require_open(staged)
+        if locked or not make:
+            yield staged
+            return
+    disk.batch_dir(batch_id).mkdir(parents=True, exist_ok=True)
+    with disk.writing(batch_id):
+        staged.refresh_from_db(fields=["finished", "cleared_at"])
+        _require_open(staged)
+        yield staged
 
 
 def file_state(row: StagedFile, received: int | None = None) -> UploadFileState:
@@ -98,15 +123,24 @@ def file_state(row: StagedFile, received: int | None = None) -> UploadFileState:
 
 def register(actor: User, batch_id: UUID, files: Sequence[UploadFileInfo]) -> list[UploadFileState]:
     """Register many files in a few queries (the same file again is the same file, with the
-    bytes it already has). Empty files are whole at once and handed over in this call."""
-    staged = open_batch(actor, batch_id)
-    _require_open(staged)
+    bytes it already has). Empty files are whole at once and handed over in this call. The
+    batch counts as active from now (``cleanup``)."""
+    with _writing(actor, batch_id, make=True) as staged:
+        _check_files(files)
+        StagedBatch.objects.filter(pk=staged.pk).update(active_at=timezone.now())
+        return _register(actor, staged, files)
+
+
+def _check_files(files: Sequence[UploadFileInfo]) -> None:
     if any(f.size < 0 for f in files):
         raise InvalidInput({"size": _("The file size cannot be negative.")})
     if any(f.size > UPLOAD_FILE_SIZE_MAX for f in files):
         raise InvalidInput({"size": _("A file may be at most %(n)d GB.") % {"n": UPLOAD_FILE_SIZE_MAX >> 30}})
     if any(f.last_modified > LAST_MODIFIED_MAX for f in files):
         raise InvalidInput({"last_modified": _("A file's modification time is not a date.")})
+
+
+def _register(actor: User, staged: StagedBatch, files: Sequence[UploadFileInfo]) -> list[UploadFileState]:
     keys = [(clean_name(f.name), f.size, max(0, f.last_modified)) for f in files]
     StagedFile.objects.bulk_create(
         [StagedFile(batch=staged, name=n, size=s, last_modified=m) for n, s, m in dict.fromkeys(keys)],
@@ -116,7 +150,6 @@ def register(actor: User, batch_id: UUID, files: Sequence[UploadFileInfo]) -> li
     found = {(r.name, r.size, r.last_modified): r for r in rows}
     chosen = [found[key] for key in keys]
     folder = disk.batch_dir(staged.batch_id)
-    folder.mkdir(parents=True, exist_ok=True)
     empties = []
     for row in dict.fromkeys(chosen):
         if row.size == 0 and not row.handed:
@@ -137,8 +170,13 @@ def write_chunks(actor: User, batch_id: UUID, parts: Sequence[UploadChunk], stre
     ids = [part.file_id for part in parts]
     if len(set(ids)) != len(ids):
         raise InvalidInput({"parts": _("Each file may appear once in a request.")})
-    staged = open_batch(actor, batch_id)
-    _require_open(staged)
+    with _writing(actor, batch_id) as staged:
+        return _write(actor, staged, parts, ids, stream)
+
+
+def _write(
+    actor: User, staged: StagedBatch, parts: Sequence[UploadChunk], ids: list[UUID], stream: Readable
+) -> list[UploadFileState]:
     rows = {row.id: row for row in StagedFile.objects.filter(batch=staged, id__in=ids)}
     if len(rows) != len(ids):
         raise NotFound(_("No such file in this upload."))
@@ -184,19 +222,28 @@ def write_chunk(
 def finish(actor: User, batch_id: UUID) -> UploadBatchInfo:
     """Close the batch at the backend once every file is whole (``InvalidInput`` while some
     are not); a whole file not handed over yet (a request that died between its last byte
-    and the backend) is handed over first. Finishing twice changes nothing."""
-    staged = open_batch(actor, batch_id)
-    if not staged.finished:
-        _hand_over_the_rest(actor, staged)
-    batch = get_api().finish_upload(actor=actor, batch_id=batch_id)
-    if not staged.finished:
-        StagedBatch.objects.filter(pk=staged.pk).update(finished=True)
-        StagedFile.objects.filter(batch=staged).delete()
-        shutil.rmtree(disk.batch_dir(staged.batch_id), ignore_errors=True)
+    and the backend) is handed over first. Finishing twice changes nothing (nor does finishing
+    a batch the cleaner closed)."""
+    with disk.writing(batch_id):
+        staged = open_batch(actor, batch_id)
+        if not staged.finished:
+            _hand_over_the_rest(actor, staged)
+        batch = get_api().finish_upload(actor=actor, batch_id=batch_id)
+        if not staged.finished:
+            close(staged)
     return batch
 
 
-def _hand_over_the_rest(actor: User, staged: StagedBatch) -> None:
+def close(staged: StagedBatch, **fields: object) -> None:
+    """The batch finished here (with ``fields``, say why): its rows and its folder go."""
+    StagedBatch.objects.filter(pk=staged.pk).update(finished=True, **fields)
+    StagedFile.objects.filter(batch=staged).delete()
+    shutil.rmtree(disk.batch_dir(staged.batch_id), ignore_errors=True)
+
+
+def hand_over_whole(actor: User, staged: StagedBatch) -> int:
+    """Hand the batch's whole files not handed over yet to the backend; how many files are
+    not whole."""
     whole: list[tuple[StagedFile, disk.Locked]] = []
     missing = 0
     try:
@@ -214,6 +261,11 @@ def _hand_over_the_rest(actor: User, staged: StagedBatch) -> None:
             lock.close()
         raise
     hand_over(actor, staged.batch_id, whole)
+    return missing
+
+
+def _hand_over_the_rest(actor: User, staged: StagedBatch) -> None:
+    missing = hand_over_whole(actor, staged)
     if missing:
         raise InvalidInput(
             ngettext(

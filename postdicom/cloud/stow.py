@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from postdicom import types as t
 from postdicom.cloud.transport import Transport
+from postdicom.dicom.comments import ERROR_COMMENT, read_comment
 from postdicom.errors import Forbidden, InvalidInput, NotFound, Unavailable, Unsupported
 
 #: Files and bytes one request carries at most (bench/README.md, "cloud": measured).
@@ -206,14 +207,14 @@ def read_answer(items: Sequence[Outgoing], answer: Mapping[str, Any]) -> dict[st
     """Each file's result from a Store Instances Response, matched by SOP Instance UID."""
     by_uid: dict[str, Result] = {}
     for item in _items(answer, "00081199"):
-        warning, comment = _first(item, "00081196"), str(_first(item, "00000902") or "")
+        warning, comment = _first(item, "00081196"), read_comment(item, ERROR_COMMENT)
         if warning == DUPLICATE_CODE:
             by_uid[str(_first(item, "00081155") or "")] = Result(t.UploadOutcome.DUPLICATE)
             continue
         warnings = (comment or _("The image server changed the instance when it stored it."),) if warning else ()
         by_uid[str(_first(item, "00081155") or "")] = Result(t.UploadOutcome.STORED, warnings=warnings)
     for item in _items(answer, "00081198"):
-        code, comment = _first(item, "00081197"), str(_first(item, "00000902") or "")
+        code, comment = _first(item, "00081197"), read_comment(item, ERROR_COMMENT)
         outcome = t.UploadOutcome.CONFLICT if code == CONFLICT_CODE else t.UploadOutcome.REJECTED
         reason = comment or _failure_sentence(code)
         by_uid[str(_first(item, "00081155") or "")] = Result(outcome, reason)

@@ -14,6 +14,8 @@ Small modules, each with one job, used by the upload pages and the Celery ingest
 * :mod:`~postdicom.dicom.archives` — ZIP uploads with path, nesting and bomb checks.
 * :mod:`~postdicom.dicom.layout` — the element-header walk behind truncation and depth checks.
 * :mod:`~postdicom.dicom.names` — person names as "Last, First Middle".
+* :mod:`~postdicom.dicom.comments` — a sentence in a length-limited text element (an LO
+  ErrorComment): cut to fit, whole in Rayport's private element (0009,1001).
 * :mod:`~postdicom.dicom.sameness` — a second file with one SOP Instance UID: the same image
   (bytes, or pixels after anonymization) or a conflict.
 

@@ -40,6 +40,7 @@ from pydicom.errors import InvalidDicomError
 
 from postdicom import get_api
 from postdicom import types as t
+from postdicom.dicom.comments import ERROR_COMMENT, comment
 from postdicom.dicom.problems import DicomProblem
 from postdicom.dicom.read import summaries_kept, summarize
 from postdicom.errors import InvalidInput, Unavailable
@@ -309,8 +310,9 @@ def _ui(value: str) -> dict[str, object]:
 def _comment(reason: str) -> dict[str, object]:
     """The outcome's sentence as an ErrorComment (0000,0902), as DIMSE gives it with a status:
     PS3.18 has only the status code, and a client showing why an instance was refused (the
-    cloud backend) needs the words."""
-    return {"00000902": {"vr": "LO", "Value": [reason]}} if reason else {}
+    cloud backend) needs the words. An LO holds 64 characters: a longer sentence is cut
+    there and given whole in Rayport's private element (``postdicom.dicom.comments``)."""
+    return comment(ERROR_COMMENT, "LO", reason)
 
 
 def _answer(request: AuthedRequest, instances: list[_Instance], *, anonymized: bool) -> HttpResponse:

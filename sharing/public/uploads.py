@@ -43,6 +43,7 @@ from orders.views.upload_api import (
 from portal.forms.service import show_errors
 from portal.rendering import render_page
 from portal.staging import receive as staging
+from portal.staging.report import staged_report
 from postdicom import get_api
 from postdicom.context import only_orders
 from postdicom.errors import InvalidInput, NotFound, Unavailable
@@ -295,5 +296,6 @@ def upload_batch(request: HttpRequest, token: str, batch_id: UUID) -> HttpRespon
         batch=report.batch,
         done=report.batch.state is UploadState.DONE,
         not_stored=counts.get(UploadOutcome.REJECTED.value, 0) + counts.get(UploadOutcome.CONFLICT.value, 0),
+        staged=staged_report(report.batch),
     )
     return render_page(request, "sharing/public/upload_batch.html", context, fragment="status")

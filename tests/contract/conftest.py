@@ -19,7 +19,7 @@ import ast
 import functools
 import inspect
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +82,6 @@ def _gate(test: Callable[..., Any]) -> Capability | None:
         return None
     named = call.args[1] if len(call.args) == 2 else None
     return Capability[named.attr] if isinstance(named, ast.Attribute) else None
-
-
-@pytest.fixture(scope="session")
-def rayport_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayportServer]:
-    server = RayportServer(tmp_path_factory.mktemp("rayport-server"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -31,14 +31,6 @@ from tests.uploads.files import make_image
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def rayport_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayportServer]:
-    server = RayportServer(tmp_path_factory.mktemp("rayport-server"))
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def portal_on_cloud(
     rayport_server: RayportServer, settings: Any, admin_user: User, clinic: Institution, tmp_path: Path

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import check_secret_key, env_bool, env_choice, env_int, env_list, env_str, env_url
+from portal.env import check_secret_key, env_bool, env_choice, env_int, env_list, env_match, env_str, env_url
 
 
 def _refused(call, name="RAYPORT_X"):
@@ -65,6 +65,15 @@ def test_env_list():
     default = ["x"]
     env_list("RAYPORT_X", default, environ={}).append("y")
     assert default == ["x"]  # the caller's default is not shared
+
+
+def test_env_match():
+    pattern, what = r"[a-z-]{1,8}", "a short name"
+    assert env_match("RAYPORT_X", "", pattern, what, environ={}) == ""
+    assert env_match("RAYPORT_X", "", pattern, what, environ={"RAYPORT_X": " north-a "}) == "north-a"
+    message = _refused(lambda: env_match("RAYPORT_X", "", pattern, what, environ={"RAYPORT_X": "North clinic"}))
+    assert message == "RAYPORT_X must be a short name, not 'North clinic'."
+    assert "a short name" in _refused(lambda: env_match("RAYPORT_X", "", pattern, what, environ={"RAYPORT_X": "x" * 9}))
 
 
 def test_env_choice():

@@ -99,6 +99,9 @@ def test_production_without_allowed_hosts_refuses_to_start(production):
         ("RAYPORT_SESSION_MAX_HOURS", "half a day"),
         ("RAYPORT_LOGIN_FAILURE_LIMIT", "0"),
         ("DATABASE_URL", "mysql://db/rayport"),
+        ("RAYPORT_CACHE_KEY_PREFIX", "north clinic"),
+        ("RAYPORT_STAGING_IDLE_DAYS", "0"),
+        ("RAYPORT_STAGING_IDLE_DAYS", "a week"),
     ],
 )
 def test_a_bad_value_names_its_variable(environ, variable, value):
@@ -223,6 +226,22 @@ def test_session_and_sign_in_limits_come_from_the_environment(environ):
         "AXES_FAILURE_LIMIT": 3,
         "AXES_COOLOFF_TIME": 0.5,
     }
+
+
+def test_two_portals_on_one_redis_keep_their_cache_keys_apart(environ):
+    """The prefix reaches the cache (nothing by default), so two portals sharing a Redis
+    database do not read each other's entries."""
+    env = {**environ, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    plain = settings_of(env, "CACHES")["CACHES"]["default"]
+    north = settings_of({**env, "RAYPORT_CACHE_KEY_PREFIX": "north-1"}, "CACHES")["CACHES"]["default"]
+    assert (plain["KEY_PREFIX"], north["KEY_PREFIX"]) == ("", "north-1")
+    assert north["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_abandoned_uploads_are_cleared_after_a_week_unless_told(environ):
+    assert settings_of(environ, "RAYPORT_STAGING_IDLE_DAYS") == {"RAYPORT_STAGING_IDLE_DAYS": 7}
+    told = settings_of({**environ, "RAYPORT_STAGING_IDLE_DAYS": "30"}, "RAYPORT_STAGING_IDLE_DAYS")
+    assert told == {"RAYPORT_STAGING_IDLE_DAYS": 30}
 
 
 # --- Where files are stored (RAYPORT_STORAGE, RAYPORT_S3_*) -------------------------------------------

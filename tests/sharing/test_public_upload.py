@@ -117,3 +117,29 @@ def test_a_viewing_share_takes_no_files(visitor, token_a):
     unlock(visitor, token_a)
     answer = visitor.post(f"/s/{token_a}/upload/batches/", {}, headers=_headers(visitor))
     assert answer.status_code == 404
+
+
+def test_the_visitors_report_lists_the_files_still_being_sent(visitor, upload_token):
+    """Looked at before the upload is finished, the report names the visitor's files that
+    have not arrived whole, instead of leaving them out."""
+    unlock(visitor, upload_token)
+    base = f"/s/{upload_token}"
+    batch = visitor.post(f"{base}/upload/batches/", {"basic_profile": ""}, headers=_headers(visitor)).json()
+    files = visitor.post(
+        batch["files_url"],
+        json.dumps({"files": [{"name": "CD/IM1.dcm", "size": 100}, {"name": "CD/IM2.dcm", "size": 100}]}),
+        content_type="application/json",
+        headers=_headers(visitor),
+    ).json()["files"]
+    sent = visitor.put(
+        f"{batch['files_url']}{files[0]['id']}/?offset=0",
+        b"x" * 30,
+        content_type="application/octet-stream",
+        headers=_headers(visitor),
+    )
+    assert sent.status_code == 200, sent.content
+    report = visitor.get(batch["report_url"])
+    assert report.status_code == 200
+    sending = report.text.split('id="upload-sending"')[1]
+    assert "CD/IM1.dcm" in sending
+    assert "CD/IM2.dcm" in sending

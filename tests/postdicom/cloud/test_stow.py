@@ -16,6 +16,7 @@ import pytest
 
 from postdicom.cloud import stow
 from postdicom.cloud.transport import CloudOptions, Transport
+from postdicom.dicom.comments import ERROR_COMMENT, comment
 from postdicom.errors import Unavailable
 from postdicom.types import UploadOutcome
 from tests.uploads.files import make_image
@@ -106,6 +107,16 @@ def test_a_stored_instance_warned_0111_is_a_duplicate_and_other_warnings_stay_wa
     assert results["k1"].outcome is UploadOutcome.STORED
     assert results["k1"].warnings
     assert results["k2"] == stow.Result(UploadOutcome.STORED)
+
+
+def test_a_reason_longer_than_an_lo_arrives_whole_from_a_rayport(tmp_path: Path) -> None:
+    """A Rayport cuts its ErrorComment to 64 characters and gives the whole sentence in its
+    private element; the cloud backend reports the whole sentence."""
+    items = [stow.Outgoing("k0", tmp_path, "1.2.3", 10)]
+    why = "The image does not belong to study 1.2.826.0.1.3680043.8.498.77, the study of the address."
+    failure = {"00081155": {"vr": "UI", "Value": ["1.2.3"]}, "00081197": {"vr": "US", "Value": [0xA900]}}
+    answer = {"00081198": {"vr": "SQ", "Value": [{**failure, **comment(ERROR_COMMENT, "LO", why)}]}}
+    assert stow.read_answer(items, answer)["k0"] == stow.Result(UploadOutcome.REJECTED, why)
 
 
 def test_a_409_is_an_answer_and_an_instance_it_does_not_name_was_not_stored(tmp_path: Path) -> None:

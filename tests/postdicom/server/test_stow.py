@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import warnings
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError
 
 from postdicom import get_api
+from postdicom.dicom.comments import ERROR_COMMENT, PRIVATE_CREATOR, read_comment
 from postdicom.local.models import AuditRecord, InstanceRecord, StudyRecord, UploadBatch
 from postdicom.local.tasks import draw_thumbnails
 from postdicom.local.uploads import queue
@@ -136,7 +138,15 @@ def test_instances_of_another_study_than_the_address_are_refused(staff_user, tmp
     [failed] = response.json()["00081198"]["Value"]
     assert failed["00081155"]["Value"] == [other_ds.SOPInstanceUID]
     assert failed["00081197"]["Value"] == [DOES_NOT_MATCH]
-    assert "1.2.3.4.6" in failed["00000902"]["Value"][0]  # the reason, as ErrorComment
+    # The reason, as ErrorComment: an LO of at most 64 characters that pydicom reads without
+    # a warning, and the whole sentence in Rayport's private element.
+    assert "1.2.3.4.6" in read_comment(failed, ERROR_COMMENT)
+    assert len(failed[ERROR_COMMENT]["Value"][0]) <= 64
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        item = pydicom.Dataset.from_json(failed)
+    assert item.ErrorComment == failed[ERROR_COMMENT]["Value"][0]
+    assert item.private_block(0x0009, PRIVATE_CREATOR)[0x01].value == read_comment(failed, ERROR_COMMENT)
     assert not InstanceRecord.objects.filter(sop_instance_uid=other_ds.SOPInstanceUID).exists()
 
 
