@@ -171,6 +171,36 @@ def test_size_limit_413_announced_or_not(settings, staff_user, tmp_path):
         save_parts(io.BytesIO(big), BOUNDARY, tmp_path, limit=1024 * 1024, max_parts=10)
 
 
+def _chunked(body: bytes, *, terminated: bool) -> dict[str, object]:
+    """The environ of a chunked request as a WSGI server gives it: no Content-Length, and the
+    server's input stream (ended at the body's end when the server says so)."""
+    return {
+        "CONTENT_LENGTH": "",
+        "HTTP_TRANSFER_ENCODING": "chunked",
+        "wsgi.input": io.BytesIO(body),
+        **({"wsgi.input_terminated": True} if terminated else {}),
+    }
+
+
+def test_a_chunked_body_is_read_where_the_server_ends_its_stream(staff_user, tmp_path):
+    """As gunicorn gives it (tests/postdicom/server/test_stow_real_server.py sends one for real)."""
+    content, ds = image(tmp_path, "a.dcm")
+    response = stow(Client(), "/dicomweb/", body_of(content), **_chunked(body_of(content), terminated=True))
+    assert response.status_code == 200, response.content
+    assert InstanceRecord.objects.filter(sop_instance_uid=ds.SOPInstanceUID, stored=True).exists()
+
+
+def test_a_chunked_body_the_server_cannot_give_is_411_not_an_empty_body(staff_user, tmp_path):
+    """Django's development server does not end its stream at a chunked body's end: Django
+    would read the body as empty and answer 400 "no boundary"; the client is told why."""
+    content, _ds = image(tmp_path, "a.dcm")
+    response = stow(Client(), "/dicomweb/", body_of(content), **_chunked(body_of(content), terminated=False))
+    assert response.status_code == 411
+    assert "chunked" in response.json()["error"]
+    assert "Content-Length" in response["X-Error-Reason"]
+    assert not InstanceRecord.objects.exists()
+
+
 def test_parser_streams_across_pieces(tmp_path, monkeypatch):
     """Boundaries split between two reads, a preamble, parts of every size around a piece."""
     monkeypatch.setattr("postdicom.server.multipart.PIECE", 7)
