@@ -184,8 +184,9 @@ def _body(request: HttpRequest) -> Readable | None:
     chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
     if not chunked or request.META.get("CONTENT_LENGTH"):
         return request
-    if request.environ.get("wsgi.input_terminated"):
-        stream: Readable = request.environ["wsgi.input"]
+    environ = getattr(request, "environ", {})  # a WSGI request's; an ASGI one has none
+    if environ.get("wsgi.input_terminated"):
+        stream: Readable = environ["wsgi.input"]
         return stream
     return None
 
