@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pydicom
@@ -171,7 +172,7 @@ def test_size_limit_413_announced_or_not(settings, staff_user, tmp_path):
         save_parts(io.BytesIO(big), BOUNDARY, tmp_path, limit=1024 * 1024, max_parts=10)
 
 
-def _chunked(body: bytes, *, terminated: bool) -> dict[str, object]:
+def _chunked(body: bytes, *, terminated: bool) -> dict[str, Any]:
     """The environ of a chunked request as a WSGI server gives it: no Content-Length, and the
     server's input stream (ended at the body's end when the server says so)."""
     return {
