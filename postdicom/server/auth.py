@@ -123,6 +123,7 @@ def authenticate_request(request: HttpRequest) -> User:
     if not header:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
+            user = _acting_for(request, user, "session")  # naming someone else: 403, never ignored
             request.api_credentials = "session"  # type: ignore[attr-defined]
             return user
         raise AuthenticationFailed(
