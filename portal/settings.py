@@ -312,9 +312,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env_int("RAYPORT_PROXY_COUNT", 0, minimum=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The lockout's address is the one the rest of the portal uses (RAYPORT_PROXY_COUNT aware).
+# django-ipware is not installed, so axes' own AXES_IPWARE_* reading would fall back to
+# REMOTE_ADDR: behind a proxy, one client's failures would lock a user out for everyone.
+AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_address"
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -605,8 +605,11 @@ class PostDicomApi:
 
         The orders must all be visible to the actor (the rule of ``search_orders``; one hidden,
         missing or deleted order: ``NotFound``, and nothing is recorded). ``InvalidInput``
-        (``order_ids``) for no orders or more than ``ARCHIVE_ORDERS_MAX``. Writes one audit
-        event (``order.downloaded``) per order, with how many images and documents it gave."""
+        (``order_ids``) for no orders or more than ``ARCHIVE_ORDERS_MAX``; ``InvalidInput``
+        (the input as a whole) saying there is nothing to download when the orders have no
+        stored image and no document, never an empty archive (nothing is recorded then).
+        Writes one audit event (``order.downloaded``) per order, with how many images and
+        documents it gave."""
         raise _unsupported("open_orders_archive")
 
     # --- Stored images (what DICOMweb serves) ------------------------------------------------

@@ -57,6 +57,11 @@ def order_detail(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         "current_flags": current_flags,
         "bare": _bare(detail),
         "can_download": Capability.OPEN_ORDERS_ARCHIVE in api.capabilities,
+        # What the image server behind the portal can show (the cloud backend lists studies
+        # but serves no viewer, thumbnails or view links): links to the rest are left out.
+        "can_view": Capability.OPEN_VIEWER in api.capabilities,
+        "can_thumbnail": Capability.STUDY_THUMBNAIL in api.capabilities,
+        "can_view_link": Capability.VIEW_URL in api.capabilities,
     }
     if detail.can_manage and {Capability.LIST_USERS, Capability.LIST_INSTITUTIONS} <= api.capabilities:
         context["assignees"] = assignees(request, detail.summary.institution.id)

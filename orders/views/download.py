@@ -19,6 +19,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
@@ -48,8 +49,13 @@ def orders_archive_response(actor: User, order_ids: Sequence[UUID]) -> Streaming
 
 @require_GET  # not HEAD: planning the archive records the download
 @login_required
-def order_download(request: AuthedRequest, order_id: UUID) -> StreamingHttpResponse:
-    return orders_archive_response(request.user, [order_id])
+def order_download(request: AuthedRequest, order_id: UUID) -> HttpResponse | StreamingHttpResponse:
+    """The order's ZIP; an order with nothing to download goes back to its page, which says so."""
+    try:
+        return orders_archive_response(request.user, [order_id])
+    except InvalidInput as error:
+        messages.error(request, error.message)
+        return redirect("orders:detail", order_id=order_id)
 
 
 @require_POST

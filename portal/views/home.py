@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.access import me
 from postdicom import get_api
+from postdicom.server.custom.endpoint import refusal
 from postdicom.types import Capability
 
 
@@ -63,5 +65,9 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(reverse("dicomweb:store")):
+        # Scripts calling the HTTP API get its JSON refusal, never an HTML page.
+        unknown = _("The HTTP API has no address %(path)s (docs/api.md lists them).") % {"path": request.path}
+        return refusal(404, unknown, {"": [unknown]})
     message = _("This page does not exist, or you may not see it.")
     return _problem(request, 404, _("Not found"), message)

@@ -9,6 +9,7 @@ use), never an exception from deep inside a page.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
@@ -137,9 +138,10 @@ DRAFT_TEXT = {
 
 
 def order_detail(item: Json) -> t.OrderDetail:
-    """GetPatientOrderProperties. What PostDICOM's answer does not carry (history, viewers)
-    stays empty; ``can_manage`` is the server's ``CanManage`` (False when it does not say, so
-    the pages offer no change it might refuse)."""
+    """GetPatientOrderProperties, its studies and series included (``StudyList``). What
+    PostDICOM's answer does not carry (history, viewers) stays empty; ``can_manage`` is the
+    server's ``CanManage`` (False when it does not say, so the pages offer no change it
+    might refuse)."""
     summary = order(item)
     created_day, created_time = _moment(item, "CreatedDatetime")
     performed_day, performed_time = _moment(item, "PerformedDatetime")
@@ -163,6 +165,46 @@ def order_detail(item: Json) -> t.OrderDetail:
             if isinstance(f, Mapping)
         ),
         can_manage=item.get("CanManage") in (True, "True", "true"),
+        studies=tuple(study(s) for s in item.get("StudyList") or () if isinstance(s, Mapping)),
+    )
+
+
+def _id_of(item: Json, key: str, uid: str) -> UUID:
+    """The server's id of a study or series, else one made from its DICOM UID (PostDICOM's
+    own StudyList names no study id): the same UID always gives the same id."""
+    return _uuid(item, key) or uuid.uuid5(uuid.NAMESPACE_OID, uid)
+
+
+def study(item: Json) -> t.StudyInfo:
+    """A ``StudyList`` entry of GetPatientOrderProperties, with its ``SeriesList``."""
+    uid = _text(item, "StudyInstanceUid")
+    if not uid:
+        raise _unreadable("StudyInstanceUid")
+    series = []
+    for entry in item.get("SeriesList") or ():
+        if not isinstance(entry, Mapping):
+            continue
+        series_uid = _text(entry, "SeriesInstanceUid")
+        if not series_uid:
+            raise _unreadable("SeriesInstanceUid")
+        number = _text(entry, "SeriesNumber")
+        series.append(
+            t.SeriesInfo(
+                id=_id_of(entry, "PatientSeriesUuid", series_uid),
+                series_uid=series_uid,
+                modality=_text(entry, "Modality"),
+                description=_text(entry, "SeriesDescription"),
+                number=_int(entry, "SeriesNumber") if number else None,
+                image_count=_int(entry, "ImagesCount"),
+            )
+        )
+    return t.StudyInfo(
+        id=_id_of(item, "PatientStudyUuid", uid),
+        study_uid=uid,
+        study_date=_date(item, "StudyDate"),
+        description=_text(item, "StudyDescription"),
+        series=tuple(series),
+        image_count=_int(item, "ImagesCount"),
     )
 
 

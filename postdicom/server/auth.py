@@ -14,11 +14,14 @@ A request acts as a portal user, found in one of three ways:
 - no ``Authorization`` header: the browser session (the viewer). Unsafe methods then need
   the CSRF token like any form; requests with credentials are exempt (no cookie is involved).
 
-Credentials that fail are counted per client address; once ``RAYPORT_API_AUTH_FAILURES``
-have failed in ``RAYPORT_API_AUTH_WINDOW_SECONDS``, that client is refused with 429 and
-``Retry-After`` before anything is checked (no password hashing, no key lookup). A correct
-password is hashed once a minute per process, not on every call (docs/decisions.md, "HTTP
-API sign-in"): see ``_VerifiedPasswords``.
+Credentials that fail are counted per client address (an IPv6 client per /64 network, which
+it may fill with addresses of its choosing); every refusal of the credentials counts, django-axes'
+lockout of a user included. Once ``RAYPORT_API_AUTH_FAILURES`` have failed in
+``RAYPORT_API_AUTH_WINDOW_SECONDS``, that client is refused with 429 and ``Retry-After`` before
+anything is checked (no password hashing, no key lookup). A correct password is hashed once a
+minute per process, not on every call (docs/decisions.md, "HTTP API sign-in"): see
+``_VerifiedPasswords``; a user locked out for this address is refused before that memory is
+asked, so it never tells a right guess from a wrong one.
 
 ``api_view`` wraps a view with all of it; ``authenticate_request`` is the same check for code
 that needs only the user.
@@ -30,6 +33,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import threading
 import time
 from collections import OrderedDict
@@ -37,6 +41,7 @@ from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any, Literal
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import User
@@ -85,6 +90,21 @@ def client_address(request: HttpRequest) -> str:
     return client_ip() or request.META.get("REMOTE_ADDR") or ""
 
 
+def throttled_as(address: str) -> str:
+    """What failures are counted against: the address, or for IPv6 its /64 network (one
+    client is usually given a whole /64 and may use any address in it, so counting per
+    address would let it try again from a fresh one without end)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def _challenge(request: HttpRequest) -> dict[str, str]:
     """Scripts are told to send Basic credentials. A browser (``Sec-Fetch-Mode``, sent by every
     current browser) is not: its own password prompt would pop up over the viewer."""
@@ -103,12 +123,13 @@ def authenticate_request(request: HttpRequest) -> User:
     if not header:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
+            user = _acting_for(request, user, "session")  # naming someone else: 403, never ignored
             request.api_credentials = "session"  # type: ignore[attr-defined]
             return user
         raise AuthenticationFailed(
             401, _("Sign in, or send a user name and password or an API key."), _challenge(request)
         )
-    address = client_address(request)
+    address = throttled_as(client_address(request))
     window = settings.RAYPORT_API_AUTH_WINDOW_SECONDS
     wait = blocked_for(_THROTTLE_SCOPE, address, limit=settings.RAYPORT_API_AUTH_FAILURES, window_seconds=window)
     if wait:
@@ -119,9 +140,10 @@ def authenticate_request(request: HttpRequest) -> User:
         )
     try:
         user, how = _from_header(request, header)
-    except AuthenticationFailed as failed:
-        if failed.status == 401:
-            count(_THROTTLE_SCOPE, address, window_seconds=window)
+    except AuthenticationFailed:
+        # Every refusal of the credentials counts, a user's lockout (429) too: answering a
+        # locked user's guesses uncounted would give an address unlimited tries.
+        count(_THROTTLE_SCOPE, address, window_seconds=window)
         raise
     user = _acting_for(request, user, how)
     request.user = user
@@ -233,20 +255,31 @@ class _VerifiedPasswords:
 verified_passwords = _VerifiedPasswords()
 
 
+def _locked_out() -> AuthenticationFailed:
+    minutes = max(1, round(float(settings.AXES_COOLOFF_TIME) * 60))
+    return AuthenticationFailed(
+        429,
+        _("Too many failed sign-ins for this user. Try again in %(minutes)d minutes.") % {"minutes": minutes},
+        {"Retry-After": str(minutes * 60)},
+    )
+
+
 def _password_user(request: HttpRequest, username: str, password: str) -> User:
-    known = verified_passwords.user(username, password)
-    if known is not None:
-        return known
+    """The active user with this name and password. The remembered passwords are asked only
+    when the user is not locked out for this address (one statement): otherwise a locked-out
+    address would be refused every wrong guess and let in by the right one whenever the
+    user's own script keeps the password remembered, unlimited guesses at no cost."""
+    if not AxesProxyHandler.is_locked(request, {"username": username}):
+        known = verified_passwords.user(username, password)
+        if known is not None:
+            return known
+    # A locked-out user is refused by django-axes here before any hashing, and recorded as a
+    # failed sign-in as on the sign-in page.
     user = authenticate(request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
-        # django-axes refused before any hashing; answer here in JSON instead of its HTML page.
+        # django-axes refused: answered in JSON instead of its HTML page.
         request.axes_locked_out = False  # type: ignore[attr-defined]
-        minutes = max(1, round(float(settings.AXES_COOLOFF_TIME) * 60))
-        raise AuthenticationFailed(
-            429,
-            _("Too many failed sign-ins for this user. Try again in %(minutes)d minutes.") % {"minutes": minutes},
-            {"Retry-After": str(minutes * 60)},
-        )
+        raise _locked_out()
     if user is None or not user.is_active:
         raise _refused()
     verified_passwords.remember(username, password, user)

@@ -10,8 +10,9 @@ every instance's outcome from the response, as the standard has it:
 - 200: every instance stored; 202: some failed, or were stored with a warning
   (``WarningReason``): B000 anonymized or with a note, 0111 already stored (the same image
   sent again: the server holds it, so a success, but nothing new); 409: none stored; 400: a
-  body that is no multipart message, or has no part; 413 past ``RAYPORT_STOW_MAX_MB``; 415
-  for another media type.
+  body that is no multipart message, or has no part; 411 for a chunked body
+  (``Transfer-Encoding: chunked``, no ``Content-Length``) under a server that cannot give one;
+  413 past ``RAYPORT_STOW_MAX_MB``; 415 for another media type.
 - 503 + ``Retry-After`` when the workers cannot be reached (the files are kept and stored once
   they are back) or the batch is not done in time: sending the same request again is safe,
   instances already stored are answered as stored, with the warning 0111.
@@ -40,6 +41,7 @@ from pydicom.errors import InvalidDicomError
 
 from postdicom import get_api
 from postdicom import types as t
+from postdicom.contract import Readable
 from postdicom.dicom.comments import ERROR_COMMENT, comment
 from postdicom.dicom.problems import DicomProblem
 from postdicom.dicom.read import summaries_kept, summarize
@@ -176,11 +178,41 @@ def _too_large() -> HttpResponse:
     )
 
 
+def _body(request: HttpRequest) -> Readable | None:
+    """Where the body is read from: the request itself when its length is announced, the
+    server's input stream for a chunked body when the server ends that stream at the body's
+    end (``wsgi.input_terminated``: gunicorn, what ``runportal`` and production use), None
+    when it cannot (Django's development server): Django reads no byte of a body without
+    ``Content-Length``, so the body would look empty. dicomweb-client sends every body over
+    1 MB chunked."""
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if not chunked or request.META.get("CONTENT_LENGTH"):
+        return request
+    environ = getattr(request, "environ", {})  # a WSGI request's; an ASGI one has none
+    if environ.get("wsgi.input_terminated"):
+        stream: Readable = environ["wsgi.input"]
+        return stream
+    return None
+
+
+def _length_required() -> HttpResponse:
+    return problem(
+        411,
+        _(
+            "This server cannot read a chunked body (Transfer-Encoding: chunked); send the "
+            "request with a Content-Length, or run the portal under gunicorn."
+        ),
+    )
+
+
 @api_view(("POST",))
 def store(request: AuthedRequest, study: str | None = None) -> HttpResponse:
     boundary, refused = _check_media_type(request)
     if refused is not None:
         return refused
+    body = _body(request)
+    if body is None:
+        return _length_required()
     try:
         announced = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -193,7 +225,7 @@ def store(request: AuthedRequest, study: str | None = None) -> HttpResponse:
     work.mkdir(parents=True)
     try:
         try:
-            parts = save_parts(request, boundary, work, limit=_limit(), max_parts=MAX_PARTS)
+            parts = save_parts(body, boundary, work, limit=_limit(), max_parts=MAX_PARTS)
         except TooLarge:
             return _too_large()
         except MultipartError as error:

@@ -115,3 +115,8 @@ def test_an_archive_lists_a_dicomdir_the_images_and_the_documents(
     assert set(refused.value.field_errors) == {"order_ids"}
     with pytest.raises(InvalidInput):
         api.open_orders_archive(actor=staff_user, order_ids=[uuid.uuid4() for _ in range(ARCHIVE_ORDERS_MAX + 1)])
+    # An order with nothing stored: said so, never an empty archive.
+    empty = create(staff_user, clinic, patient_id="P-EMPTY")
+    with pytest.raises(InvalidInput) as nothing:
+        api.open_orders_archive(actor=staff_user, order_ids=[empty.id])
+    assert "nothing to download" in nothing.value.message

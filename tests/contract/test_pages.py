@@ -3,6 +3,7 @@ hidden or explained, never a 500."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from django.urls import reverse
 from postdicom import get_api
 from postdicom.local.models import Institution
 from tests.conftest import PASSWORD
+from tests.contract.scenes import store_ct
 from tests.contract.server import RayportServer
 from tests.postdicom.local.orders_setup import create, uid
+from tests.uploads.conftest import local_storage
 
 #: page → its status in front of the cloud backend: 501 says what the server cannot do, and the
 #: administration is for administrators only (the portal knows its users as the least role).
@@ -105,6 +108,36 @@ def test_the_order_list_and_an_order_page_show_the_servers_orders(
     page = staff_client.get(f"/orders/{order.id}/")
     assert page.status_code == 200
     assert "QUISPE" in page.content.decode()
+
+
+def test_an_order_page_lists_the_servers_studies_without_what_it_cannot_serve(
+    on_cloud: None,
+    staff_client: Client,
+    staff_user: User,
+    clinic: Institution,
+    settings: Any,
+    tmp_path: Path,
+    monkeypatch: Any,
+) -> None:
+    """The studies and series come from the server's GetPatientOrderProperties; the viewer,
+    the thumbnails and view links are not offered by the cloud backend, so the page has no
+    link to them (each would answer 501) and says where to look instead."""
+    with override_settings(POSTDICOM={"BACKEND": "postdicom.local.LocalBackend"}):
+        local_storage(settings, tmp_path)
+        dataset, order_id = store_ct(staff_user, clinic, tmp_path, monkeypatch)
+    page = staff_client.get(f"/orders/{order_id}/")
+    assert page.status_code == 200
+    [study] = page.context["detail"].studies
+    assert study.study_uid == dataset.StudyInstanceUID
+    assert [s.series_uid for s in study.series] == [dataset.SeriesInstanceUID]
+    assert study.series[0].image_count == 1
+    html = page.content.decode()
+    assert "No images yet" not in html
+    assert str(dataset.get("StudyDescription") or dataset.StudyInstanceUID) in html
+    view_link = reverse("viewlinks:order", kwargs={"order_id": order_id})
+    for absent in (f"/orders/{order_id}/view/", f"/orders/{order_id}/thumbnail/", view_link, "View images"):
+        assert absent not in html, absent
+    assert "does not offer the viewer here" in html
 
 
 def test_signing_in_and_changing_ones_password_work_on_the_cloud_backend(on_cloud: None, staff_user: User) -> None:

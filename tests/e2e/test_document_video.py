@@ -53,4 +53,17 @@ def test_an_attached_video_plays_and_seeks(page, staff_user, clinic, own_storage
     assert video.evaluate("v => v.seekable.length === 1 && v.seekable.end(0) === v.duration")
     assert 206 in statuses, statuses
     assert video.evaluate("v => v.error") is None
+    # A 32 × 32 clip is not shown 32 pixels wide: the player has a usable size, and in a
+    # narrow window it takes the column's width without overflowing it.
+    box = video.bounding_box()
+    assert box is not None
+    assert box["width"] >= 280, box
+    assert box["height"] >= 150, box
     shot(page, "video")
+    page.set_viewport_size({"width": 360, "height": 800})
+    narrow, card = video.bounding_box(), page.locator("#documents").bounding_box()
+    assert narrow is not None
+    assert card is not None
+    assert narrow["width"] >= 200, narrow
+    assert narrow["x"] + narrow["width"] <= card["x"] + card["width"], (narrow, card)
+    shot(page, "video-narrow")

@@ -213,6 +213,28 @@ def test_one_hidden_order_refuses_the_whole_selection_and_records_nothing(staff_
         get_api().open_orders_archive(actor=staff_user, order_ids=[])
 
 
+def test_an_order_with_nothing_to_download_says_so_instead_of_an_empty_zip(staff_client, staff_user, clinic, scanned):
+    """No image, no document: the order page offers no download and says why; the address
+    sends the user back there with the reason; a selection of such orders is refused alike."""
+    empty = new_order(staff_user, clinic, accession_number="E-1")
+    also_empty = new_order(staff_user, clinic, accession_number="E-2")
+    page = staff_client.get(reverse("orders:detail", args=[empty.id])).content.decode()
+    assert reverse("orders:download", args=[empty.id]) not in page
+    assert "Nothing to download yet: this order has no images or documents." in page
+    response = staff_client.get(reverse("orders:download", args=[empty.id]), follow=True)
+    assert response.redirect_chain == [(reverse("orders:detail", args=[empty.id]), 302)]
+    assert "There is nothing to download: this order has no images or documents yet." in response.content.decode()
+    listing = staff_client.post(
+        reverse("orders:bulk_download"), {"order_ids": [empty.id, also_empty.id], "next": "/orders/"}, follow=True
+    )
+    assert "none of these orders has images or documents yet" in listing.content.decode()
+    assert not AuditRecord.objects.filter(action=AuditAction.ORDER_DOWNLOADED).exists()
+    # With one order that has something, the selection downloads (the empty one adds nothing).
+    order, _paths = scanned
+    both = staff_client.post(reverse("orders:bulk_download"), {"order_ids": [empty.id, order.id]})
+    assert len([n for n in _zip(both).namelist() if n.startswith("DICOM/")]) == 5
+
+
 def _uuids(n):
     import uuid
 

@@ -83,7 +83,6 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(client, staff_user):
 
 def test_forwarded_for_is_used_behind_a_trusted_proxy(client, staff_user, settings):
     settings.AXES_IPWARE_PROXY_COUNT = 1
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
     sign_in(client, "sam", PASSWORD, HTTP_X_FORWARDED_FOR="10.9.9.9, 192.0.2.200")
     assert _events("auth.login")[0].ip == "192.0.2.200"
 
@@ -137,6 +136,20 @@ def test_a_locked_pair_does_not_lock_another_address(client, staff_user):
     assert response.status_code == 302
     assert other.session[SESSION_KEY] == str(staff_user.pk)
     assert _events("auth.login")[0].ip == OTHER_IP
+
+
+def test_behind_a_proxy_the_lock_is_the_clients_not_the_proxys(client, staff_user, settings):
+    """Every request comes from the proxy's address; the lockout must be keyed on the client's
+    (X-Forwarded-For, as ``RAYPORT_PROXY_COUNT`` says), or one client's guesses would lock the
+    user out for everyone, and a forged header would not be the one counted."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    for n in range(5):
+        sign_in(client, "sam", f"wrong-{n}", ip=proxy, HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, {IP}")
+    assert [(e.target_label, e.ip) for e in _events("auth.locked_out")] == [("sam", IP)]
+    assert sign_in(client, "sam", PASSWORD, ip=proxy, HTTP_X_FORWARDED_FOR=IP).status_code == 429
+    other = client.__class__()
+    assert sign_in(other, "sam", PASSWORD, ip=proxy, HTTP_X_FORWARDED_FOR=OTHER_IP).status_code == 302
 
 
 def test_a_locked_pair_does_not_lock_another_user_at_the_same_address(client, staff_user, limited_user):

@@ -47,6 +47,19 @@ def test_an_unknown_address_for_someone_not_signed_in(db):
     assert 'class="lang-switch"' in page
 
 
+def test_an_unknown_http_api_address_is_a_json_404(db):
+    """A script that calls an endpoint this server does not have learns it in the API's own
+    JSON (PostDICOM's refusal shape), not from a page meant for people."""
+    response = Client().get("/dicomweb/getnosuchthing", headers={"Authorization": "Bearer rpk_x"})
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["Success"] is False
+    assert body["Message"] == "The HTTP API has no address /dicomweb/getnosuchthing (docs/api.md lists them)."
+    assert body["Errors"] == {"": [body["Message"]]}
+    assert response["X-Error-Reason"] == body["Message"]
+
+
 @pytest.mark.parametrize(("language", "title"), [("en", "Not allowed"), ("es", "No permitido")])
 def test_a_refused_page_in_the_readers_language(staff_client, language, title):
     staff_client.cookies["django_language"] = language

@@ -175,6 +175,13 @@ def open_orders_archive(actor: User, order_ids: Sequence[UUID]) -> t.OrdersArchi
             )
         )
     entries += images + documents
+    if not entries:
+        # An empty ZIP would look like a broken download; nothing is recorded either.
+        raise InvalidInput(
+            _("There is nothing to download: this order has no images or documents yet.")
+            if len(orders) == 1
+            else _("There is nothing to download: none of these orders has images or documents yet.")
+        )
     for order in orders:
         record(
             actor,

@@ -9,7 +9,8 @@ parameters or by the service is a 4xx/5xx with ``X-Error-Reason`` and ``{"Succes
 ``/dicomweb/`` refusal has it), the parameters named as PostDICOM names them (a service
 refusal of the contract field ``birth_date`` names ``PatientBirthdate``). Service errors keep
 the statuses of ``postdicom.server.problems.service_problem`` (400, 404, 403, 501, 503 with
-``Retry-After``); sign-in failures (401, 429) and other methods (405) are ``api_view``'s.
+``Retry-After``); a 404's ``Errors`` names the parameter whose value was not found.
+Sign-in failures (401, 429) and other methods (405) are ``api_view``'s.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from postdicom.errors import InvalidInput, PostDicomError
+from postdicom.errors import InvalidInput, NotFound, PostDicomError
 from postdicom.server.auth import api_view
 from postdicom.server.custom import params
 from postdicom.server.problems import problem, service_problem
@@ -73,10 +74,44 @@ def _renamed(error: InvalidInput, names: Mapping[str, str]) -> dict[str, list[st
     return renamed
 
 
-def service_refusal(error: PostDicomError, spec: params.Spec) -> HttpResponse:
-    """The status and headers every ``/dicomweb/`` answer to ``error`` has, PostDICOM's body."""
-    errors = _renamed(error, spec.field_names()) if isinstance(error, InvalidInput) else {}
-    return _postdicom(service_problem(error), _first(errors) if errors else error.message, errors)
+class MissingParameter(NotFound):
+    """Raised by an endpoint (not the service) when it knows which parameter named what was
+    not found (an order that is not in the institution given beside it)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+#: The kinds of parameters that name something that may not be found.
+_NAMING = frozenset({params.Kind.UUID, params.Kind.UUID_LIST, params.Kind.ORDER_LIST})
+
+
+def _not_found(error: NotFound, spec: params.Spec, values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """What was not found, under the parameter that named it: the endpoint's word
+    (``MissingParameter``), else the one id the request gave the service; "" (the request
+    as a whole) when it gave several and the service's message (which says what it did not
+    find: "No such folder.") must tell them apart."""
+    if isinstance(error, MissingParameter):
+        return {error.parameter: [error.message]}
+    given = [
+        p.name
+        for p in spec.params
+        if p.kind in _NAMING and p.fields and values.get(p.name) not in (None, (), "")  # fields: the service got it
+    ]
+    return {given[0] if len(given) == 1 else "": [error.message]}
+
+
+def service_refusal(error: PostDicomError, spec: params.Spec, values: Mapping[str, Any] | None = None) -> HttpResponse:
+    """The status and headers every ``/dicomweb/`` answer to ``error`` has, PostDICOM's body:
+    ``Errors`` names the refused parameters (``InvalidInput``) or what was not found (404)."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(error, InvalidInput):
+        errors = _renamed(error, spec.field_names())
+    elif isinstance(error, NotFound):
+        errors = _not_found(error, spec, values or {})
+    message = _first(errors) if isinstance(error, InvalidInput) and errors else error.message
+    return _postdicom(service_problem(error), message, errors)
 
 
 def endpoint(spec: params.Spec) -> Callable[[Handler], Callable[[HttpRequest], HttpResponseBase]]:
@@ -95,7 +130,7 @@ def endpoint(spec: params.Spec) -> Callable[[Handler], Callable[[HttpRequest], H
             try:
                 body = handler(request.user, given.values)
             except PostDicomError as error:
-                return service_refusal(error, spec)
+                return service_refusal(error, spec, given.values)
             response = HttpResponse(
                 json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8"
             )

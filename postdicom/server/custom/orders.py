@@ -14,7 +14,7 @@ from postdicom import get_api
 from postdicom import types as t
 from postdicom.errors import NotFound
 from postdicom.server.custom import shapes
-from postdicom.server.custom.endpoint import endpoint, ok
+from postdicom.server.custom.endpoint import MissingParameter, endpoint, ok
 from postdicom.server.custom.params import Kind, Param, Spec
 
 #: ``OrderDraft`` field ← text parameter of CreatePatientOrder (besides the dates and ids).
@@ -135,7 +135,9 @@ def _order_pair(required: bool = True) -> tuple[Param, Param]:
 
 
 def not_in_institution() -> NotFound:
-    return NotFound(_("No order with this PatientOrderUuid in the institution PatientOrderInstitutionUuid."))
+    return MissingParameter(
+        "PatientOrderUuid", _("No order with this PatientOrderUuid in the institution PatientOrderInstitutionUuid.")
+    )
 
 
 def check_institution(actor: User, order_id: UUID, institution_id: UUID | None) -> None:

@@ -102,6 +102,7 @@ def order_properties(detail: t.OrderDetail) -> Json:
 
 def _study(study: t.StudyInfo) -> Json:
     return {
+        "PatientStudyUuid": str(study.id),
         "StudyInstanceUid": study.study_uid,
         "StudyDate": _date(study.study_date),
         "StudyDescription": study.description,

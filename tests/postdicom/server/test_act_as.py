@@ -43,13 +43,18 @@ def test_the_call_is_audited_as_the_user_acted_for(admin_key, staff_user, clinic
     assert AuditRecord.objects.filter(target_id=str(order.id)).latest("id").actor_name == "sam"
 
 
-@pytest.mark.parametrize("how", ["staff key", "basic"])
+@pytest.mark.parametrize("how", ["staff key", "basic", "session"])
 def test_no_other_credential_may_act_for_someone(how, admin_user, staff_user, outsider):
+    """Refused, never ignored: a caller must not believe it acts as someone it does not (the
+    session too: it used to be ignored there)."""
+    client, headers = Client(), {}
     if how == "basic":
         headers = basic("sam", PASSWORD)
+    elif how == "session":
+        client.force_login(staff_user)
     else:
         headers = bearer(get_api().create_api_key(actor=admin_user, name="k", user_id=uid(staff_user))[1])
-    response = Client().get(LIST, headers={**headers, **EVERY_ORDER, ACT_AS_HEADER: "otto"})
+    response = client.get(LIST, headers={**headers, **EVERY_ORDER, ACT_AS_HEADER: "otto"})
     assert response.status_code == 403
     assert "administrator's API key" in response.content.decode()
 

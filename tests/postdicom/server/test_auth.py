@@ -155,6 +155,36 @@ def test_axes_lockout_of_a_user_answers_429_json(settings, staff_user):
     assert AuditRecord.objects.filter(action="auth.locked_out").exists()
 
 
+def test_a_locked_out_user_is_no_oracle_for_guesses(settings, staff_user):
+    """sam's own script keeps the password remembered; an address that got sam locked out is
+    refused the right password as it is every wrong one, and each refusal counts, so the
+    address soon gets nothing checked at all."""
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.RAYPORT_API_AUTH_FAILURES = 5
+    assert Client(REMOTE_ADDR="10.0.0.1").get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
+    attacker = Client(REMOTE_ADDR="10.6.6.6")
+    codes = [attacker.get(STUDIES, headers=basic("sam", f"guess-{n}")).status_code for n in range(4)]
+    assert codes == [401, 429, 429, 429]  # the second locks sam for this address
+    right = attacker.get(STUDIES, headers=basic("sam", PASSWORD))
+    assert right.status_code == 429
+    assert "Too many failed sign-ins for this user" in right.json()["error"]
+    over_budget = attacker.get(STUDIES, headers=basic("sam", PASSWORD))
+    assert "Too many failed sign-ins from this address" in over_budget.json()["error"]
+    # sam's script, at its own address, goes on working.
+    assert Client(REMOTE_ADDR="10.0.0.1").get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
+
+
+def test_an_ipv6_client_is_counted_per_64_network(settings, staff_user):
+    """A client may use any address of its /64: a fresh one per guess must not start afresh."""
+    settings.RAYPORT_API_AUTH_FAILURES = 3
+    settings.AXES_FAILURE_LIMIT = 100
+    for n in range(3):
+        assert Client(REMOTE_ADDR=f"2001:db8::{n + 1}").get(STUDIES, headers=basic("sam", "wrong")).status_code == 401
+    same_network = Client(REMOTE_ADDR="2001:db8::ffff:1").get(STUDIES, headers=basic("sam", PASSWORD))
+    assert same_network.status_code == 429
+    assert Client(REMOTE_ADDR="2001:db8:0:1::1").get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
+
+
 def test_calls_are_audited_as_the_user_from_the_client_address(staff_user, key_of_sam, stored):
     item = stored["ct"]
     Client(REMOTE_ADDR="192.0.2.7").get(f"{STUDIES}/{item.study}/metadata", headers=bearer(key_of_sam))

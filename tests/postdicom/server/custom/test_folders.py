@@ -81,7 +81,9 @@ def test_search_folder_lists_sub_folders_and_orders(staff_client, staff_user, cl
 
 def test_search_someone_elses_folder_is_404(outsider_client, staff_user):
     top = get_api().create_folder(actor=staff_user, name="Cardiology")
-    assert _search(outsider_client, parent=str(top.id)).status_code == 404
+    response = _search(outsider_client, parent=str(top.id))
+    assert response.status_code == 404
+    assert response.json()["Errors"] == {"ParentFolderUuid": [response.json()["Message"]]}
 
 
 def test_add_order_to_folders(staff_client, staff_user, clinic):
@@ -102,7 +104,11 @@ def test_add_order_to_folder_refusals(
     mine = get_api().create_folder(actor=staff_user, name="A")
     values = {"PatientOrderUuid": order.id, "FolderUuidList": [mine.id]}
     # an order the caller cannot see, a folder that is not theirs
-    assert call(outsider_client, "addordertofolder", "AddOrderToFolderParameters", values).status_code == 404
+    refused = call(outsider_client, "addordertofolder", "AddOrderToFolderParameters", values)
+    assert refused.status_code == 404
+    # two ids given: the service's words say which was not found, for the request as a whole
+    assert refused.json()["Errors"] == {"": [refused.json()["Message"]]}
+    assert refused.json()["Message"]
     limited_folder = get_api().create_folder(actor=limited_user, name="Mine")
     limited_values = {"PatientOrderUuid": order.id, "FolderUuidList": [limited_folder.id]}
     assert call(limited_client, "addordertofolder", "AddOrderToFolderParameters", limited_values).status_code == 404

@@ -195,6 +195,8 @@ def test_properties_of_an_order_of_another_institution_are_404(outsider_client, 
     assert response.status_code == 404
     assert response.json()["Success"] is False
     assert response["X-Error-Reason"]
+    # What was not found, under the parameter that named it (was "Errors": {}).
+    assert response.json()["Errors"] == {"PatientOrderUuid": [response.json()["Message"]]}
 
 
 def test_properties_with_the_wrong_institution_are_404(staff_client, other_clinic, order):
@@ -202,6 +204,7 @@ def test_properties_with_the_wrong_institution_are_404(staff_client, other_clini
     response = call(staff_client, "getpatientorderproperties", H_PROPS, values)
     assert response.status_code == 404
     assert "PatientOrderInstitutionUuid" in response.json()["Message"]
+    assert list(response.json()["Errors"]) == ["PatientOrderUuid"]
 
 
 def test_properties_by_the_order_id_alone(staff_client, order):
