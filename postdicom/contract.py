@@ -711,7 +711,7 @@ class PostDicomApi:
     ) -> FolderListing:
         """GetFolderList (SearchFolder): the sub-folders of ``parent_id`` (None: the top
         level) with their counts, by name; with ``name``, only those whose name contains it
-        (ignoring case). With ``with_orders``, also every order filed in ``parent_id`` that
+        (ignoring case and accents). With ``with_orders``, also every order filed in ``parent_id`` that
         the actor can see (none at the top level), newest first. ``NotFound`` for a parent
         that is not the actor's."""
         raise _unsupported("list_folders")
