@@ -45,7 +45,7 @@ async function draw() {
     canvas.setAttribute('role', 'img');
     canvas.setAttribute(
       'aria-label',
-      root.dataset.pageLabel.replace('%(n)s', String(number)).replace('%(total)s', String(pdf.numPages)),
+      root.dataset.pageLabel.replace('{n}', String(number)).replace('{total}', String(pdf.numPages)),
     );
     pages.append(canvas);
     const transform = ratio === 1 ? null : [ratio, 0, 0, ratio, 0, 0];
