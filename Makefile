@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rayport
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 
-.PHONY: run test install install-dev services browser lint typecheck pytest messages clean viewer
+.PHONY: run test install install-dev services browser lint typecheck pytest messages clean viewer pdfjs
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Rayport needs Python 3.11 ($(PYTHON) not found)."; exit 1; }
@@ -61,6 +61,10 @@ messages: install-dev
 ## viewer: rebuild the image viewer's bundle (static/viewer/, committed) from viewer/ with Node 20 and npm.
 viewer:
 	cd viewer && npm ci --no-audit --no-fund && node build.mjs
+
+## pdfjs: copy pdf.js (static/vendor/pdfjs/, committed) from the pinned pdfjs-dist, apart from the viewer's bundle.
+pdfjs:
+	cd scripts/pdfjs && npm ci --no-audit --no-fund --ignore-scripts --omit=optional && node vendor.mjs
 
 clean:
 	rm -rf $(VENV) data

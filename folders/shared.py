@@ -8,6 +8,7 @@ from typing import Any
 
 from portal.access import AuthedRequest
 from postdicom import get_api
+from postdicom.collation import sort_key
 from postdicom.types import Capability, SharedFolder, SharedFolderList
 
 
@@ -29,4 +30,4 @@ def editable(found: SharedFolderList) -> tuple[SharedFolder, ...]:
     for entry in (*found.with_me, *found.with_my_groups):
         if entry.folder.rights.can_file_orders:
             seen.setdefault(entry.folder.id, entry)
-    return tuple(sorted(seen.values(), key=lambda e: (e.folder.name.casefold(), e.owner.name.casefold())))
+    return tuple(sorted(seen.values(), key=lambda e: (sort_key(e.folder.name), sort_key(e.owner.name))))

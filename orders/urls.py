@@ -49,6 +49,7 @@ urlpatterns = [
     path("<uuid:order_id>/documents/", documents.document_upload, name="document_upload"),
     path("<uuid:order_id>/documents/<uuid:document_id>/", documents.document_download, name="document_download"),
     path("<uuid:order_id>/documents/<uuid:document_id>/view/", documents.document_view, name="document_view"),
+    path("<uuid:order_id>/documents/<uuid:document_id>/pdf/", documents.document_pdf, name="document_pdf"),
     path("<uuid:order_id>/documents/<uuid:document_id>/delete/", documents.document_delete, name="document_delete"),
     path("<uuid:order_id>/delete/", manage.order_delete, name="delete"),
     path("<uuid:order_id>/restore/", manage.order_restore, name="restore"),

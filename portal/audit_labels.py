@@ -124,6 +124,7 @@ ACTION_LABELS: Mapping[A, Promise] = {
     A.SHARE_VIEWED: gettext_lazy("Shared order viewed"),
     A.SHARE_DOWNLOADED: gettext_lazy("Shared images downloaded"),
     A.SHARE_UPLOADED: gettext_lazy("Files sent through an upload link"),
+    A.SHARE_REFUSED: gettext_lazy("Share link refused"),
 }
 
 TARGET_LABELS: Mapping[str, Promise] = {

@@ -1,7 +1,8 @@
 """The shared service layer: ``get_api()`` returns the configured backend.
 
 ``settings.POSTDICOM = {"BACKEND": "dotted.path.Class", "OPTIONS": {...}}``; the backend is
-built once and rebuilt when a test overrides the setting.
+built once and rebuilt when a test overrides the setting. It is built refusing text with a NUL
+character in every contract method (``postdicom.nul``), whatever the entry point.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from postdicom.contract import PostDicomApi
+from postdicom.nul import refusing_nul
 
 __all__ = ["PostDicomApi", "get_api"]
 
@@ -44,9 +46,10 @@ def get_api() -> PostDicomApi:
     if not isinstance(options, Mapping):
         raise ImproperlyConfigured(f"POSTDICOM OPTIONS must be a dict, not {options!r}.")
     try:
-        return backend_class(**options)
+        backend = backend_class(**options)
     except TypeError as exc:
         raise ImproperlyConfigured(f"POSTDICOM OPTIONS are not accepted by {path}: {exc}") from exc
+    return refusing_nul(backend)
 
 
 @receiver(setting_changed)

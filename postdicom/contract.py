@@ -725,7 +725,7 @@ class PostDicomApi:
     ) -> FolderListing:
         """GetFolderList (SearchFolder): the sub-folders of ``parent_id`` (None: the top
         level) with their counts, by name; with ``name``, only those whose name contains it
-        (ignoring case). With ``with_orders``, also every order filed in ``parent_id`` that
+        (ignoring case and accents). With ``with_orders``, also every order filed in ``parent_id`` that
         the actor can see (none at the top level), newest first. ``NotFound`` for a parent
         that is not the actor's."""
         raise _unsupported("list_folders")
@@ -949,8 +949,9 @@ class PostDicomApi:
         raise _unsupported("revoke_share")
 
     def resend_share_email(self, *, actor: Actor, share_id: UUID) -> Share:
-        """E-mail an e-mail share's link again, as a new link: the portal keeps no link it
-        could send twice, so the old link stops working (the password stays). Returns the
+        """E-mail an e-mail share's link again: the same link, which keeps working (the
+        password is not sent again). A share whose link cannot be rebuilt (made before links
+        could be, or the server's key changed since) gets a new link instead. Returns the
         share. ``InvalidInput`` for a link share (no address), ``Forbidden`` for a revoked,
         expired or used-up share. Writes ``share.email_resent``."""
         raise _unsupported("resend_share_email")
@@ -965,9 +966,11 @@ class PostDicomApi:
     # token is refused as a wrong password would be. Each of these reads the share afresh, so
     # a revocation or a new expiry counts at the visitor's very next request.
 
-    def share_status(self, *, token: str) -> ShareDoor:
+    def share_status(self, *, token: str, client_ip: str | None = None) -> ShareDoor:
         """What the link's first page needs (works or why not, needs a password, title,
-        language); logs and counts nothing."""
+        language); counts nothing. With ``client_ip`` (the door shown to a visitor) a share
+        that no longer works logs the refused visit as ``open_share`` does; without it
+        (only the page's language wanted), nothing is logged."""
         raise _unsupported("share_status")
 
     def open_share(self, *, token: str, password: str, client_ip: str) -> ShareOpening:
@@ -977,14 +980,16 @@ class PostDicomApi:
         (``SHARE_FAILURES_BEFORE_LOCK`` in a row lock it for ``SHARE_LOCK_SECONDS``, even for
         the right password); a right one resets the count, counts an open (refused once
         ``open_limit`` opens were made) and, on the first open, e-mails the owner if asked.
-        Every outcome on a known share is in its access log and the audit trail."""
+        Every outcome on a known share is in its access log and the audit trail; a visit
+        refused as revoked, expired or used up is logged as ``refused`` (reason as detail,
+        audited ``share.refused``), once per share, reason and address within ten minutes."""
         raise _unsupported("open_share")
 
     def reopen_share(self, *, token: str, client_ip: str) -> ShareOpening:
         """The share as ``open_share`` gives it, for a later request of a visitor whose
         session already opened it (the page keeps that; this does not ask for the password
         and counts no open, so a share used up by that very open keeps working for them).
-        Refused when revoked or expired since."""
+        Refused when revoked or expired since, and that refusal logged as ``open_share``'s."""
         raise _unsupported("reopen_share")
 
     def log_share_access(

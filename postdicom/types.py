@@ -246,6 +246,7 @@ class AuditAction(StrEnum):
     SHARE_VIEWED = "share.viewed"
     SHARE_DOWNLOADED = "share.downloaded"
     SHARE_UPLOADED = "share.uploaded"
+    SHARE_REFUSED = "share.refused"
 
     @property
     def family(self) -> str:
@@ -1530,6 +1531,7 @@ class ShareAccessKind(StrEnum):
     VIEWED = "viewed"
     DOWNLOADED = "downloaded"
     UPLOADED = "uploaded"
+    REFUSED = "refused"  # the link no longer works (``detail``: the ``ShareRefusal``'s value)
 
 
 @dataclass(frozen=True)

@@ -546,6 +546,9 @@ MATRIX: dict[str, Row] = {
     "orders:document_view": Row(
         kwargs=lambda s: {"order_id": s.order.id, "document_id": s.document_id}, get=(LOGIN, 404, 404, 200, 200)
     ),
+    "orders:document_pdf": Row(
+        kwargs=lambda s: {"order_id": s.order.id, "document_id": s.document_id}, get=(LOGIN, 404, 404, 200, 200)
+    ),
     "orders:document_delete": Row(
         kwargs=lambda s: {"order_id": s.order.id, "document_id": s.document_id}, post=(LOGIN, 404, 404, DONE, DONE)
     ),

@@ -10,18 +10,24 @@ they were attached, ``X-Content-Type-Options: nosniff`` and a ``Content-Disposit
 downloads are attachments; the inline view (for ``<img>``, ``<video>`` and opening a PDF)
 also gets a CSP that lets nothing run. Both answer a single byte range (``portal.downloads``:
 206, or 416 past the end), so a video can be sought and a download resumed.
+
+A PDF is opened through a page of its own (``document_pdf``): a browser with a PDF viewer of
+its own is sent on to the file; one without (many phones and tablets) gets it drawn by pdf.js
+(``static/vendor/pdfjs/``, copied by ``make pdfjs``), instead of a download it did not ask for.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar, cast
 from uuid import UUID
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -38,6 +44,9 @@ from postdicom import get_api
 from postdicom.dicom.documents import too_large
 from postdicom.errors import InvalidInput
 from postdicom.types import RefusedDocument, UploadFile
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
 
 #: What an inline document may do in the browser: show itself, nothing else.
 INLINE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -156,3 +165,31 @@ def document_download(request: AuthedRequest, order_id: UUID, document_id: UUID)
 @login_required
 def document_view(request: AuthedRequest, order_id: UUID, document_id: UUID) -> HttpResponseBase:
     return _serve(request, order_id, document_id, inline=True)
+
+
+#: What the PDF page adds to the site's policy: pdf.js runs its parser in a worker and
+#: compiles the WebAssembly decoders of scanned pages (no eval of JavaScript: pdf.js is told
+#: not to use it for fonts).
+_PDF_CSP = csp_update({"script-src": ["'wasm-unsafe-eval'"], "worker-src": ["'self'"]})
+
+
+def _pdf_csp(view: Callable[P, R]) -> Callable[P, R]:
+    return cast("Callable[P, R]", _PDF_CSP(view))  # type: ignore[arg-type]  # typed for HttpRequest
+
+
+@require_safe
+@login_required
+@_pdf_csp
+def document_pdf(request: AuthedRequest, order_id: UUID, document_id: UUID) -> HttpResponse:
+    """A PDF document on a page: the browser's own PDF viewer when it has one, else pdf.js."""
+    detail = get_api().order_properties(actor=request.user, order_id=order_id)
+    document = next((d for d in detail.documents if d.id == document_id), None)
+    if document is None or document.kind != "pdf":
+        raise Http404(_("No such PDF document."))
+    context = {
+        "order": detail.summary,
+        "document": document,
+        "pdf_url": reverse("orders:document_view", args=[order_id, document_id]),
+        "download_url": reverse("orders:document_download", args=[order_id, document_id]),
+    }
+    return render_page(request, "orders/document_pdf.html", context)

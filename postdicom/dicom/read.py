@@ -186,19 +186,24 @@ class _Reader:
         return element
 
     def text(self, keyword: str) -> str:
+        """The value as text, NUL characters dropped: some writers pad or end values with NUL
+        instead of a space, and PostgreSQL cannot store U+0000 in text."""
         value = self.raw(keyword)
         if value is None:
             return ""
         if isinstance(value, MultiValue | list | tuple):
-            return "\\".join(str(v) for v in value).strip()
-        if isinstance(value, bytes):
-            return value.decode("ascii", errors="replace").strip()
-        return str(value).strip()
+            text = "\\".join(str(v) for v in value)
+        elif isinstance(value, bytes):
+            text = value.decode("ascii", errors="replace")
+        else:
+            text = str(value)
+        return text.replace("\x00", "").strip()
 
     def uid(self, keyword: str, *, required: bool) -> str:
         tag = datadict.tag_for_keyword(keyword)
         assert tag is not None
         value = self.raw(keyword, essential=required)
+        # Trailing NULs are UI padding; one inside changes the UID, so it stays (and fails the check).
         text = ("" if value is None else str(value)).strip().rstrip("\x00").strip()
         if not text:
             if required:

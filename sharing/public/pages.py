@@ -125,7 +125,7 @@ def share_open(request: HttpRequest, token: str) -> HttpResponseBase:
 
 
 def _door(request: HttpRequest, token: str, form: UnlockForm | None = None, wrong: bool = False) -> HttpResponse:
-    door = get_api().share_status(token=token)
+    door = get_api().share_status(token=token, client_ip=gate.client_ip(request))
     gate.use_language(request, door.language)
     if door.refusal in GONE:
         return refused(request, token, door.refusal)

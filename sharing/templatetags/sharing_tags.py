@@ -6,7 +6,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from postdicom.types import Share, ShareAccessKind, ShareKind
+from postdicom.types import Share, ShareAccessEntry, ShareAccessKind, ShareKind, ShareRefusal
 
 register = template.Library()
 
@@ -26,6 +26,14 @@ _ACCESS = {
     ShareAccessKind.VIEWED: gettext_lazy("Viewed"),
     ShareAccessKind.DOWNLOADED: gettext_lazy("Downloaded"),
     ShareAccessKind.UPLOADED: gettext_lazy("Files sent"),
+    ShareAccessKind.REFUSED: gettext_lazy("Refused"),
+}
+
+#: Why a visit was refused (the detail of a ``refused`` entry), in the owner's words.
+_REFUSALS = {
+    ShareRefusal.EXPIRED: gettext_lazy("the link had expired"),
+    ShareRefusal.REVOKED: gettext_lazy("the share had been ended"),
+    ShareRefusal.USED_UP: gettext_lazy("no opens were left"),
 }
 
 
@@ -37,6 +45,15 @@ def share_kind_label(kind: ShareKind) -> str:
 @register.filter
 def access_kind_label(kind: ShareAccessKind) -> str:
     return str(_ACCESS.get(kind, kind))
+
+
+@register.filter
+def access_detail(entry: ShareAccessEntry) -> str:
+    """An entry's detail: for a refused visit, why, in words; else as logged (an order, a
+    file count)."""
+    if entry.kind is ShareAccessKind.REFUSED and entry.detail in set(ShareRefusal):
+        return str(_REFUSALS.get(ShareRefusal(entry.detail), entry.detail))
+    return entry.detail
 
 
 @register.filter

@@ -109,7 +109,7 @@ def share_revoke(request: AuthedRequest, share_id: UUID) -> HttpResponse:
 @require_http_methods(["POST"])
 @login_required
 def share_resend(request: AuthedRequest, share_id: UUID) -> HttpResponse:
-    """E-mail the link again, as a new link (the old one stops working)."""
+    """E-mail the same link again (the password is not sent again)."""
     try:
         share = get_api().resend_share_email(actor=request.user, share_id=share_id)
     except (InvalidInput, Forbidden) as error:
@@ -117,7 +117,6 @@ def share_resend(request: AuthedRequest, share_id: UUID) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("A new link is on its way to %(address)s; the one sent before no longer works.")
-            % {"address": share.email},
+            _("The link is on its way to %(address)s again.") % {"address": share.email},
         )
     return redirect("sharing:detail", share_id=share_id)

@@ -8,6 +8,7 @@ import secrets
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from postdicom import get_api
@@ -151,6 +152,21 @@ def test_a_used_up_share_shows_its_page_at_once(staff_user, order_a):
     late = Client().get(f"/s/{token}/")
     assert late.status_code == 410
     assert "set number of times" in late.text
+
+
+def test_refused_visits_are_in_the_owners_access_log(visitor, staff_user, staff_client, token_a, order_a):
+    unlock(visitor, token_a)
+    image = f"/s/{token_a}/dicomweb/studies/{order_a.study}/series/{order_a.series}/instances/{order_a.instance}"
+    OutsideShare.objects.filter(pk=_row(token_a).pk).update(expires=timezone.localdate() - dt.timedelta(days=1))
+    assert visitor.get(f"/s/{token_a}/").status_code == 410  # the visitor who had it open
+    assert visitor.get(f"{image}/thumbnail").status_code == 410  # and the page's images: logged once
+    assert Client().get(f"/s/{token_a}/").status_code == 410  # a new visitor, at the door
+    refused = ShareAccess.objects.filter(share=_row(token_a), kind="refused")
+    assert list(refused.values_list("detail", flat=True)) == ["expired"]  # same address, moments apart
+    assert AuditRecord.objects.filter(action="share.refused", detail__reason="expired").count() == 1
+    page = staff_client.get(reverse("sharing:detail", kwargs={"share_id": _row(token_a).uuid}))
+    assert "Refused" in page.text
+    assert "the link had expired" in page.text
 
 
 def test_a_share_of_order_a_reaches_nothing_of_order_b(visitor, token_a, order_a, order_b):

@@ -318,3 +318,39 @@ def test_staff_who_see_an_order_of_another_institution_through_a_shared_folder_m
     with pytest.raises(Forbidden):
         api.delete_document(actor=staff_user, order_id=elsewhere.id, document_id=doc.id)
     assert DocumentRecord.objects.count() == 1
+
+
+def test_a_pdf_has_a_page_that_draws_it_where_the_browser_cannot(staff_client, outsider, client, order):
+    from django.contrib.staticfiles import finders
+
+    _attach(staff_client, order, _file("referral.pdf", pdf_bytes()), _file("photo.png", png_bytes()))
+    pdf = DocumentRecord.objects.get(kind="pdf")
+    png = DocumentRecord.objects.get(kind="png")
+    url = reverse("orders:document_pdf", args=[order.id, pdf.uuid])
+    detail = staff_client.get(reverse("orders:detail", args=[order.id])).content.decode()
+    assert f'href="{url}"' in detail  # the order's "Open" link
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'data-pdf="{reverse("orders:document_view", args=[order.id, pdf.uuid])}"' in html
+    assert reverse("orders:document_download", args=[order.id, pdf.uuid]) in html  # also without JavaScript
+    assert "/static/vendor/pdfjs/pdf.min.mjs" in html
+    assert "/static/js/pdfview.js" in html
+    policy = page["Content-Security-Policy"]
+    assert "'wasm-unsafe-eval'" in policy
+    assert "'unsafe-eval'" not in policy.replace("'wasm-unsafe-eval'", "")
+    assert "worker-src 'self'" in policy
+    # pdf.js is vendored (no CDN): every file the page and the script name is served by the site.
+    for name in (
+        "pdf.min.mjs",
+        "pdf.worker.min.mjs",
+        "standard_fonts/LiberationSans-Bold.ttf",
+        "cmaps/UniJIS-UCS2-H.bcmap",
+    ):
+        assert finders.find(f"vendor/pdfjs/{name}"), name
+    assert finders.find("vendor/pdfjs/wasm/openjpeg.wasm")
+    assert finders.find("js/pdfview.js")
+    assert staff_client.get(reverse("orders:document_pdf", args=[order.id, png.uuid])).status_code == 404
+    assert staff_client.get(reverse("orders:document_pdf", args=[order.id, uuid.uuid4()])).status_code == 404
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404

@@ -1,11 +1,13 @@
 """Serve the portal with a Celery worker (and beat) beside it; Ctrl-C stops all of them.
 
 The children are supervised (``portal.supervise``): a worker or web server that dies (the
-broker went away and the worker gave up, an out-of-memory kill…) is started again."""
+broker went away and the worker gave up, an out-of-memory kill…) is started again. Each child
+runs in its own process group, so a terminal's Ctrl-C reaches only this command; SIGINT,
+SIGTERM and SIGHUP (the terminal closed) all stop every child's whole group, and no worker
+is left running on its own."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
@@ -50,12 +52,22 @@ class Command(BaseCommand):
         )
         web = Child("web", [python, "manage.py", "runserver", options["addr"], "--noreload"], env)
         supervisor = Supervisor([worker, web])
-        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too, like Ctrl-C
+        stop_on_signals(supervisor)
         broker = "Redis" if settings.REDIS_URL else "a local folder (no Redis needed)"
         self.stdout.write(f"Rayport: http://{options['addr']}/  · Celery broker: {broker}. Ctrl-C stops.")
-        with contextlib.suppress(KeyboardInterrupt):
-            supervisor.run()
+        supervisor.run()
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def stop_on_signals(supervisor: Supervisor) -> None:
+    """Ctrl-C, ``kill`` and a closed terminal stop the supervisor, which stops its children's
+    groups. A flag, not an exception: raised in the middle of starting or stopping a child,
+    an exception could leave that child's group running."""
+
+    def stop(signum: int, frame: object) -> None:
+        supervisor.stop()
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
+from postdicom.collation import sort_key
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.folders.access import (
     ancestors_of,
@@ -57,7 +58,7 @@ def holding(actor: User, order: PatientOrder) -> tuple[t.Folder, ...]:
     rows = list(owned_folders(actor).filter(memberships__order=order))
     ancestors = ancestors_of(rows)
     folders = [describe(row, ancestors[row.pk], rights=t.OWNER_RIGHTS) for row in rows]
-    return tuple(sorted(folders, key=lambda f: [n.casefold() for n in (*(a.name for a in f.ancestors), f.name)]))
+    return tuple(sorted(folders, key=lambda f: [sort_key(n) for n in (*(a.name for a in f.ancestors), f.name)]))
 
 
 class FolderMembershipMixin:

@@ -6,6 +6,7 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
+from postdicom.collation import fold
 from postdicom.errors import InvalidInput
 from postdicom.types import FOLDER_DESCRIPTION_MAX, FOLDER_NAME_MAX
 
@@ -60,5 +61,6 @@ def same_name(a: str, b: str) -> bool:
 
 
 def search_key(text: str) -> str:
-    """What name searches compare: case-folded, spaces collapsed."""
-    return " ".join(text.split()).casefold()
+    """What name searches compare: without accents and case, spaces collapsed ("avila"
+    finds "Ávila", as the folder lists sort them together)."""
+    return " ".join(fold(text).split())

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from postdicom import types as t
+from postdicom.collation import sort_key
 from postdicom.local import convert
 from postdicom.local.folders.access import ancestor_refs
 from postdicom.local.folders.reach import Access, Grant, grants, shared_row
@@ -38,8 +39,8 @@ def _entry(grant: Grant) -> t.SharedFolder:
     )
 
 
-def _by_name(entry: t.SharedFolder) -> tuple[str, str, str]:
-    return (entry.folder.name.casefold(), entry.owner.name.casefold(), str(entry.share_id))
+def _by_name(entry: t.SharedFolder) -> tuple[tuple[str, str, str], tuple[str, str, str], str]:
+    return (sort_key(entry.folder.name), sort_key(entry.owner.name), str(entry.share_id))
 
 
 class SharedFoldersMixin:

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 
 from postdicom import types as t
+from postdicom.collation import sort_key
 from postdicom.local import convert
 from postdicom.local.models import Folder, FolderOrder
 from postdicom.local.orders.visibility import visible_orders
@@ -112,8 +113,8 @@ def _counting_plan() -> Iterator[None]:
                 )
 
 
-def _sort_key(row: FolderValues) -> tuple[str, str, int]:
-    return (row.name.casefold(), row.name, row.pk)
+def _sort_key(row: FolderValues) -> tuple[tuple[str, str, str], int]:
+    return (sort_key(row.name), row.pk)
 
 
 def build(

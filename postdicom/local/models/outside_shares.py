@@ -1,9 +1,10 @@
 """Orders and folders shared with people outside the account (PostDICOM's SharePatientOrder,
 CreateQuickShareLink, ShareFolderWithEmail / WithURL / ToUploadWithEmail / ToUploadWithUrl).
 
-An ``OutsideShare`` is reached through an unguessable link ``/s/<token>/``: the token has 256
-random bits and only its SHA-256 is stored (``token_hash``), so the link cannot be rebuilt
-from the database; the password is stored with Django's hashers. A share covers either some
+An ``OutsideShare`` is reached through an unguessable link ``/s/<token>/``: the token is an
+HMAC of a 256-bit random ``token_seed`` under ``SECRET_KEY`` and is looked up by its SHA-256
+(``token_hash``). "E-mail again" re-sends the same link, rebuilt from the seed; the database
+alone cannot rebuild it (the key is not in it). The password is stored with Django's hashers. A share covers either some
 orders (``orders``, through ``OutsideShareOrder``) or a folder (``folder``: live, the orders
 filed in it and below it that its owner sees when it is opened), or is an upload-only folder.
 Shares are never deleted by the service: revoking stamps ``revoked_at``.
@@ -43,6 +44,9 @@ class OutsideShare(models.Model):
     covers_folder = models.BooleanField(default=False)  # stays true when the folder is deleted
     subject_label = models.CharField(max_length=250, blank=True)  # what it covers, as named when made
     token_hash = models.CharField(max_length=64, unique=True)  # SHA-256 (hex) of the link's token
+    # What the token is derived from with SECRET_KEY (``outside.secrets``); "" for a share made
+    # before seeds were kept, whose link cannot be sent again (a new one is made then).
+    token_seed = models.CharField(max_length=64, blank=True, default="")
     password_hash = models.CharField(max_length=128, blank=True)  # Django's hasher; "" = the link alone opens it
     email = models.EmailField(max_length=254, blank=True)
     password_email = models.EmailField(max_length=254, blank=True)  # receives only the password
@@ -93,6 +97,7 @@ class AccessKind(models.TextChoices):
     VIEWED = "viewed"
     DOWNLOADED = "downloaded"
     UPLOADED = "uploaded"
+    REFUSED = "refused"  # expired, revoked or used up (``detail``: the ``ShareRefusal``)
 
 
 class ShareAccess(models.Model):

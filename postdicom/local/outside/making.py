@@ -29,7 +29,7 @@ from postdicom.local.folders.reach import access_to, today
 from postdicom.local.models import Folder, MailKind, OutsideShare, OutsideShareOrder, PatientOrder
 from postdicom.local.orders.visibility import order_label, visible_orders
 from postdicom.local.outside import mail, rows
-from postdicom.local.outside.secrets import generated_password, hash_password, new_token, token_hash
+from postdicom.local.outside.secrets import generated_password, hash_password, new_seed, token_from_seed, token_hash
 from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
@@ -118,7 +118,8 @@ def _create(
     orders: Sequence[PatientOrder] = (),
 ) -> t.Share:
     options = checked.options
-    token = new_token()
+    seed = new_seed()
+    token = token_from_seed(seed)
     row = OutsideShare.objects.create(
         created_by=actor,
         audience=kind.value,
@@ -126,6 +127,7 @@ def _create(
         covers_folder=folder is not None,
         subject_label=subject_label[:250],
         token_hash=token_hash(token),
+        token_seed=seed,
         password_hash=hash_password(checked.password),
         email=email,
         password_email=password_email,

@@ -27,7 +27,7 @@ from postdicom.local.folders.reach import today
 from postdicom.local.models import FolderShare, MailKind, OutsideShare, ShareAccess
 from postdicom.local.outside import mail, rows
 from postdicom.local.outside.making import check_options
-from postdicom.local.outside.secrets import hash_password, new_token, token_hash
+from postdicom.local.outside.secrets import hash_password, new_seed, token_from_seed, token_hash
 from postdicom.local.users import visible_users
 from postdicom.types import AuditAction
 
@@ -202,10 +202,7 @@ class ManageOutsideSharesMixin:
             refused = rows.refusal(row)
             if refused is not None or (row.open_limit is not None and row.opens >= row.open_limit):
                 raise Forbidden(_("This share no longer works, so there is nothing to send. Make a new one."))
-            token = new_token()
-            row.token_hash = token_hash(token)
-            row.save(update_fields=["token_hash"])
-            queue_invitation_again(row, token)
+            queue_invitation_again(row, _link_token(row))
             _audit(actor, AuditAction.SHARE_EMAIL_RESENT, row, email=row.email)
             return rows.share(row, actor=actor)
 
@@ -238,8 +235,21 @@ class ManageOutsideSharesMixin:
         return tuple(contacts)
 
 
+def _link_token(row: OutsideShare) -> str:
+    """The token of the link the recipient already has, rebuilt from the share's seed. A share
+    made before seeds were kept, or whose seed no longer gives its link (``SECRET_KEY`` was
+    changed), gets a new seed and so a new link: the only one that can still be sent."""
+    token = token_from_seed(row.token_seed) if row.token_seed else ""
+    if not token or token_hash(token) != row.token_hash:
+        row.token_seed = new_seed()
+        token = token_from_seed(row.token_seed)
+        row.token_hash = token_hash(token)
+        row.save(update_fields=["token_seed", "token_hash"])
+    return token
+
+
 def queue_invitation_again(row: OutsideShare, token: str) -> None:
-    """The new link alone: the recipient keeps the password they were given."""
+    """The link alone: the recipient keeps the password they were given."""
     mail.queue(row, MailKind.LINK, row.email, secrets={"token": token}, resent=True)
 
 

@@ -1,19 +1,24 @@
 """The link's token and the share's password.
 
-The token is 256 random bits (``secrets.token_urlsafe(32)``, 43 characters); the database
-keeps only its SHA-256, looked up by a unique index, as for API keys: a slow hash adds
-nothing to a random secret of that size. Passwords are chosen by people, so they go through
-Django's password hashers.
+The token is derived from a seed of 256 random bits kept with the share: HMAC-SHA256 of the
+seed under ``SECRET_KEY`` (Django's ``salted_hmac``), URL-safe base64, 43 characters. So
+"E-mail again" sends the very link the recipient already has (minting a new one broke the
+first e-mail's link, and a second recipient's), while the database alone still cannot rebuild
+a link. The database keeps the token's SHA-256 too, looked up by a unique index, as for API
+keys: a slow hash adds nothing to a secret of that size. Passwords are chosen by people, so
+they go through Django's password hashers.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import re
 import secrets
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.utils.crypto import salted_hmac
 
 from postdicom.types import SHARE_GENERATED_PASSWORD_LENGTH
 
@@ -24,8 +29,18 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
 
 
-def new_token() -> str:
+_TOKEN_SALT = "rayport.outside-share.token"  # noqa: S105 (an HMAC salt naming the use, not a secret)
+
+
+def new_seed() -> str:
+    """A new share's seed: 256 random bits."""
     return secrets.token_urlsafe(32)
+
+
+def token_from_seed(seed: str) -> str:
+    """The link's token for ``seed``: the same for as long as ``SECRET_KEY`` is."""
+    digest = salted_hmac(_TOKEN_SALT, seed, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def token_hash(token: str) -> str:

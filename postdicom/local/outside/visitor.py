@@ -41,12 +41,17 @@ _AUDITED = {
     AccessKind.VIEWED: AuditAction.SHARE_VIEWED,
     AccessKind.DOWNLOADED: AuditAction.SHARE_DOWNLOADED,
     AccessKind.UPLOADED: AuditAction.SHARE_UPLOADED,
+    AccessKind.REFUSED: AuditAction.SHARE_REFUSED,
 }
+
+#: A refused visit is logged once per share, reason and address within this time: a page
+#: left open on a share that has since expired keeps asking (every image is a request).
+REFUSED_LOGGED_ONCE_WITHIN = dt.timedelta(minutes=10)
 
 
 def _log(row: OutsideShare, kind: AccessKind, client_ip: str, *, audit: bool = True, **detail: Any) -> None:
     """One line of the share's access log and, with ``audit``, one audit event."""
-    text = str(detail.get("order") or detail.get("files") or "")
+    text = str(detail.get("order") or detail.get("files") or detail.get("reason") or "")
     ShareAccess.objects.create(share=row, kind=kind, ip=client_ip or None, detail=text[:250])
     if audit:
         with calling_from(client_ip or None, site=site_getter()):
@@ -60,6 +65,21 @@ def _log(row: OutsideShare, kind: AccessKind, client_ip: str, *, audit: bool = T
                 owner=row.created_by.get_username(),
                 **detail,
             )
+
+
+def _refused(row: OutsideShare, refusal: t.ShareRefusal, client_ip: str) -> None:
+    """Log a visit the share refused because it no longer works (revoked, expired, used up):
+    its access log (kind ``refused``, the reason as detail) and ``share.refused``. Wrong
+    passwords and locks have kinds of their own (``_wrong_password``)."""
+    earlier = ShareAccess.objects.filter(
+        share=row,
+        kind=AccessKind.REFUSED,
+        detail=refusal.value,
+        at__gte=timezone.now() - REFUSED_LOGGED_ONCE_WITHIN,
+    )
+    earlier = earlier.filter(ip=client_ip) if client_ip else earlier.filter(ip__isnull=True)
+    if not earlier.exists():
+        _log(row, AccessKind.REFUSED, client_ip, reason=refusal.value)
 
 
 def _opened(row: OutsideShare) -> t.OpenedShare:
@@ -87,7 +107,7 @@ def _used_up(row: OutsideShare) -> bool:
 
 
 class VisitOutsideSharesMixin:
-    def share_status(self, *, token: str) -> t.ShareDoor:
+    def share_status(self, *, token: str, client_ip: str | None = None) -> t.ShareDoor:
         row = rows.by_token(token)
         if row is None:
             return t.ShareDoor(refusal=t.ShareRefusal.WRONG_PASSWORD)
@@ -101,6 +121,8 @@ class VisitOutsideSharesMixin:
         )
         refused = rows.refusal(row) or (t.ShareRefusal.USED_UP if _used_up(row) else None)
         if refused is not None:
+            if client_ip is not None:
+                _refused(row, refused, client_ip)
             return replace(door, refusal=refused)
         wait = rows.locked_for(row)
         if wait:
@@ -116,6 +138,7 @@ class VisitOutsideSharesMixin:
                 return t.ShareOpening(refusal=t.ShareRefusal.WRONG_PASSWORD)
             refused = rows.refusal(row)
             if refused is not None:
+                _refused(row, refused, client_ip)
                 return t.ShareOpening(refusal=refused)
             wait = rows.locked_for(row)
             if wait:
@@ -125,6 +148,7 @@ class VisitOutsideSharesMixin:
             if not password_matches(password, row.password_hash):
                 return self._wrong_password(row, client_ip, now)
             if _used_up(row):
+                _refused(row, t.ShareRefusal.USED_UP, client_ip)
                 return t.ShareOpening(refusal=t.ShareRefusal.USED_UP)
             first = row.first_opened_at is None
             row.failed_attempts = 0
@@ -157,6 +181,7 @@ class VisitOutsideSharesMixin:
             return t.ShareOpening(refusal=t.ShareRefusal.WRONG_PASSWORD)
         refused = rows.refusal(row)
         if refused is not None:
+            _refused(row, refused, client_ip)
             return t.ShareOpening(refusal=refused)
         return t.ShareOpening(opened=_opened(row))
 

@@ -312,6 +312,22 @@ class TestRead:
         assert plain_b is not None
         assert plain_b.order_count == 0  # names only: no counts
 
+    def test_lists_sort_accents_among_their_letter(self, staff_user: User, clinic: Institution) -> None:
+        api = get_api()
+        for path in ("Bilbao", "Ávila", "Avila", "zamora", "Cáceres/Óbidos", "Cáceres/Oporto"):
+            api.create_folder(actor=staff_user, name=path)
+        tree = api.folder_tree(actor=staff_user)
+        assert names(tree.roots) == ["Avila", "Ávila", "Bilbao", "Cáceres", "zamora"]
+        caceres = next(f for f in tree.folders if f.name == "Cáceres")
+        assert names(tree.children(caceres.id)) == ["Óbidos", "Oporto"]
+        assert names(api.list_folders(actor=staff_user).sub_folders) == names(tree.roots)
+        assert names(api.list_folders(actor=staff_user, name="avila").sub_folders) == ["Avila", "Ávila"]
+        assert names(api.search_folders(actor=staff_user, text="AVILA")) == ["Avila", "Ávila"]
+        order = create(staff_user, clinic)
+        by_name = {f.name: f.id for f in tree.folders}
+        api.add_order_to_folders(actor=staff_user, order_id=order.id, folder_ids=[by_name["zamora"], by_name["Ávila"]])
+        assert names(api.order_folders(actor=staff_user, order_id=order.id)) == ["Ávila", "zamora"]
+
     def test_get_folder_has_its_counts_and_ancestors(self, staff_user: User, clinic: Institution) -> None:
         api = get_api()
         deep = api.create_folder(actor=staff_user, name="b/x/deep")

@@ -162,7 +162,8 @@ class TestShareOrders:
         assert api.reopen_share(token=token_of(revoked), client_ip=IP).refusal is ShareRefusal.REVOKED
         assert api.open_share(token=token_of(revoked), password="", client_ip=IP).refusal is ShareRefusal.REVOKED
         api.revoke_share(actor=staff_user, share_id=revoked.id)  # twice: nothing more
-        assert actions(revoked) == ["share.created", "share.revoked"]
+        # The refused visits: the second (same reason, same address, just after) is not logged again.
+        assert actions(revoked) == ["share.created", "share.revoked", "share.refused"]
 
     def test_an_order_the_owner_no_longer_sees_leaves_the_share(
         self, staff_user: User, order: OrderSummary, second_order: OrderSummary
@@ -447,7 +448,34 @@ class TestOwnerSide:
         assert last is not None
         assert (last.number, last.to, last.secrets) == (2, "nurse@example.org", {"password": "battery staple"})
 
-    def test_resend_makes_a_new_link(self, staff_user: User, order: OrderSummary) -> None:
+    def test_resend_sends_the_same_link(self, staff_user: User, order: OrderSummary) -> None:
+        api = get_api()
+        share = api.share_orders(
+            actor=staff_user,
+            order_ids=[order.id],
+            audience=ShareAudience(email="dr@example.org"),
+            options=ShareOptions(password="correct horse"),
+        )
+        token = token_of(share)
+        row = OutsideShare.objects.get(uuid=share.id)
+        assert row.token_seed
+        assert token not in (row.token_seed, row.token_hash)  # the key is needed too
+        api.resend_share_email(actor=staff_user, share_id=share.id)
+        api.resend_share_email(actor=staff_user, share_id=share.id)
+        links = ShareMail.objects.filter(share__uuid=share.id, kind="link").order_by("number")
+        assert [(m.number, m.secrets["token"]) for m in links] == [(n, token) for n in (1, 2, 3)]
+        assert [m.secrets.get("password") for m in links] == ["correct horse", None, None]  # not sent again
+        assert api.open_share(token=token, password="correct horse", client_ip=IP).ok
+        assert actions(share)[:3] == ["share.created", "share.email_resent", "share.email_resent"]
+        with pytest.raises(InvalidInput):
+            api.resend_share_email(actor=staff_user, share_id=share_link(staff_user, order).id)  # no address
+        api.revoke_share(actor=staff_user, share_id=share.id)
+        with pytest.raises(Forbidden):
+            api.resend_share_email(actor=staff_user, share_id=share.id)
+
+    def test_resend_makes_a_new_link_only_when_the_old_cannot_be_rebuilt(
+        self, staff_user: User, order: OrderSummary, settings: Any
+    ) -> None:
         api = get_api()
         share = api.share_orders(
             actor=staff_user,
@@ -455,20 +483,19 @@ class TestOwnerSide:
             audience=ShareAudience(email="dr@example.org"),
             options=ShareOptions(),
         )
-        old = token_of(share)
+        first = token_of(share)
+        OutsideShare.objects.filter(uuid=share.id).update(token_seed="")  # made before seeds were kept
         api.resend_share_email(actor=staff_user, share_id=share.id)
-        assert api.open_share(token=old, password="", client_ip=IP).refusal is ShareRefusal.WRONG_PASSWORD
-        links = ShareMail.objects.filter(share__uuid=share.id, kind="link").order_by("number")
-        assert [m.number for m in links] == [1, 2]
-        new = links[1].secrets["token"]
-        assert new != old
-        assert api.open_share(token=new, password="", client_ip=IP).ok
-        assert actions(share)[:2] == ["share.created", "share.email_resent"]
-        with pytest.raises(InvalidInput):
-            api.resend_share_email(actor=staff_user, share_id=share_link(staff_user, order).id)  # no address
-        api.revoke_share(actor=staff_user, share_id=share.id)
-        with pytest.raises(Forbidden):
-            api.resend_share_email(actor=staff_user, share_id=share.id)
+        second = ShareMail.objects.get(share__uuid=share.id, kind="link", number=2).secrets["token"]
+        assert second != first
+        assert api.open_share(token=first, password="", client_ip=IP).refusal is ShareRefusal.WRONG_PASSWORD
+        api.resend_share_email(actor=staff_user, share_id=share.id)  # from now on, the same again
+        assert ShareMail.objects.get(share__uuid=share.id, kind="link", number=3).secrets["token"] == second
+        settings.SECRET_KEY = "another key that no longer derives the seed's link " * 2
+        api.resend_share_email(actor=staff_user, share_id=share.id)
+        fourth = ShareMail.objects.get(share__uuid=share.id, kind="link", number=4).secrets["token"]
+        assert fourth not in (first, second)
+        assert api.open_share(token=fourth, password="", client_ip=IP).ok
 
     def test_revoke_share_also_ends_an_account_folder_share(
         self, staff_user: User, colleague: User, folder: Any
@@ -523,6 +550,29 @@ class TestVisitorLog:
         with pytest.raises(InvalidInput):
             api.log_share_access(token=token, client_ip=IP, kind=ShareAccessKind.OPENED)
         api.log_share_access(token="y" * 43, client_ip=IP, kind=ShareAccessKind.VIEWED)  # unknown: nothing
+
+    def test_refused_visits_are_logged_and_audited(self, staff_user: User, order: OrderSummary) -> None:
+        api = get_api()
+        share = share_link(staff_user, order, open_limit=1)
+        token = token_of(share)
+        assert api.open_share(token=token, password="", client_ip=IP).ok
+        assert api.open_share(token=token, password="", client_ip=IP).refusal is ShareRefusal.USED_UP
+        assert api.share_status(token=token).refusal is ShareRefusal.USED_UP  # no address: not a visit
+        assert api.share_status(token=token, client_ip="198.51.100.9").refusal is ShareRefusal.USED_UP
+        OutsideShare.objects.filter(uuid=share.id).update(expires=timezone.localdate() - dt.timedelta(days=1))
+        assert api.reopen_share(token=token, client_ip=IP).refusal is ShareRefusal.EXPIRED
+        assert api.reopen_share(token=token, client_ip=IP).refusal is ShareRefusal.EXPIRED  # a page's images: once
+        log = api.share_access_log(actor=staff_user, share_id=share.id)
+        assert [(e.kind, e.detail, e.client_ip) for e in log] == [
+            (ShareAccessKind.REFUSED, "expired", IP),
+            (ShareAccessKind.REFUSED, "used_up", "198.51.100.9"),
+            (ShareAccessKind.REFUSED, "used_up", IP),
+            (ShareAccessKind.OPENED, "", IP),
+        ]
+        assert actions(share) == ["share.created", "share.opened", *["share.refused"] * 3]
+        event = AuditRecord.objects.filter(action="share.refused").order_by("-at", "-id").first()
+        assert event is not None
+        assert (event.actor_name, event.ip, event.detail["reason"]) == ("visitor", IP, "expired")
 
     def test_share_status_tells_the_first_page_what_it_needs(self, staff_user: User, order: OrderSummary) -> None:
         api = get_api()

@@ -430,3 +430,21 @@ def test_an_instance_row_purged_during_the_claim_is_claimed_again(staff_user, cl
     assert calls == [2, 1, 1]
     assert InstanceRecord.objects.filter(stored=True).count() == 2
     assert len(stored_files(tmp_path)) == 2
+
+
+def test_nul_characters_in_the_header_are_dropped_not_a_failure(staff_user, clinic, tmp_path):
+    # Some writers pad values with NUL instead of a space; PostgreSQL cannot store U+0000.
+    path = make_image(
+        tmp_path / "in" / "a.dcm",
+        patient_name="Doe\x00^Jane\x00",
+        patient_id="PID\x00-7",
+        accession="ACC-\x009",
+        study_description="Chest\x00\x00",
+    )
+    receipt = upload(staff_user, clinic, [path], tmp_path)
+    result = report(staff_user, receipt)
+    assert result.batch.counts == {"stored": 1}
+    (order,) = result.orders
+    assert (order.patient_name, order.patient_id, order.accession_number) == ("Doe^Jane", "PID-7", "ACC-9")
+    (study,) = get_api().order_properties(actor=staff_user, order_id=order.id).studies
+    assert study.description == "Chest"
