@@ -12,6 +12,7 @@ from postdicom.local.images import headers, thumbnails
 from postdicom.local.models import UploadItem
 from postdicom.local.orders.recycle import expired_order_ids
 from postdicom.local.outside import mail as share_mail
+from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import (
     finish_batch_if_done,
     ingest_items,
@@ -79,6 +80,7 @@ def draw_thumbnails(batch_pk: int) -> None:
     (``ingest.store_taken``), and keep their instances' headers; a failure is logged and the
     first request for the picture or the metadata makes it."""
     studies = studies_stored(batch_pk)
+    queue.thumbnails_started(studies)
     thumbnails.make_for(studies)
     headers.make_for(studies)
 
