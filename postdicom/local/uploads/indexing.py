@@ -334,7 +334,7 @@ class Claim:
     differs: tuple[str, ...] = ()
     series_pk: int = 0
     modality: str = ""
-    study_pk: int = 0
+    study_uuid: uuid.UUID | None = None
     order_uuid: uuid.UUID | None = None
     order_label: str = ""
 
@@ -511,7 +511,7 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
             "file_name",
             "sha256",
             "series__modality",
-            "series__study_id",
+            "series__study__uuid",
             *(f"series__study__order__{name}" for name in _ORDER_FIELDS),
         )
         .order_by("pk")
@@ -530,7 +530,7 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
             raise IntegrityError(f"the instance row of {summary.sop_instance_uid} went away while it was claimed")
         # The oldest row of the UID in the order is the instance; a row this item just made
         # in another series of the same order is a clash with it, and goes.
-        pk, series_pk, holder, stored, name, digest, modality, study_pk = held[0]
+        pk, series_pk, holder, stored, name, digest, modality, study_uuid = held[0]
         if holder != item.uuid and (place.series_pk, summary.sop_instance_uid) in made:
             dropped += [other[0] for other in held[1:] if other[2] == item.uuid]
         order = orders[place.order_pk]
@@ -545,7 +545,7 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
                 _differs(order, summary),
                 series_pk=series_pk,
                 modality=modality,
-                study_pk=study_pk,
+                study_uuid=study_uuid,
                 order_uuid=order["uuid"],
                 order_label=order["label"],
             )

@@ -525,7 +525,7 @@ def store_taken(batch: UploadBatch, items: list[UploadItem]) -> list[UploadItem]
         fields=["state", "completed_at", "finished_at", "notes"],
         images=_images_claimed(claimed),
     )
-    studies = {claim.study_pk for item, claim in claimed if item.state == ItemState.STORED}
+    studies = {claim.study_uuid for item, claim in claimed if item.state == ItemState.STORED and claim.study_uuid}
     if studies:
         queue.thumbnails_draw(batch.pk, studies)  # the worker looks up the studies
     return items

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
+from uuid import UUID
 
 from django.core.cache import cache
 from django.db import transaction
@@ -50,11 +51,11 @@ def batch_finish(batch_pk: int) -> None:
 THUMBNAILS_QUEUED_SECONDS = 30
 
 
-def _queued_key(study_pk: int) -> str:
-    return f"rayport:thumbnails-queued:{study_pk}"
+def _queued_key(study_id: UUID) -> str:
+    return f"rayport:thumbnails-queued:{study_id}"
 
 
-def thumbnails_draw(batch_pk: int, study_pks: Iterable[int]) -> None:
+def thumbnails_draw(batch_pk: int, study_ids: Iterable[UUID]) -> None:
     """Have a worker draw the thumbnails of the studies a batch stored in a request added
     images to, once the current transaction commits (drawing in the request would make the
     sender wait for pictures it never asked for). A broker that cannot take it costs nothing
@@ -69,11 +70,11 @@ def thumbnails_draw(batch_pk: int, study_pks: Iterable[int]) -> None:
     an image committed before a request found the mark is seen by that waiting task, and one
     committed after the task started queues a task of its own. A cache that cannot be
     reached queues the task, as before."""
-    studies = sorted(set(study_pks))
+    studies = sorted(set(study_ids))
 
     def send() -> None:
         try:
-            fresh = [pk for pk in studies if cache.add(_queued_key(pk), batch_pk, THUMBNAILS_QUEUED_SECONDS)]
+            fresh = [s for s in studies if cache.add(_queued_key(s), batch_pk, THUMBNAILS_QUEUED_SECONDS)]
         except Exception:  # the cache is down: queue anyway (the worker's draw is idempotent)
             log.warning("thumbnails: the cache did not answer; queued without de-duplicating", exc_info=True)
             fresh = studies
@@ -85,8 +86,8 @@ def thumbnails_draw(batch_pk: int, study_pks: Iterable[int]) -> None:
     transaction.on_commit(send, robust=True)  # the images are stored: nothing here fails the call
 
 
-def thumbnails_started(study_pks: Iterable[int]) -> None:
+def thumbnails_started(study_ids: Iterable[UUID]) -> None:
     """The worker starts drawing these studies: a request storing images from now on queues
     a drawing of its own (``thumbnails_draw``)."""
     with contextlib.suppress(Exception):  # an unreachable cache: its marks expire by themselves
-        cache.delete_many([_queued_key(pk) for pk in study_pks])
+        cache.delete_many([_queued_key(study) for study in study_ids])
