@@ -424,7 +424,8 @@ def test_statements_of_a_stow_in_the_request_are_pinned(settings, staff_user, cl
     assert one == ONE_INSTANCE_STATEMENTS
     assert many == one
     known, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.91", 1, first=1)
-    assert known == KNOWN_SERIES_STATEMENTS
+    # SQLite (the embedded default) runs one statement a call: the two updates are two there.
+    assert known == KNOWN_SERIES_STATEMENTS + (connection.vendor != "postgresql")
     assert InstanceRecord.objects.filter(stored=True).count() == 28
     audits = AuditRecord.objects.filter(action__in=[AuditAction.UPLOAD_STARTED, AuditAction.UPLOAD_FINISHED])
     assert audits.count() == 8  # the same audit as a browser upload: started and finished, per batch
