@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
@@ -280,7 +281,10 @@ def joined_place(batch: UploadBatch, summary: DicomSummary) -> _Found | None:
     UID, in one statement of four columns. Written out: it runs for every STOW request, and
     the ORM spent several times the query's own time building it (the joinable orders'
     subquery is still the ORM's, so the visibility rules stay in one place)."""
-    joinable, params = _joinable(batch).values("pk").order_by().query.sql_with_params()
+    try:
+        joinable, params = _joinable(batch).values("pk").order_by().query.sql_with_params()
+    except EmptyResultSet:  # no order the files may join (``none()``, an empty ``IN``)
+        return None
     sql = _joined_place_sql(connection.vendor).replace("{joinable}", joinable)
     with connection.cursor() as cursor:
         cursor.execute(sql, [summary.series_instance_uid, summary.study_instance_uid, *params])
