@@ -295,6 +295,7 @@ def main() -> None:
     web = [
         PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", args.web_class,
         "-w", str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "600",
+        "--no-control-socket",  # gunicorn 27 shares one control socket per user otherwise
     ]  # fmt: skip
     print(f"Rayport: gunicorn {args.web_class}, {args.web_workers} workers x {args.web_threads} threads")
     worker = [
