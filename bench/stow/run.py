@@ -10,7 +10,10 @@ plugin on SQLite and on PostgreSQL, on the same files, the same client code and 
 2. **Portal**: a fresh PostgreSQL database (``rayport_stow_bench``), gunicorn (gthread,
    ``--web-workers`` × ``--web-threads``) and a Celery worker (``--worker-concurrency``) on
    Redis (``--redis``), as in production; the clients send HTTP Basic credentials (PostDICOM's
-   way). A STOW answers once its instances are stored (the request waits for the worker).
+   way). A STOW answers once its instances are stored (in the request by default).
+   ``--before TREE`` adds a second portal from another source tree (an export of ``main``)
+   on ``--port`` + 1, with its own database, Redis database (``--before-redis``) and worker,
+   so that before and after are measured in one run, under the same load.
 3. **Orthanc** 1.10 + DICOMweb plugin from Debian, twice: its default SQLite index, and the
    ``orthanc-postgresql`` index plugin (a fresh database ``orthanc_stow_bench``); both store
    files on local disk, Basic authentication on, started with our own configuration on
@@ -70,11 +73,13 @@ class Server:
     stow: str  # where instances are POSTed
 
 
-def portal_env(args: argparse.Namespace, data: Path, database: str, tree: Path = ROOT) -> dict[str, str]:
+def portal_env(
+    args: argparse.Namespace, data: Path, database: str, tree: Path = ROOT, redis: str = ""
+) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": f"{PG}/{database}",
-        "REDIS_URL": args.redis,
+        "REDIS_URL": redis or args.redis,
         "RAYPORT_DATA_DIR": str(data),
         "RAYPORT_DEBUG": "false",
         "RAYPORT_LOG_LEVEL": "warning",
@@ -210,6 +215,14 @@ def check_stored(server: Server, number: int, studies: int) -> None:
 FORMS = {"one": 1, "series": 25}
 
 
+def _next_database(url: str) -> str:
+    """The Redis URL with the next database number (``redis://host:port/5`` → ``…/6``)."""
+    base, _slash, number = url.rstrip("/").rpartition("/")
+    if not number.isdigit():
+        return f"{url.rstrip('/')}/1"
+    return f"{base}/{int(number) + 1}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--studies", type=int, default=20)
@@ -236,7 +249,14 @@ def main() -> None:
     parser.add_argument(
         "--before",
         default="",
-        help="a second Rayport from this source tree (e.g. an export of main) on --port + 1, measured in the same run",
+        help="a second Rayport from this source tree (e.g. an export of main) on --port + 1, with a Celery "
+        "worker of its own, measured in the same run",
+    )
+    parser.add_argument(
+        "--before-redis",
+        default="",
+        help="the --before Rayport's Redis (broker and cache: never --redis, or each worker would take the "
+        "other's tasks); default --redis with the database number + 1",
     )
     parser.add_argument("--port", type=int, default=15300, help="the portal's; Orthanc takes +10/+11 and +20/+21")
     args = parser.parse_args()
@@ -255,11 +275,12 @@ def main() -> None:
     rayports = [portal]
     before_env: dict[str, str] = {}
     if args.before:
-        if args.through_worker:
-            parser.error("--before runs without a worker of its own: only with the default in-request storing")
         tree = args.before = Path(args.before).resolve()
         before_db = f"rayport_stow_bench_before{args.db_suffix}"
-        before_env = portal_env(args, data / "before", before_db, tree)
+        before_redis = args.before_redis or _next_database(args.redis)
+        if before_redis == args.redis:
+            parser.error("--before-redis must differ from --redis")
+        before_env = portal_env(args, data / "before", before_db, tree, before_redis)
         prepare_portal(before_env, data / "before", before_db, tree)
         before = Server("Rayport before", f"http://127.0.0.1:{args.port + 1}", "", "")
         before.base = f"{before.root}/dicomweb"
@@ -274,6 +295,7 @@ def main() -> None:
     web = [
         PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", args.web_class,
         "-w", str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "600",
+        "--no-control-socket",  # gunicorn 27 shares one control socket per user otherwise
     ]  # fmt: skip
     print(f"Rayport: gunicorn {args.web_class}, {args.web_workers} workers x {args.web_threads} threads")
     worker = [
@@ -284,10 +306,11 @@ def main() -> None:
     results: dict[tuple[str, str], list[Result]] = {}
     servers = [*rayports, sqlite, postgres]
     with contextlib.ExitStack() as stack:
-        if args.before:  # the same gunicorn, from the other tree (--chdir puts it first on the path)
+        if args.before:  # the same gunicorn and worker, from the other tree (run there: first on the path)
             bind = web.index("-b") + 1
             before_web = [*web[:bind], f"127.0.0.1:{args.port + 1}", *web[bind + 1 :], "--chdir", str(args.before)]
-            stack.enter_context(running(before_web, before_env, data / "before" / "web.log"))
+            stack.enter_context(running(before_web, before_env, data / "before" / "web.log", cwd=args.before))
+            stack.enter_context(running(worker, before_env, data / "before" / "worker.log", cwd=args.before))
         _measure(args, env, data, web, worker, binary, rayports, servers, forms, results, corpus)
 
     print()

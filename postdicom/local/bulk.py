@@ -51,11 +51,9 @@ def column(model: type[models.Model], index: int, name: str) -> str:
     return f"CAST({plain} AS {model_field(model, name).db_type(connection)})"
 
 
-def update_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
-    """Set the fields ``names`` of many rows at once: each row is ``(pk, value, …)`` in the
-    order of ``names``. Returns how many rows changed."""
-    if not rows:
-        return 0
+def _update_sql(
+    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
+) -> tuple[str, list[Any]]:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     pk = model._meta.pk
@@ -69,6 +67,35 @@ def update_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[
         f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
         f"WHERE {table}.{quote(pk.column)} = {column(model, 1, pk.name)}"
     )
+    return sql, params
+
+
+def update_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]) -> int:
+    """Set the fields ``names`` of many rows at once: each row is ``(pk, value, …)`` in the
+    order of ``names``. Returns how many rows changed."""
+    if not rows:
+        return 0
+    sql, params = _update_sql(model, names, rows)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+Update = tuple[type[models.Model], Sequence[str], Sequence[Sequence[object]]]
+
+
+def update_rows_together(*updates: Update) -> None:
+    """``update_rows`` of several tables in one statement on PostgreSQL (each but the last a
+    data-modifying ``WITH``, all run against the same snapshot: give each table once), one
+    statement per table elsewhere (SQLite runs one statement a call). Updates without rows
+    are left out."""
+    given = [(model, names, rows) for model, names, rows in updates if rows]
+    if connection.vendor != "postgresql" or len(given) < 2:
+        for model, names, rows in given:
+            update_rows(model, names, rows)
+        return
+    parts = [_update_sql(model, names, rows) for model, names, rows in given]
+    ctes = ", ".join(f"u{n} AS ({sql} RETURNING 1)" for n, (sql, _params) in enumerate(parts[:-1]))
+    params = [param for _sql, part in parts for param in part]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes} {parts[-1][0]}", params)

@@ -9,9 +9,10 @@ from celery import shared_task
 from postdicom import get_api
 from postdicom.errors import InvalidInput, NotFound, Unavailable
 from postdicom.local.images import headers, thumbnails
-from postdicom.local.models import UploadItem
+from postdicom.local.models import StudyRecord, UploadItem
 from postdicom.local.orders.recycle import expired_order_ids
 from postdicom.local.outside import mail as share_mail
+from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import (
     finish_batch_if_done,
     ingest_items,
@@ -79,6 +80,9 @@ def draw_thumbnails(batch_pk: int) -> None:
     (``ingest.store_taken``), and keep their instances' headers; a failure is logged and the
     first request for the picture or the metadata makes it."""
     studies = studies_stored(batch_pk)
+    # Cleared before the studies' images are read: a request finding the mark until now is
+    # seen by this run (queue.thumbnails_draw).
+    queue.thumbnails_started(StudyRecord.objects.filter(pk__in=studies).values_list("uuid", flat=True))
     thumbnails.make_for(studies)
     headers.make_for(studies)
 

@@ -64,13 +64,26 @@ def visible_in_institution(actor: User, institution_pk: int) -> QuerySet[Patient
     every live order there (folder shares only ever add orders, never take any away), so
     neither the shares nor the institutions list is read. Every other case is
     ``visible_orders`` itself. ``Forbidden`` for an inactive or anonymous actor."""
-    role = require_active(actor)
-    if order_scope() is None and (
-        role is Role.ADMINISTRATOR
-        or (role is Role.STAFF and profile_of(actor).institutions.filter(pk=institution_pk).exists())
-    ):
+    if sees_whole_institution(actor, institution_pk):
         return PatientOrder.objects.filter(deleted_at__isnull=True, institution_id=institution_pk)
     return visible_orders(actor).filter(institution_id=institution_pk)
+
+
+def sees_whole_institution(actor: User, institution_pk: int, *, member: bool | None = None) -> bool:
+    """Whether ``actor`` sees every live order of the institution by their role alone: an
+    administrator, or staff who work there (outside ``only_orders``). ``member``: the caller
+    has just checked whether the actor works there (``None``: one query finds out; an
+    administrator needs none). ``Forbidden`` for an inactive or anonymous actor."""
+    role = require_active(actor)
+    if order_scope() is not None:
+        return False
+    if role is Role.ADMINISTRATOR:
+        return True
+    if role is not Role.STAFF:
+        return False
+    if member is None:
+        member = profile_of(actor).institutions.filter(pk=institution_pk).exists()
+    return member
 
 
 def _role_rule(user: User, role: Role, shared: Sequence[QuerySet[Any]] = ()) -> Q:
@@ -225,4 +238,9 @@ def managed_orders(actor: User, order_ids: Sequence[UUID]) -> list[PatientOrder]
 
 def order_label(order: PatientOrder) -> str:
     """ "<patient name> · <accession or patient id>", the audit trail's name of an order."""
-    return f"{display_patient_name(order.patient_name)} · {order.accession_number or order.patient_id}"
+    return label_of(order.patient_name, order.accession_number, order.patient_id)
+
+
+def label_of(patient_name: str, accession_number: str, patient_id: str) -> str:
+    """``order_label`` of an order read as values rather than as a row."""
+    return f"{display_patient_name(patient_name)} · {accession_number or patient_id}"

@@ -24,13 +24,17 @@ that the same item run again after a crash continues its own claim.
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 import uuid
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Upper
@@ -52,7 +56,7 @@ from postdicom.local.models import (
     UploadItem,
 )
 from postdicom.local.models.uploads import SHARE_SOURCE
-from postdicom.local.orders.visibility import order_label, visible_in_institution
+from postdicom.local.orders.visibility import label_of, order_label, sees_whole_institution, visible_orders
 from postdicom.local.uploads.storage import instance_name
 from postdicom.types import AuditAction
 
@@ -77,21 +81,49 @@ def _text(value: str, limit: int) -> str:
     return " ".join((value or "").split())[:limit]
 
 
-def joinable_orders(uploader: Any, institution_pk: int) -> QuerySet[PatientOrder]:
+def joinable_orders(uploader: Any, institution_pk: int, *, member: bool | None = None) -> QuerySet[PatientOrder]:
     """The orders a file of ``uploader``'s upload into the institution may join: live, in
     that institution, and already visible to the uploader. None for an uploader who is gone
-    or inactive (their files make orders of their own)."""
+    or inactive (their files make orders of their own). ``member``: whether the uploader
+    works in the institution, when the caller has just checked it (``None``: looked up)."""
     if uploader is None:
         return PatientOrder.objects.none()
     try:
-        return visible_in_institution(uploader, institution_pk)
+        if sees_whole_institution(uploader, institution_pk, member=member):
+            return PatientOrder.objects.filter(deleted_at__isnull=True, institution_id=institution_pk)
+        return visible_orders(uploader).filter(institution_id=institution_pk)
     except Forbidden:
         return PatientOrder.objects.none()
+
+
+_checked = threading.local()
+
+
+@contextmanager
+def uploader_checked(batch: UploadBatch) -> Iterator[None]:
+    """Inside the block, the orders the batch's files may join are settled once, for every
+    file and group (``_joinable``): for a batch made in the caller's transaction by
+    ``receive.new_batch``, which has just checked that its uploader works in its
+    institution (so staff need no second look at their institutions, and a new study
+    none at all). A worker's batch is not settled: its uploader's rights are read when its
+    files are (they may have changed since the upload began)."""
+    settled = dict(getattr(_checked, "batches", None) or {})
+    if batch.source != SHARE_SOURCE:
+        settled[batch.pk] = joinable_orders(batch.created_by, batch.institution_id, member=True)
+    previous = getattr(_checked, "batches", None)
+    _checked.batches = settled
+    try:
+        yield
+    finally:
+        _checked.batches = previous
 
 
 def _joinable(batch: UploadBatch) -> QuerySet[PatientOrder]:
     if batch.source == SHARE_SOURCE:
         return made_by_batch(batch)
+    settled: dict[int, QuerySet[PatientOrder]] | None = getattr(_checked, "batches", None)
+    if settled is not None and batch.pk in settled:
+        return settled[batch.pk]
     return joinable_orders(batch.created_by, batch.institution_id)
 
 
@@ -141,7 +173,9 @@ def _create_order(batch: UploadBatch, summary: DicomSummary) -> PatientOrder:
     }
     accession = _text(summary.accession_number, 16)
     try:
-        with transaction.atomic():
+        # Only an accession number can clash (unique per institution when given): without one
+        # there is nothing to catch, so no savepoint (two statements fewer per new study).
+        with transaction.atomic(savepoint=bool(accession)):
             order = PatientOrder.objects.create(accession_number=accession, **values)
     except IntegrityError:
         # Another upload of this uploader made an order with this accession number a moment
@@ -211,15 +245,71 @@ def joined_study(batch: UploadBatch, study_uid: str) -> StudyRecord | None:
     )
 
 
-def study_for(batch: UploadBatch, summary: DicomSummary, *, locked: bool = False) -> StudyRecord:
+@dataclass(frozen=True)
+class _Found:
+    """A study row in an order the batch's files may join, and the series of a file there
+    (``None`` when the study has none of that UID yet)."""
+
+    study_pk: int
+    order_pk: int
+    order_uuid: uuid.UUID
+    series_pk: int | None = None
+
+
+def _name(model: type[Any], field: str = "") -> str:
+    """The quoted table of ``model``, or the quoted column of its ``field``."""
+    quote = connection.ops.quote_name
+    return quote(model_field(model, field).column) if field else quote(model._meta.db_table)
+
+
+@functools.cache
+def _joined_place_sql(vendor: str) -> str:
+    study, series, order = StudyRecord, SeriesRecord, PatientOrder
+    # Only the models' own quoted table and column names are formatted in; values are parameters.
+    return (
+        f"SELECT s.{_name(study, 'id')}, s.{_name(study, 'order')}, o.{_name(order, 'uuid')}, "  # noqa: S608
+        f"(SELECT r.{_name(series, 'id')} FROM {_name(series)} r WHERE r.{_name(series, 'study')} = "
+        f"s.{_name(study, 'id')} AND r.{_name(series, 'series_uid')} = %s LIMIT 1) "
+        f"FROM {_name(study)} s INNER JOIN {_name(order)} o ON o.{_name(order, 'id')} = s.{_name(study, 'order')} "
+        f"WHERE s.{_name(study, 'study_uid')} = %s AND s.{_name(study, 'order')} IN ({{joinable}}) "
+        f"ORDER BY s.{_name(study, 'id')} LIMIT 1"
+    )
+
+
+def joined_place(batch: UploadBatch, summary: DicomSummary) -> _Found | None:
+    """``joined_study`` of the file's study, with its series of the file's Series Instance
+    UID, in one statement of four columns. Written out: it runs for every STOW request, and
+    the ORM spent several times the query's own time building it (the joinable orders'
+    subquery is still the ORM's, so the visibility rules stay in one place)."""
+    try:
+        joinable, params = _joinable(batch).values("pk").order_by().query.sql_with_params()
+    except EmptyResultSet:  # no order the files may join (``none()``, an empty ``IN``)
+        return None
+    sql = _joined_place_sql(connection.vendor).replace("{joinable}", joinable)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [summary.series_instance_uid, summary.study_instance_uid, *params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    study_pk, order_pk, order_uuid, series_pk = row
+    return _Found(study_pk, order_pk, _uuid(order_uuid), series_pk)
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    """A UUID column's value: a ``UUID`` from PostgreSQL, 32 hex digits from SQLite."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def study_for(batch: UploadBatch, summary: DicomSummary, *, locked: bool = False) -> tuple[StudyRecord, bool]:
     """The study row for the file's Study Instance UID in an order the file may join (see
-    the module docstring), made (with its order when needed) otherwise. ``locked``: the
-    caller holds the study's lock already (``claim_instances`` takes a group's at once)."""
+    the module docstring), made (with its order when needed) otherwise; and whether it was
+    made now. ``locked``: the caller holds the study's lock already (``claim_instances``
+    takes a group's at once)."""
     if not locked:
         _lock_studies({summary.study_instance_uid})
     study = joined_study(batch, summary.study_instance_uid)
     if study is not None:
-        return study
+        return study, False
     # No savepoint of its own (nor in _series_place): nothing between here and the group's
     # transaction (ingest._store_all) catches an error to go on, so a failure rolls back the
     # whole group anyway; two statements fewer per new series.
@@ -230,7 +320,7 @@ def study_for(batch: UploadBatch, summary: DicomSummary, *, locked: bool = False
         else:
             _receive_images(batch, order)
         # An order in the recycle bin can still hold this study (unseen): this one is new.
-        return StudyRecord.objects.create(
+        made = StudyRecord.objects.create(
             order=order,
             study_uid=summary.study_instance_uid,
             patient_name=summary.patient_name[:324],
@@ -242,17 +332,26 @@ def study_for(batch: UploadBatch, summary: DicomSummary, *, locked: bool = False
             description=_text(summary.study_description, 64),
             accession_number=_text(summary.accession_number, 16),
         )
+        return made, True
 
 
-def series_for(study: StudyRecord, summary: DicomSummary) -> SeriesRecord:
-    series, _created = SeriesRecord.objects.select_related("study__order").get_or_create(
-        study=study,
-        series_uid=summary.series_instance_uid,
-        defaults={
-            "modality": _modality(summary.modality) if summary.modality else "",
-            "description": _text(summary.series_description, 64),
-            "number": summary.series_number,
-        },
+def _series_values(summary: DicomSummary) -> dict[str, Any]:
+    return {
+        "modality": _modality(summary.modality) if summary.modality else "",
+        "description": _text(summary.series_description, 64),
+        "number": summary.series_number,
+    }
+
+
+def series_for(study_pk: int, summary: DicomSummary, *, new_study: bool = False) -> SeriesRecord:
+    """The study's series of the file's Series Instance UID, made when missing. ``new_study``:
+    the study was made in this transaction, so the series is new too and nobody else can
+    make it: one INSERT, without the look-up and the savepoint of ``get_or_create``."""
+    uid = summary.series_instance_uid
+    if new_study:
+        return SeriesRecord.objects.create(study_id=study_pk, series_uid=uid, **_series_values(summary))
+    series, _created = SeriesRecord.objects.get_or_create(
+        study_id=study_pk, series_uid=uid, defaults=_series_values(summary)
     )
     return series
 
@@ -262,7 +361,8 @@ class Claim:
     """The instance row for a file's SOP Instance UID in the order it joins: whether this
     item stores it (``mine``), whether its file is already in storage, where that file is
     (or goes), its SHA-256 when another item stored it, and which patient details of the
-    file differ from the order's (``PATIENT_FIELDS`` keys)."""
+    file differ from the order's (``PATIENT_FIELDS`` keys). The instance's series, study and
+    order come along (what the upload's audit events name, with no second read)."""
 
     instance_pk: int
     order_pk: int
@@ -271,6 +371,11 @@ class Claim:
     file_name: str = ""
     sha256: str = ""
     differs: tuple[str, ...] = ()
+    series_pk: int = 0
+    modality: str = ""
+    study_uuid: uuid.UUID | None = None
+    order_uuid: uuid.UUID | None = None
+    order_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -288,18 +393,24 @@ _SERIES: dict[tuple[int, str], _Place] = {}
 _SERIES_LIMIT = 10_000
 
 
-def _series_place(batch: UploadBatch, summary: DicomSummary, study: StudyRecord | None) -> _Place:
-    """Where the series' files go: in ``study`` when the caller found it, else in the study
-    ``study_for`` finds or makes (the caller holds its lock)."""
+def _series_place(batch: UploadBatch, summary: DicomSummary, found: _Found | None) -> _Place:
+    """Where the series' files go: in the study the caller found (in its series when
+    ``joined_place`` found that too: no statement), else in the study ``study_for`` finds or
+    makes (the caller holds its lock)."""
     key = (batch.pk, summary.series_instance_uid)
     hit = _SERIES.get(key)
     if hit is not None:
         return hit
-    with transaction.atomic(savepoint=False):
-        if study is None:
-            study = study_for(batch, summary, locked=True)
-        series = series_for(study, summary)
-    place = _Place(series.pk, study.order_id, study.order.uuid)
+    if found is not None and found.series_pk is not None:
+        place = _Place(found.series_pk, found.order_pk, found.order_uuid)
+    else:
+        with transaction.atomic(savepoint=False):
+            made = False
+            if found is None:
+                study, made = study_for(batch, summary, locked=True)
+                found = _Found(study.pk, study.order_id, study.order.uuid)
+            series = series_for(found.study_pk, summary, new_study=made)
+        place = _Place(series.pk, found.order_pk, found.order_uuid)
     if len(_SERIES) >= _SERIES_LIMIT:
         _SERIES.clear()
     _SERIES[key] = place
@@ -351,6 +462,8 @@ def _row(place: _Place, item: UploadItem, summary: DicomSummary, now: Any) -> di
 
 #: The patient details a file is checked against the order it joins.
 PATIENT_FIELDS = ("patient_id", "patient_name", "birth_date", "sex")
+#: The order's fields a claim reads with its instances.
+_ORDER_FIELDS = ("uuid", "accession_number", *PATIENT_FIELDS)
 
 
 def _folded(value: str) -> str:
@@ -372,6 +485,58 @@ def _differs(order: dict[str, Any], summary: DicomSummary) -> tuple[str, ...]:
         "sex": (order["sex"] or "").upper(),
     }
     return tuple(f for f in PATIENT_FIELDS if mine[f] and theirs[f] and mine[f] != theirs[f])
+
+
+@functools.cache
+def _claimed_sql(vendor: str) -> str:
+    instance, series, study, order = InstanceRecord, SeriesRecord, StudyRecord, PatientOrder
+    columns = [
+        f"t.{_name(study, 'order')}",
+        *(f"i.{_name(instance, f)}" for f in ("sop_instance_uid", "id", "series", "claimed_by", "stored")),
+        *(f"i.{_name(instance, f)}" for f in ("file_name", "sha256")),
+        f"r.{_name(series, 'modality')}",
+        f"t.{_name(study, 'uuid')}",
+        *(f"o.{_name(order, f)}" for f in _ORDER_FIELDS),
+    ]
+    # Only the models' own quoted table and column names are formatted in; values are parameters.
+    return (
+        f"SELECT {', '.join(columns)} FROM {_name(instance)} i "  # noqa: S608
+        f"INNER JOIN {_name(series)} r ON r.{_name(series, 'id')} = i.{_name(instance, 'series')} "
+        f"INNER JOIN {_name(study)} t ON t.{_name(study, 'id')} = r.{_name(series, 'study')} "
+        f"INNER JOIN {_name(order)} o ON o.{_name(order, 'id')} = t.{_name(study, 'order')} "
+        f"WHERE i.{_name(instance, 'sop_instance_uid')} IN ({{uids}}) AND t.{_name(study, 'order')} IN ({{orders}}) "
+        f"ORDER BY i.{_name(instance, 'id')}"
+    )
+
+
+def _claimed_rows(uids: set[str], order_pks: set[int]) -> list[tuple[Any, ...]]:
+    """The instance rows of ``uids`` in the orders ``order_pks``, oldest first, with their
+    series' modality, their study's id and their order's ``_ORDER_FIELDS`` (the patient
+    details the files are compared with, the name the audit gives the order): one
+    statement, written out (it runs for every STOW request; the ORM's building of its
+    three joins cost more CPU than the query), its values as the model fields make them."""
+    sql = (
+        _claimed_sql(connection.vendor)
+        .replace("{uids}", ", ".join(["%s"] * len(uids)))
+        .replace("{orders}", ", ".join(["%s"] * len(order_pks)))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*sorted(uids), *sorted(order_pks)])
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return [tuple(row) for row in rows]  # psycopg gives UUIDs, booleans and dates already
+    claimed_by, stored = model_field(InstanceRecord, "claimed_by"), model_field(InstanceRecord, "stored")
+    birth_date = model_field(PatientOrder, "birth_date")
+    converted = []
+    for row in rows:
+        values = list(row)
+        values[4], values[5] = claimed_by.to_python(values[4]), stored.to_python(values[5])
+        values[9], values[10] = _uuid(values[9]), _uuid(values[10])
+        values[10 + _ORDER_FIELDS.index("birth_date")] = birth_date.to_python(
+            values[10 + _ORDER_FIELDS.index("birth_date")]
+        )
+        converted.append(tuple(values))
+    return converted
 
 
 def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Claim]:
@@ -397,14 +562,20 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
     # again, and concurrent senders of its images (one instance a request, five at a time)
     # do not wait for each other. Only the studies not found are locked, all at once, and
     # looked for again under the lock (study_for) before an order is made for them.
-    known: dict[tuple[int, str], StudyRecord | None] = {}
+    # The first series of each study is looked for with it (``joined_place``, one statement).
+    known: dict[tuple[int, str], _Found | None] = {}
+    looked_up: set[tuple[int, str]] = set()  # the series whose row joined_place looked for
     for batch_pk, series_uid in wanted:
         batch, summary = wanted[(batch_pk, series_uid)]
         if (batch_pk, summary.study_instance_uid) not in known:
-            known[(batch_pk, summary.study_instance_uid)] = joined_study(batch, summary.study_instance_uid)
+            known[(batch_pk, summary.study_instance_uid)] = joined_place(batch, summary)
+            looked_up.add((batch_pk, series_uid))
     _lock_studies({uid for (_batch, uid), study in known.items() if study is None})
     for key, (batch, summary) in wanted.items():
-        places[key] = _series_place(batch, summary, known[(key[0], summary.study_instance_uid)])
+        study = known[(key[0], summary.study_instance_uid)]
+        if study is not None and key not in looked_up:  # another series of that study
+            study = _Found(study.study_pk, study.order_pk, study.order_uuid)
+        places[key] = _series_place(batch, summary, study)
     where = [places[(item.batch_id, summary.series_instance_uid)] for item, summary in files]
     now = timezone.now()
     rows = [_row(place, item, summary, now) for (item, summary), place in zip(files, where, strict=True)]
@@ -412,27 +583,13 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
     made = _insert_all(sorted(rows, key=lambda row: (row["sop_instance_uid"], row["series_id"])))
     order_pks = {place.order_pk for place in where}
     found: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
-    for row in (
-        InstanceRecord.objects.filter(
-            sop_instance_uid__in={summary.sop_instance_uid for _item, summary in files},
-            series__study__order_id__in=order_pks,
-        )
-        .values_list(
-            "series__study__order_id",
-            "sop_instance_uid",
-            "pk",
-            "series_id",
-            "claimed_by",
-            "stored",
-            "file_name",
-            "sha256",
-        )
-        .order_by("pk")
-    ):
-        found.setdefault((row[0], row[1]), []).append(row[2:])
-    patients = {
-        row["pk"]: row for row in PatientOrder.objects.filter(pk__in=order_pks).values("pk", *PATIENT_FIELDS).order_by()
-    }
+    orders: dict[int, dict[str, Any]] = {}
+    for row in _claimed_rows({summary.sop_instance_uid for _item, summary in files}, order_pks):
+        found.setdefault((row[0], row[1]), []).append(row[2:10])
+        if row[0] not in orders:
+            order = dict(zip(_ORDER_FIELDS, row[10:], strict=True))
+            order["label"] = label_of(order["patient_name"], order["accession_number"], order["patient_id"])
+            orders[row[0]] = order
     claims = []
     dropped: list[int] = []
     for (item, summary), place in zip(files, where, strict=True):
@@ -442,11 +599,26 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
             raise IntegrityError(f"the instance row of {summary.sop_instance_uid} went away while it was claimed")
         # The oldest row of the UID in the order is the instance; a row this item just made
         # in another series of the same order is a clash with it, and goes.
-        pk, _series, holder, stored, name, digest = held[0]
+        pk, series_pk, holder, stored, name, digest, modality, study_uuid = held[0]
         if holder != item.uuid and (place.series_pk, summary.sop_instance_uid) in made:
             dropped += [other[0] for other in held[1:] if other[2] == item.uuid]
-        differs = _differs(patients[place.order_pk], summary)
-        claims.append(Claim(pk, place.order_pk, holder == item.uuid, stored, name, digest, differs))
+        order = orders[place.order_pk]
+        claims.append(
+            Claim(
+                pk,
+                place.order_pk,
+                holder == item.uuid,
+                stored,
+                name,
+                digest,
+                _differs(order, summary),
+                series_pk=series_pk,
+                modality=modality,
+                study_uuid=study_uuid,
+                order_uuid=order["uuid"],
+                order_label=order["label"],
+            )
+        )
     if dropped:
         InstanceRecord.objects.filter(pk__in=dropped).delete()
     return claims

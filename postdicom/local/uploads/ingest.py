@@ -43,7 +43,7 @@ from postdicom.dicom import problems
 from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode, WarningCode
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
-from postdicom.local.bulk import update_rows
+from postdicom.local.bulk import update_rows, update_rows_together
 from postdicom.local.images import headers, thumbnails
 from postdicom.local.models import BatchState, InstanceRecord, ItemState, PatientOrder, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label
@@ -97,13 +97,13 @@ def finish_item(
 _OUTCOME = ["state", "code", "reason", "instance", "order", "warnings", "finished_at"]
 
 
+def _outcome_rows(items: list[UploadItem]) -> list[tuple[object, ...]]:
+    return [(i.pk, i.state, i.code, i.reason, i.instance_id, i.order_id, i.warnings, i.finished_at) for i in items]
+
+
 def save_outcomes(items: list[UploadItem]) -> None:
     """Write the outcomes ``finish_item`` gave (one statement for any number of items)."""
-    update_rows(
-        UploadItem,
-        _OUTCOME,
-        [(i.pk, i.state, i.code, i.reason, i.instance_id, i.order_id, i.warnings, i.finished_at) for i in items],
-    )
+    update_rows(UploadItem, _OUTCOME, _outcome_rows(items))
 
 
 def _anonymization(batch: UploadBatch) -> t.Anonymization | None:
@@ -188,9 +188,9 @@ def _same_image(ready: _Ready, name: str, digest: str) -> bool:
         return False
 
 
-def _store(group: list[_Ready]) -> None:
+def _store(group: list[_Ready]) -> list[Claim]:
     """Claim the group's instances, put the files that are this group's to store, record
-    every outcome: a few statements whatever the size of the group."""
+    every outcome: a few statements whatever the size of the group. The claims, in order."""
     claims = claim_instances([(ready.item, ready.summary) for ready in group])
     stored: list[tuple[int, bool, int, str]] = []
     written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
@@ -211,8 +211,12 @@ def _store(group: list[_Ready]) -> None:
         else:
             state, problem = ItemState.CONFLICT, problems.conflict()
         finish_item(ready.item, state, problem=problem, claim=claim, warnings=warnings, save=False)
-    update_rows(InstanceRecord, ["stored", "size", "sha256"], stored)
-    save_outcomes([ready.item for ready in group])
+    # The files' sizes and digests and the items' outcomes: one statement on PostgreSQL.
+    update_rows_together(
+        (InstanceRecord, ["stored", "size", "sha256"], stored),
+        (UploadItem, _OUTCOME, _outcome_rows([ready.item for ready in group])),
+    )
+    return claims
 
 
 def _store_all(group: list[_Ready]) -> None:
@@ -357,12 +361,13 @@ def studies_stored(batch_pk: int) -> set[int]:
     )
 
 
-def _close(batch: UploadBatch, counts: dict[Any, Any], *, fields: list[str]) -> None:
+def _close(batch: UploadBatch, counts: dict[Any, Any], *, fields: list[str], images: _Images | None = None) -> None:
     """The done batch's last steps, in the caller's transaction: its orders filed in its
-    folder, the images' audit per order, the state and the finish audit; its folder goes
-    after the commit."""
+    folder, the images' audit per order (``images``: gathered by the caller from its claims;
+    else read from the items), the state and the finish audit; its folder goes after the
+    commit."""
     filing = _file_orders(batch)
-    _record_images(batch)
+    _record_images(batch, images if images is not None else _images_of(batch))
     batch.state = BatchState.DONE
     batch.finished_at = timezone.now()
     batch.notes = [*(batch.notes or []), *filing]
@@ -393,10 +398,21 @@ def _differing(batch: UploadBatch) -> dict[int, tuple[int, list[str]]]:
     return found
 
 
-def _record_images(batch: UploadBatch) -> None:
-    """One audit event per order that received images from this batch: how many, in how many
-    series, of which modalities (the history says "uploaded 12 images (CT, 2 series)"); and one
-    more per order some of whose new images name another patient (or the same one differently)."""
+@dataclass
+class _Images:
+    """What a batch stored, per order pk: how many images, their series and modalities, the
+    images whose patient details differ (how many, which details), and the order's id and
+    audit name."""
+
+    stored: dict[int, int]
+    series: dict[int, set[int]]
+    modalities: dict[int, set[str]]
+    differing: dict[int, tuple[int, list[str]]]
+    orders: dict[int, tuple[UUID, str]]
+
+
+def _images_of(batch: UploadBatch) -> _Images:
+    """``_Images`` read from the batch's items (a worker's batch, stored in many groups)."""
     rows = (
         batch.items.filter(state=ItemState.STORED)
         .exclude(order=None)
@@ -404,37 +420,63 @@ def _record_images(batch: UploadBatch) -> None:
         .annotate(n=Count("id"))
         .order_by()
     )
-    stored: dict[int, int] = {}
-    series: dict[int, set[int]] = {}
-    modalities: dict[int, set[str]] = {}
+    images = _Images({}, {}, {}, _differing(batch), {})
     for row in rows:
         order_pk = row["order"]
-        stored[order_pk] = stored.get(order_pk, 0) + row["n"]
+        images.stored[order_pk] = images.stored.get(order_pk, 0) + row["n"]
         if row["instance__series_id"] is not None:
-            series.setdefault(order_pk, set()).add(row["instance__series_id"])
+            images.series.setdefault(order_pk, set()).add(row["instance__series_id"])
         if row["instance__series__modality"]:
-            modalities.setdefault(order_pk, set()).add(row["instance__series__modality"])
-    differing = _differing(batch)
-    for order in PatientOrder.objects.filter(pk__in=stored):
+            images.modalities.setdefault(order_pk, set()).add(row["instance__series__modality"])
+    if images.stored:
+        for order in PatientOrder.objects.filter(pk__in=images.stored):
+            images.orders[order.pk] = (order.uuid, order_label(order))
+    return images
+
+
+def _images_claimed(stored: list[tuple[UploadItem, Claim]]) -> _Images:
+    """``_Images`` from the claims of the items stored in this call (``store_taken``): the
+    same figures as ``_images_of`` without reading anything back."""
+    images = _Images({}, {}, {}, {}, {})
+    for item, claim in stored:
+        if item.state != ItemState.STORED or claim.order_uuid is None:
+            continue
+        order_pk = claim.order_pk
+        images.stored[order_pk] = images.stored.get(order_pk, 0) + 1
+        images.series.setdefault(order_pk, set()).add(claim.series_pk)
+        if claim.modality:
+            images.modalities.setdefault(order_pk, set()).add(claim.modality)
+        images.orders[order_pk] = (claim.order_uuid, claim.order_label)
+        if claim.differs:
+            count, fields = images.differing.get(order_pk, (0, []))
+            images.differing[order_pk] = (count + 1, [*fields, *(f for f in claim.differs if f not in fields)])
+    return images
+
+
+def _record_images(batch: UploadBatch, images: _Images) -> None:
+    """One audit event per order that received images from this batch: how many, in how many
+    series, of which modalities (the history says "uploaded 12 images (CT, 2 series)"); and one
+    more per order some of whose new images name another patient (or the same one differently)."""
+    for order_pk, (order_uuid, label) in images.orders.items():
         record(
             batch.created_by,
             AuditAction.ORDER_IMAGES_ADDED,
             target_type="order",
-            target_id=order.uuid,
-            target_label=order_label(order),
-            images=stored[order.pk],
-            series=len(series.get(order.pk, ())),
-            modalities=sorted(modalities.get(order.pk, ())),
+            target_id=order_uuid,
+            target_label=label,
+            images=images.stored[order_pk],
+            series=len(images.series.get(order_pk, ())),
+            modalities=sorted(images.modalities.get(order_pk, ())),
             upload=str(batch.uuid),
         )
-        if order.pk in differing:
-            count, fields = differing[order.pk]
+        if order_pk in images.differing:
+            count, fields = images.differing[order_pk]
             record(
                 batch.created_by,
                 AuditAction.ORDER_IMAGES_DIFFER,
                 target_type="order",
-                target_id=order.uuid,
-                target_label=order_label(order),
+                target_id=order_uuid,
+                target_label=label,
                 images=count,
                 fields=fields,
                 upload=str(batch.uuid),
@@ -468,20 +510,24 @@ def store_taken(batch: UploadBatch, items: list[UploadItem]) -> list[UploadItem]
     was told nothing was stored). No ZIP archives here: their expansion adds items, which
     ``store_batch`` does. The received files go with the batch's folder after the commit."""
     group: list[_Ready] = []
+    claimed: list[tuple[UploadItem, Claim]] = []
     with translation.override(settings.LANGUAGE_CODE):
         for item in items:
             if (ready := _read(item, item_path(item))) is not None:
                 group.append(ready)
         for start in range(0, len(group), GROUP):
-            _store(group[start : start + GROUP])
+            part = group[start : start + GROUP]
+            claimed += zip((ready.item for ready in part), _store(part), strict=True)
     batch.completed_at = timezone.now()
     _close(
         batch,
         dict(Counter(item.state for item in items)),
         fields=["state", "completed_at", "finished_at", "notes"],
+        images=_images_claimed(claimed),
     )
-    if any(item.state == ItemState.STORED for item in items):
-        queue.thumbnails_draw(batch.pk)  # the worker looks up the studies
+    studies = {claim.study_uuid for item, claim in claimed if item.state == ItemState.STORED and claim.study_uuid}
+    if studies:
+        queue.thumbnails_draw(batch.pk, studies)  # the worker looks up the studies
     return items
 
 

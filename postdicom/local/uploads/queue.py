@@ -14,7 +14,11 @@ takes the work up once the broker is back.
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections.abc import Iterable
+from uuid import UUID
 
+from django.core.cache import cache
 from django.db import transaction
 
 from postdicom import handoff
@@ -24,6 +28,8 @@ INGEST_ITEMS = "postdicom.local.tasks.ingest_upload_items"
 FINISH_BATCH = "postdicom.local.tasks.finish_upload_batch"
 DRAW_THUMBNAILS = "postdicom.local.tasks.draw_thumbnails"
 
+
+log = logging.getLogger(__name__)
 
 _send = handoff.send
 
@@ -40,15 +46,48 @@ def batch_finish(batch_pk: int) -> None:
     transaction.on_commit(lambda: _send(FINISH_BATCH, batch_pk))
 
 
-def thumbnails_draw(batch_pk: int) -> None:
+#: How long a study's "drawing queued" mark lasts at most (``thumbnails_draw``): the worker
+#: clears it when it starts; this only bounds a mark whose message was lost.
+THUMBNAILS_QUEUED_SECONDS = 30
+
+
+def _queued_key(study_id: UUID) -> str:
+    return f"rayport:thumbnails-queued:{study_id}"
+
+
+def thumbnails_draw(batch_pk: int, study_ids: Iterable[UUID]) -> None:
     """Have a worker draw the thumbnails of the studies a batch stored in a request added
     images to, once the current transaction commits (drawing in the request would make the
     sender wait for pictures it never asked for). A broker that cannot take it costs nothing
     but the early drawing: the first request for a picture draws it (``thumbnails``), so
-    this never fails the caller."""
+    this never fails the caller.
+
+    Once per study while a drawing is waiting: a client sending a series one instance a
+    request (PostDICOM's way) queued one task per instance, each re-reading the study. The
+    first request marks its studies in the cache (``cache.add``: one of several concurrent
+    requests wins) and queues; the others find the mark and queue nothing. The worker
+    clears the marks when it starts (``thumbnails_started``), before it reads the study, so
+    an image committed before a request found the mark is seen by that waiting task, and one
+    committed after the task started queues a task of its own. A cache that cannot be
+    reached queues the task, as before."""
+    studies = sorted(set(study_ids))
 
     def send() -> None:
+        try:
+            fresh = [s for s in studies if cache.add(_queued_key(s), batch_pk, THUMBNAILS_QUEUED_SECONDS)]
+        except Exception:  # the cache is down: queue anyway (the worker's draw is idempotent)
+            log.warning("thumbnails: the cache did not answer; queued without de-duplicating", exc_info=True)
+            fresh = studies
+        if not fresh:
+            return
         with contextlib.suppress(Unavailable):  # logged by _send; drawn when first asked for
             _send(DRAW_THUMBNAILS, batch_pk)
 
     transaction.on_commit(send, robust=True)  # the images are stored: nothing here fails the call
+
+
+def thumbnails_started(study_ids: Iterable[UUID]) -> None:
+    """The worker starts drawing these studies: a request storing images from now on queues
+    a drawing of its own (``thumbnails_draw``)."""
+    with contextlib.suppress(Exception):  # an unreachable cache: its marks expire by themselves
+        cache.delete_many([_queued_key(study) for study in study_ids])

@@ -92,6 +92,7 @@ class UploadsMixin:
         """The batch made, stored and closed in one transaction (``ingest.store_taken``):
         done and answered, or rolled back whole (``Unavailable`` when a concurrent purge
         took an order or series it joined: sending again is safe)."""
+        from postdicom.local.uploads.indexing import uploader_checked
         from postdicom.local.uploads.ingest import store_taken
 
         batch = None
@@ -99,7 +100,8 @@ class UploadsMixin:
         try:
             with transaction.atomic(), audit.written_together():
                 batch = receive.new_batch(actor, institution_id, folder_id, anonymize, source="api")
-                done = store_taken(batch, receive.take_files(batch, list(files)))
+                with uploader_checked(batch):  # new_batch has just checked the uploader's institution
+                    done = store_taken(batch, receive.take_files(batch, list(files)))
             committed = True
         except IntegrityError:
             raise Unavailable(_("The images' order changed while they were being stored. Send them again.")) from None

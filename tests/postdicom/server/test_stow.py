@@ -432,15 +432,28 @@ def test_thumbnails_of_a_stow_stored_in_the_request_are_drawn_by_a_worker(settin
 #: draws the thumbnails looks up the batch's studies itself; 30 since the audit events of the
 #: request go in one INSERT (audit.written_together: three fewer) and a study is looked for
 #: before its lock is taken (an existing study takes none; a new one, as here, is looked for
-#: again under the lock: two more); 31 since a remembered password is taken only from a user
-#: not locked out for the caller's address (django-axes asked first, postdicom.server.auth:
-#: a locked-out address was otherwise told a right guess from a wrong one). Raise it only
-#: knowing why: every statement is a round trip per request.
-ONE_INSTANCE_STATEMENTS = 31
+#: again under the lock: two more); 18 since the uploader's rights are settled once per
+#: request (indexing.uploader_checked: the institution new_batch has just checked is not
+#: looked up again, twice), the audit events are built from the claims (no re-read of the
+#: items, their warnings and the orders: three), the orders' details come with the claimed
+#: instances (one), a new study's series is one INSERT (no get_or_create: three), an order
+#: without an accession number takes no savepoint (two) and the instances' and the items'
+#: updates go in one statement (bulk.update_rows_together: one); 19 since a remembered
+#: password is taken only from a user not locked out for the caller's address (django-axes
+#: asked first, postdicom.server.auth: a locked-out address was otherwise told a right guess
+#: from a wrong one). Raise it only knowing why: every statement is a round trip per request.
+ONE_INSTANCE_STATEMENTS = 19
+#: The same into a series already indexed (PostDICOM's client sends a series one instance a
+#: request): 20 before the cuts of the line above, and the study and its series are found
+#: in one statement (indexing.joined_place).
+KNOWN_SERIES_STATEMENTS = 14
 
 
-def _statements(tmp_path: Path, study: str, count: int) -> tuple[int, object]:
-    bodies = [image(tmp_path, f"{study}-{n}.dcm", study_uid=study, series_uid=f"{study}.1")[0] for n in range(count)]
+def _statements(tmp_path: Path, study: str, count: int, first: int = 0) -> tuple[int, object]:
+    bodies = [
+        image(tmp_path, f"{study}-{n}.dcm", study_uid=study, series_uid=f"{study}.1")[0]
+        for n in range(first, first + count)
+    ]
     with CaptureQueriesContext(connection) as queries:
         response = stow(Client(), "/dicomweb/", body_of(*bodies))
     assert response.status_code == 200, response.content
@@ -457,6 +470,67 @@ def test_statements_of_a_stow_in_the_request_are_pinned(settings, staff_user, cl
     many, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.92", 25)
     assert one == ONE_INSTANCE_STATEMENTS
     assert many == one
-    assert InstanceRecord.objects.filter(stored=True).count() == 27
+    known, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.91", 1, first=1)
+    # SQLite (the embedded default) runs one statement a call: the two updates are two there.
+    assert known == KNOWN_SERIES_STATEMENTS + (connection.vendor != "postgresql")
+    assert InstanceRecord.objects.filter(stored=True).count() == 28
     audits = AuditRecord.objects.filter(action__in=[AuditAction.UPLOAD_STARTED, AuditAction.UPLOAD_FINISHED])
-    assert audits.count() == 6  # the same audit as a browser upload: started and finished, per batch
+    assert audits.count() == 8  # the same audit as a browser upload: started and finished, per batch
+
+
+def test_a_stow_in_the_request_audits_its_images_per_order_as_a_worker_does(settings, staff_user, clinic, tmp_path):
+    """The images' audit of a STOW stored in the request is built from its claims, not read
+    back: the same events as a worker's batch writes (how many images, series, modalities;
+    and which patient details of the images differ from their order's)."""
+    settings.RAYPORT_STOW_IN_REQUEST = True
+    study = "1.2.826.0.1.3680043.8.498.77"
+    files = [
+        image(tmp_path, "s1a.dcm", study_uid=study, series_uid=f"{study}.1", accession="ACC-77")[0],
+        image(tmp_path, "s1b.dcm", study_uid=study, series_uid=f"{study}.1", accession="ACC-77")[0],
+        image(tmp_path, "s2a.dcm", study_uid=study, series_uid=f"{study}.2", accession="ACC-77", modality="MR")[0],
+    ]
+    assert stow(Client(), "/dicomweb/", body_of(*files)).status_code == 200
+    order = StudyRecord.objects.get(study_uid=study).order
+    (added,) = AuditRecord.objects.filter(action=AuditAction.ORDER_IMAGES_ADDED)
+    assert added.target_id == str(order.uuid)
+    assert added.target_label == "Test, Patient · ACC-77"
+    assert {k: added.detail[k] for k in ("images", "series", "modalities")} == {
+        "images": 3,
+        "series": 2,
+        "modalities": ["CT", "MR"],
+    }
+    assert not AuditRecord.objects.filter(action=AuditAction.ORDER_IMAGES_DIFFER).exists()
+    other = image(tmp_path, "o.dcm", study_uid=study, series_uid=f"{study}.1", patient_id="PID-9")[0]
+    assert stow(Client(), "/dicomweb/", body_of(other)).status_code == 202  # stored, with a warning
+    (differ,) = AuditRecord.objects.filter(action=AuditAction.ORDER_IMAGES_DIFFER)
+    assert (differ.target_id, differ.detail["images"], differ.detail["fields"]) == (str(order.uuid), 1, ["patient_id"])
+    assert AuditRecord.objects.filter(action=AuditAction.ORDER_IMAGES_ADDED).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_thumbnail_drawing_waits_per_study_however_many_requests_send_to_it(
+    settings, staff_user, tmp_path, monkeypatch
+):
+    """A series sent one instance a request queues one drawing while it waits, not one per
+    instance; the worker clears the mark when it starts, so images stored after that queue
+    a drawing of their own (and the waiting one sees every image stored before it started)."""
+    settings.RAYPORT_STOW_IN_REQUEST = True
+    sent: list[tuple[object, ...]] = []
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: sent.append((task, *args)))
+    study = "1.2.826.0.1.3680043.8.498.78"
+    for n in range(3):
+        body = image(tmp_path, f"d{n}.dcm", study_uid=study, series_uid=f"{study}.1")[0]
+        assert stow(Client(), "/dicomweb/", body_of(body)).status_code == 200
+    first = UploadBatch.objects.order_by("id").first()
+    assert first is not None
+    assert sent == [(queue.DRAW_THUMBNAILS, first.pk)]
+    draw_thumbnails(first.pk)  # the worker starts: the mark goes
+    record = StudyRecord.objects.get(study_uid=study)
+    assert record.thumbnail_name.startswith("thumbnails/")
+    assert InstanceRecord.objects.filter(series__study=record, header__isnull=False).count() == 3
+    body = image(tmp_path, "d3.dcm", study_uid=study, series_uid=f"{study}.1")[0]
+    assert stow(Client(), "/dicomweb/", body_of(body)).status_code == 200
+    last = UploadBatch.objects.order_by("id").last()
+    assert last is not None
+    assert sent == [(queue.DRAW_THUMBNAILS, first.pk), (queue.DRAW_THUMBNAILS, last.pk)]
+    draw_thumbnails(last.pk)
