@@ -445,7 +445,7 @@ def test_thumbnails_of_a_stow_stored_in_the_request_are_drawn_by_a_worker(settin
 ONE_INSTANCE_STATEMENTS = 19
 #: The same into a series already indexed (PostDICOM's client sends a series one instance a
 #: request): 20 before the cuts of the line above, and the study and its series are found
-#: in one statement (indexing.joined_place).
+#: in one statement (indexing.joined_place); one more for the lockout check, as above.
 KNOWN_SERIES_STATEMENTS = 14
 
 
