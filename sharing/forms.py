@@ -107,7 +107,11 @@ class ShareForm(forms.Form):
             if name in refused:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = refused[name]
-        if not self.is_bound:
+        for name in ("title", "message", "language"):  # left out: what the server drops is not asked
+            if name in refused:
+                self.not_offered.append((self.fields[name].label, refused[name]))
+                del self.fields[name]
+        if not self.is_bound and "language" in self.fields:
             self.initial.setdefault("language", "es" if language.startswith("es") else "en")
 
     def clean(self) -> dict[str, Any]:
@@ -138,11 +142,11 @@ class ShareForm(forms.Form):
         return ShareOptions(
             password=data["password"] if choice == TYPE else "",
             generate_password=choice == GENERATE,
-            title=data["title"],
-            message=data["message"],
+            title=data.get("title", ""),
+            message=data.get("message", ""),
             expires=data["expires"],
             downloadable=data["downloadable"],
-            language=data["language"],
+            language=data.get("language", "en"),
             open_limit=data["open_limit"],
             notify_on_first_open=data["notify_on_first_open"],
         )
