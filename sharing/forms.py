@@ -30,6 +30,9 @@ AUDIENCE_LABELS = {
     ShareKind.UPLOAD_LINK: _("Upload only, by link"),
 }
 
+#: The options the share dialog leaves out when the backend refuses them (``options_refused``).
+_LEFT_OUT = {"title": _("A title"), "message": _("A message"), "language": _("A language for its pages")}
+
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -107,9 +110,9 @@ class ShareForm(forms.Form):
             if name in refused:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = refused[name]
-        for name in ("title", "message", "language"):  # left out: what the server drops is not asked
+        for name, what in _LEFT_OUT.items():  # what the server would drop is not asked for
             if name in refused:
-                self.not_offered.append((self.fields[name].label, refused[name]))
+                self.not_offered.append((what, refused[name]))
                 del self.fields[name]
         if not self.is_bound and "language" in self.fields:
             self.initial.setdefault("language", "es" if language.startswith("es") else "en")

@@ -140,6 +140,12 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
         """PostDICOM's CreatePatientOrder requires ``PatientBirthdate`` besides."""
         return ORDER_REQUIRED_FIELDS | {"birth_date"}
 
+    @property
+    def accession_numbers_unique(self) -> bool:
+        """PostDICOM documents no such rule, and its API cannot look an accession number up
+        beforehand (``UploadPreview.accession_taken`` is None here too): not promised."""
+        return False
+
     def _as(self, actor: User) -> dict[str, str]:
         if not (actor.is_authenticated and actor.is_active):
             raise Forbidden(_("Your account is not active."))
