@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from postdicom import get_api
+from postdicom import PostDicomApi, get_api
+from postdicom.cloud import CloudBackend
 from postdicom.local.models import Institution
 from tests.conftest import PASSWORD
 from tests.contract.server import RayportServer
@@ -120,6 +121,31 @@ def test_the_order_share_dialog_asks_for_nothing_the_server_drops(
     folder_form = staff_client.get(reverse("sharing:share_folder", kwargs={"folder_id": folder.id})).context["form"]
     assert {"title", "message"} <= set(folder_form.fields)
     assert "language" not in folder_form.fields
+
+
+class CloudWithoutOrderList(CloudBackend):
+    """The cloud backend without the order list, so that "/" shows the start page (with the
+    list, the cloud's users start on it)."""
+
+    search_orders = PostDicomApi.search_orders
+
+
+def test_the_start_page_names_the_institutions_the_cloud_account_gives(
+    on_cloud: None, settings: Any, staff_client: Client, clinic: Institution
+) -> None:
+    """The server does not say which institutions a user belongs to: the start page names
+    those configured for its account (where uploads and new orders may go), or says that none
+    are and who sets them up."""
+    settings.POSTDICOM = {**settings.POSTDICOM, "BACKEND": f"{__name__}.CloudWithoutOrderList"}
+    bare = staff_client.get("/")
+    assert bare.status_code == 200
+    assert "No institutions of the image server's account are set up in this portal" in bare.content.decode()
+    options = {**settings.POSTDICOM["OPTIONS"], "institutions": [(str(clinic.uuid), "Central (cloud)")]}
+    settings.POSTDICOM = {**settings.POSTDICOM, "OPTIONS": options}
+    page = staff_client.get("/").content.decode()
+    card = page.split("Your institutions", 1)[1].split("</section>", 1)[0]
+    assert "<li>Central (cloud)</li>" in card
+    assert "the image server decides, order by order, what you may see and do there." in card
 
 
 def test_the_order_list_and_an_order_page_show_the_servers_orders(
