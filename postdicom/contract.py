@@ -125,6 +125,13 @@ class PostDicomApi:
         backend's server requires besides. The order form marks and checks them."""
         return ORDER_REQUIRED_FIELDS
 
+    @property
+    def accession_numbers_unique(self) -> bool:
+        """Whether ``create_order`` and ``update_order`` refuse an accession number another
+        order of the institution has (``InvalidInput`` on ``accession_number``), so that the
+        order form may say it is unique there. False: this backend does not promise it."""
+        return True
+
     # --- Account and directory (Initialize, GetUserList, GetUserGroupList, …) ---------------------
 
     def account(self, *, actor: Actor) -> Account:

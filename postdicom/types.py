@@ -1381,8 +1381,10 @@ class ShareOffer:
     ``kinds``: the outside share kinds this backend makes (of ``ORDER_SHARE_KINDS`` or
     ``FOLDER_SHARE_KINDS``), in that order; ``refused``: each other kind of those, with why
     not (a sentence for the user). ``options_refused``: the ``ShareOptions`` fields it cannot
-    honour (``generate_password``, ``open_limit``, ``notify_on_first_open``), with why; a share
-    asking for one of them, or of a refused kind, is ``Unsupported``."""
+    honour (``generate_password``, ``open_limit``, ``notify_on_first_open``, ``title``,
+    ``message``, ``language``), with why; the dialog does not offer them. A share asking for
+    one of them, or of a refused kind, is ``Unsupported``; but ``language``, which every
+    share has, is ignored when refused (the server's pages speak the language it chooses)."""
 
     kinds: tuple[ShareKind, ...]
     refused: dict[ShareKind, str] = field(default_factory=dict)

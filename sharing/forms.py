@@ -30,6 +30,9 @@ AUDIENCE_LABELS = {
     ShareKind.UPLOAD_LINK: _("Upload only, by link"),
 }
 
+#: The options the share dialog leaves out when the backend refuses them (``options_refused``).
+_LEFT_OUT = {"title": _("A title"), "message": _("A message"), "language": _("A language for its pages")}
+
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -107,7 +110,11 @@ class ShareForm(forms.Form):
             if name in refused:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = refused[name]
-        if not self.is_bound:
+        for name, what in _LEFT_OUT.items():  # what the server would drop is not asked for
+            if name in refused:
+                self.not_offered.append((what, refused[name]))
+                del self.fields[name]
+        if not self.is_bound and "language" in self.fields:
             self.initial.setdefault("language", "es" if language.startswith("es") else "en")
 
     def clean(self) -> dict[str, Any]:
@@ -138,11 +145,11 @@ class ShareForm(forms.Form):
         return ShareOptions(
             password=data["password"] if choice == TYPE else "",
             generate_password=choice == GENERATE,
-            title=data["title"],
-            message=data["message"],
+            title=data.get("title", ""),
+            message=data.get("message", ""),
             expires=data["expires"],
             downloadable=data["downloadable"],
-            language=data["language"],
+            language=data.get("language", "en"),
             open_limit=data["open_limit"],
             notify_on_first_open=data["notify_on_first_open"],
         )

@@ -93,6 +93,7 @@ def gunicorn(port: int, workers: int, threads: int) -> list[str]:
     return [
         PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread",
         "-w", str(workers), "--threads", str(threads), "--timeout", "300",
+        "--no-control-socket",  # gunicorn 27 shares one control socket per user otherwise
     ]  # fmt: skip
 
 

@@ -95,9 +95,7 @@ class OrderForm(forms.Form):
         label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=_SEX_CHOICES, required=False)
-    accession_number = _text(
-        _("Accession number"), "accession_number", help_text=_("1 to 16 characters, unique in the institution.")
-    )
+    accession_number = _text(_("Accession number"), "accession_number", help_text=_("1 to 16 characters."))
     priority = forms.ChoiceField(
         label=_("Priority"),
         required=False,
@@ -130,17 +128,22 @@ class OrderForm(forms.Form):
         institutions: Sequence[Institution],
         nodes: Sequence[DicomNode],
         required: frozenset[str] = ORDER_REQUIRED_FIELDS,
+        accession_unique: bool = True,
         **kwargs: Any,
     ) -> None:
         """``required``: the backend's ``required_order_fields`` (``OrderDraft`` names). The
         form requires ``ORDER_REQUIRED_FIELDS`` itself (the name: its last name); the others
-        it has are marked and checked as required too, saying that the server requires them."""
+        it has are marked and checked as required too, saying that the server requires them.
+        ``accession_unique``: the backend's ``accession_numbers_unique`` (the help text says
+        so only when it is true)."""
         kwargs.setdefault("initial", {}).setdefault("order_date", timezone.localdate())
         super().__init__(*args, **kwargs)
         for name in required - ORDER_REQUIRED_FIELDS:  # the server's own: it says why
             if name in self.fields:
                 self.fields[name].required = True
                 self.fields[name].error_messages["required"] = _("The image server requires this for an order.")
+        if accession_unique:
+            self.fields["accession_number"].help_text = _("1 to 16 characters, unique in the institution.")
         active = [i for i in institutions if i.is_active]
         self.fields["institution_id"].choices = [(str(i.id), i.name) for i in active]  # type: ignore[attr-defined]
         if len(active) == 1:

@@ -30,6 +30,7 @@ def order_create(request: AuthedRequest) -> HttpResponse:
         # choose, no duplicate check before saving.
         nodes=api.list_dicom_nodes(actor=request.user) if Capability.LIST_DICOM_NODES in offered else (),
         required=api.required_order_fields,
+        accession_unique=api.accession_numbers_unique,
     )
     duplicates: tuple[object, ...] = ()
     if request.method == "POST" and form.is_valid():

@@ -33,6 +33,7 @@ def order_edit(request: AuthedRequest, order_id: UUID) -> HttpResponse:
         detail=detail,
         nodes=api.list_dicom_nodes(actor=request.user),
         required=api.required_order_fields,
+        accession_unique=api.accession_numbers_unique,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -13,16 +13,23 @@ from django.views.decorators.http import require_safe
 from portal.access import me
 from postdicom import get_api
 from postdicom.server.custom.endpoint import refusal
-from postdicom.types import Capability
+from postdicom.types import Capability, Institution
 
 
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Staff start on the order list when this server has one; otherwise on an overview."""
-    if Capability.SEARCH_ORDERS in get_api().capabilities:
+    """Staff start on the order list when this server has one; otherwise on an overview. A
+    server that does not say the user's institutions (the cloud backend) names those the
+    portal works with there instead (``list_institutions``: configured for the cloud)."""
+    api = get_api()
+    if Capability.SEARCH_ORDERS in api.capabilities:
         return redirect("orders:list")
-    return render(request, "portal/home.html", {"section": "home", "user_info": me(request)})
+    user_info = me(request)
+    offered: tuple[Institution, ...] = ()
+    if not user_info.role_known and Capability.LIST_INSTITUTIONS in api.capabilities:
+        offered = api.list_institutions(actor=request.user)  # type: ignore[arg-type]  # signed in
+    return render(request, "portal/home.html", {"section": "home", "user_info": user_info, "offered": offered})
 
 
 def _problem(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:

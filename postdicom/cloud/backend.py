@@ -140,6 +140,12 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
         """PostDICOM's CreatePatientOrder requires ``PatientBirthdate`` besides."""
         return ORDER_REQUIRED_FIELDS | {"birth_date"}
 
+    @property
+    def accession_numbers_unique(self) -> bool:
+        """PostDICOM documents no such rule, and its API cannot look an accession number up
+        beforehand (``UploadPreview.accession_taken`` is None here too): not promised."""
+        return False
+
     def _as(self, actor: User) -> dict[str, str]:
         if not (actor.is_authenticated and actor.is_active):
             raise Forbidden(_("Your account is not active."))
@@ -380,23 +386,31 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
 
     def share_offer(self, *, actor: User, folder: bool = False) -> ShareOffer:
         """By link only (SharePatientOrder, ShareFolder with a URL), with a typed password or
-        none: what ``_link_only`` lets through."""
+        none: what ``_link_only`` lets through. Neither call has a language (the server's
+        pages speak its own), and SharePatientOrder has no title or message either."""
         self._as(actor)
         kinds = FOLDER_SHARE_KINDS if folder else ORDER_SHARE_KINDS
+        refused = {
+            "generate_password": _("The image server cannot make a password: type one, or share without."),
+            "open_limit": _("The image server cannot limit how many times a link is opened."),
+            "notify_on_first_open": _("The image server cannot tell you when a link is opened."),
+            "language": _("The image server's pages are in the language it chooses."),
+        }
+        if not folder:
+            refused["title"] = _("The image server keeps no title for a link to orders.")
+            refused["message"] = _("The image server keeps no message for a link to orders.")
         return ShareOffer(
             kinds=(ShareKind.LINK,),
             refused={kind: _refusal(kind) for kind in kinds if kind is not ShareKind.LINK},
-            options_refused={
-                "generate_password": _("The image server cannot make a password: type one, or share without."),
-                "open_limit": _("The image server cannot limit how many times a link is opened."),
-                "notify_on_first_open": _("The image server cannot tell you when a link is opened."),
-            },
+            options_refused=refused,
         )
 
     def share_orders(
         self, *, actor: User, order_ids: Sequence[UUID], audience: ShareAudience, options: ShareOptions
     ) -> Share:
         _link_only(audience, options)
+        if options.title or options.message:
+            raise Unsupported(_("The image server keeps no title or message for a link to orders."))
         values = {
             "OrderUuidList": list(order_ids),
             "ExpireDate": options.expires,

@@ -11,7 +11,10 @@ therefore kept here, in ``RAYPORT_UPLOAD_DIR/cloud/<batch>/``:
 
 Nothing is lost when the image server or the broker goes away: a file is on disk, named in
 the manifest, until its outcome is written; the workers' sweep (``pending_batches``) finds
-every batch that still has work. A table would need a migration and an app of the cloud
+every batch that still has work. It runs every minute, so it reads no finished manifest:
+``.pending/<batch>`` (an empty file) marks each batch with work, made before a manifest with
+work is written and removed after one without is (a crash between the two leaves a marker
+too many, which the sweep drops, never one too few). A table would need a migration and an app of the cloud
 package's own; a folder per batch needs neither and is removed with the batch (decisions.md):
 ``remove_expired``, daily, once it has had nothing to do for
 ``RAYPORT_CLOUD_UPLOAD_REPORT_DAYS`` (the report is read until then).
@@ -199,26 +202,75 @@ def sending(batch_id: UUID | str) -> Iterator[bool]:
         yield got
 
 
+#: The sweep's index under ``root()``: one empty file per batch with work (its folder's
+#: name), and ``BUILT`` once every batch written before the index existed is in it.
+PENDING = ".pending"
+BUILT = ".built"
+
+
 def _write(where: Path, manifest: Manifest) -> None:
+    marker = where.parent / PENDING / where.name
+    if manifest.has_work:  # marked first: a crash in between leaves a stale marker, not none
+        marker.parent.mkdir(exist_ok=True)
+        marker.touch()
     temporary = where / f"manifest.{os.getpid()}.tmp"
     with open(temporary, "w", encoding="utf-8") as out:
         json.dump(asdict(manifest), out, ensure_ascii=False)
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, where / "manifest.json")
+    if not manifest.has_work:
+        marker.unlink(missing_ok=True)
 
 
 def pending_batches() -> list[str]:
-    """The ids of the batches that still have work (for the workers' sweep)."""
+    """The ids of the batches that still have work (for the workers' sweep): those marked in
+    ``.pending``, each read to be sure; a marker whose batch has none left is dropped."""
     base = root()
     if not base.is_dir():
         return []
+    index = base / PENDING
+    if not (index / BUILT).exists():
+        _build_index(base, index)
     found = []
-    for child in base.iterdir():
-        manifest = read(child.name) if child.is_dir() else None
+    for marker in index.iterdir():
+        if marker.name == BUILT:
+            continue
+        manifest = read(marker.name)
         if manifest is not None and manifest.has_work:
             found.append(manifest.id)
+        else:
+            _drop_marker(base, marker)
     return found
+
+
+def _build_index(base: Path, index: Path) -> None:
+    """Mark every batch with work (the manifests written before the index): read once."""
+    index.mkdir(exist_ok=True)
+    for child in base.iterdir():
+        manifest = read(child.name) if child.is_dir() and not child.name.startswith(".") else None
+        if manifest is not None and manifest.has_work:
+            (index / child.name).touch()
+    (index / BUILT).touch()
+
+
+def _drop_marker(base: Path, marker: Path) -> None:
+    """Remove a stale marker, looked at again under the batch's lock (a writer may have given
+    the batch work meanwhile, and marked it)."""
+    where = base / marker.name
+    try:
+        lock = open(where / "manifest.lock", "a+b")  # noqa: SIM115 (closed below)
+    except (FileNotFoundError, NotADirectoryError):  # the batch is gone
+        marker.unlink(missing_ok=True)
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            manifest = read(marker.name)
+            if manifest is None or not manifest.has_work:
+                marker.unlink(missing_ok=True)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def remove_expired(before: dt.datetime) -> int:
@@ -230,12 +282,13 @@ def remove_expired(before: dt.datetime) -> int:
         return 0
     removed = 0
     for child in base.iterdir():
-        if child.is_dir() and _expired(child, before.timestamp()):
+        if child.is_dir() and not child.name.startswith(".") and _expired(child, before.timestamp()):
             with open(child / "manifest.lock", "a+b") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 try:  # looked at again under the lock: a writer may have come meanwhile
                     if _expired(child, before.timestamp()):
                         shutil.rmtree(child, ignore_errors=True)
+                        (base / PENDING / child.name).unlink(missing_ok=True)  # a stale one
                         removed += 1
                 finally:
                     fcntl.flock(lock, fcntl.LOCK_UN)

@@ -151,6 +151,9 @@ def test_a_new_order_is_created_on_the_server(
     # PostDICOM's CreatePatientOrder requires a birth date (required_order_fields): the form
     # marks it and refuses an order without it, before anything is sent.
     assert form.context["form"].fields["birth_date"].required
+    # The server's uniqueness of accession numbers is not known here: the form does not claim it.
+    assert form.context["form"].fields["accession_number"].help_text == "1 to 16 characters."
+    assert "unique in the institution" not in form.content.decode()
     refused = staff_client.post(reverse("orders:create"), _order(clinic, patient_id="GR-77", birth_date=""))
     assert refused.status_code == 200
     assert set(refused.context["form"].errors) == {"birth_date"}

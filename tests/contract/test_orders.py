@@ -61,6 +61,21 @@ def test_each_required_order_field_left_empty_is_refused_on_it(
     assert made.patient_id == "P-0001"
 
 
+def test_an_accession_number_is_unique_where_the_backend_says_so(
+    api: PostDicomApi, staff_user: User, clinic: Institution
+) -> None:
+    """``accession_numbers_unique``: the order form says "unique in the institution" only
+    where a second order with the same accession number is refused on that field."""
+    offered(api, Capability.CREATE_ORDER)
+    assert api.accession_numbers_unique is not isinstance(api, CloudBackend)
+    if not api.accession_numbers_unique:
+        return
+    api.create_order(actor=staff_user, institution_id=clinic.uuid, draft=draft(accession_number="ACC-9"))
+    with pytest.raises(InvalidInput) as refused:
+        api.create_order(actor=staff_user, institution_id=clinic.uuid, draft=draft(accession_number="acc-9"))
+    assert "accession_number" in refused.value.field_errors
+
+
 def test_a_search_shows_each_user_what_they_may_see(
     api: PostDicomApi, staff_user: User, outsider: User, clinic: Institution
 ) -> None:

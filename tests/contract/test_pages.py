@@ -11,7 +11,8 @@ from django.contrib.auth.models import User
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from postdicom import get_api
+from postdicom import PostDicomApi, get_api
+from postdicom.cloud import CloudBackend
 from postdicom.local.models import Institution
 from tests.conftest import PASSWORD
 from tests.contract.scenes import store_ct
@@ -96,6 +97,58 @@ def test_the_share_dialog_offers_a_link_and_says_why_not_the_rest(
     made = staff_client.post(url, typed)
     assert made.status_code == 200, made.context["form"].errors
     assert "/s/" in made.context["share"].url
+
+
+def test_the_order_share_dialog_asks_for_nothing_the_server_drops(
+    on_cloud: None, staff_client: Client, staff_user: User, clinic: Institution
+) -> None:
+    """PostDICOM's SharePatientOrder has no title, message or language: the orders' share
+    dialog does not ask for them and says why; the folder's asks for the title and message
+    (ShareFolder keeps them), not the language."""
+    order = create(staff_user, clinic, patient_name="QUISPE^Rosa")
+    url = reverse("sharing:share_orders")
+    dialog = staff_client.get(url, {"order_ids": str(order.id)})
+    assert dialog.status_code == 200
+    assert not {"title", "message", "language"} & set(dialog.context["form"].fields)
+    page = dialog.content.decode()
+    share_form = page.split('class="share-form"', 1)[1].split("</form>", 1)[0]
+    assert not {'name="title"', 'name="message"', 'name="language"'} & {n for n in share_form.split() if "=" in n}
+    assert "The image server keeps no title for a link to orders." in page
+    assert "The image server keeps no message for a link to orders." in page
+    assert "The image server&#x27;s pages are in the language it chooses." in page
+    typed = {"order_ids": str(order.id), "audience": "link", "password_choice": "type", "password": "a long pass 42"}
+    made = staff_client.post(url, {**typed, "title": "Dropped", "message": "Dropped"})
+    assert made.status_code == 200, made.context["form"].errors
+    assert "/s/" in made.context["share"].url
+    folder = get_api().create_folder(actor=staff_user, name="Segunda opinión")
+    folder_form = staff_client.get(reverse("sharing:share_folder", kwargs={"folder_id": folder.id})).context["form"]
+    assert {"title", "message"} <= set(folder_form.fields)
+    assert "language" not in folder_form.fields
+
+
+class CloudWithoutOrderList(CloudBackend):
+    """The cloud backend without the order list, so that "/" shows the start page (with the
+    list, the cloud's users start on it)."""
+
+    search_orders = PostDicomApi.search_orders
+
+
+def test_the_start_page_names_the_institutions_the_cloud_account_gives(
+    on_cloud: None, settings: Any, staff_client: Client, clinic: Institution
+) -> None:
+    """The server does not say which institutions a user belongs to: the start page names
+    those configured for its account (where uploads and new orders may go), or says that none
+    are and who sets them up."""
+    settings.POSTDICOM = {**settings.POSTDICOM, "BACKEND": f"{__name__}.CloudWithoutOrderList"}
+    bare = staff_client.get("/")
+    assert bare.status_code == 200
+    assert "No institutions of the image server's account are set up in this portal" in bare.content.decode()
+    options = {**settings.POSTDICOM["OPTIONS"], "institutions": [(str(clinic.uuid), "Central (cloud)")]}
+    settings.POSTDICOM = {**settings.POSTDICOM, "OPTIONS": options}
+    page = staff_client.get("/").content.decode()
+    card = page.split("Your institutions", 1)[1].split("</section>", 1)[0]
+    assert "<li>Central (cloud)</li>" in card
+    assert "the image server decides, order by order, what you may see and do there." in card
 
 
 def test_the_order_list_and_an_order_page_show_the_servers_orders(

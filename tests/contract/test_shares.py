@@ -101,6 +101,8 @@ _REFUSABLE_OPTIONS = (
     _Asking("generate_password", ShareOptions(generate_password=True)),
     _Asking("open_limit", ShareOptions(password="a long pass phrase 42", open_limit=3)),
     _Asking("notify_on_first_open", ShareOptions(password="a long pass phrase 42", notify_on_first_open=True)),
+    _Asking("title", ShareOptions(password="a long pass phrase 42", title="Resonancia")),
+    _Asking("message", ShareOptions(password="a long pass phrase 42", message="Para la segunda opinión.")),
 )
 
 
@@ -143,5 +145,7 @@ def test_the_share_offer_is_what_the_backend_makes(
                 link(options=asking.options)
         else:
             assert link(options=asking.options).kind is ShareKind.LINK
+    in_spanish = ShareOptions(password="a long pass phrase 42", language="es")
+    assert link(options=in_spanish).kind is ShareKind.LINK  # refused or not, every share has one
     with pytest.raises(Forbidden):
         api.share_offer(actor=deactivated(outsider))

@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 from pydicom.uid import generate_uid
 
 from portal.celery import app
-from postdicom import get_api
+from postdicom import PostDicomApi, get_api
+from postdicom.cloud import CloudBackend
 from postdicom.local import LocalBackend
 from postdicom.local.models import Institution
 from postdicom.local.uploads.indexing import forget_cached_series
@@ -87,3 +88,22 @@ def test_an_upload_on_the_cloud_backend_completes(page, portal_on_cloud, staff_u
 
     (order,) = LocalBackend().search_orders(actor=staff_user, query=OrderQuery(patient_id="CLOUD-E2E")).items
     assert (order.institution.id, order.image_count) == (clinic.uuid, 3)
+
+
+class CloudWithoutOrderList(CloudBackend):
+    """The cloud backend without the order list: "/" then shows the start page (with the
+    list, a cloud user starts on it)."""
+
+    search_orders = PostDicomApi.search_orders
+
+
+def test_the_start_page_names_the_cloud_accounts_institutions(page, portal_on_cloud, settings, staff_user):
+    """The server does not say a user's institutions: the start page's card names those the
+    portal is set up with on the server's account, where uploads and new orders go."""
+    settings.POSTDICOM = {**settings.POSTDICOM, "BACKEND": f"{__name__}.CloudWithoutOrderList"}
+    sign_in(page, "sam", PASSWORD)
+    page.goto("/")
+    card = page.locator("section.card").filter(has=page.get_by_role("heading", name="Your institutions"))
+    expect(card).to_contain_text("This portal works with these institutions of the image server's account:")
+    expect(card.get_by_role("listitem")).to_have_text(["Central clinic (cloud)"])
+    shot(page, "start")

@@ -163,6 +163,10 @@ class TestCreate:
         assert 'name="sex"' in before_details
 
     def test_service_errors_are_mapped(self, staff_client, clinic, staff_user):
+        """The local backend refuses a second order with an accession number, as the form's
+        help says (``accession_numbers_unique``; not said on the cloud: tests/contract)."""
+        help_text = staff_client.get(reverse("orders:create")).context["form"].fields["accession_number"].help_text
+        assert help_text == "1 to 16 characters, unique in the institution."
         new_order(staff_user, clinic, accession_number="DUP-1", patient_id="OTHER")
         response = self._post(staff_client, clinic, accession_number="DUP-1")
         assert response.status_code == 200

@@ -131,3 +131,64 @@ def test_batches_done_for_longer_than_the_report_days_are_removed(settings: Any)
 def test_the_clean_up_runs_daily_by_beat(settings: Any) -> None:
     entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == tasks.expire_cloud_uploads.name)
     assert entry["schedule"].hour == {3}
+
+
+def _reads(monkeypatch: Any) -> list[str]:
+    """The batch ids ``manifest.read`` is asked for from now on."""
+    asked: list[str] = []
+    real = manifest.read
+
+    def counted(batch_id: Any) -> Manifest | None:
+        asked.append(str(uuid.UUID(str(batch_id))))
+        return real(batch_id)
+
+    monkeypatch.setattr(manifest, "read", counted)
+    return asked
+
+
+def test_the_sweep_reads_no_finished_manifest(monkeypatch: Any) -> None:
+    """The sweep runs every minute: it reads the batches marked as having work, not the
+    finished ones; a batch leaves the index when its work is done and comes back with more."""
+    finished = [_batch(state=UploadState.DONE.value, filed=True) for _ in range(5)]
+    unsent = _batch(state=UploadState.QUEUED.value)
+    with manifest.changing(unsent.id) as current:
+        assert current is not None
+        current.files.append(manifest.new_entry("IM1", 10))
+    manifest.pending_batches()  # the index is complete from here on
+    asked = _reads(monkeypatch)
+    assert manifest.pending_batches() == [unsent.id]
+    assert asked == [unsent.id]
+    with manifest.changing(unsent.id) as current:
+        assert current is not None
+        current.files[0].outcome = UploadOutcome.STORED.value
+        current.state, current.filed = UploadState.DONE.value, True
+    asked.clear()
+    assert manifest.pending_batches() == []
+    assert asked == []
+    with manifest.changing(finished[0].id) as current:  # an open batch given a file has work again
+        assert current is not None
+        current.state = UploadState.OPEN.value
+        current.files.append(manifest.new_entry("IM2", 10))
+    assert manifest.pending_batches() == [finished[0].id]
+
+
+def test_batches_written_before_the_index_are_found_once(monkeypatch: Any) -> None:
+    """Manifests from before the index (a portal upgraded with uploads waiting) are read once
+    to build it; stale markers (a crash between a manifest and its marker, a removed batch)
+    are dropped."""
+    waiting = _batch(state=UploadState.QUEUED.value, filed=False)
+    done = _batch(state=UploadState.DONE.value, filed=True)
+    index = manifest.root() / manifest.PENDING
+    assert (index / manifest.folder(waiting.id).name).exists()
+    for marker in index.iterdir():
+        marker.unlink()
+    index.rmdir()
+    asked = _reads(monkeypatch)
+    assert manifest.pending_batches() == [waiting.id]
+    assert set(asked) >= {waiting.id, done.id}
+    (index / manifest.folder(done.id).name).touch()  # stale: its batch has nothing to do
+    (index / uuid.uuid4().hex).touch()  # stale: no such batch
+    asked.clear()
+    assert manifest.pending_batches() == [waiting.id]
+    assert done.id not in manifest.pending_batches()
+    assert sorted(p.name for p in index.iterdir()) == sorted([manifest.BUILT, manifest.folder(waiting.id).name])
