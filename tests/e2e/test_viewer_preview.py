@@ -100,10 +100,12 @@ def test_a_long_series_shows_the_servers_picture_until_the_viewer_draws_it(page,
     ]
     expect(page.locator('[data-slot="0"] [data-br]')).to_contain_text("W 400 L 40")  # the file's window
 
-    # What early.js asked for, the viewer took: nothing twice.
-    twice = [url for url, n in requested.items() if n > 1 and "/dicomweb/" in url]
+    # What early.js asked for, the viewer took, and the preloaded bundle is the one imported:
+    # nothing twice.
+    twice = [url for url, n in requested.items() if n > 1 and ("/dicomweb/" in url or "/static/viewer/" in url)]
     assert not twice, twice
     assert sum("/instances?limit=" in url for url in requested) == 1
+    assert sum(url.endswith("/static/viewer/viewer.js") for url in requested) == 1
 
     # Image counts in words.
     counts = page.locator(".rv-thumb-count")
