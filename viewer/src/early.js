@@ -14,8 +14,8 @@
 // and a preview that arrives after that is never shown.
 import { QUICK_SERIES, fetchJson, firstSeries, mayHoldImages, quickInstance, seriesOf, urls } from './dicomweb.js';
 
-/** How long (ms) the viewer's bundle waits at most for the requests here to be made. */
-const HEAD_START = 300;
+/** How long (ms) after this module starts the viewer's bundle waits at most for the preview. */
+const HEAD_START = 400;
 
 /** The answers asked for here, by URL, until the viewer takes them. */
 const early = (globalThis.rayportEarly ||= { json: new Map() });
@@ -27,7 +27,8 @@ function ask(url) {
   return answer;
 }
 
-/** Asks for the first answers of the viewer in ``root``; resolves once every request is made. */
+/** Asks for the first answers of the viewer in ``root``; resolves once the preview is on
+ * screen, or once every request is made when there is none. */
 async function prepare(root, config) {
   const base = (config.dicomweb || '').replace(/\/+$/, '');
   const studies = config.studies || [];
@@ -50,24 +51,26 @@ async function prepare(root, config) {
   const sop = quickInstance(await ask(urls.instances(base, first)));
   if (!sop) return;
   ask(urls.instanceMetadata(base, first, sop));
-  preview(root.querySelector('[data-slot="0"]'), urls.rendered(base, first, sop), first);
+  await preview(root.querySelector('[data-slot="0"]'), urls.rendered(base, first, sop), first);
 }
 
 /** Shows the server's rendering (``url``) of the image the viewer shows first in ``slot``, the
- * viewport it will be drawn in, until the viewer draws its own. */
+ * viewport it will be drawn in, until the viewer draws its own. Resolves once it is painted
+ * (or will not be). */
 function preview(slot, url, series) {
-  if (!slot) return;
+  if (!slot) return undefined;
   const picture = new Image();
   picture.alt = '';
   picture.className = 'rv-preview';
   picture.dataset.preview = `${series.studyUid}|${series.uid}`;
   picture.src = url;
-  picture
+  return picture
     .decode()
     .then(() => {
       // Too late: the viewer has drawn (or given up on) this viewport.
-      if (slot.dataset.previewDone || slot.dataset.rendered) return;
+      if (slot.dataset.previewDone || slot.dataset.rendered) return undefined;
       slot.querySelector('[data-canvas]').after(picture);
+      return new Promise((painted) => requestAnimationFrame(() => setTimeout(painted, 0)));
     })
     .catch(() => {}); // no picture: the viewer's own comes as usual
 }
@@ -84,10 +87,12 @@ function start() {
     }
   });
   const module = (roots[0] && roots[0].dataset.module) || new URL('./viewer.js', import.meta.url).href;
-  // Evaluated once the requests above are made (its half second on the main thread would hold
-  // them up), or after HEAD_START on a slow network (the viewer's start overlaps the waiting).
-  const made = Promise.all(prepared);
-  Promise.race([made, new Promise((resolve) => setTimeout(resolve, HEAD_START))]).finally(() =>
+  // Evaluated once the preview is painted or every request above made: evaluating the bundle
+  // holds the main thread for a quarter to half a second, which would hold up the preview (and
+  // the answers). At most HEAD_START late, so that on a slow network the viewer's start
+  // overlaps the waiting.
+  const ready = Promise.all(prepared);
+  Promise.race([ready, new Promise((resolve) => setTimeout(resolve, HEAD_START))]).finally(() =>
     import(module).catch((error) => {
       for (const root of roots) {
         root.dataset.state = 'failed';
