@@ -14,9 +14,8 @@ from typing import Any, ParamSpec, TypeVar, cast
 from csp.decorators import csp_update
 from django.http.response import HttpResponseBase
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from postdicom import types as t
 
