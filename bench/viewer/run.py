@@ -20,8 +20,8 @@ gunicorn.
    The median of the rounds is printed (targets: first image 1 s, whole stack 5 s).
 4. **A/B** with ``--before DIR`` (a checkout of another commit, e.g. ``git archive main | tar -x
    -C DIR``): a second gunicorn serves DIR's code on ``--port`` + 1 from the same database and
-   files; each is warmed by one unmeasured round, then the rounds alternate (before, after /
-   after, before / ...), so that both meet the same load.
+   files; each is warmed by one unmeasured round per web worker, then the rounds alternate
+   (after, before / before, after / ...), so that both meet the same load.
 """
 
 from __future__ import annotations
@@ -221,8 +221,11 @@ def main() -> None:
         results: dict[str, list[tuple[float, float, float, str]]] = {name: [] for name in servers}
         names = list(servers)
         if args.before:
-            for name in names:  # warm-up: the first page a gunicorn worker serves is slow
-                one_round(browser, servers[name][0], order, args.timeout)
+            # Warm-up: a gunicorn worker's first requests of a kind import and warm what they use
+            # (the rendering's PIL and numpy paths, say), so one unmeasured round per worker.
+            for _ in range(args.web_workers):
+                for name in names:
+                    one_round(browser, servers[name][0], order, args.timeout)
         for n in range(args.rounds):
             for name in names if n % 2 == 0 else names[::-1]:
                 result = one_round(browser, servers[name][0], order, args.timeout)
