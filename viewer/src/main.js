@@ -805,8 +805,7 @@ class Viewer {
     if (current && current.kind === 'stack' && this.active !== 0) {
       await this.show(0, current.key);
     } else if (!this.views.has(0)) {
-      const current = [...this.series.values()].filter((s) => s.owner === 'current');
-    const first = firstSeries(current);
+      const first = firstSeries([...this.series.values()].filter((s) => s.owner === 'current'));
       if (first) await this.show(0, first.key);
     }
     await this.show(1, match.key);
