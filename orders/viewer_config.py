@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from csp.decorators import csp_update
 from django.http.response import HttpResponseBase
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from postdicom import types as t
@@ -41,8 +41,14 @@ def viewer_csp(view: Callable[P, R]) -> Callable[P, R]:
     return cast("Callable[P, R]", _VIEWER_CSP(view))  # type: ignore[arg-type]  # typed for HttpRequest
 
 
-def viewer_strings() -> dict[str, str]:
-    """The words the viewer's script shows (the page's own markup is translated in the template)."""
+def viewer_strings() -> dict[str, Any]:
+    """The words the viewer's script shows (the page's own markup is translated in the template).
+
+    ``imageCount`` gives a series' "N images" by CLDR plural category, which the script picks
+    with ``Intl.PluralRules`` of the page's language: "one" and "other" are the only forms of the
+    portal's languages (English and Spanish: nplurals=2, plural=(n != 1)); a category without
+    its own form (Spanish "many", for millions) takes "other".
+    """
     return {
         "noWebgl": _(
             "This browser has no WebGL: images are drawn without the graphics card, more slowly, "
@@ -58,7 +64,10 @@ def viewer_strings() -> dict[str, str]:
         "dropHere": _("Drag a series here"),
         "dragHint": _("Click to show in the selected viewport, or drag onto a viewport"),
         "compareHint": _("Open beside the current images, linked"),
-        "imagesShort": _("images"),
+        "imageCount": {
+            "one": ngettext("%(count)s image", "%(count)s images", 1),
+            "other": ngettext("%(count)s image", "%(count)s images", 2),
+        },
         "imageShort": _("Im"),
         "seriesShort": _("Se"),
         "zoomShort": _("Zoom"),

@@ -2,7 +2,9 @@
 // so that `make run` needs no Node). Reproducible: pinned packages (package-lock.json), no
 // timestamps, no source maps, fixed file names.
 //
-//   static/viewer/viewer.js                  the page's ES module (src/main.js + Cornerstone3D)
+//   static/viewer/early.js                   the page's only eager script (src/early.js, a few kB):
+//                                            asks for the first images, then imports viewer.js
+//   static/viewer/viewer.js                  the viewer's ES module (src/main.js + Cornerstone3D)
 //   static/viewer/decodeImageFrameWorker.js  the loader's decoding worker (the main module
 //                                            starts it as new URL('./decodeImageFrameWorker.js',
 //                                            import.meta.url), so it must sit beside it)
@@ -63,6 +65,11 @@ function replaced() {
   };
 }
 
+await build({
+  ...common,
+  entryPoints: [join(here, 'src', 'early.js')],
+  outfile: join(out, 'early.js'),
+});
 await build({
   ...common,
   entryPoints: [join(here, 'src', 'main.js')],

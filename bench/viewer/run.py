@@ -1,8 +1,10 @@
-"""The image viewer's speed on a big CT: from the click on "View images" to the first image
-on screen, and until the whole stack is loaded (scrollable without waiting), in headless
-Chromium against the portal served by gunicorn.
+"""The image viewer's speed on a big CT: from the click on "View images" to the first pixels
+of an image on screen, to the first image the viewer can be used on, and until the whole stack
+is loaded (scrollable without waiting), in headless Chromium against the portal served by
+gunicorn.
 
     .venv/bin/python bench/viewer/run.py            # --help for the options
+    .venv/bin/python bench/viewer/run.py --before /tmp/main   # A/B against a checkout of main
 
 1. **Corpus** (made once, under ``bench/viewer/.corpus``): one CT series of ``--slices`` (500)
    uncompressed 512×512 16-bit slices (about 260 MB), the phantom of ``tests/e2e/volume.py``.
@@ -11,9 +13,15 @@ Chromium against the portal served by gunicorn.
    × ``--web-threads``) on 127.0.0.1:``--port``.
 3. **Measured** in ``--rounds`` (3) rounds, each in a fresh browser context (nothing cached):
    sign in, open the order page, click "View images", then
-   * *first image*: until the first viewport has rendered an image and its canvas has pixels;
+   * *first pixels*: until the first viewport shows an image: early.js's preview (the server's
+     rendering) or the viewer's canvas, whichever comes first;
+   * *interactive*: until the first viewport has rendered an image and its canvas has pixels;
    * *whole stack*: until every slice of the series is decoded in the viewer's cache.
-   The median of the rounds is printed (targets: 1 s and 5 s).
+   The median of the rounds is printed (targets: first image 1 s, whole stack 5 s).
+4. **A/B** with ``--before DIR`` (a checkout of another commit, e.g. ``git archive main | tar -x
+   -C DIR``): a second gunicorn serves DIR's code on ``--port`` + 1 from the same database and
+   files; each is warmed by one unmeasured round per web worker, then the rounds alternate
+   (after, before / before, after / ...), so that both meet the same load.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import shutil
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +54,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: What the first viewport shows: "preview" (early.js's picture, loaded), "canvas" (the viewer's
+#: own image, drawn), or nothing yet.
+FIRST_PIXELS = """() => {
+  const slot = document.querySelector('[data-slot="0"]');
+  if (!slot) return null;
+  const preview = slot.querySelector('img[data-preview]');
+  if (preview && preview.complete && preview.naturalWidth > 0) return 'preview';
+  if (slot.dataset.rendered !== '1') return null;
+  const canvas = slot.querySelector('canvas');
+  if (!canvas || !canvas.width) return null;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 0; i < data.length; i += 4) if (data[i] > 8) return 'canvas';
+  return null;
+}"""
 PIXELS = """() => {
   const canvas = document.querySelector('[data-slot="0"] canvas');
   if (!canvas || !canvas.width) return 0;
@@ -100,7 +123,9 @@ def order_url(env: dict[str, str]) -> str:
     return f"/orders/{out.stdout.strip()}/"
 
 
-def one_round(browser, root: str, order: str, timeout: float) -> tuple[float, float]:
+def one_round(browser, root: str, order: str, timeout: float) -> tuple[float, float, float, str]:
+    """One look at the order in a fresh context: (first pixels, interactive, whole stack, what
+    showed the first pixels)."""
     context = browser.new_context(base_url=root, viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.goto("/accounts/login/")
@@ -111,6 +136,8 @@ def one_round(browser, root: str, order: str, timeout: float) -> tuple[float, fl
     page.goto(order)
     start = time.monotonic()
     page.get_by_role("link", name="View images").first.click()
+    shown = page.wait_for_function(FIRST_PIXELS, timeout=timeout * 1000, polling="raf").json_value()
+    pixels = time.monotonic() - start
     page.wait_for_selector('[data-slot="0"][data-rendered="1"]', timeout=timeout * 1000)
     page.wait_for_function(PIXELS, timeout=timeout * 1000, polling="raf")
     first = time.monotonic() - start
@@ -122,7 +149,29 @@ def one_round(browser, root: str, order: str, timeout: float) -> tuple[float, fl
     )
     whole = time.monotonic() - start
     context.close()
-    return first, whole
+    return pixels, first, whole, str(shown)
+
+
+def gunicorn(port: int, args: argparse.Namespace, code: Path | None = None) -> list[str]:
+    """The portal on ``port``; from the checkout ``code`` instead of this one when given."""
+    chdir = ["--chdir", str(code)] if code else []
+    return [
+        PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread",
+        "-w", str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "600",
+        "--no-control-socket",  # gunicorn 27 shares one control socket per user otherwise
+        *chdir,
+    ]  # fmt: skip
+
+
+def report(name: str, slices: int, results: list[tuple[float, float, float, str]]) -> None:
+    pixels = statistics.median(r[0] for r in results)
+    first = statistics.median(r[1] for r in results)
+    whole = statistics.median(r[2] for r in results)
+    previews = sum(r[3] == "preview" for r in results)
+    print(f"\n{name}{slices}-slice CT, median of {len(results)} (preview first in {previews}):")
+    print(f"  click → first pixels on screen:      {pixels:.2f} s (target ≤ 1 s)")
+    print(f"  click → first interactive image:     {first:.2f} s")
+    print(f"  click → whole stack loaded:          {whole:.2f} s (target ≤ 5 s)")
 
 
 def main() -> None:
@@ -138,6 +187,7 @@ def main() -> None:
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--reuse", action="store_true", help="keep the database and files of the last run")
+    parser.add_argument("--before", type=Path, help="a checkout to compare with, served on --port + 1 (A/B)")
     args = parser.parse_args()
 
     folder = corpus(args.slices)
@@ -153,28 +203,46 @@ def main() -> None:
     if not args.reuse:
         prepare(env, folder, data, args.database)
     order = order_url(env)
-    root = f"http://127.0.0.1:{args.port}"
-    command = [
-        PYTHON, "-m", "gunicorn", "portal.wsgi", "-b", f"127.0.0.1:{args.port}", "-k", "gthread",
-        "-w", str(args.web_workers), "--threads", str(args.web_threads), "--timeout", "600",
-        "--no-control-socket",  # gunicorn 27 shares one control socket per user otherwise
-    ]  # fmt: skip
+    # name → (its root URL, the checkout it serves); "before" on the next port, same database.
+    servers = {"after": (f"http://127.0.0.1:{args.port}", ROOT)}
+    if args.before:
+        servers["before"] = (f"http://127.0.0.1:{args.port + 1}", args.before.resolve())
     from playwright.sync_api import sync_playwright
 
-    with running(command, env, data / "gunicorn.log"), sync_playwright() as playwright:
-        wait_http(f"{root}/accounts/login/")
+    with ExitStack() as stack:
+        for name, (root, code) in servers.items():
+            command = gunicorn(int(root.rsplit(":", 1)[1]), args, None if code == ROOT else code)
+            log = data / f"gunicorn-{name}.log"
+            stack.enter_context(running(command, env, log))  # --chdir puts the checkout first on sys.path
+        playwright = stack.enter_context(sync_playwright())
+        for root, _ in servers.values():
+            wait_http(f"{root}/accounts/login/")
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        results = []
+        results: dict[str, list[tuple[float, float, float, str]]] = {name: [] for name in servers}
+        names = list(servers)
+        if args.before:
+            # Warm-up: a gunicorn worker's first requests of a kind import and warm what they use
+            # (the rendering's PIL and numpy paths, say), so one unmeasured round per worker.
+            for _ in range(args.web_workers):
+                for name in names:
+                    one_round(browser, servers[name][0], order, args.timeout)
         for n in range(args.rounds):
-            first, whole = one_round(browser, root, order, args.timeout)
-            print(f"round {n + 1}: first image {first:.2f} s, whole stack {whole:.2f} s", flush=True)
-            results.append((first, whole))
+            for name in names if n % 2 == 0 else names[::-1]:
+                result = one_round(browser, servers[name][0], order, args.timeout)
+                pixels, first, whole, shown = result
+                print(
+                    f"round {n + 1} {name}: first pixels {pixels:.2f} s ({shown}), interactive {first:.2f} s, "
+                    f"whole stack {whole:.2f} s · load {_load()}",
+                    flush=True,
+                )
+                results[name].append(result)
         browser.close()
-    first = statistics.median(r[0] for r in results)
-    whole = statistics.median(r[1] for r in results)
-    print(f"\n{args.slices}-slice CT, median of {args.rounds}:")
-    print(f"  click → first image on screen: {first:.2f} s (target ≤ 1 s)")
-    print(f"  click → whole stack loaded:    {whole:.2f} s (target ≤ 5 s)")
+    for name in reversed(names):
+        report(f"{name}: " if args.before else "", args.slices, results[name])
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 if __name__ == "__main__":

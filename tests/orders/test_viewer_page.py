@@ -53,7 +53,13 @@ def test_the_viewer_gets_the_orders_studies_priors_and_dicomweb_base(staff_clien
     assert config["documents"] == []
     assert config["language"] == "en"
     assert config["strings"]["cannotDecode"]
-    assert "/static/viewer/viewer.js" in response.content.decode()
+    assert config["strings"]["imageCount"] == {"one": "%(count)s image", "other": "%(count)s images"}
+    # early.js is the one script run at once; it imports the viewer's bundle, preloaded meanwhile.
+    page = response.content.decode()
+    assert '<script type="module" src="/static/viewer/early.js"></script>' in page
+    assert '<link rel="modulepreload" href="/static/viewer/viewer.js">' in page
+    assert 'data-module="/static/viewer/viewer.js"' in page
+    assert '<script type="module" src="/static/viewer/viewer.js"' not in page
     assert reverse("orders:detail", kwargs={"order_id": order.id}) in response.content.decode()
     assert AuditRecord.objects.filter(action=AuditAction.ORDER_VIEWER_OPENED, target_id=str(order.id)).count() == 1
 

@@ -11,7 +11,22 @@ export class DicomWebError extends Error {
   }
 }
 
-export async function getJson(url) {
+/**
+ * The DICOM JSON at ``url``: the answer early.js already asked for when there is one (each is
+ * taken once), else a request of its own.
+ */
+export function getJson(url) {
+  const early = globalThis.rayportEarly;
+  const asked = early && early.json.get(url);
+  if (asked) {
+    early.json.delete(url);
+    return asked;
+  }
+  return fetchJson(url);
+}
+
+/** The DICOM JSON at ``url``, asked for now. */
+export async function fetchJson(url) {
   const response = await fetch(url, { headers: { Accept: JSON_TYPES }, credentials: 'same-origin' });
   if (!response.ok) {
     let reason = response.headers.get('X-Error-Reason') || '';
@@ -56,8 +71,24 @@ export function absolute(base) {
   return new URL(base.replace(/\/+$/, ''), window.location.href).toString();
 }
 
+/**
+ * The URLs the viewer reads, in one place: early.js asks for the first ones before the viewer's
+ * bundle runs, and the viewer takes its answers by the same URL (getJson).
+ */
+export const urls = {
+  series: (base, studyUid) => `${base}/studies/${studyUid}/series`,
+  instances: (base, series) => `${base}/studies/${series.studyUid}/series/${series.uid}/instances?limit=1000`,
+  seriesMetadata: (base, series) => `${base}/studies/${series.studyUid}/series/${series.uid}/metadata`,
+  instanceMetadata: (base, series, sop) => `${base}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/metadata`,
+  rendered: (base, series, sop) => `${base}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/rendered`,
+};
+
 export async function studySeries(base, studyUid) {
-  const series = await getJson(`${base}/studies/${studyUid}/series`);
+  return seriesOf(studyUid, await getJson(urls.series(base, studyUid)));
+}
+
+/** The series of a study's QIDO answer, in series number order. */
+export function seriesOf(studyUid, series) {
   return series
     .map((s) => ({
       studyUid,
@@ -74,6 +105,19 @@ const IMAGE_MODALITIES_WITHOUT_PIXELS = new Set(['SR', 'PR', 'KO', 'RTPLAN', 'RT
 
 export function mayHoldImages(series) {
   return !IMAGE_MODALITIES_WITHOUT_PIXELS.has(series.modality);
+}
+
+/** The series the viewer opens first among ``series`` (all of the current order's, in order). */
+export function firstSeries(series) {
+  return series.find((s) => mayHoldImages(s)) || series[0];
+}
+
+/** Series with more images than this show one image before all their headers are read. */
+export const QUICK_SERIES = 50;
+
+/** The instance a big series shows first (the middle one of the listed instances), or undefined. */
+export function quickInstance(listed) {
+  return listed.length ? text(listed[Math.floor(listed.length / 2)], '00080018') : undefined;
 }
 
 /** Sort key of one instance: position along the slice normal when known, else its number. */
@@ -103,7 +147,7 @@ function sortInstances(instances) {
  */
 export async function seriesStack(base, series, register) {
   const root = absolute(base);
-  const metadata = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/metadata`);
+  const metadata = await getJson(urls.seriesMetadata(base, series));
   return stackOf(root, series, metadata, register);
 }
 
@@ -112,10 +156,10 @@ export async function seriesStack(base, series, register) {
  * header, so that a big series shows an image before all its headers have been read.
  */
 export async function oneImage(base, series, register) {
-  const listed = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/instances?limit=1000`);
-  if (!listed.length) return null;
-  const sop = text(listed[Math.floor(listed.length / 2)], '00080018');
-  const metadata = await getJson(`${base}/studies/${series.studyUid}/series/${series.uid}/instances/${sop}/metadata`);
+  const listed = await getJson(urls.instances(base, series));
+  const sop = quickInstance(listed);
+  if (!sop) return null;
+  const metadata = await getJson(urls.instanceMetadata(base, series, sop));
   const stack = stackOf(absolute(base), series, metadata, register);
   return stack.imageIds.length ? stack : null;
 }

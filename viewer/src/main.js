@@ -36,7 +36,19 @@ import {
 } from '@cornerstonejs/tools';
 
 import { afterRendered, loadStackInBulk } from './bulkload.js';
-import { DECODED_ACCEPT, decodedOnServer, dicomDate, mayHoldImages, oneImage, seriesStack, studySeries, text, values } from './dicomweb.js';
+import {
+  DECODED_ACCEPT,
+  QUICK_SERIES,
+  decodedOnServer,
+  dicomDate,
+  firstSeries,
+  mayHoldImages,
+  oneImage,
+  seriesStack,
+  studySeries,
+  text,
+  values,
+} from './dicomweb.js';
 
 const PRESETS = {
   soft: { window: 400, level: 40 },
@@ -56,8 +68,6 @@ const TOOLS = {
 };
 const LAYOUTS = { '1x1': 1, '1x2': 2, '2x2': 4, mpr: 3 };
 const ENGINE_ID = 'rayport-engine';
-/** Series with more images than this show one image before all their headers are read. */
-const QUICK_SERIES = 50;
 const STACK_GROUP = 'rayport-stack';
 const VOLUME_GROUP = 'rayport-volume';
 
@@ -68,6 +78,7 @@ class Viewer {
     this.root = root;
     this.config = config;
     this.s = config.strings || {};
+    this.plurals = pluralRules(config.language);
     this.base = (config.dicomweb || '').replace(/\/+$/, '');
     this.series = new Map(); // key -> series (with its stack once read)
     this.stacks = new Map(); // key -> promise of the stack
@@ -89,6 +100,14 @@ class Viewer {
 
   t(key, fallback) {
     return this.s[key] || fallback || key;
+  }
+
+  /** "1 image", "40 images": the form of the page's language for ``n`` (by its CLDR plural
+   * category; the configuration gives the forms, "other" for any category it lacks). */
+  images(n) {
+    const forms = this.s.imageCount || {};
+    const form = forms[this.plurals.select(n)] || forms.other || '%(count)s';
+    return form.replace('%(count)s', String(n));
   }
 
   q(selector) {
@@ -125,7 +144,7 @@ class Viewer {
     this.renderPriors();
     this.renderDocuments();
     const current = [...this.series.values()].filter((s) => s.owner === 'current');
-    const first = current.find((s) => mayHoldImages(s)) || current[0];
+    const first = firstSeries(current);
     if (first) {
       await this.show(0, first.key);
     } else if (!this.series.size) {
@@ -230,7 +249,7 @@ class Viewer {
     caption.textContent = `${number}${entry.description || entry.modality}`;
     const count = document.createElement('span');
     count.className = 'rv-thumb-count';
-    count.textContent = `${entry.count} ${this.t('imagesShort')}`;
+    count.textContent = this.images(entry.count);
     button.append(picture, caption, count);
     button.addEventListener('click', () => this.show(this.active, entry.key));
     button.addEventListener('dragstart', (event) => {
@@ -261,7 +280,7 @@ class Viewer {
     const button = this.root.querySelector(`[data-series="${CSS.escape(entry.key)}"]`);
     if (!button) return;
     const count = button.querySelector('.rv-thumb-count');
-    count.textContent = `${entry.imageIds.length} ${this.t('imagesShort')}`;
+    count.textContent = this.images(entry.imageIds.length);
     if (!entry.imageIds.length) {
       button.classList.add('rv-thumb-empty');
       return;
@@ -349,6 +368,8 @@ class Viewer {
     }
     this.setActive(slot);
     const entry = this.series.get(key);
+    const preview = this.slots[slot].querySelector('img[data-preview]');
+    if (preview && preview.dataset.preview !== key) this.dropPreview(slot);
     this.message(slot, '');
     delete this.slots[slot].dataset.rendered;
     delete this.slots[slot].dataset.complete;
@@ -467,7 +488,15 @@ class Viewer {
     return { loaded, total: entry.imageIds.length };
   }
 
+  /** early.js's preview of the slot's first image goes (and one still on its way is not shown):
+   * the viewer's own image is drawn, or cannot be. */
+  dropPreview(slot) {
+    this.slots[slot].dataset.previewDone = '1';
+    for (const picture of this.slots[slot].querySelectorAll('img[data-preview]')) picture.remove();
+  }
+
   failed(slot, message) {
+    this.dropPreview(slot);
     this.slots[slot].dataset.state = 'failed';
     this.overlay(slot, null);
     this.message(slot, message);
@@ -776,8 +805,7 @@ class Viewer {
     if (current && current.kind === 'stack' && this.active !== 0) {
       await this.show(0, current.key);
     } else if (!this.views.has(0)) {
-      const current = [...this.series.values()].filter((s) => s.owner === 'current');
-    const first = current.find((s) => mayHoldImages(s)) || current[0];
+      const first = firstSeries([...this.series.values()].filter((s) => s.owner === 'current'));
       if (first) await this.show(0, first.key);
     }
     await this.show(1, match.key);
@@ -996,7 +1024,10 @@ class Viewer {
       }
       element.addEventListener(Enums.Events.IMAGE_RENDERED, () => {
         const i = this.slotOf(element);
-        if (i >= 0 && this.slots[i].dataset.state === 'shown') this.slots[i].dataset.rendered = '1';
+        if (i >= 0 && this.slots[i].dataset.state === 'shown') {
+          this.slots[i].dataset.rendered = '1';
+          this.dropPreview(i); // the canvas holds the image now: the next frame shows it
+        }
       });
     }
     eventTarget.addEventListener(Enums.Events.IMAGE_LOAD_ERROR, (event) => {
@@ -1106,6 +1137,14 @@ class Viewer {
 
 // ---- small helpers --------------------------------------------------------------------------
 
+function pluralRules(language) {
+  try {
+    return new Intl.PluralRules(language || 'en');
+  } catch {
+    return new Intl.PluralRules('en'); // a language code the browser does not know
+  }
+}
+
 function hasWebGL() {
   try {
     const canvas = document.createElement('canvas');
@@ -1166,6 +1205,7 @@ function boot() {
     root.viewer = viewer;
     viewer.start().catch((error) => {
       root.dataset.state = 'failed';
+      viewer.slots.forEach((_, slot) => viewer.dropPreview(slot));
       viewer.notice(`${viewer.t('startFailed')} ${error && error.message ? error.message : ''}`);
       // eslint-disable-next-line no-console
       console.warn(error);
