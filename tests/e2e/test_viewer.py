@@ -477,6 +477,82 @@ def test_a_radiologist_reads_a_ct(page, chest):
     page.get_by_role("button", name="Close").click()
 
 
+def test_the_other_tools_a_radiologist_expects(page, chest):
+    """What the session above leaves out: zoom, pan and fit, the angle, the brain and auto
+    (MR) windows, the vertical flip, the rectangle ROI and cine at another frame rate."""
+    sign_in(page, "sam", PASSWORD)
+    page.goto(f"/orders/{chest['order']}/view/")
+    page.wait_for_selector(SHOWN.format(slot=0), timeout=20_000)
+    canvas = page.locator('[data-slot="0"] canvas')
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    corner = page.locator('[data-slot="0"] [data-br]')
+    start_zoom = corner.inner_text().split("\n")[-1]
+
+    # Zoom by dragging with the zoom tool, then fit brings the first zoom back.
+    page.get_by_role("button", name="Zoom", exact=True).click()
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx, cy + 120, steps=6)
+    page.mouse.up()
+    expect(corner).not_to_contain_text(start_zoom)
+    zoomed = _pixels(page)
+    page.keyboard.press("p")
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 150, cy + 100, steps=6)
+    page.mouse.up()
+    page.wait_for_timeout(300)  # the next animation frame draws it
+    assert _pixels(page) != zoomed  # panned: the picture moved
+    page.get_by_role("button", name="Fit", exact=True).click()
+    expect(corner).to_contain_text(start_zoom)
+
+    # The brain and auto windows, by their keys.
+    page.keyboard.press("4")
+    expect(corner).to_contain_text("W 80 L 40")
+    page.keyboard.press("0")
+    expect(corner).not_to_contain_text("W 80 L 40")
+    page.keyboard.press("1")
+    expect(corner).to_contain_text("W 400 L 40")
+
+    # Flip vertically swaps the head and foot markers (A and P on an axial CT).
+    assert page.inner_text('[data-slot="0"] [data-marker="top"]') == "A"
+    page.get_by_role("button", name="Flip V", exact=True).click()
+    expect(page.locator('[data-slot="0"] [data-marker="top"]')).to_have_text("P")
+    page.keyboard.press("x")
+    expect(page.locator('[data-slot="0"] [data-marker="top"]')).to_have_text("A")
+
+    # An angle (three clicks) and a rectangle ROI with HU statistics.
+    page.get_by_role("button", name="Angle", exact=True).click()
+    for x, y in ((cx - 60, cy - 40), (cx, cy), (cx + 60, cy - 40)):
+        page.mouse.click(x, y)
+    page.get_by_role("button", name="Rect ROI", exact=True).click()
+    page.mouse.move(cx - 40, cy + 20)
+    page.mouse.down()
+    page.mouse.move(cx + 20, cy + 60, steps=5)
+    page.mouse.up()
+    svg_text = page.locator('[data-slot="0"] svg').first.text_content() or ""
+    assert "°" in svg_text, svg_text
+    assert "HU" in svg_text, svg_text
+    shot(page, "angle-and-rect")
+
+    # Cine at 30 frames a second moves through the stack faster than at 2.
+    def frames_in(ms: int) -> int:
+        page.keyboard.press("Home")
+        page.get_by_role("button", name="Play", exact=True).click()
+        page.wait_for_timeout(ms)
+        page.get_by_role("button", name="Stop", exact=True).click()
+        return int(_overlay(page, 0, "bl").split("Im ")[1].split(" /")[0])
+
+    page.locator("[data-fps]").fill("2")
+    page.locator("[data-fps]").dispatch_event("change")
+    slow = frames_in(1000)
+    page.locator("[data-fps]").fill("30")
+    page.locator("[data-fps]").dispatch_event("change")
+    fast = frames_in(1000)  # 40 slices: at most 31 here, so the loop has not wrapped
+    assert slow <= 5 and fast >= 10, (slow, fast)
+
+
 def test_priors_open_side_by_side_and_documents_in_the_page(page, chest):
     sign_in(page, "sam", PASSWORD)
     page.goto(f"/orders/{chest['order']}/view/")
@@ -548,6 +624,34 @@ def test_the_viewer_in_spanish(browser, live_server, watch, chest):
         expect(tab.locator('[data-slot="1"] [data-message]')).to_have_text("Arrastre una serie aquí")
         expect(tab.get_by_role("link", name="← Volver a la orden")).to_be_visible()
         shot(tab, "spanish")
+    finally:
+        context.close()
+    watch.check()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize(("locale", "back"), [("en-US", "← Back to the order"), ("es-ES", "← Volver a la orden")])
+def test_the_viewer_on_a_phone(browser, live_server, watch, chest, locale, back):
+    """On a phone-sized screen the picture is there and fills the width, the page does not
+    scroll sideways, and the tools stay reachable."""
+    context, tab = new_tab(browser, live_server, watch, PHONE, locale)
+    try:
+        sign_in_by_name(tab, "sam", PASSWORD)
+        tab.goto(f"/orders/{chest['order']}/view/")
+        tab.wait_for_selector(SHOWN.format(slot=0), timeout=20_000)
+        assert _pixels(tab)["spread"] > 50
+        expect(tab.get_by_role("link", name=back)).to_be_visible()
+        width = tab.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the page scrolls sideways: {width}px"
+        canvas = tab.locator('[data-slot="0"] canvas').bounding_box()
+        assert canvas["width"] >= PHONE["width"] * 0.8, canvas
+        assert canvas["height"] >= 200, canvas
+        shot(tab, "phone")
+        tab.keyboard.press("?")
+        expect(tab.locator("[data-help]")).to_be_visible()
+        shot(tab, "phone-shortcuts")
     finally:
         context.close()
     watch.check()
