@@ -489,18 +489,39 @@ def test_the_other_tools_a_radiologist_expects(page, chest):
     corner = page.locator('[data-slot="0"] [data-br]')
     start_zoom = corner.inner_text().split("\n")[-1]
 
-    # Zoom by dragging with the zoom tool, then fit brings the first zoom back.
-    page.get_by_role("button", name="Zoom", exact=True).click()
-    page.mouse.move(cx, cy)
+    # An angle (three clicks) and a rectangle ROI with HU statistics.
+    page.get_by_role("button", name="Angle", exact=True).click()
+    page.mouse.move(cx - 60, cy - 40)
     page.mouse.down()
-    page.mouse.move(cx, cy + 120, steps=6)
+    page.mouse.move(cx, cy, steps=5)
+    page.mouse.up()
+    page.mouse.move(cx + 60, cy - 40, steps=5)
+    # Cornerstone holds a click back for a moment to tell it from a double click.
+    page.mouse.click(cx + 60, cy - 40, delay=100)
+    expect(page.locator('[data-slot="0"] svg').first).to_contain_text("°")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Rect ROI", exact=True).click()
+    page.mouse.move(cx - 40, cy + 20)
+    page.mouse.down()
+    page.mouse.move(cx + 20, cy + 60, steps=5)
+    page.mouse.up()
+    expect(page.locator('[data-slot="0"] svg').first).to_contain_text("HU")
+    shot(page, "angle-and-rect")
+
+    # Zoom by dragging with the zoom tool, then fit brings the first zoom back.
+    # (Away from the measurements, whose handles a drag would move instead.)
+    ex, ey = box["x"] + 40, box["y"] + 80
+    page.get_by_role("button", name="Zoom", exact=True).click()
+    page.mouse.move(ex, ey)
+    page.mouse.down()
+    page.mouse.move(ex, ey + 120, steps=6)
     page.mouse.up()
     expect(corner).not_to_contain_text(start_zoom)
     zoomed = _pixels(page)
     page.keyboard.press("p")
-    page.mouse.move(cx, cy)
+    page.mouse.move(ex, ey)
     page.mouse.down()
-    page.mouse.move(cx + 150, cy + 100, steps=6)
+    page.mouse.move(ex + 150, ey + 100, steps=6)
     page.mouse.up()
     page.wait_for_timeout(300)  # the next animation frame draws it
     assert _pixels(page) != zoomed  # panned: the picture moved
@@ -522,23 +543,10 @@ def test_the_other_tools_a_radiologist_expects(page, chest):
     page.keyboard.press("x")
     expect(page.locator('[data-slot="0"] [data-marker="top"]')).to_have_text("A")
 
-    # An angle (three clicks) and a rectangle ROI with HU statistics.
-    page.get_by_role("button", name="Angle", exact=True).click()
-    for x, y in ((cx - 60, cy - 40), (cx, cy), (cx + 60, cy - 40)):
-        page.mouse.click(x, y)
-    page.get_by_role("button", name="Rect ROI", exact=True).click()
-    page.mouse.move(cx - 40, cy + 20)
-    page.mouse.down()
-    page.mouse.move(cx + 20, cy + 60, steps=5)
-    page.mouse.up()
-    svg_text = page.locator('[data-slot="0"] svg').first.text_content() or ""
-    assert "°" in svg_text, svg_text
-    assert "HU" in svg_text, svg_text
-    shot(page, "angle-and-rect")
-
     # Cine at 30 frames a second moves through the stack faster than at 2.
     def frames_in(ms: int) -> int:
-        page.keyboard.press("Home")
+        page.locator('[data-slot="0"] [data-slider]').fill("0")
+        expect(page.locator('[data-slot="0"] [data-bl]')).to_contain_text("Im 1 / 40")
         page.get_by_role("button", name="Play", exact=True).click()
         page.wait_for_timeout(ms)
         page.get_by_role("button", name="Stop", exact=True).click()
@@ -550,7 +558,8 @@ def test_the_other_tools_a_radiologist_expects(page, chest):
     page.locator("[data-fps]").fill("30")
     page.locator("[data-fps]").dispatch_event("change")
     fast = frames_in(1000)  # 40 slices: at most 31 here, so the loop has not wrapped
-    assert slow <= 5 and fast >= 10, (slow, fast)
+    assert slow <= 5, (slow, fast)
+    assert fast >= 10, (slow, fast)
 
 
 def test_priors_open_side_by_side_and_documents_in_the_page(page, chest):
@@ -631,11 +640,23 @@ def test_the_viewer_in_spanish(browser, live_server, watch, chest):
 
 PHONE = {"width": 390, "height": 844}
 
+#: The tools and the overlay's corners and markers whose right edge is past ``width`` (the
+#: viewer page is fixed to the window: what sticks out is cut off, not scrolled to).
+OUTSIDE = """width => [...document.querySelectorAll(
+  '.rv-toolbar .rv-btn, .rv-toolbar select, .rv-toolbar input, [data-slot="0"] [data-tr], '
+  + '[data-slot="0"] [data-br], [data-slot="0"] [data-marker="right"], [data-slot="0"] canvas'
+)].filter((e) => e.offsetParent !== null && e.getBoundingClientRect().right > width + 1)
+  .map((e) => `${e.textContent.trim() || e.tagName} ${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
+def _outside(tab, width: int) -> list[str]:
+    return tab.evaluate(OUTSIDE, width)
+
 
 @pytest.mark.parametrize(("locale", "back"), [("en-US", "← Back to the order"), ("es-ES", "← Volver a la orden")])
 def test_the_viewer_on_a_phone(browser, live_server, watch, chest, locale, back):
-    """On a phone-sized screen the picture is there and fills the width, the page does not
-    scroll sideways, and the tools stay reachable."""
+    """On a phone-sized screen the picture is there and fills the width, with the way back and
+    the shortcuts (what is cut off there: ``test_nothing_is_cut_off_on_a_phone``)."""
     context, tab = new_tab(browser, live_server, watch, PHONE, locale)
     try:
         sign_in_by_name(tab, "sam", PASSWORD)
@@ -643,15 +664,33 @@ def test_the_viewer_on_a_phone(browser, live_server, watch, chest, locale, back)
         tab.wait_for_selector(SHOWN.format(slot=0), timeout=20_000)
         assert _pixels(tab)["spread"] > 50
         expect(tab.get_by_role("link", name=back)).to_be_visible()
-        width = tab.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"the page scrolls sideways: {width}px"
+        shot(tab, "phone")
         canvas = tab.locator('[data-slot="0"] canvas').bounding_box()
         assert canvas["width"] >= PHONE["width"] * 0.8, canvas
         assert canvas["height"] >= 200, canvas
-        shot(tab, "phone")
         tab.keyboard.press("?")
         expect(tab.locator("[data-help]")).to_be_visible()
         shot(tab, "phone-shortcuts")
+    finally:
+        context.close()
+    watch.check()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="viewer.css: .rv-group does not wrap and the phone layout's column is 1fr (at least the toolbar's "
+    "widest group), so tools and the overlay's right corners are cut off; the fix, `.rv-group { flex-wrap: wrap }` "
+    "and `.rv { grid-template-columns: minmax(0, 1fr) }` under max-width 760px, is the viewer's (branch viewfast): "
+    "remove this mark with it",
+)
+def test_nothing_is_cut_off_on_a_phone(browser, live_server, watch, chest):
+    """Spanish, whose labels are the longer: every tool and the overlay fit in the width."""
+    context, tab = new_tab(browser, live_server, watch, PHONE, "es-ES")
+    try:
+        sign_in_by_name(tab, "sam", PASSWORD)
+        tab.goto(f"/orders/{chest['order']}/view/")
+        tab.wait_for_selector(SHOWN.format(slot=0), timeout=20_000)
+        assert _outside(tab, PHONE["width"]) == []
     finally:
         context.close()
     watch.check()
