@@ -54,7 +54,13 @@ def test_an_order_link_opens_its_order_only(scans, staff_user, client):
     assert "no-store" in page["Cache-Control"]
     assert _studies(client, link) == [ds.StudyInstanceUID]
     other = scans["bea"][1]
-    assert client.get(f"{link.url}dicomweb/studies/{other.StudyInstanceUID}/metadata").status_code == 404
+    hidden = client.get(f"{link.url}dicomweb/studies/{other.StudyInstanceUID}/metadata")
+    assert hidden.status_code == 404
+    assert hidden["Content-Type"].startswith("application/json")  # the API's refusal, not a page
+    unknown = client.get(f"{link.url}dicomweb/studies/{ds.StudyInstanceUID}/nothing-here")
+    assert unknown.status_code == 404
+    assert unknown.json()["Success"] is False
+    assert _token(link) not in unknown.content.decode()
     # The answers point under the link's own prefix.
     (study,) = client.get(f"{link.url}dicomweb/studies").json()
     assert urlsplit(study["00081190"]["Value"][0]).path.startswith(f"{link.url}dicomweb/studies/")
