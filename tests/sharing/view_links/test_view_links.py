@@ -175,6 +175,13 @@ def test_a_patient_link_covers_the_patients_orders(scans, staff_user, clinic, cl
     page = client.get(link.url)
     for order_id, _ds in (scans["ana1"], scans["ana2"]):  # both to choose from
         assert f'<option value="{order_id}"'.encode() in page.content
+    # Asking the page for an order the link does not cover (one its maker sees) shows a covered one.
+    foreign_id, foreign = scans["bea"]
+    asked = client.get(link.url, {"order": str(foreign_id)})
+    assert asked.status_code == 200
+    assert str(foreign_id).encode() not in asked.content
+    assert foreign.StudyInstanceUID.encode() not in asked.content
+    assert b"Ruiz" not in asked.content
     # With the birth date, a namesake born another day is left out.
     other = get_api().create_order(
         actor=staff_user,
