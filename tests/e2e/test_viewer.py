@@ -477,6 +477,18 @@ def test_a_radiologist_reads_a_ct(page, chest):
     page.get_by_role("button", name="Close").click()
 
 
+#: Counts how often the first viewport's image number changes, until ``imageChanges.stop()``.
+COUNT_IMAGE_CHANGES = """() => {
+  const corner = document.querySelector('[data-slot="0"] [data-bl]');
+  let last = corner.textContent, count = 0;
+  const observer = new MutationObserver(() => {
+    if (corner.textContent !== last) { last = corner.textContent; count += 1; }
+  });
+  observer.observe(corner, { childList: true, characterData: true, subtree: true });
+  window.imageChanges = { stop: () => { observer.disconnect(); return count; } };
+}"""
+
+
 def test_the_other_tools_a_radiologist_expects(page, chest):
     """What the session above leaves out: zoom, pan and fit, the angle, the brain and auto
     (MR) windows, the vertical flip, the rectangle ROI and cine at another frame rate."""
@@ -544,21 +556,21 @@ def test_the_other_tools_a_radiologist_expects(page, chest):
     expect(page.locator('[data-slot="0"] [data-marker="top"]')).to_have_text("A")
 
     # Cine at 30 frames a second moves through the stack faster than at 2.
+    # Counted as changes of the image number (a loop back to the first image counts too).
     def frames_in(ms: int) -> int:
-        page.locator('[data-slot="0"] [data-slider]').fill("0")
-        expect(page.locator('[data-slot="0"] [data-bl]')).to_contain_text("Im 1 / 40")
+        page.evaluate(COUNT_IMAGE_CHANGES)
         page.get_by_role("button", name="Play", exact=True).click()
         page.wait_for_timeout(ms)
         page.get_by_role("button", name="Stop", exact=True).click()
-        return int(_overlay(page, 0, "bl").split("Im ")[1].split(" /")[0])
+        return page.evaluate("() => window.imageChanges.stop()")
 
     page.locator("[data-fps]").fill("2")
     page.locator("[data-fps]").dispatch_event("change")
     slow = frames_in(1000)
     page.locator("[data-fps]").fill("30")
     page.locator("[data-fps]").dispatch_event("change")
-    fast = frames_in(1000)  # 40 slices: at most 31 here, so the loop has not wrapped
-    assert slow <= 5, (slow, fast)
+    fast = frames_in(1000)
+    assert slow <= 4, (slow, fast)
     assert fast >= 10, (slow, fast)
 
 
