@@ -22,16 +22,18 @@ class RefusalsWithoutTraceback(logging.Filter):
         return True
 
 
-#: A share link's path segment: ``/s/<token>`` (``sharing``). The token opens the share (with
-#: its password), so no log line may carry it: web server, request and error logs included.
-_SHARE_TOKEN = re.compile(r"(?P<head>(?:^|[^A-Za-z0-9_.~-])s/)[A-Za-z0-9_-]{8,}")
+#: A share link's path segment, ``/s/<token>`` (``sharing``), or a view link's, ``/v/<token>``
+#: (``sharing.view_links``). The token opens the share (with its password) or the viewer (from
+#: the address it was made for), so no log line may carry it: web server, request and error
+#: logs included.
+_SHARE_TOKEN = re.compile(r"(?P<head>(?:^|[^A-Za-z0-9_.~-])[sv]/)[A-Za-z0-9_-]{8,}")
 REDACTED = "[token]"
 
 
 def redact_share_tokens(text: str) -> str:
-    """``text`` with every share token replaced by ``[token]`` (``/s/abc…/images`` →
-    ``/s/[token]/images``)."""
-    return _SHARE_TOKEN.sub(lambda m: m.group("head") + REDACTED, text) if "s/" in text else text
+    """``text`` with every share or view link token replaced by ``[token]`` (``/s/abc…/images``
+    → ``/s/[token]/images``, ``/v/abc…/dicomweb/studies`` → ``/v/[token]/dicomweb/studies``)."""
+    return _SHARE_TOKEN.sub(lambda m: m.group("head") + REDACTED, text) if ("s/" in text or "v/" in text) else text
 
 
 class RedactShareTokens(logging.Filter):

@@ -464,7 +464,7 @@ LOGGING = {
     },
     # A refused request (403, 404, 400) is one line; a 500 keeps its traceback. The filter sits
     # on django.request, where those are logged, and on the handler for django.security.*.
-    # Every handler redacts share tokens (/s/<token>/…): the console, and django.server, where
+    # Every handler redacts link tokens (/s/<token>/…, /v/<token>/…): the console, django.server, where
     # runserver writes its request lines (it does not propagate). The "django" logger gets no
     # handler of its own (Django's default one would print its records unredacted): its records
     # reach the console through the root.

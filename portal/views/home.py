@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
@@ -71,10 +73,22 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return _problem(request, 403, _("Not allowed"), message)
 
 
+#: The DICOMweb read side mounted under a view link's or a share's token (``/v/<token>/dicomweb/``,
+#: ``/s/<token>/dicomweb/``): the token group is what an answer never repeats.
+_TOKEN_MOUNT = re.compile(r"^/(?P<mount>[vs])/(?P<token>[^/]+)/dicomweb/")
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith(reverse("dicomweb:store")):
-        # Scripts calling the HTTP API get its JSON refusal, never an HTML page.
-        unknown = _("The HTTP API has no address %(path)s (docs/api.md lists them).") % {"path": request.path}
+    path = request.path
+    mount = _TOKEN_MOUNT.match(path)
+    if mount:
+        # The token opens the link: the answer (and its X-Error-Reason header) names the
+        # address without it, as the logs do.
+        path = f"/{mount['mount']}/[token]/dicomweb/{path[mount.end() :]}"
+    if mount or path.startswith(reverse("dicomweb:store")):
+        # Scripts calling the HTTP API (or a viewer reading a link's images) get its JSON
+        # refusal, never an HTML page.
+        unknown = _("The HTTP API has no address %(path)s (docs/api.md lists them).") % {"path": path}
         return refusal(404, unknown, {"": [unknown]})
     message = _("This page does not exist, or you may not see it.")
     return _problem(request, 404, _("Not found"), message)

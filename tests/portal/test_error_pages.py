@@ -60,6 +60,28 @@ def test_an_unknown_http_api_address_is_a_json_404(db):
     assert response["X-Error-Reason"] == body["Message"]
 
 
+@pytest.mark.parametrize("mount", ["v", "s"])
+def test_an_unknown_address_under_a_link_is_a_json_404_without_the_token(db, mount):
+    """A viewer reading a view link's (``/v/``) or a share's (``/s/``) images asks for a path
+    the mount does not serve: the API's JSON 404, as under ``/dicomweb/``, and the answer does
+    not repeat the token (it opens the link)."""
+    token = "Secr3tTokenValue_abcdefgh"
+    response = Client().get(f"/{mount}/{token}/dicomweb/studies/1.2/bogus")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["Success"] is False
+    assert body["Message"] == (
+        f"The HTTP API has no address /{mount}/[token]/dicomweb/studies/1.2/bogus (docs/api.md lists them)."
+    )
+    assert token not in response.content.decode()
+    assert token not in response["X-Error-Reason"]
+    # The mount's own pages are still pages for people.
+    page = Client().get(f"/{mount}/{token}/no-such-page/")
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+
+
 @pytest.mark.parametrize(("language", "title"), [("en", "Not allowed"), ("es", "No permitido")])
 def test_a_refused_page_in_the_readers_language(staff_client, language, title):
     staff_client.cookies["django_language"] = language

@@ -30,8 +30,20 @@ def test_tokens_are_replaced_wherever_they_stand_in_a_line():
     )
     assert redact_share_tokens(f"Not Found: /s/{token}") == "Not Found: /s/[token]"
     assert redact_share_tokens(f"s/{token}/unlock/") == "s/[token]/unlock/"
+    # A view link's token opens the viewer (from its address): kept out of the logs alike.
+    assert redact_share_tokens(f'"GET /v/{token}/dicomweb/studies HTTP/1.1" 200') == (
+        '"GET /v/[token]/dicomweb/studies HTTP/1.1" 200'
+    )
+    assert redact_share_tokens(f"Not Found: /v/{token}/") == "Not Found: /v/[token]/"
     # Other paths are left alone, including ones that merely contain "s/".
-    for line in ("/dicomweb/studies/1.2.3/series/4.5", "/orders/s/", "/folders/abc/", "uploads/batches/x"):
+    for line in (
+        "/dicomweb/studies/1.2.3/series/4.5",
+        "/orders/s/",
+        "/folders/abc/",
+        "uploads/batches/x",
+        "/view-links/order/3f1c2d9e-0000-4000-8000-000000000000/",
+        "/orders/3f1c2d9e-0000-4000-8000-000000000000/view/",
+    ):
         assert redact_share_tokens(line) == line
 
 

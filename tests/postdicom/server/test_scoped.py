@@ -101,3 +101,31 @@ def test_reads_are_audited_as_the_token_user(stored, client, grants, staff_user)
     assert AuditRecord.objects.count() == before + 1
     assert event is not None
     assert event.actor_id == staff_user.pk
+
+
+def test_another_orders_series_or_instance_under_a_covered_study_is_not_there(stored, client, grants, staff_user):
+    """An attacker holding a token for one study puts another order's series and instance UIDs
+    (the user sees that order at /dicomweb/) under the covered study's path: every read side
+    resource answers 404, never the other order's data."""
+    ct, mr = stored["ct"], stored["mr"]
+    grants["abc"] = (staff_user, [order_of(ct).uuid])
+    mixed = f"/t/abc/dicomweb/studies/{ct.study}/series/{mr.series}"
+    instance = f"{mixed}/instances/{mr.instance}"
+    for path in (
+        mixed,
+        f"{mixed}/metadata",
+        f"{mixed}/instances",
+        instance,
+        f"{instance}/metadata",
+        f"{instance}/rendered",
+        f"{instance}/thumbnail",
+        f"{instance}/frames/1",
+        f"{instance}/frames/1/rendered",
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert mr.instance.encode() not in answer.content, path
+    # The covered study's own series, with the other instance in it: not there either.
+    own = f"/t/abc/dicomweb/studies/{ct.study}/series/{ct.series}/instances/{mr.instance}"
+    assert client.get(own).status_code == 404
+    assert client.get(f"{own}/frames/1").status_code == 404

@@ -54,7 +54,13 @@ def test_an_order_link_opens_its_order_only(scans, staff_user, client):
     assert "no-store" in page["Cache-Control"]
     assert _studies(client, link) == [ds.StudyInstanceUID]
     other = scans["bea"][1]
-    assert client.get(f"{link.url}dicomweb/studies/{other.StudyInstanceUID}/metadata").status_code == 404
+    hidden = client.get(f"{link.url}dicomweb/studies/{other.StudyInstanceUID}/metadata")
+    assert hidden.status_code == 404
+    assert hidden["Content-Type"].startswith("application/json")  # the API's refusal, not a page
+    unknown = client.get(f"{link.url}dicomweb/studies/{ds.StudyInstanceUID}/nothing-here")
+    assert unknown.status_code == 404
+    assert unknown.json()["Success"] is False
+    assert _token(link) not in unknown.content.decode()
     # The answers point under the link's own prefix.
     (study,) = client.get(f"{link.url}dicomweb/studies").json()
     assert urlsplit(study["00081190"]["Value"][0]).path.startswith(f"{link.url}dicomweb/studies/")
@@ -169,6 +175,13 @@ def test_a_patient_link_covers_the_patients_orders(scans, staff_user, clinic, cl
     page = client.get(link.url)
     for order_id, _ds in (scans["ana1"], scans["ana2"]):  # both to choose from
         assert f'<option value="{order_id}"'.encode() in page.content
+    # Asking the page for an order the link does not cover (one its maker sees) shows a covered one.
+    foreign_id, foreign = scans["bea"]
+    asked = client.get(link.url, {"order": str(foreign_id)})
+    assert asked.status_code == 200
+    assert str(foreign_id).encode() not in asked.content
+    assert foreign.StudyInstanceUID.encode() not in asked.content
+    assert b"Ruiz" not in asked.content
     # With the birth date, a namesake born another day is left out.
     other = get_api().create_order(
         actor=staff_user,
