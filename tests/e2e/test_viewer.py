@@ -688,13 +688,6 @@ def test_the_viewer_on_a_phone(browser, live_server, watch, chest, locale, back)
     watch.check()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="viewer.css: .rv-group does not wrap and the phone layout's column is 1fr (at least the toolbar's "
-    "widest group), so tools and the overlay's right corners are cut off; the fix, `.rv-group { flex-wrap: wrap }` "
-    "and `.rv { grid-template-columns: minmax(0, 1fr) }` under max-width 760px, is the viewer's (branch viewfast): "
-    "remove this mark with it",
-)
 def test_nothing_is_cut_off_on_a_phone(browser, live_server, watch, chest):
     """Spanish, whose labels are the longer: every tool and the overlay fit in the width."""
     context, tab = new_tab(browser, live_server, watch, PHONE, "es-ES")
