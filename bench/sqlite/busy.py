@@ -17,6 +17,7 @@ answer that was not a success, by status.
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +59,17 @@ class Tally:
     times: dict[str, list[float]] = field(default_factory=dict)
     failures: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def timed(self, kind: str, call: Callable[[], httpx.Response]) -> None:
+        """Time ``call``; a connection lost counts as a failure of its own ("reset")."""
+        started = time.perf_counter()
+        try:
+            status = call().status_code
+        except httpx.TransportError as error:
+            with self.lock:
+                self.failures[f"{kind} {type(error).__name__}"] += 1
+            return
+        self.add(kind, (time.perf_counter() - started) * 1000, status)
 
     def add(self, kind: str, ms: float, status: int) -> None:
         with self.lock:
@@ -107,6 +120,7 @@ def one_round(args: argparse.Namespace, variant: str, data: Path, files: list[by
     base = f"http://127.0.0.1:{port}"
     command = [PYTHON, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
     command += ["--worker-class", "gthread", "--threads", str(args.web_threads), "--timeout", "120"]
+    command += ["--keep-alive", "75"]  # the clients' kept connections outlive a slow answer on the other one
     tally = Tally()
     with running(command, env, data / "web.log"):
         wait_http(base + "/accounts/login/")
@@ -119,9 +133,10 @@ def one_round(args: argparse.Namespace, variant: str, data: Path, files: list[by
                 for content in shares[n]:
                     if time.monotonic() > stop:
                         return
-                    started = time.perf_counter()
-                    response = client.post("/dicomweb/studies", content=body_of([content]), headers=headers)
-                    tally.add("STOW", (time.perf_counter() - started) * 1000, response.status_code)
+                    body = body_of([content])
+                    tally.timed(
+                        "STOW", functools.partial(client.post, "/dicomweb/studies", content=body, headers=headers)
+                    )
 
         def read(n: int) -> None:
             with httpx.Client(base_url=base, timeout=120, auth=("bench", PASSWORD)) as client:
@@ -134,12 +149,8 @@ def one_round(args: argparse.Namespace, variant: str, data: Path, files: list[by
                 if signed_in.status_code != 302:
                     raise RuntimeError(f"sign-in: {signed_in.status_code}")
                 while time.monotonic() < stop:
-                    started = time.perf_counter()
-                    response = client.get("/dicomweb/studies", params={"limit": 20})
-                    tally.add("QIDO", (time.perf_counter() - started) * 1000, response.status_code)
-                    started = time.perf_counter()
-                    response = page.get("/orders/")
-                    tally.add("order list", (time.perf_counter() - started) * 1000, response.status_code)
+                    tally.timed("QIDO", lambda: client.get("/dicomweb/studies", params={"limit": 20}))
+                    tally.timed("order list", lambda: page.get("/orders/"))
                 page.close()
 
         threads = [threading.Thread(target=write, args=(n,)) for n in range(args.writers)]
