@@ -131,7 +131,16 @@ DATABASE_URL = env_url(
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    # Many threads and processes (web, worker) share the file. Each write takes the lock when
+    # its transaction begins (IMMEDIATE: a transaction that read first can no longer fail to
+    # upgrade to a write) and waits up to 30 s for it; a lock still held after that is a 503
+    # (postdicom.busy). WAL lets reads go on while someone writes. docs/decisions.md, "SQLite
+    # under concurrent requests".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker ----------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -59,6 +60,25 @@ def make_user(
     profile.save(update_fields=["role"])
     profile.institutions.set(list(institutions))
     return user
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest, django_db_modify_db_settings_parallel_suffix: None
+) -> None:
+    """On SQLite the test database is a file next to the configured one (``<name>-test``),
+    not Django's default of shared memory, which no other process can open: the live server
+    (``rayport_server``) and the Celery workers of the worker tests read and write it too.
+    PostgreSQL's test database is left as Django names it."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
+        name = Path(db["NAME"])
+        worker = getattr(request.config, "workerinput", {}).get("workerid")  # pytest-xdist's gw0, gw1…
+        db.setdefault("TEST", {})["NAME"] = str(
+            name.with_name(f"{name.stem}-test{f'-{worker}' if worker else ''}{name.suffix}")
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -29,8 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def database_url() -> str:
-    """The test database, for another process."""
+    """The test database, for another process: PostgreSQL's, or SQLite's file (a file, not
+    memory, on SQLite: see ``django_db_modify_db_settings`` in tests/conftest.py)."""
     db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 

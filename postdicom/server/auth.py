@@ -45,6 +45,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import User
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
@@ -52,6 +53,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.throttle import blocked_for, count
+from postdicom.busy import busy_database
 from postdicom.context import calling_from, client_ip
 from postdicom.errors import PostDicomError
 from postdicom.local.access import role_of
@@ -304,7 +306,8 @@ def api_view(
     """Decorate an HTTP API view: ``methods`` only (405 with ``Allow`` otherwise), the caller
     authenticated (``authenticate_request``: 401/429 as JSON), CSRF checked for session
     callers of unsafe methods only, the call attributed to the client's address, and service
-    errors answered as JSON (``service_problem``). The view sees ``request.user``."""
+    errors answered as JSON (``service_problem``), a busy SQLite too (503: ``busy_database``).
+    The view sees ``request.user``."""
     allowed = frozenset(m.upper() for m in methods)
 
     def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -328,6 +331,10 @@ def api_view(
                     return view(request, *args, **kwargs)
                 except PostDicomError as error:
                     return service_problem(error)
+                except OperationalError as error:
+                    if (busy := busy_database(error)) is None:
+                        raise
+                    return service_problem(busy)
 
         return wrapper
 

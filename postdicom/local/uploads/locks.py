@@ -2,7 +2,9 @@
 
 On PostgreSQL a session advisory lock keyed by the item's primary key: when a worker is
 killed its connection closes and the lock is gone, so the item can be redone at once. On
-SQLite (the embedded default, one machine) an ``flock`` on a lock file does the same.
+SQLite (the embedded default, one machine) an ``flock`` on a lock file does the same; the file
+goes when the lock does (``filelocks.held_once``), or one file per item ever stored would pile
+up in the lock folder.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def item_lock(item_pk: int) -> Iterator[bool]:
         return
     folder = Path(settings.RAYPORT_UPLOAD_DIR) / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    with filelocks.held(folder / f"item-{item_pk}.lock") as got:
+    with filelocks.held_once(folder / f"item-{item_pk}.lock") as got:
         yield got
 
 

@@ -49,9 +49,10 @@ def test_two_keys_never_share_a_secret(api, admin_user, staff_user):
 def test_the_secret_is_never_stored_in_clear(made):
     key, secret = made
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM postdicom_apikeyrecord WHERE uuid = %s", [key.id])
+        stored_id = ApiKeyRecord._meta.get_field("uuid").get_db_prep_value(key.id, connection)  # SQLite: hex text
+        cursor.execute("SELECT * FROM postdicom_apikeyrecord WHERE uuid = %s", [stored_id])
         row = cursor.fetchone()
-        cursor.execute("SELECT detail::text, target_label FROM postdicom_auditrecord")
+        cursor.execute("SELECT CAST(detail AS TEXT), target_label FROM postdicom_auditrecord")
         audit = cursor.fetchall()
     stored = " ".join(str(value) for value in row)
     assert secret not in stored
