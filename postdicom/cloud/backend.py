@@ -59,6 +59,7 @@ from postdicom.types import (
     ShareOptions,
     StoredInstances,
     UserInfo,
+    act_as_value,
 )
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
     def _as(self, actor: User) -> dict[str, str]:
         if not (actor.is_authenticated and actor.is_active):
             raise Forbidden(_("Your account is not active."))
-        return {ACT_AS_HEADER: actor.get_username()}
+        return {ACT_AS_HEADER: act_as_value(actor.get_username())}
 
     def _custom(
         self,

@@ -250,7 +250,7 @@ class Transport:
                     response.read()
                     raise error_for(response)
                 yield response
-            except httpx.TransportError as error:
+            except httpx.HTTPError as error:  # a broken connection, or a body that cannot be decoded
                 raise Unavailable(_("The image server stopped answering; try again in a moment.")) from error
             finally:
                 response.close()

@@ -203,3 +203,32 @@ def test_custom_calls_that_act_are_sent_once_and_those_that_read_are_retried() -
     api.add_order_to_folders(actor=actor, order_id=order, folder_ids=[uuid.UUID(int=1)])
     api.assign_order(actor=actor, order_id=order, user_id=uuid.UUID(int=3))
     assert calls == ["addordertofolder", "addordertofolder", "assignordertouser", "assignordertouser"]
+
+
+@pytest.mark.parametrize("status", [200, 404])
+def test_an_answer_that_cannot_be_decoded_is_unavailable_not_an_httpx_error(status: int) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip"))
+
+    with pytest.raises(Unavailable):
+        _transport(handler).get_json("studies")
+
+
+@pytest.mark.django_db
+def test_a_user_named_beyond_ascii_is_acted_for_with_an_encoded_name() -> None:
+    from django.contrib.auth.models import User
+
+    from postdicom.cloud import CloudBackend
+    from postdicom.types import ACT_AS_HEADER, OrderQuery, act_as_name
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers[ACT_AS_HEADER])
+        return httpx.Response(200, json={"Success": True, "Message": "", "SearchResultList": [], "TotalCount": 0})
+
+    api = CloudBackend(transport=httpx.MockTransport(handler), base_url=OPTIONS.base_url, api_key="rpk_x")
+    actor = User.objects.create_user("josé.núñez", password="x")
+    api.search_orders(actor=actor, query=OrderQuery())
+    assert seen == ["jos%C3%A9.n%C3%BA%C3%B1ez"]
+    assert act_as_name(seen[0]) == "josé.núñez"
