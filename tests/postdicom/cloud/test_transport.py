@@ -232,3 +232,20 @@ def test_a_user_named_beyond_ascii_is_acted_for_with_an_encoded_name() -> None:
     api.search_orders(actor=actor, query=OrderQuery())
     assert seen == ["jos%C3%A9.n%C3%BA%C3%B1ez"]
     assert act_as_name(seen[0]) == "josé.núñez"
+
+
+def test_one_pooled_client_per_process_and_options_with_their_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from postdicom.cloud import transport
+
+    options = CloudOptions(base_url="https://pool.example/dicomweb", api_key="rpk_pool", connect_timeout=2, read_timeout=9)
+    first, again = Transport(options), Transport(options)
+    assert first.client is again.client  # one connection pool for every call of this process
+    assert (first.client.timeout.connect, first.client.timeout.read) == (2, 9)
+    assert str(first.client.base_url) == "https://pool.example/dicomweb/"
+    other = Transport(CloudOptions(base_url="https://pool.example/dicomweb", api_key="rpk_other"))
+    assert other.client is not first.client
+    monkeypatch.setattr(transport.os, "getpid", lambda: -1)  # a forked worker: its own sockets
+    assert Transport(options).client is not first.client
+    first.client.close()
+    monkeypatch.undo()
+    assert Transport(options).client is not first.client  # a closed client is replaced
