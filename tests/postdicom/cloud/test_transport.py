@@ -237,7 +237,9 @@ def test_a_user_named_beyond_ascii_is_acted_for_with_an_encoded_name() -> None:
 def test_one_pooled_client_per_process_and_options_with_their_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     from postdicom.cloud import transport
 
-    options = CloudOptions(base_url="https://pool.example/dicomweb", api_key="rpk_pool", connect_timeout=2, read_timeout=9)
+    options = CloudOptions(
+        base_url="https://pool.example/dicomweb", api_key="rpk_pool", connect_timeout=2, read_timeout=9
+    )
     first, again = Transport(options), Transport(options)
     assert first.client is again.client  # one connection pool for every call of this process
     assert (first.client.timeout.connect, first.client.timeout.read) == (2, 9)
