@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
 from typing import IO, Any, Generic, TypeVar
+from urllib.parse import quote, unquote
 from uuid import UUID
 
 T = TypeVar("T")
@@ -444,6 +445,18 @@ class OrderViewer:
 #: The header naming the user an API call is made for: an administrator's API key may act as
 #: any active user, with that user's rights and never its own (the cloud backend sends it).
 ACT_AS_HEADER = "X-Rayport-Act-As"
+
+
+def act_as_value(username: str) -> str:
+    """``username`` as the ``ACT_AS_HEADER`` value: UTF-8, percent-encoded, so that a name
+    with letters beyond ASCII ("josé") survives a header (httpx refuses non-ASCII values).
+    A Django user name has no "%" (``UnicodeUsernameValidator``), so ASCII names go as they are."""
+    return quote(username, safe="@.+-_")
+
+
+def act_as_name(value: str) -> str:
+    """The user name an ``ACT_AS_HEADER`` value names (``act_as_value`` undone)."""
+    return unquote(value.strip(), errors="strict")
 
 
 @dataclass(frozen=True)

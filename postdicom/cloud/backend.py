@@ -59,6 +59,7 @@ from postdicom.types import (
     ShareOptions,
     StoredInstances,
     UserInfo,
+    act_as_value,
 )
 
 if TYPE_CHECKING:
@@ -112,6 +113,21 @@ _SHARE_FIELDS = {
     "ShareTitle": "title",
     "ShareDescription": "message",
 }
+#: The custom endpoints that may be retried after a lost answer: they only read, or doing them
+#: twice is doing them once (an assignment or a folder membership is a set). The others act
+#: each time (a second order, folder or share link; a second delete answers 404), so a retry
+#: could make a duplicate or turn a success into a failure: they are tried once.
+REPEATABLE_ENDPOINTS = frozenset(
+    {
+        "getpatientorderlist",
+        "getpatientorderproperties",
+        "searchfolder",
+        "getdicomtagcontent",
+        "addordertofolder",
+        "assignordertouser",
+        "assignordertousergroup",
+    }
+)
 #: How long the institution of an order seen in a result is remembered (PostDICOM names an
 #: order by the pair of its institution and its id).
 _INSTITUTION_MEMORY = 24 * 3600
@@ -149,7 +165,7 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
     def _as(self, actor: User) -> dict[str, str]:
         if not (actor.is_authenticated and actor.is_active):
             raise Forbidden(_("Your account is not active."))
-        return {ACT_AS_HEADER: actor.get_username()}
+        return {ACT_AS_HEADER: act_as_value(actor.get_username())}
 
     def _custom(
         self,
@@ -162,7 +178,10 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
         """Call a custom endpoint as ``actor``; a refusal naming a parameter is put back on the
         contract's field (``fields``: parameter → field), as the local backend names it."""
         try:
-            return shapes.success(self.wire.custom(path, operation, values, headers=self._as(actor)))
+            answer = self.wire.custom(
+                path, operation, values, headers=self._as(actor), repeatable=path in REPEATABLE_ENDPOINTS
+            )
+            return shapes.success(answer)
         except InvalidInput as refused:
             names = {**_COMMON_FIELDS, **(fields or {})}
             raise InvalidInput(

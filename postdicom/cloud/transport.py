@@ -8,9 +8,11 @@ the service error it stands for (``InvalidInput``, ``NotFound``, ``Forbidden``,
 * One ``httpx.Client`` per process and per set of options (``client_for``): its connection
   pool is reused by every call, and a forked worker makes its own instead of sharing sockets
   with its parent.
-* Idempotent calls (every GET, and a PUT or DELETE) are retried with exponential backoff on a
+* Idempotent calls (a GET, PUT or DELETE) are retried with exponential backoff on a
   connection error, a timeout, and 502/503/504 (``Retry-After`` honoured, capped); a POST is
-  sent once, because the server may have acted on it before the connection broke.
+  sent once, because the server may have acted on it before the connection broke. PostDICOM's
+  custom endpoints are all GETs, yet some of them act (create an order, a folder, a share;
+  delete an order): ``custom`` retries only those its caller says are safe to repeat.
 * The custom endpoints take their parameters the way PostDICOM's own clients send them: one
   JSON object in a ``<Op>Parameters`` header, every value a string (lists as JSON text,
   booleans "True"/"False"), ASCII-only with ``\\uXXXX`` escapes so that a non-Latin patient
@@ -164,12 +166,20 @@ class Transport:
         self._sleep = time.sleep
 
     def custom(
-        self, path: str, operation: str, values: Mapping[str, object], *, headers: Mapping[str, str] | None = None
+        self,
+        path: str,
+        operation: str,
+        values: Mapping[str, object],
+        *,
+        headers: Mapping[str, str] | None = None,
+        repeatable: bool = False,
     ) -> Any:
         """Call a custom endpoint (``GET <base>/<path>`` with ``<operation>Parameters``) and
-        return its JSON answer."""
+        return its JSON answer. Though a GET, it is tried once unless ``repeatable`` (the
+        endpoint only reads, or doing it twice is doing it once): a retried CreatePatientOrder
+        whose first try reached the server would make a second order."""
         sent = {**(headers or {}), f"{operation}Parameters": custom_header(values)}
-        return _json(self.request("GET", path, headers=sent))
+        return _json(self.request("GET", path, headers=sent, repeatable=repeatable))
 
     def get_json(
         self,
@@ -193,10 +203,14 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         content: bytes | Iterator[bytes] | None = None,
         answers: frozenset[int] = frozenset(),
+        repeatable: bool | None = None,
     ) -> httpx.Response:
         """One call, read whole (for small answers); failures raised as service errors, but
-        for the statuses in ``answers``, which the caller reads (STOW-RS: 409 is an answer)."""
-        with self.stream(method, path, params=params, headers=headers, content=content, answers=answers) as response:
+        for the statuses in ``answers``, which the caller reads (STOW-RS: 409 is an answer).
+        ``repeatable``: whether it may be retried (default: when its method is idempotent)."""
+        with self.stream(
+            method, path, params=params, headers=headers, content=content, answers=answers, repeatable=repeatable
+        ) as response:
             response.read()
             return response
 
@@ -210,10 +224,13 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         content: bytes | Iterator[bytes] | None = None,
         answers: frozenset[int] = frozenset(),
+        repeatable: bool | None = None,
     ) -> Iterator[httpx.Response]:
         """One call whose successful answer is read by the caller in pieces
         (``response.iter_bytes()``); errors are raised before the block is entered."""
-        tries = 1 + (self.options.retries if method in IDEMPOTENT_METHODS else 0)
+        if repeatable is None:
+            repeatable = method in IDEMPOTENT_METHODS
+        tries = 1 + (self.options.retries if repeatable else 0)
         for attempt in range(1, tries + 1):
             last = attempt == tries
             request = self.client.build_request(method, path, params=params, headers=headers, content=content)
@@ -233,7 +250,7 @@ class Transport:
                     response.read()
                     raise error_for(response)
                 yield response
-            except httpx.TransportError as error:
+            except httpx.HTTPError as error:  # a broken connection, or a body that cannot be decoded
                 raise Unavailable(_("The image server stopped answering; try again in a moment.")) from error
             finally:
                 response.close()

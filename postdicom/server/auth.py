@@ -59,7 +59,7 @@ from postdicom.errors import PostDicomError
 from postdicom.local.access import role_of
 from postdicom.local.api_keys import SECRET_START, authenticate_api_key
 from postdicom.server.problems import problem, service_problem
-from postdicom.types import ACT_AS_HEADER, Role
+from postdicom.types import ACT_AS_HEADER, Role, act_as_name
 
 #: How the request proved who it is: ``request.api_credentials`` after ``authenticate_request``.
 Credentials = Literal["session", "basic", "api_key"]
@@ -158,7 +158,10 @@ def _acting_for(request: HttpRequest, user: User, how: Credentials) -> User:
     cloud backend of another portal acting for its signed-in user), with that user's rights
     only; else ``user``. Any other credential naming someone is refused (403), never ignored,
     so a script cannot believe it acts as someone it does not."""
-    name = request.headers.get(ACT_AS_HEADER, "").strip()
+    try:
+        name = act_as_name(request.headers.get(ACT_AS_HEADER, ""))
+    except UnicodeDecodeError:
+        raise AuthenticationFailed(403, _("There is no active user %(name)s to act for.") % {"name": "?"}) from None
     if not name or name == user.get_username():
         return user
     if how != "api_key" or role_of(user) is not Role.ADMINISTRATOR:

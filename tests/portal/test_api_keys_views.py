@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from postdicom.local.access import profile_of
 from postdicom.local.api_keys import authenticate_api_key
@@ -124,3 +125,13 @@ def test_overview_and_tabs_list_api_keys(admin_client, key):
     page = admin_client.get(reverse("portal:admin_home")).content.decode()
     assert reverse("portal:api_key_list") in page
     assert "1 active key" in page
+
+
+def test_the_list_shows_when_a_key_was_last_used(admin_client, client, key):
+    api_key, secret = key
+    assert client.get("/dicomweb/studies", headers={"Authorization": f"Bearer {secret}"}).status_code in (200, 204)
+    used = ApiKeyRecord.objects.get(uuid=api_key.id).last_used_at
+    assert used is not None
+    row = admin_client.get(reverse("portal:api_key_list")).content.decode()
+    assert timezone.localtime(used).strftime("%Y-%m-%d %H:%M") in row
+    assert "Never" not in row

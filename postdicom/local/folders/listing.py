@@ -9,6 +9,7 @@ from uuid import UUID
 
 from postdicom import types as t
 from postdicom.local import convert
+from postdicom.local.audit import record_read
 from postdicom.local.folders.access import ancestor_refs, folder_row, owned_folders
 from postdicom.local.folders.names import search_key
 from postdicom.local.folders.tree import build, values, whole_tree, with_counts_of, with_subtree
@@ -52,6 +53,16 @@ class ListFoldersMixin:
             listed = list(rows.order_by("-order_date", "-order_time", "-id")[:MAX_LISTED_ORDERS])
             attach_file_counts(listed)
             orders = tuple(convert.order_summary(o) for o in listed)
+            # The folder's orders were shown, as its page shows them (``search_orders``).
+            record_read(
+                actor,
+                t.AuditAction.FOLDER_VIEWED,
+                target_type="folder",
+                target_id=folder.id,
+                target_label=folder.name,
+                found=len(orders),
+                shown=len(orders),
+            )
         sub_folders = tuple(f for f in subtree.children(folder.id) if _matches(f.name, wanted))
         return t.FolderListing(folder=folder, sub_folders=sub_folders, orders=orders)
 

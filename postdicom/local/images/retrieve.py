@@ -3,8 +3,10 @@
 Nothing is read here: the caller gets the instances and a way to open each file, and streams
 it; their kept headers (``headers``) come with the rows, read from the files only for an
 instance that has none yet. Reading a whole study or series (its files or its metadata) is one audit event on the
-order; single instances, frames and rendered images are not audited, since a viewer asks
-for hundreds of them while the series they belong to was already recorded.
+order. A single instance's file or metadata is one event too, but once per person, study
+and way within ``SAME_READ_WITHIN`` (a script that fetches a study instance by instance, as
+PostDICOM's flat WADO path invites, leaves one row, not none and not hundreds); frames and
+rendered images are not audited, since a viewer asks for hundreds of them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from postdicom import types as t
 from postdicom.errors import NotFound
-from postdicom.local.audit import record
+from postdicom.local.audit import SAME_READ_WITHIN, record, record_read
 from postdicom.local.images.headers import headers_of
 from postdicom.local.images.search import instance, study_row
 from postdicom.local.models import InstanceRecord
@@ -70,7 +72,19 @@ def open_instances(
             raise NotFound(_("The image's file is missing.")) from None
 
     action = _AUDITED.get(purpose)
-    if action is not None and sop_instance_uid is None:
+    if action is not None and sop_instance_uid is not None:
+        record_read(
+            actor,
+            action,
+            target_type="order",
+            target_id=study.order.uuid,
+            target_label=order_label(study.order),
+            once_within=SAME_READ_WITHIN,
+            same={"study_uid": study.study_uid},
+            series_uid=series_uid or found[0].series.series_uid,
+            instances=len(found),
+        )
+    elif action is not None:
         record(
             actor,
             action,

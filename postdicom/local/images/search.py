@@ -4,6 +4,12 @@ A study is visible when its order is (``visible_orders``: live orders the actor 
 only instances whose file is stored count, so a study still being ingested shows what has
 arrived. Counts, modalities and the newest storing time come from the index, never from
 the files.
+
+Searches are reads of patient data and are audited (docs/decisions.md, "HTTP API audit"): a
+study search is one ``order.searched`` event with its matching keys and how many studies it
+answered; a series or instance search is ``order.dicomweb_metadata`` on the study's order,
+once per person and study within ``SAME_READ_WITHIN`` (a viewer searches a study's series
+and instances again and again while it is open).
 """
 
 from __future__ import annotations
@@ -18,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from postdicom import types as t
 from postdicom.errors import InvalidInput, NotFound
+from postdicom.local.audit import SAME_READ_WITHIN, record_read
 from postdicom.local.models import InstanceRecord, SeriesRecord, StudyRecord
-from postdicom.local.orders.visibility import visible_among, visible_orders
+from postdicom.local.orders.visibility import order_label, visible_among, visible_orders
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -105,7 +112,57 @@ def search_studies(actor: User, query: t.DicomQuery) -> tuple[t.DicomStudy, ...]
     # studies, not for every study the actor may see.
     studies = _page(study_rows(actor, query), query)
     totals = _totals([row[0] for row in studies])
-    return tuple(_study(row, totals.get(row[0], _Totals())) for row in studies)
+    found = tuple(_study(row, totals.get(row[0], _Totals())) for row in studies)
+    record_read(
+        actor,
+        t.AuditAction.ORDER_SEARCHED,
+        target_type="",
+        target_id="",
+        filters=_study_filters(query),
+        found=len(found),
+        shown=len(found),
+    )
+    return found
+
+
+#: Matching keys of a study search → the audit detail's names (those of the order list's).
+_AUDITED_KEYS = {
+    "patient_name": "patient_name",
+    "patient_id": "patient_id",
+    "accession_number": "accession_number",
+    "study_description": "study_description",
+    "study_date_from": "date_from",
+    "study_date_to": "date_to",
+    "modalities": "modalities",
+    "study_uids": "study_uid",
+}
+
+
+def _study_filters(query: t.DicomQuery) -> dict[str, object]:
+    filters: dict[str, object] = {}
+    for key, name in _AUDITED_KEYS.items():
+        value = getattr(query, key)
+        if value in ("", (), None):
+            continue
+        if isinstance(value, tuple):
+            filters[name] = list(value)
+        else:
+            filters[name] = value.isoformat() if isinstance(value, dt.date) else value
+    return filters
+
+
+def _record_study_read(actor: User, study: StudyRecord, series_uid: str | None, count: int) -> None:
+    record_read(
+        actor,
+        t.AuditAction.ORDER_DICOMWEB_METADATA,
+        target_type="order",
+        target_id=study.order.uuid,
+        target_label=order_label(study.order),
+        once_within=SAME_READ_WITHIN,
+        same={"study_uid": study.study_uid},
+        series_uid=series_uid or "",
+        instances=count,
+    )
 
 
 def study_rows(actor: User, query: t.DicomQuery) -> QuerySet[StudyRecord, tuple[Any, ...]]:
@@ -212,7 +269,7 @@ def search_series(actor: User, study_uid: str, query: t.DicomQuery) -> tuple[t.D
         .filter(n_instances__gt=0)
         .order_by("number", "id")
     )
-    return tuple(
+    found = tuple(
         t.DicomSeries(
             study_uid=study.study_uid,
             series_uid=row.series_uid,
@@ -224,6 +281,8 @@ def search_series(actor: User, study_uid: str, query: t.DicomQuery) -> tuple[t.D
         )
         for row in _page(rows, query)
     )
+    _record_study_read(actor, study, None, sum(s.instance_count for s in found))
+    return found
 
 
 def instance_rows(study: StudyRecord, series_uid: str | None) -> QuerySet[InstanceRecord]:
@@ -261,4 +320,6 @@ def search_instances(
         rows = rows.filter(sop_instance_uid__in=query.sop_instance_uids)
     if query.sop_class_uids:
         rows = rows.filter(sop_class_uid__in=query.sop_class_uids)
-    return tuple(instance(study, row) for row in _page(rows, query))
+    found = tuple(instance(study, row) for row in _page(rows, query))
+    _record_study_read(actor, study, series_uid, len(found))
+    return found

@@ -156,3 +156,98 @@ def test_a_rayport_refusal_names_every_wrong_parameter() -> None:
     with pytest.raises(InvalidInput) as caught:
         _transport(handler).custom("createpatientorder", "CreatePatientOrder", {})
     assert caught.value.field_errors == {"PatientId": ["Required."], InvalidInput.NON_FIELD: ["Whole."]}
+
+
+@pytest.mark.django_db
+def test_custom_calls_that_act_are_sent_once_and_those_that_read_are_retried() -> None:
+    """Every custom endpoint is a GET, but CreatePatientOrder, CreateFolder, DeleteOrder and
+    the share calls act each time: a retry after a lost answer would make a second order,
+    folder or link (or answer 404 to a delete that worked), so a busy answer ends them."""
+    from django.contrib.auth.models import User
+
+    from postdicom.cloud import CloudBackend
+    from postdicom.types import OrderDraft
+
+    calls: list[str] = []
+    answers = {"searchfolder": {"Folder": {"FolderUuid": str(uuid.UUID(int=1)), "FolderName": "A"}}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path.rsplit("/", 1)[-1]
+        calls.append(path)
+        if calls.count(path) == 1:
+            raise httpx.ReadError("the answer was lost", request=request)
+        return httpx.Response(200, json={"Success": True, "Message": "", **answers.get(path, {})})
+
+    api = CloudBackend(transport=httpx.MockTransport(handler), base_url=OPTIONS.base_url, api_key="rpk_x", backoff=0)
+    api.wire._sleep = lambda seconds: None
+    actor = User.objects.create_user("ana", password="x")
+    order = uuid.UUID(int=7)
+    draft = OrderDraft(
+        patient_name="DOE^JO",
+        patient_id="P1",
+        modality="CT",
+        order_date=dt.date(2026, 1, 2),
+        birth_date=dt.date(1970, 1, 1),
+    )
+    acting = [
+        lambda: api.create_order(actor=actor, institution_id=uuid.UUID(int=2), draft=draft),
+        lambda: api.create_folder(actor=actor, name="A"),
+        lambda: api.delete_order(actor=actor, order_id=order),
+    ]
+    for call in acting:
+        with pytest.raises(Unavailable):
+            call()
+    assert calls == ["createpatientorder", "createfolder", "deleteorder"]
+
+    calls.clear()
+    api.add_order_to_folders(actor=actor, order_id=order, folder_ids=[uuid.UUID(int=1)])
+    api.assign_order(actor=actor, order_id=order, user_id=uuid.UUID(int=3))
+    assert calls == ["addordertofolder", "addordertofolder", "assignordertouser", "assignordertouser"]
+
+
+@pytest.mark.parametrize("status", [200, 404])
+def test_an_answer_that_cannot_be_decoded_is_unavailable_not_an_httpx_error(status: int) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip"))
+
+    with pytest.raises(Unavailable):
+        _transport(handler).get_json("studies")
+
+
+@pytest.mark.django_db
+def test_a_user_named_beyond_ascii_is_acted_for_with_an_encoded_name() -> None:
+    from django.contrib.auth.models import User
+
+    from postdicom.cloud import CloudBackend
+    from postdicom.types import ACT_AS_HEADER, OrderQuery, act_as_name
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers[ACT_AS_HEADER])
+        return httpx.Response(200, json={"Success": True, "Message": "", "SearchResultList": [], "TotalCount": 0})
+
+    api = CloudBackend(transport=httpx.MockTransport(handler), base_url=OPTIONS.base_url, api_key="rpk_x")
+    actor = User.objects.create_user("josé.núñez", password="x")
+    api.search_orders(actor=actor, query=OrderQuery())
+    assert seen == ["jos%C3%A9.n%C3%BA%C3%B1ez"]
+    assert act_as_name(seen[0]) == "josé.núñez"
+
+
+def test_one_pooled_client_per_process_and_options_with_their_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from postdicom.cloud import transport
+
+    options = CloudOptions(
+        base_url="https://pool.example/dicomweb", api_key="rpk_pool", connect_timeout=2, read_timeout=9
+    )
+    first, again = Transport(options), Transport(options)
+    assert first.client is again.client  # one connection pool for every call of this process
+    assert (first.client.timeout.connect, first.client.timeout.read) == (2, 9)
+    assert str(first.client.base_url) == "https://pool.example/dicomweb/"
+    other = Transport(CloudOptions(base_url="https://pool.example/dicomweb", api_key="rpk_other"))
+    assert other.client is not first.client
+    monkeypatch.setattr(transport.os, "getpid", lambda: -1)  # a forked worker: its own sockets
+    assert Transport(options).client is not first.client
+    first.client.close()
+    monkeypatch.undo()
+    assert Transport(options).client is not first.client  # a closed client is replaced

@@ -9,8 +9,8 @@ from django.test import Client
 
 from postdicom import get_api
 from postdicom.local.models import AuditRecord
-from postdicom.types import ACT_AS_HEADER
-from tests.conftest import PASSWORD
+from postdicom.types import ACT_AS_HEADER, Role, act_as_value
+from tests.conftest import PASSWORD, make_user
 from tests.postdicom.local.orders_setup import create, uid
 from tests.postdicom.server.test_auth import basic, bearer
 
@@ -70,3 +70,15 @@ def test_an_unknown_or_inactive_user_cannot_be_acted_for(admin_key, staff_user):
     for name in ("sam", "nobody"):
         response = Client().get(LIST, headers={**bearer(admin_key), **EVERY_ORDER, ACT_AS_HEADER: name})
         assert response.status_code == 403
+
+
+def test_a_user_named_beyond_ascii_is_named_percent_encoded(admin_key, clinic):
+    """The cloud backend sends ``act_as_value`` (UTF-8, percent-encoded): header values are
+    ASCII on the wire."""
+    jose = make_user("josé", Role.STAFF, [clinic])
+    create(jose, clinic, patient_id="P-J")
+    headers = {**bearer(admin_key), **EVERY_ORDER, ACT_AS_HEADER: act_as_value("josé")}
+    assert act_as_value("josé") == "jos%C3%A9"
+    assert _names(Client().get(LIST, headers=headers)) == ["P-J"]
+    broken = Client().get(LIST, headers={**bearer(admin_key), **EVERY_ORDER, ACT_AS_HEADER: "jos%E9"})
+    assert broken.status_code == 403

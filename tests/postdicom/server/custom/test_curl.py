@@ -15,8 +15,10 @@ from django.conf import settings
 from postdicom import get_api
 from postdicom.local.access import profile_of
 from postdicom.local.models import PatientOrder
+from postdicom.types import OrderQuery
 from tests.conftest import PASSWORD
 from tests.missing import missing
+from tests.postdicom.server.conftest import order_of
 from tests.postdicom.server.custom.conftest import new_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -169,3 +171,79 @@ def test_refusals_over_the_wire(curl, staff_user, outsider, clinic):
     status, _headers, body = curl("deleteorder", "DeleteOrderParameters", pair, *basic(staff_user))
     assert status == 200, body
     assert PatientOrder.objects.get(uuid=order.id).deleted_at is not None
+
+
+def test_the_other_endpoints_as_the_csharp_and_node_clients_send_them(
+    curl, staff_user, admin_user, limited_user, stored
+):
+    """AddOrderToFolder, the two assignments, the two URL shares and GetDicomTagContent over
+    the wire: lists as JSON text inside a string, booleans as C# ("True") and Node ("false")
+    write them, blanks as "" and ``[""]``, an accented title as raw UTF-8."""
+    api = get_api()
+    ct = stored["ct"]
+    order = order_of(ct)
+    folder = api.create_folder(actor=staff_user, name="Echo")
+    as_sam = basic(staff_user)
+
+    added = json.dumps({"PatientOrderUuid": str(order.uuid), "FolderUuidList": json.dumps([str(folder.id), ""])})
+    status, _headers, body = curl("addordertofolder", "AddOrderToFolderParameters", added, *as_sam)
+    assert status == 200, body
+    assert [o.id for o in api.search_orders(actor=staff_user, query=OrderQuery(folder_id=folder.id)).items] == [
+        order.uuid
+    ]
+
+    to_user = json.dumps({"PatientOrderUuid": str(order.uuid), "AssignedUserUuid": str(profile_of(limited_user).uuid)})
+    status, _headers, body = curl("assignordertouser", "AssignOrderToUserParameters", to_user, *as_sam)
+    assert status == 200, body
+    assert [o.id for o in api.search_orders(actor=limited_user, query=OrderQuery()).items] == [order.uuid]
+    group = api.create_user_group(actor=admin_user, name="Night shift")
+    to_group = json.dumps({"PatientOrderUuid": str(order.uuid), "AssignedUserGroupUuid": str(group.id)})
+    status, _headers, body = curl("assignordertousergroup", "AssignOrderToUserGroupParameters", to_group, *as_sam)
+    assert status == 200, body
+    assert [g.id for g in api.order_properties(actor=staff_user, order_id=order.uuid).assigned_groups] == [group.id]
+
+    by_url = json.dumps(
+        {
+            "OrderUuidList": json.dumps([str(order.uuid)]),
+            "ExpireDate": "",
+            "SharePassword": "a long pass phrase 42",
+            "UserCanDownloadStudies": "true",  # as the Node client writes it
+        }
+    )
+    status, _headers, body = curl("sharepatientorderwithurl", "SharePatientOrderParameters", by_url, *as_sam)
+    assert status == 200, body
+    assert "/s/" in body["ShareUrl"]
+    folder_share = json.dumps(
+        {
+            "FolderUuid": str(folder.id),
+            "SharePassword": "a long pass phrase 42",
+            "ShareTitle": "Para la Dra. Ibáñez",
+            "ShareDescription": "",
+            "ExpireDate": "2027-01-31",
+            "UserCanDownloadStudies": "False",
+        },
+        ensure_ascii=False,
+    ).encode()
+    status, _headers, body = curl("sharefolderwithurl", "ShareFolderParameters", folder_share, *as_sam)
+    assert status == 200, body
+    shares = {s.title: s for s in api.list_shares(actor=staff_user).items}
+    assert shares["Para la Dra. Ibáñez"].downloadable is False
+    assert len(shares) == 2
+
+    tags = json.dumps(
+        {
+            "PatientOrderInstitutionUuid": str(order.institution.uuid),
+            "PatientOrderUuid": str(order.uuid),
+            "PatientSeriesUuid": "",
+            "DicomTagIdList": json.dumps(["00100010", "0008,0060"]),
+        }
+    )
+    status, _headers, body = curl("getdicomtagcontent", "GetDicomTagContentParameters", tags, *as_sam)
+    assert status == 200, body
+    [series] = body["SeriesList"]
+    assert [t["Value"] for t in series["DicomTagList"]] == [str(ct.ds.PatientName), ct.ds.Modality]
+
+    # The limited user the order was assigned to may read it, but not file it into others' folders.
+    status, headers, body = curl("addordertofolder", "AddOrderToFolderParameters", added, *basic(limited_user))
+    assert status in (403, 404), body
+    assert headers["x-error-reason"] == body["Message"]
