@@ -25,7 +25,7 @@ from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import ingest_items, run_batch
 from postdicom.server.auth import verified_passwords
 from postdicom.server.multipart import MultipartError, TooLarge, save_parts
-from postdicom.server.stow import CANNOT_UNDERSTAND, DOES_NOT_MATCH
+from postdicom.server.stow import CANNOT_UNDERSTAND, DOES_NOT_MATCH, chosen_institutions
 from postdicom.types import AuditAction
 from tests.conftest import PASSWORD
 from tests.uploads.conftest import local_storage
@@ -59,6 +59,7 @@ def ingest_now(settings, tmp_path, monkeypatch):
     never commits, so nothing waits for the commit here; the broker test does, on a database
     that commits)."""
     verified_passwords.clear()
+    chosen_institutions.clear()
     local_storage(settings, tmp_path)
     monkeypatch.setattr(queue, "batch_finish", lambda pk: queue._send(queue.FINISH_BATCH, pk))
     monkeypatch.setattr(queue, "items_ingest", lambda pks: queue._send(queue.INGEST_ITEMS, list(pks)))
@@ -441,12 +442,16 @@ def test_thumbnails_of_a_stow_stored_in_the_request_are_drawn_by_a_worker(settin
 #: updates go in one statement (bulk.update_rows_together: one); 19 since a remembered
 #: password is taken only from a user not locked out for the caller's address (django-axes
 #: asked first, postdicom.server.auth: a locked-out address was otherwise told a right guess
-#: from a wrong one). Raise it only knowing why: every statement is a round trip per request.
-ONE_INSTANCE_STATEMENTS = 19
+#: from a wrong one); 18 since the STOW view keeps the institution it chose for a user a
+#: minute (stow._Chosen: its list of the user's institutions is read once a minute, the
+#: backend still checks the institution on every upload). Raise it only knowing why: every
+#: statement is a round trip per request.
+ONE_INSTANCE_STATEMENTS = 18
 #: The same into a series already indexed (PostDICOM's client sends a series one instance a
 #: request): 20 before the cuts of the line above, and the study and its series are found
-#: in one statement (indexing.joined_place); one more for the lockout check, as above.
-KNOWN_SERIES_STATEMENTS = 14
+#: in one statement (indexing.joined_place); one more for the lockout check, as above; one
+#: fewer for the institution the view keeps, as above.
+KNOWN_SERIES_STATEMENTS = 13
 
 
 def _statements(tmp_path: Path, study: str, count: int, first: int = 0) -> tuple[int, object]:
@@ -534,3 +539,22 @@ def test_one_thumbnail_drawing_waits_per_study_however_many_requests_send_to_it(
     assert last is not None
     assert sent == [(queue.DRAW_THUMBNAILS, first.pk), (queue.DRAW_THUMBNAILS, last.pk)]
     draw_thumbnails(last.pk)
+
+
+def test_the_institution_kept_for_a_user_is_dropped_when_the_backend_refuses_it(staff_user, clinic, tmp_path):
+    """The view keeps the institution it chose for a user a minute (no list of institutions
+    on every request), but the backend checks it on every upload: a user taken out of it is
+    refused by the backend, and the next request chooses again (here: none is left)."""
+    study = "1.2.826.0.1.3680043.8.498.66"
+    first = image(tmp_path, "k1.dcm", study_uid=study, series_uid=f"{study}.1")[0]
+    assert stow(Client(), "/dicomweb/", body_of(first)).status_code == 200
+    assert chosen_institutions.get(staff_user.pk, "") == clinic.uuid
+    staff_user.profile.institutions.clear()
+    second = image(tmp_path, "k2.dcm", study_uid=study, series_uid=f"{study}.1")[0]
+    refused = stow(Client(), "/dicomweb/", body_of(second))
+    assert refused.status_code == 400
+    assert "Choose one of your institutions." in refused.content.decode()
+    assert chosen_institutions.get(staff_user.pk, "") is None
+    again = stow(Client(), "/dicomweb/", body_of(second))
+    assert again.status_code == 400
+    assert "You belong to no active institution" in again.content.decode()
