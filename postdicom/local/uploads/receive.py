@@ -32,6 +32,7 @@ from postdicom import types as t
 from postdicom.errors import InvalidInput, NotFound
 from postdicom.local.access import institutions_of, require_active
 from postdicom.local.audit import record
+from postdicom.local.bulk import insert_objects
 from postdicom.local.models import BatchState, Institution, ItemState, Profile, UploadBatch, UploadItem
 from postdicom.local.uploads import queue
 from postdicom.local.uploads.report import visible_batches
@@ -276,7 +277,7 @@ def take_files(batch: UploadBatch, files: list[t.UploadFile], *, fresh: bool = T
         name = _unique_name(batch, clean, taken)
         size = os.path.getsize(upload.path)
         items.append(UploadItem(batch=batch, name=name, size=size, received=size, state=ItemState.RECEIVED))
-    UploadItem.objects.bulk_create(items)
+    insert_objects(items)  # bulk_create's statement, without the SQL compiler's cost
     for upload, item in zip(files, items, strict=True):
         target = folder / str(item.uuid)
         try:
