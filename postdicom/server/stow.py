@@ -26,14 +26,18 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
 import pydicom
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -121,11 +125,69 @@ def _read_uids(item: _Instance) -> None:
         setattr(item, field, str(value).strip() if value is not None else "")
 
 
+class _Chosen:
+    """The institution ``_institution_id`` chose for a user and what they asked for, kept
+    ``TTL`` seconds in this process's memory (as ``auth.verified_passwords`` keeps a checked
+    password): a client sending a series one instance a request asks once a minute, not on
+    every call. Only the early answer and the default are taken from here: the backend checks
+    the institution on every upload (``upload_dicom``), and an upload it refuses for the
+    institution drops the user's entries (``forget``), so a user removed from it, or an
+    institution made inactive, is asked again on the next request. What can lag, by a minute
+    at most, is which institution is the default after the user's institutions changed."""
+
+    TTL = 60.0
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[int, str], tuple[UUID, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user_pk: int, asked: str) -> UUID | None:
+        with self._lock:
+            entry = self._entries.get((user_pk, asked))
+        return entry[0] if entry is not None and entry[1] >= time.monotonic() else None
+
+    def remember(self, user_pk: int, asked: str, institution_id: UUID) -> None:
+        with self._lock:
+            self._entries[(user_pk, asked)] = (institution_id, time.monotonic() + self.TTL)
+            self._entries.move_to_end((user_pk, asked))
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+
+    def forget(self, user_pk: int) -> None:
+        with self._lock:
+            for key in [key for key in self._entries if key[0] == user_pk]:
+                del self._entries[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+chosen_institutions = _Chosen()
+
+
+@receiver(setting_changed)
+def _backend_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "POSTDICOM":  # another backend's institutions (tests switch them)
+        chosen_institutions.clear()
+
+
 def _institution_id(request: AuthedRequest) -> UUID:
     """The asked-for institution if it is one of the caller's, else the first active one by
-    name; checked before the body is read, so a wrong one costs no upload."""
-    mine = [i for i in get_api().list_institutions(actor=request.user) if i.is_active]
+    name; checked before the body is read, so a wrong one costs no upload (kept a minute:
+    ``_Chosen``)."""
     asked = request.GET.get("institution", "").strip()
+    known = chosen_institutions.get(request.user.pk, asked)
+    if known is not None:
+        return known
+    chosen = _choose_institution(request, asked)
+    chosen_institutions.remember(request.user.pk, asked, chosen)
+    return chosen
+
+
+def _choose_institution(request: AuthedRequest, asked: str) -> UUID:
+    mine = [i for i in get_api().list_institutions(actor=request.user) if i.is_active]
     if asked:
         try:
             wanted = UUID(asked)
@@ -267,14 +329,19 @@ def _ingest(
     api = get_api()
     files = [t.UploadFile(name=item.name, path=str(item.part.path), size=item.part.size) for item in sent]
     in_request = bool(settings.RAYPORT_STOW_IN_REQUEST)
-    receipt = api.upload_dicom(
-        actor=request.user,
-        institution_id=institution_id,
-        files=files,
-        folder_id=folder_id,
-        anonymize=anonymize,
-        store_now=in_request,
-    )
+    try:
+        receipt = api.upload_dicom(
+            actor=request.user,
+            institution_id=institution_id,
+            files=files,
+            folder_id=folder_id,
+            anonymize=anonymize,
+            store_now=in_request,
+        )
+    except InvalidInput as error:
+        if "institution_id" in error.field_errors:
+            chosen_institutions.forget(request.user.pk)  # asked again on the next request
+        raise
     outcomes: dict[str, t.UploadFileState] = {state.name: state for state in receipt.files}
     if not in_request:
         _wait(request, receipt.batch_id)

@@ -385,11 +385,13 @@ class _Place:
     order_uuid: uuid.UUID
 
 
-# (batch pk, series UID) → where the batch's files of that series go, per process: the files
+# (batch UUID, series UID) → where the batch's files of that series go, per process: the files
 # of a series arrive together, so most files need no index lookup at all. Per batch, since
 # which order a series joins depends on who uploads it and where. Rows are never re-parented;
 # a purge deletes them, which the insert notices (a foreign key error) and the entry is forgotten.
-_SERIES: dict[tuple[int, str], _Place] = {}
+# Keyed by the batch's UUID, not its pk: SQLite hands a rolled-back batch's pk out again (its
+# sequence rolls back too), and the new batch met the old one's series, gone with it.
+_SERIES: dict[tuple[uuid.UUID, str], _Place] = {}
 _SERIES_LIMIT = 10_000
 
 
@@ -397,7 +399,7 @@ def _series_place(batch: UploadBatch, summary: DicomSummary, found: _Found | Non
     """Where the series' files go: in the study the caller found (in its series when
     ``joined_place`` found that too: no statement), else in the study ``study_for`` finds or
     makes (the caller holds its lock)."""
-    key = (batch.pk, summary.series_instance_uid)
+    key = (batch.uuid, summary.series_instance_uid)
     hit = _SERIES.get(key)
     if hit is not None:
         return hit
@@ -554,7 +556,7 @@ def claim_instances(files: Sequence[tuple[UploadItem, DicomSummary]]) -> list[Cl
     # series rows wait for each other in that order, never in a circle.
     for item, summary in sorted(files, key=lambda pair: (pair[0].batch_id, pair[1].series_instance_uid)):
         key = (item.batch_id, summary.series_instance_uid)
-        if (hit := _SERIES.get(key)) is not None:
+        if (hit := _SERIES.get((item.batch.uuid, summary.series_instance_uid))) is not None:
             places[key] = hit
         else:
             wanted.setdefault(key, (item.batch, summary))

@@ -28,6 +28,7 @@ import contextlib
 import logging
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from postdicom.dicom import problems
 from postdicom.dicom.problems import DicomProblem, DicomWarning, ProblemCode, WarningCode
 from postdicom.dicom.read import DicomSummary
 from postdicom.local.audit import record
-from postdicom.local.bulk import update_rows, update_rows_together
+from postdicom.local.bulk import Update, update_rows, update_rows_together
 from postdicom.local.images import headers, thumbnails
 from postdicom.local.models import BatchState, InstanceRecord, ItemState, PatientOrder, UploadBatch, UploadItem
 from postdicom.local.orders.visibility import order_label
@@ -188,9 +189,11 @@ def _same_image(ready: _Ready, name: str, digest: str) -> bool:
         return False
 
 
-def _store(group: list[_Ready]) -> list[Claim]:
+def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]:
     """Claim the group's instances, put the files that are this group's to store, record
-    every outcome: a few statements whatever the size of the group. The claims, in order."""
+    every outcome: a few statements whatever the size of the group. The claims, in order.
+    With ``held``, the outcomes' UPDATE is added to it instead of sent (the caller sends it
+    with the batch's own: ``_close``)."""
     claims = claim_instances([(ready.item, ready.summary) for ready in group])
     stored: list[tuple[int, bool, int, str]] = []
     written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
@@ -212,10 +215,14 @@ def _store(group: list[_Ready]) -> list[Claim]:
             state, problem = ItemState.CONFLICT, problems.conflict()
         finish_item(ready.item, state, problem=problem, claim=claim, warnings=warnings, save=False)
     # The files' sizes and digests and the items' outcomes: one statement on PostgreSQL.
-    update_rows_together(
+    updates: list[Update] = [
         (InstanceRecord, ["stored", "size", "sha256"], stored),
         (UploadItem, _OUTCOME, _outcome_rows([ready.item for ready in group])),
-    )
+    ]
+    if held is not None:
+        held += updates
+    else:
+        update_rows_together(*updates)
     return claims
 
 
@@ -361,17 +368,29 @@ def studies_stored(batch_pk: int) -> set[int]:
     )
 
 
-def _close(batch: UploadBatch, counts: dict[Any, Any], *, fields: list[str], images: _Images | None = None) -> None:
+def _close(
+    batch: UploadBatch,
+    counts: dict[Any, Any],
+    *,
+    fields: list[str],
+    images: _Images | None = None,
+    held: Sequence[Update] = (),
+) -> None:
     """The done batch's last steps, in the caller's transaction: its orders filed in its
     folder, the images' audit per order (``images``: gathered by the caller from its claims;
     else read from the items), the state and the finish audit; its folder goes after the
-    commit."""
+    commit. ``held``: updates the caller kept back to send with the batch's own, in one
+    statement on PostgreSQL (never when the batch has a folder: filing reads the items)."""
     filing = _file_orders(batch)
     _record_images(batch, images if images is not None else _images_of(batch))
     batch.state = BatchState.DONE
     batch.finished_at = timezone.now()
     batch.notes = [*(batch.notes or []), *filing]
-    batch.save(update_fields=fields)
+    if held:
+        assert batch.folder_uuid is None  # the filing above read the items' outcomes
+        update_rows_together(*held, (UploadBatch, fields, [[batch.pk, *(getattr(batch, name) for name in fields)]]))
+    else:
+        batch.save(update_fields=fields)
     record(
         batch.created_by,
         AuditAction.UPLOAD_FINISHED,
@@ -515,15 +534,20 @@ def store_taken(batch: UploadBatch, items: list[UploadItem]) -> list[UploadItem]
         for item in items:
             if (ready := _read(item, item_path(item))) is not None:
                 group.append(ready)
+        # The last group's outcomes go with the batch's own UPDATE (one statement on
+        # PostgreSQL), unless the batch files its orders in a folder, which reads them first.
+        held: list[Update] = []
         for start in range(0, len(group), GROUP):
             part = group[start : start + GROUP]
-            claimed += zip((ready.item for ready in part), _store(part), strict=True)
+            last = start + GROUP >= len(group) and batch.folder_uuid is None
+            claimed += zip((ready.item for ready in part), _store(part, held if last else None), strict=True)
     batch.completed_at = timezone.now()
     _close(
         batch,
         dict(Counter(item.state for item in items)),
         fields=["state", "completed_at", "finished_at", "notes"],
         images=_images_claimed(claimed),
+        held=held,
     )
     studies = {claim.study_uuid for item, claim in claimed if item.state == ItemState.STORED and claim.study_uuid}
     if studies:

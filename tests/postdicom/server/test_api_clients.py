@@ -20,6 +20,7 @@ from postdicom.local.tasks import draw_thumbnails
 from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import ingest_items, run_batch
 from postdicom.server.auth import verified_passwords
+from postdicom.server.stow import chosen_institutions
 from tests.conftest import PASSWORD
 from tests.uploads.conftest import local_storage
 from tests.uploads.files import make_image
@@ -37,6 +38,7 @@ def _live(settings, tmp_path, monkeypatch):
     monkeypatch.setitem(settings.DATABASES["default"], "CONN_MAX_AGE", 0)
     local_storage(settings, tmp_path)
     verified_passwords.clear()
+    chosen_institutions.clear()
 
     def send(task: str, *args: object) -> None:
         if task == queue.FINISH_BATCH:

@@ -25,7 +25,7 @@ from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import ingest_items, run_batch
 from postdicom.server.auth import verified_passwords
 from postdicom.server.multipart import MultipartError, TooLarge, save_parts
-from postdicom.server.stow import CANNOT_UNDERSTAND, DOES_NOT_MATCH
+from postdicom.server.stow import CANNOT_UNDERSTAND, DOES_NOT_MATCH, chosen_institutions
 from postdicom.types import AuditAction
 from tests.conftest import PASSWORD
 from tests.uploads.conftest import local_storage
@@ -59,6 +59,7 @@ def ingest_now(settings, tmp_path, monkeypatch):
     never commits, so nothing waits for the commit here; the broker test does, on a database
     that commits)."""
     verified_passwords.clear()
+    chosen_institutions.clear()
     local_storage(settings, tmp_path)
     monkeypatch.setattr(queue, "batch_finish", lambda pk: queue._send(queue.FINISH_BATCH, pk))
     monkeypatch.setattr(queue, "items_ingest", lambda pks: queue._send(queue.INGEST_ITEMS, list(pks)))
@@ -441,12 +442,21 @@ def test_thumbnails_of_a_stow_stored_in_the_request_are_drawn_by_a_worker(settin
 #: updates go in one statement (bulk.update_rows_together: one); 19 since a remembered
 #: password is taken only from a user not locked out for the caller's address (django-axes
 #: asked first, postdicom.server.auth: a locked-out address was otherwise told a right guess
-#: from a wrong one). Raise it only knowing why: every statement is a round trip per request.
-ONE_INSTANCE_STATEMENTS = 19
+#: from a wrong one); 18 since the STOW view keeps the institution it chose for a user a
+#: minute (stow._Chosen: its list of the user's institutions is read once a minute, the
+#: backend still checks the institution on every upload); 17 since, on PostgreSQL, the
+#: backend's check of the institution and the batch's INSERT are one statement
+#: (receive._insert_checked; elsewhere two, as before); 16 since the items' outcomes go
+#: with the batch's closing UPDATE (ingest._close's ``held``; not for a batch with a folder,
+#: whose filing reads them first). Raise it only knowing why: every statement is a round
+#: trip per request.
+ONE_INSTANCE_STATEMENTS = 16
 #: The same into a series already indexed (PostDICOM's client sends a series one instance a
 #: request): 20 before the cuts of the line above, and the study and its series are found
-#: in one statement (indexing.joined_place); one more for the lockout check, as above.
-KNOWN_SERIES_STATEMENTS = 14
+#: in one statement (indexing.joined_place); one more for the lockout check, as above; one
+#: fewer for the institution the view keeps, and one for the institution's check in the
+#: batch's INSERT and one for the outcomes with the batch's UPDATE, as above.
+KNOWN_SERIES_STATEMENTS = 11
 
 
 def _statements(tmp_path: Path, study: str, count: int, first: int = 0) -> tuple[int, object]:
@@ -468,11 +478,14 @@ def test_statements_of_a_stow_in_the_request_are_pinned(settings, staff_user, cl
     _statements(tmp_path, "1.2.826.0.1.3680043.8.498.90", 1)  # the password is verified once a minute
     one, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.91", 1)
     many, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.92", 25)
-    assert one == ONE_INSTANCE_STATEMENTS
+    # SQLite (the embedded default) has no INSERT or UPDATE inside a WITH: the institution's
+    # check is a statement of its own there, and so is the batch's UPDATE.
+    sqlite = connection.vendor != "postgresql"
+    assert one == ONE_INSTANCE_STATEMENTS + 2 * sqlite
     assert many == one
     known, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.91", 1, first=1)
-    # SQLite (the embedded default) runs one statement a call: the two updates are two there.
-    assert known == KNOWN_SERIES_STATEMENTS + (connection.vendor != "postgresql")
+    # SQLite runs one statement a call, too: the items' and the instances' updates are two there.
+    assert known == KNOWN_SERIES_STATEMENTS + 3 * sqlite
     assert InstanceRecord.objects.filter(stored=True).count() == 28
     audits = AuditRecord.objects.filter(action__in=[AuditAction.UPLOAD_STARTED, AuditAction.UPLOAD_FINISHED])
     assert audits.count() == 8  # the same audit as a browser upload: started and finished, per batch
@@ -534,3 +547,43 @@ def test_one_thumbnail_drawing_waits_per_study_however_many_requests_send_to_it(
     assert last is not None
     assert sent == [(queue.DRAW_THUMBNAILS, first.pk), (queue.DRAW_THUMBNAILS, last.pk)]
     draw_thumbnails(last.pk)
+
+
+def test_the_institution_kept_for_a_user_is_dropped_when_the_backend_refuses_it(staff_user, clinic, tmp_path):
+    """The view keeps the institution it chose for a user a minute (no list of institutions
+    on every request), but the backend checks it on every upload: a user taken out of it is
+    refused by the backend, and the next request chooses again (here: none is left)."""
+    study = "1.2.826.0.1.3680043.8.498.66"
+    first = image(tmp_path, "k1.dcm", study_uid=study, series_uid=f"{study}.1")[0]
+    assert stow(Client(), "/dicomweb/", body_of(first)).status_code == 200
+    assert chosen_institutions.get(staff_user.pk, "") == clinic.uuid
+    staff_user.profile.institutions.clear()
+    second = image(tmp_path, "k2.dcm", study_uid=study, series_uid=f"{study}.1")[0]
+    refused = stow(Client(), "/dicomweb/", body_of(second))
+    assert refused.status_code == 400
+    assert "Choose one of your institutions." in refused.content.decode()
+    assert chosen_institutions.get(staff_user.pk, "") is None
+    again = stow(Client(), "/dicomweb/", body_of(second))
+    assert again.status_code == 400
+    assert "You belong to no active institution" in again.content.decode()
+
+
+@pytest.mark.parametrize("filed", [False, True])
+def test_a_stow_stored_in_the_request_closes_its_batch_with_the_outcomes(settings, staff_user, clinic, tmp_path, filed):
+    """The items' outcomes go with the batch's closing UPDATE (ingest._close's ``held``),
+    except for a batch that files its orders in a folder: the filing reads the outcomes,
+    so they are written first. Either way the batch is done with every outcome, and the
+    folder gets the order."""
+    settings.RAYPORT_STOW_IN_REQUEST = True
+    api = get_api()
+    folder = api.create_folder(actor=staff_user, name="STOW inbox") if filed else None
+    study = "1.2.826.0.1.3680043.8.498.44"
+    files = [image(tmp_path, f"h{n}.dcm", study_uid=study, series_uid=f"{study}.1")[0] for n in range(3)]
+    query = f"?{urlencode({'folder': str(folder.id)})}" if folder else ""
+    assert stow(Client(), f"/dicomweb/{query}", body_of(*files)).status_code == 200
+    batch = UploadBatch.objects.get()
+    assert (batch.state, batch.finished_at is not None, batch.notes) == ("done", True, [])
+    assert sorted(batch.items.values_list("state", flat=True)) == ["stored"] * 3
+    assert InstanceRecord.objects.filter(stored=True).exclude(sha256="").count() == 3
+    if folder is not None:
+        assert api.get_folder(actor=staff_user, folder_id=folder.id).order_count == 1
