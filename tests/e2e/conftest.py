@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,37 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _requests_end_before_the_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The live server may still be answering the closed page's last requests (a viewer's
+    frames, say) when the test's data is flushed; a request's transaction and the flush's
+    TRUNCATE then deadlock. Torn down after ``page`` and before the flush, this waits until no
+    other connection to the test database is busy."""
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")  # set up before this: flushed after it
+    yield
+    if "live_server" in request.fixturenames:
+        _wait_until_the_database_is_quiet()
+
+
+def _wait_until_the_database_is_quiet(seconds: float = 15.0) -> None:
+    """Until no other session on the test database is running a statement or holds a
+    transaction open, twice in a row (a request that has just arrived starts one next)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline, quiet = time.monotonic() + seconds, 0
+    with connection.cursor() as cursor:
+        while quiet < 2 and time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'"
+            )
+            quiet = quiet + 1 if cursor.fetchone()[0] == 0 else 0
+            time.sleep(0.1)
 
 
 @pytest.fixture(autouse=True)

@@ -74,16 +74,24 @@ def sees_whole_institution(actor: User, institution_pk: int, *, member: bool | N
     administrator, or staff who work there (outside ``only_orders``). ``member``: the caller
     has just checked whether the actor works there (``None``: one query finds out; an
     administrator needs none). ``Forbidden`` for an inactive or anonymous actor."""
+    by_role = _whole_institution_by_role(actor)
+    if by_role is not None:
+        return by_role
+    if member is None:
+        member = profile_of(actor).institutions.filter(pk=institution_pk).exists()
+    return member
+
+
+def _whole_institution_by_role(actor: User) -> bool | None:
+    """What the role alone says of seeing and managing a whole institution: yes for an
+    administrator, no in a scoped request or below staff, ``None`` for staff (it depends on
+    the institutions they work in). ``Forbidden`` for an inactive or anonymous actor."""
     role = require_active(actor)
     if order_scope() is not None:
         return False
     if role is Role.ADMINISTRATOR:
         return True
-    if role is not Role.STAFF:
-        return False
-    if member is None:
-        member = profile_of(actor).institutions.filter(pk=institution_pk).exists()
-    return member
+    return None if role is Role.STAFF else False
 
 
 def _role_rule(user: User, role: Role, shared: Sequence[QuerySet[Any]] = ()) -> Q:
@@ -180,13 +188,9 @@ def can_manage(actor: User, order: PatientOrder) -> bool:
 
 def _manages_in(actor: User, orders: Sequence[PatientOrder]) -> bool:
     """``can_manage`` for every one of ``orders``, with one query whatever their number."""
-    role = require_active(actor)
-    if order_scope() is not None:
-        return False
-    if role is Role.ADMINISTRATOR:
-        return True
-    if role is not Role.STAFF:
-        return False
+    by_role = _whole_institution_by_role(actor)
+    if by_role is not None:
+        return by_role
     needed = {order.institution_id for order in orders}
     return profile_of(actor).institutions.filter(pk__in=needed).count() == len(needed)
 

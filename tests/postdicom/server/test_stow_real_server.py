@@ -6,7 +6,6 @@ and stored; under a server that cannot give a chunked body (Django's own, pytest
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pydicom
@@ -16,22 +15,12 @@ from dicomweb_client.api import DICOMwebClient
 
 from postdicom import get_api
 from postdicom.local.models import InstanceRecord
-from tests.contract.server import RayportServer
 from tests.uploads.files import make_image
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STUDY = "1.2.826.0.1.3680043.8.498.9411"
 SERIES = f"{STUDY}.1"
-
-
-@pytest.fixture(scope="module")
-def gunicorn(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayportServer]:
-    """The portal under gunicorn in a process of its own, on the test database."""
-    server = RayportServer(tmp_path_factory.mktemp("stow-server"))
-    server.start()
-    yield server
-    server.stop()
 
 
 def _study(tmp_path: Path) -> list[pydicom.Dataset]:
@@ -62,9 +51,9 @@ def _chunked(request: requests.PreparedRequest) -> bool:
     return request.headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in request.headers
 
 
-def test_a_study_over_1_mb_sent_chunked_is_stored_under_gunicorn(gunicorn, key_of_sam, tmp_path):
+def test_a_study_over_1_mb_sent_chunked_is_stored_under_gunicorn(rayport_server, key_of_sam, tmp_path):
     sent: list[requests.PreparedRequest] = []
-    client = _client(gunicorn.url, key_of_sam, sent)
+    client = _client(rayport_server.url, key_of_sam, sent)  # gunicorn, in a process of its own
     datasets = _study(tmp_path)
     answer = client.store_instances(datasets)
     assert [request.method for request in sent] == ["POST"]
