@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -35,23 +33,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest.run import running, wait_http  # noqa: E402
-from bench.stow.run import BOUNDARY, body_of  # noqa: E402
+from bench.stow.run import BOUNDARY, PASSWORD, body_of, migrated_with_user  # noqa: E402
 from bench.timing import percentile  # noqa: E402
 from tests.uploads.files import make_image  # noqa: E402
 
 PYTHON = sys.executable
-PASSWORD = "bench-password-4711"  # a throwaway user in a throwaway database
 SETTINGS = {"before": "bench.sqlite.before_settings", "after": "portal.settings"}
-
-_USER = """
-import sys
-from django.contrib.auth import get_user_model
-from postdicom.local.access import profile_of
-from postdicom.local.models import Institution
-clinic = Institution.objects.create(name="Bench")
-user = get_user_model().objects.create_user("bench", password=sys.argv[1])
-profile = profile_of(user); profile.role = "staff"; profile.save(); profile.institutions.set([clinic])
-"""
 
 
 @dataclass
@@ -94,16 +81,6 @@ def environment(data: Path, variant: str) -> dict[str, str]:
     }
 
 
-def prepare(env: dict[str, str], data: Path) -> None:
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
-    subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    script = data / "user.py"
-    script.write_text(_USER)
-    runner = "import sys, runpy, django; django.setup(); sys.argv[:] = sys.argv[1:]; runpy.run_path(sys.argv[0])"
-    subprocess.run([PYTHON, "-c", runner, str(script), PASSWORD], cwd=ROOT, env=env, check=True)
-
-
 def instances(folder: Path, count: int) -> list[bytes]:
     folder.mkdir(parents=True, exist_ok=True)
     made = []
@@ -115,7 +92,7 @@ def instances(folder: Path, count: int) -> list[bytes]:
 
 def one_round(args: argparse.Namespace, variant: str, data: Path, files: list[bytes]) -> Tally:
     env = environment(data, variant)
-    prepare(env, data)
+    migrated_with_user(env, data)
     port = args.port
     base = f"http://127.0.0.1:{port}"
     command = [PYTHON, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"]

@@ -90,9 +90,15 @@ def portal_env(
 
 
 def prepare_portal(env: dict[str, str], data: Path, database: str, tree: Path = ROOT) -> None:
+    fresh_database(database)
+    migrated_with_user(env, data, tree)
+
+
+def migrated_with_user(env: dict[str, str], data: Path, tree: Path = ROOT) -> None:
+    """An empty ``data`` folder, the database of ``env`` migrated, and the bench's staff user
+    (``bench`` / ``PASSWORD``) in an institution of its own."""
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
-    fresh_database(database)
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=tree, env=env, check=True)
     script = data / "user.py"
     script.write_text(_USER)
