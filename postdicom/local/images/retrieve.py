@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from postdicom import types as t
 from postdicom.errors import NotFound
-from postdicom.local.audit import SAME_READ_WITHIN, record, record_read
+from postdicom.local.audit import SAME_READ_WITHIN, record_read
 from postdicom.local.images.headers import headers_of
 from postdicom.local.images.search import instance, study_row
 from postdicom.local.models import InstanceRecord
@@ -72,27 +72,17 @@ def open_instances(
             raise NotFound(_("The image's file is missing.")) from None
 
     action = _AUDITED.get(purpose)
-    if action is not None and sop_instance_uid is not None:
+    if action is not None:
+        single = sop_instance_uid is not None  # one instance at a time: once per study a while
         record_read(
             actor,
             action,
             target_type="order",
             target_id=study.order.uuid,
             target_label=order_label(study.order),
-            once_within=SAME_READ_WITHIN,
+            once_within=SAME_READ_WITHIN if single else None,
             same={"study_uid": study.study_uid},
-            series_uid=series_uid or found[0].series.series_uid,
-            instances=len(found),
-        )
-    elif action is not None:
-        record(
-            actor,
-            action,
-            target_type="order",
-            target_id=study.order.uuid,
-            target_label=order_label(study.order),
-            study_uid=study.study_uid,
-            series_uid=series_uid or "",
+            series_uid=series_uid or (found[0].series.series_uid if single else ""),
             instances=len(found),
         )
     return t.StoredInstances(
