@@ -167,6 +167,8 @@ class Result:
     instances: int
     megabytes: float
     request_ms: list[float]
+    busy: float = 0.0  # the machine's CPU busy while it ran, 0..1 (all cores)
+    settled: float = 0.0  # seconds from the first request until the machine was idle again
 
 
 def send_all(server: Server, corpus: list[Instance], clients: int, per_request: int, number: int) -> Result:
@@ -196,16 +198,65 @@ def send_all(server: Server, corpus: list[Instance], clients: int, per_request: 
             errors.append(error)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
+    cpu = _cpu_times()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
+    busy = _busy(cpu, _cpu_times())
     if errors:
         raise errors[0]
+    settled = _settle() - started
     size = sum(len(c) for c in contents.values()) / 1e6
-    return Result(seconds, len(corpus), size, times)
+    return Result(seconds, len(corpus), size, times, busy, settled)
+
+
+def _settle(idle_below: float = 0.15, step: float = 0.25, limit: float = 60.0) -> float:
+    """Wait until the machine's CPU is idle again (under ``idle_below`` busy over ``step``
+    seconds: a server's work after its answers, such as Rayport's worker drawing thumbnails,
+    is done) and return when it was; the next server's round starts then, so nobody's round
+    pays for another's leftovers."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        before = _cpu_times()
+        time.sleep(step)
+        if _busy(before, _cpu_times()) < idle_below:
+            return time.perf_counter() - step
+    return time.perf_counter()
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(idle, total) jiffies of all cores, from /proc/stat (idle counts I/O wait too)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    return values[3] + values[4], sum(values)
+
+
+def _process_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by every process, summed by command name
+    (``postgres``, ``gunicorn``, ``Orthanc``…): what ``--processes`` prints a round of."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        with contextlib.suppress(OSError):
+            command = (stat.parent / "cmdline").read_bytes()
+            name = next((n for n in (b"gunicorn", b"celery", b"bench/stow/run.py") if n in command), name.encode())
+            name = name.decode() if isinstance(name, bytes) else name
+        fields = text[text.rindex(")") + 2 :].split()
+        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def _busy(before: tuple[int, int], after: tuple[int, int]) -> float:
+    idle, total = after[0] - before[0], after[1] - before[1]
+    return 1 - idle / total if total else 0.0
 
 
 def check_stored(server: Server, number: int, studies: int) -> None:
@@ -236,6 +287,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--forms", default="one,series", help="comma-separated: one, series")
+    parser.add_argument(
+        "--processes", action="store_true", help="print each round's CPU seconds by process name (from /proc)"
+    )
     parser.add_argument("--web-class", default="gthread", help="gunicorn worker class: gthread or sync")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
@@ -381,12 +435,21 @@ def _measure(
                 number += 1
                 print(f"{form}: round {round_number} of {args.rounds}")
                 for server in servers:
+                    processes = _process_cpu() if args.processes else {}
                     result = send_all(server, corpus, args.clients, FORMS[form], number)
                     check_stored(server, number, args.studies)
                     results.setdefault((form, server.name), []).append(result)
                     p50, p95 = percentile(result.request_ms, 50), percentile(result.request_ms, 95)
                     rate = result.instances / result.seconds
-                    print(f"  {server.name:20} {rate:7.1f} instances/s  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+                    print(
+                        f"  {server.name:20} {rate:7.1f} instances/s  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+                        f"  CPU busy {result.busy:4.0%}  idle again after {result.settled:5.2f} s"
+                    )
+                    if args.processes:
+                        after = _process_cpu()
+                        spent = {n: after[n] - processes.get(n, 0.0) for n in after}
+                        top = sorted(spent.items(), key=lambda item: -item[1])[:8]
+                        print("    CPU s: " + ", ".join(f"{n} {v:.2f}" for n, v in top if v >= 0.01))
 
 
 if __name__ == "__main__":

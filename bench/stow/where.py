@@ -1,0 +1,112 @@
+"""Where a STOW-RS request's time goes, in process: the bench's corpus POSTed through Django's
+test client (the whole middleware stack and view, no gunicorn) on a fresh PostgreSQL
+database, stored in the request, with the CPU time and statements of each request, and a
+``cProfile`` of the measured ones.
+
+    .venv/bin/python bench/stow/where.py --form series --top 40
+    .venv/bin/python bench/stow/where.py --form one --requests 100
+
+The first study of the corpus warms the process up (the password check, the imports, the
+institution kept a minute) and is not measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.dicomweb.run import make_corpus  # noqa: E402
+from bench.ingest.run import fresh_database  # noqa: E402
+from bench.stow.run import BOUNDARY, PASSWORD, PG, body_of, migrated_with_user, variant  # noqa: E402
+
+DATABASE = "rayport_stow_profile"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--form", choices=("one", "series"), default="series")
+    parser.add_argument("--requests", type=int, default=0, help="measured requests (default: the corpus)")
+    parser.add_argument("--top", type=int, default=30, help="functions of the profile shown, by own time")
+    parser.add_argument("--cumulative", type=int, default=30, help="functions shown by cumulative time")
+    parser.add_argument("--no-profile", action="store_true", help="CPU and statements only, no cProfile")
+    args = parser.parse_args()
+
+    corpus = make_corpus(ROOT / "bench" / "dicomweb" / ".corpus", 20, 25)
+    data = Path(tempfile.mkdtemp(prefix="stow-profile-"))
+    env = {
+        "DATABASE_URL": f"{PG}/{DATABASE}",
+        "RAYPORT_DATA_DIR": str(data),
+        "RAYPORT_DEBUG": "false",
+        "RAYPORT_LOG_LEVEL": "warning",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "RAYPORT_STOW_IN_REQUEST": "true",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    os.environ.update(env)
+    fresh_database(DATABASE)
+    migrated_with_user({**os.environ, "PYTHONPATH": str(ROOT)}, data)
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    per_request = 25 if args.form == "series" else 1
+    contents = [variant(item.path.read_bytes(), 1) for item in corpus]
+    bodies = [body_of(contents[i : i + per_request]) for i in range(0, len(contents), per_request)]
+    warm, measured = bodies[: 25 // per_request], bodies[25 // per_request :]
+    if args.requests:
+        measured = measured[: args.requests]
+    client = Client(HTTP_HOST="127.0.0.1")
+    headers = {
+        "content_type": f'multipart/related; type="application/dicom"; boundary={BOUNDARY}',
+        "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"bench:{PASSWORD}".encode()).decode(),
+    }
+    for body in warm:
+        response = client.post("/dicomweb/studies", body, **headers)
+        assert response.status_code == 200, (response.status_code, response.content[:500])
+
+    profile = None if args.no_profile else cProfile.Profile(time.process_time)
+    cpu: list[float] = []
+    wall: list[float] = []
+    statements: list[int] = []
+    for body in measured:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as queries:
+            if profile is not None:
+                profile.enable()
+            response = client.post("/dicomweb/studies", body, **headers)
+            if profile is not None:
+                profile.disable()
+        cpu.append(time.process_time() - started_cpu)
+        wall.append(time.perf_counter() - started)
+        statements.append(len(queries))
+        assert response.status_code == 200, response.content[:500]
+    instances = len(measured) * per_request
+    cpu.sort()
+    wall.sort()
+    print(
+        f"{len(measured)} requests of {per_request} instance(s): CPU {sum(cpu) * 1000 / instances:.2f} ms an instance, "
+        f"{cpu[len(cpu) // 2] * 1000:.1f} ms a request (median); wall {wall[len(wall) // 2] * 1000:.1f} ms a request; "
+        f"statements a request {min(statements)}–{max(statements)}"
+    )
+    if profile is not None:
+        stats = pstats.Stats(profile)
+        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats("cumulative").print_stats(args.cumulative)
+
+
+if __name__ == "__main__":
+    main()
