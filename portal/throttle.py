@@ -30,6 +30,17 @@ def count(scope: str, subject: str, *, window_seconds: int) -> int:
         return 1
 
 
+def uncount(scope: str, subject: str) -> None:
+    """Give back one event ``count`` counted (a try that turned out fine); nothing once the
+    window it was counted in is over."""
+    key = _key(scope, subject)
+    try:
+        if cache.decr(key) < 0:  # pragma: no cover - only with a count given back twice
+            cache.incr(key)
+    except ValueError:  # the window closed meanwhile: nothing left to give back
+        pass
+
+
 def within_limit(scope: str, subject: str, *, limit: int, window_seconds: int) -> bool:
     """Count one more request of ``subject`` (an address, a client IP) in ``scope``; False
     once more than ``limit`` were counted in the window that the first of them opened."""

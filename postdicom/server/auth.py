@@ -52,7 +52,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from portal.throttle import blocked_for, count
+from portal.throttle import blocked_for, count, uncount
 from postdicom.busy import busy_database
 from postdicom.context import calling_from, client_ip
 from postdicom.errors import PostDicomError
@@ -132,9 +132,13 @@ def authenticate_request(request: HttpRequest) -> User:
             401, _("Sign in, or send a user name and password or an API key."), _challenge(request)
         )
     address = throttled_as(client_address(request))
-    window = settings.RAYPORT_API_AUTH_WINDOW_SECONDS
-    wait = blocked_for(_THROTTLE_SCOPE, address, limit=settings.RAYPORT_API_AUTH_FAILURES, window_seconds=window)
-    if wait:
+    window, limit = settings.RAYPORT_API_AUTH_WINDOW_SECONDS, settings.RAYPORT_API_AUTH_FAILURES
+    # Each try is counted before its credentials are checked and given back once they pass:
+    # guesses sent at once each hold a place in the count while they are checked, so no more
+    # than the limit are ever checked, however many arrive together.
+    if count(_THROTTLE_SCOPE, address, window_seconds=window) > limit:
+        uncount(_THROTTLE_SCOPE, address)  # refused unchecked: only what was checked counts
+        wait = max(1, blocked_for(_THROTTLE_SCOPE, address, limit=limit, window_seconds=window))
         raise AuthenticationFailed(
             429,
             _("Too many failed sign-ins from this address. Try again in %(seconds)d seconds.") % {"seconds": wait},
@@ -143,10 +147,13 @@ def authenticate_request(request: HttpRequest) -> User:
     try:
         user, how = _from_header(request, header)
     except AuthenticationFailed:
-        # Every refusal of the credentials counts, a user's lockout (429) too: answering a
-        # locked user's guesses uncounted would give an address unlimited tries.
-        count(_THROTTLE_SCOPE, address, window_seconds=window)
+        # Every refusal of the credentials keeps its place in the count, a user's lockout (429)
+        # too: answering a locked user's guesses uncounted would give an address unlimited tries.
         raise
+    except BaseException:
+        uncount(_THROTTLE_SCOPE, address)  # no refusal (the database went away…): not counted
+        raise
+    uncount(_THROTTLE_SCOPE, address)
     user = _acting_for(request, user, how)
     request.user = user
     request.api_credentials = how  # type: ignore[attr-defined]

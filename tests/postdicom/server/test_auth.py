@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from unittest import mock
 
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.http import HttpResponse, JsonResponse
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from postdicom import get_api
 from postdicom.local.models import AuditRecord
-from postdicom.server.auth import api_view, verified_passwords
+from postdicom.server.auth import AuthenticationFailed, api_view, authenticate_request, verified_passwords
 from tests.conftest import PASSWORD
 
 STUDIES = "/dicomweb/studies"
@@ -139,6 +141,53 @@ def test_failures_throttled_per_client_before_any_hashing(settings, staff_user, 
     session = Client()
     session.force_login(staff_user)
     assert session.get(STUDIES).status_code == 200
+
+
+def test_guesses_sent_at_once_are_checked_no_more_than_the_limit(settings, monkeypatch):
+    """Eight guesses arriving together from one address, each taking a while to check: only
+    the limit's worth are checked, the rest are refused unchecked (429); counting only after
+    a refusal let all eight through the check."""
+    settings.RAYPORT_API_AUTH_FAILURES = 3
+    checked: list[int] = []
+    lock = threading.Lock()
+
+    def slow_refusal(request, header):
+        with lock:
+            checked.append(1)
+        time.sleep(0.3)  # every other guess arrives while this one is checked
+        raise AuthenticationFailed(401, "wrong")
+
+    monkeypatch.setattr("postdicom.server.auth._from_header", slow_refusal)
+    together = threading.Barrier(8)
+    codes: list[int] = []
+
+    def guess() -> None:
+        request = RequestFactory().get(STUDIES, HTTP_AUTHORIZATION="Basic c2FtOndyb25n", REMOTE_ADDR="10.7.7.7")
+        together.wait()
+        try:
+            authenticate_request(request)
+        except AuthenticationFailed as refused:
+            with lock:
+                codes.append(refused.status)
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) == 3
+    assert sorted(codes) == [401] * 3 + [429] * 5
+
+
+def test_a_right_password_gives_its_place_in_the_count_back(settings, staff_user):
+    settings.RAYPORT_API_AUTH_FAILURES = 2
+    settings.AXES_FAILURE_LIMIT = 100
+    for _ in range(5):  # many good calls do not fill the failures' budget
+        assert Client().get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
+    assert Client().get(STUDIES, headers=basic("sam", "wrong")).status_code == 401
+    assert Client().get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
+    assert Client().get(STUDIES, headers=basic("sam", "wrong")).status_code == 401
+    assert Client().get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 429
 
 
 def test_axes_lockout_of_a_user_answers_429_json(settings, staff_user):
