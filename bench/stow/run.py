@@ -246,9 +246,8 @@ def _process_cpu() -> dict[str, float]:
             continue
         name = text[text.index("(") + 1 : text.rindex(")")]
         with contextlib.suppress(OSError):
-            command = (stat.parent / "cmdline").read_bytes()
-            name = next((n for n in (b"gunicorn", b"celery", b"bench/stow/run.py") if n in command), name.encode())
-            name = name.decode() if isinstance(name, bytes) else name
+            command = (stat.parent / "cmdline").read_bytes().decode(errors="replace")
+            name = next((n for n in ("gunicorn", "celery", "bench/stow/run.py") if n in command), name)
         fields = text[text.rindex(")") + 2 :].split()
         used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return used

@@ -70,12 +70,12 @@ def main() -> None:
     if args.requests:
         measured = measured[: args.requests]
     client = Client(HTTP_HOST="127.0.0.1")
+    content_type = f'multipart/related; type="application/dicom"; boundary={BOUNDARY}'
     headers = {
-        "content_type": f'multipart/related; type="application/dicom"; boundary={BOUNDARY}',
-        "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"bench:{PASSWORD}".encode()).decode(),
+        "Authorization": "Basic " + base64.b64encode(f"bench:{PASSWORD}".encode()).decode(),
     }
     for body in warm:
-        response = client.post("/dicomweb/studies", body, **headers)
+        response = client.post("/dicomweb/studies", body, content_type, headers=headers)
         assert response.status_code == 200, (response.status_code, response.content[:500])
 
     profile = None if args.no_profile else cProfile.Profile(time.process_time)
@@ -87,7 +87,7 @@ def main() -> None:
         with CaptureQueriesContext(connection) as queries:
             if profile is not None:
                 profile.enable()
-            response = client.post("/dicomweb/studies", body, **headers)
+            response = client.post("/dicomweb/studies", body, content_type, headers=headers)
             if profile is not None:
                 profile.disable()
         cpu.append(time.process_time() - started_cpu)

@@ -42,7 +42,13 @@ def dumps(item: dict[str, Any]) -> str:
 
 def describe(handle: IO[bytes], transfer_syntax: str) -> t.InstanceHeader:
     """The header of the file open as ``handle``, stored in ``transfer_syntax`` (the index's)."""
-    ds = read_header(handle)
+    return described(read_header(handle), handle, transfer_syntax)
+
+
+def described(ds: Dataset, handle: IO[bytes], transfer_syntax: str) -> t.InstanceHeader:
+    """The header ``ds`` read from ``handle`` (up to its pixel data, as ``read_header`` reads
+    it), ``handle`` standing at the Pixel Data tag or at the end of the file: what the ingest
+    describes from the reading it already did (``read.summarize(describe=True)``)."""
     text = dumps(metadata_json(ds, transfer_syntax))
     try:
         location = pixel_location(handle, ds)

@@ -28,7 +28,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from pydicom import datadict
@@ -82,6 +82,9 @@ class DicomSummary:
     character_set: str  # Specific Character Set, values joined with "\"
     file_size: int
     warnings: tuple[DicomWarning, ...] = ()
+    #: What DICOMweb serves from the file's header (its DICOM JSON and where its pixel data
+    #: lies), made from this same reading when asked (``summarize(describe=True)``).
+    described: t.InstanceHeader | None = field(default=None, compare=False, repr=False)
 
 
 # --- reading the header ------------------------------------------------------------------------------
@@ -313,9 +316,13 @@ def _summary(header: Header, read: _Reader) -> DicomSummary:
     )
 
 
-def summarize(path: StrPath, *, max_depth: int = MAX_DEPTH) -> DicomSummary:
+def summarize(path: StrPath, *, max_depth: int = MAX_DEPTH, describe: bool = False) -> DicomSummary:
     """The summary of one file; raise :class:`DicomProblem` (with a reason) when it is unusable.
-    Inside ``summaries_kept`` a file read before in the block is not read again."""
+    Inside ``summaries_kept`` a file read before in the block is not read again. ``describe``:
+    the summary also carries the header as DICOMweb serves it (``described``), made from the
+    same reading, for the ingest to keep with the instance (a worker reading every stored file
+    again for it cost more than the ingest itself: docs/decisions.md, "Headers described at
+    ingest")."""
     kept: dict[tuple[int, ...], DicomSummary] | None = getattr(_kept, "summaries", None)
     try:
         with open(path, "rb") as fp:
@@ -324,12 +331,34 @@ def summarize(path: StrPath, *, max_depth: int = MAX_DEPTH) -> DicomSummary:
             if kept is not None and key in kept:
                 return kept.pop(key)
             sniffed = sniff_open(fp, stat.st_size)
-            summary = summary_of(read_header(fp, sniffed, max_depth=max_depth))
+            header = read_header(fp, sniffed, max_depth=max_depth)
+            summary = summary_of(header)
+            if describe:
+                summary = replace(summary, described=_described(fp, header, summary.transfer_syntax_uid))
     except OSError:
         raise problems.unreadable() from None
     if kept is not None:
         kept[key] = summary
     return summary
+
+
+def _described(fp: BinaryIO, header: Header, transfer_syntax: str) -> t.InstanceHeader | None:
+    """The header as DICOMweb serves it, from this reading; None where this reading is not
+    the one ``described.describe`` makes (no file meta, deflated, not walked in place) or
+    pydicom cannot convert a value: the worker, or the first request needing it, reads the
+    stored file then (``postdicom.local.images.headers``)."""
+    from postdicom.dicom.described import described
+
+    start, layout = header.sniffed.start, header.layout
+    if start is None or not start.has_meta or start.encoding.deflated or not layout.scanned:
+        return None
+    fp.seek(layout.pixel_start if layout.pixel_start is not None else layout.file_size)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return described(header.dataset, fp, transfer_syntax)
+    except (ValueError, TypeError, KeyError, AttributeError, EOFError, OSError):
+        return None
 
 
 _kept = threading.local()

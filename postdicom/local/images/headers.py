@@ -61,20 +61,27 @@ def _read(row: InstanceRecord) -> t.InstanceHeader | None:
 
 
 def _keep(pairs: list[tuple[InstanceRecord, t.InstanceHeader]]) -> None:
-    if not pairs:
+    keep([(row.pk, _source(row), header) for row, header in pairs])
+
+
+def keep(described: list[tuple[int, str, t.InstanceHeader]]) -> None:
+    """Keep headers in one statement: (instance pk, the SHA-256 of the file they were read
+    from, the header). The ingest keeps the headers it read as it stored the files
+    (``read.summarize(describe=True)``), so the worker's ``make_for`` finds them kept."""
+    if not described:
         return
     InstanceHeaderRecord.objects.bulk_create(
         [
             InstanceHeaderRecord(
-                instance_id=row.pk,
-                source=_source(row),
+                instance_id=pk,
+                source=source,
                 json=header.json,
                 transfer_syntax=header.transfer_syntax,
                 pixels_at=header.pixels_at,
                 frames=header.frames,
                 frame_size=header.frame_size,
             )
-            for row, header in pairs
+            for pk, source, header in described
         ],
         update_conflicts=True,
         unique_fields=["instance"],

@@ -163,7 +163,7 @@ def _read(item: UploadItem, received: Path) -> _Ready | None:
 
     try:
         source, warnings = _prepare(item, received)
-        summary = summarize(source)
+        summary = summarize(source, describe=True)
     except DicomProblem as problem:
         state = ItemState.SKIPPED if problem.code is ProblemCode.DICOMDIR else ItemState.REJECTED
         finish_item(item, state, problem=problem)
@@ -197,6 +197,7 @@ def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]
     claims = claim_instances([(ready.item, ready.summary) for ready in group])
     stored: list[tuple[int, bool, int, str]] = []
     written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
+    described: list[tuple[int, str, t.InstanceHeader]] = []  # kept for DICOMweb, as the file's
     for ready, claim in zip(group, claims, strict=True):
         problem = None
         warnings = ready.warnings
@@ -205,6 +206,8 @@ def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]
                 size, digest = put_file(claim.file_name, str(ready.source), key=str(ready.item.uuid))
                 stored.append((claim.instance_pk, True, size, digest))
                 written[claim.instance_pk] = digest
+                if ready.summary.described is not None:
+                    described.append((claim.instance_pk, digest, ready.summary.described))
             state = ItemState.STORED
             if claim.differs:
                 differs = DicomWarning.of(WarningCode.PATIENT_DIFFERS, fields=",".join(claim.differs))
@@ -223,6 +226,7 @@ def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]
         held += updates
     else:
         update_rows_together(*updates)
+    headers.keep(described)
     return claims
 
 

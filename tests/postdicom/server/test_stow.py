@@ -18,11 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError
 
 from postdicom import get_api
+from postdicom.dicom import described
 from postdicom.dicom.comments import ERROR_COMMENT, PRIVATE_CREATOR, read_comment
 from postdicom.local.models import AuditRecord, InstanceRecord, StudyRecord, UploadBatch
 from postdicom.local.tasks import draw_thumbnails
 from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import ingest_items, run_batch
+from postdicom.local.uploads.storage import open_stored
 from postdicom.server.auth import verified_passwords
 from postdicom.server.multipart import MultipartError, TooLarge, save_parts
 from postdicom.server.stow import CANNOT_UNDERSTAND, DOES_NOT_MATCH, chosen_institutions
@@ -448,15 +450,18 @@ def test_thumbnails_of_a_stow_stored_in_the_request_are_drawn_by_a_worker(settin
 #: backend's check of the institution and the batch's INSERT are one statement
 #: (receive._insert_checked; elsewhere two, as before); 16 since the items' outcomes go
 #: with the batch's closing UPDATE (ingest._close's ``held``; not for a batch with a folder,
-#: whose filing reads them first). Raise it only knowing why: every statement is a round
-#: trip per request.
-ONE_INSTANCE_STATEMENTS = 16
+#: whose filing reads them first); 17 since the headers the request read are kept for
+#: DICOMweb in one INSERT (headers.keep: the worker read every stored file again for them,
+#: which cost more CPU than the request itself). Raise it only knowing why: every statement
+#: is a round trip per request.
+ONE_INSTANCE_STATEMENTS = 17
 #: The same into a series already indexed (PostDICOM's client sends a series one instance a
 #: request): 20 before the cuts of the line above, and the study and its series are found
 #: in one statement (indexing.joined_place); one more for the lockout check, as above; one
 #: fewer for the institution the view keeps, and one for the institution's check in the
-#: batch's INSERT and one for the outcomes with the batch's UPDATE, as above.
-KNOWN_SERIES_STATEMENTS = 11
+#: batch's INSERT and one for the outcomes with the batch's UPDATE, as above; one more for
+#: the headers kept, as above.
+KNOWN_SERIES_STATEMENTS = 12
 
 
 def _statements(tmp_path: Path, study: str, count: int, first: int = 0) -> tuple[int, object]:
@@ -489,6 +494,41 @@ def test_statements_of_a_stow_in_the_request_are_pinned(settings, staff_user, cl
     assert InstanceRecord.objects.filter(stored=True).count() == 28
     audits = AuditRecord.objects.filter(action__in=[AuditAction.UPLOAD_STARTED, AuditAction.UPLOAD_FINISHED])
     assert audits.count() == 8  # the same audit as a browser upload: started and finished, per batch
+
+
+def test_a_stow_in_the_request_keeps_the_headers_it_read(settings, staff_user, clinic, tmp_path, monkeypatch):
+    """The headers DICOMweb serves are kept by the request that stored the files, read once
+    with the UIDs, before any worker runs; they are what reading the stored file makes; an
+    anonymized STOW keeps the header of the file it stored, not of the one sent."""
+    settings.RAYPORT_STOW_IN_REQUEST = True
+    monkeypatch.setattr("postdicom.local.uploads.queue._send", lambda task, *args: None)  # no worker
+    study = "1.2.826.0.1.3680043.8.498.79"
+    bodies = [image(tmp_path, f"h{n}.dcm", study_uid=study, series_uid=f"{study}.1")[0] for n in range(3)]
+    assert stow(Client(), "/dicomweb/", body_of(*bodies)).status_code == 200
+    rows = InstanceRecord.objects.filter(series__study__study_uid=study).select_related("header")
+    assert len(rows) == 3
+    for row in rows:
+        with open_stored(row.file_name) as handle:
+            read_again = described.describe(handle, row.transfer_syntax_uid)
+        kept = row.header
+        assert (kept.source, kept.json, kept.pixels_at, kept.frames, kept.frame_size) == (
+            row.sha256,
+            read_again.json,
+            read_again.pixels_at,
+            read_again.frames,
+            read_again.frame_size,
+        )
+    other = "1.2.826.0.1.3680043.8.498.80"
+    sent = image(tmp_path, "a.dcm", study_uid=other, series_uid=f"{other}.1")[0]
+    assert stow(Client(), "/dicomweb/?anonymize=basic", body_of(sent)).status_code == 202  # anonymized: a warning
+    (row,) = (
+        InstanceRecord.objects.filter(series__study__order__isnull=False)
+        .exclude(series__study__study_uid=study)
+        .select_related("header")
+    )
+    with open_stored(row.file_name) as handle:
+        assert row.header.json == described.describe(handle, row.transfer_syntax_uid).json
+    assert "Test^Patient" not in row.header.json
 
 
 def test_a_stow_in_the_request_audits_its_images_per_order_as_a_worker_does(settings, staff_user, clinic, tmp_path):
