@@ -86,6 +86,44 @@ def _colour(ds: Dataset, array: np.ndarray) -> np.ndarray:
     return np.clip(array.astype(np.float64) * 255.0 / ((1 << bits) - 1), 0, 255).astype(np.uint8)
 
 
+#: A pixel taller (or wider) than this many times its width is taken for a damaged value.
+ASPECT_LIMIT = 8.0
+#: A rendering stretched to square pixels grows to at most this many pixels a side.
+SQUARE_LIMIT = 4096
+
+
+def pixel_aspect(ds: Dataset) -> float:
+    """A pixel's height over its width: Pixel Spacing (rows, then columns), else Imager Pixel
+    Spacing, else Pixel Aspect Ratio (vertical, then horizontal); 1 when none says otherwise
+    or the value is not believable."""
+    for keyword in ("PixelSpacing", "ImagerPixelSpacing", "PixelAspectRatio"):
+        value = ds.get(keyword)
+        try:
+            vertical, horizontal = float(value[0]), float(value[1])  # type: ignore[index]
+        except (TypeError, ValueError, IndexError, KeyError):
+            continue
+        if vertical > 0 and horizontal > 0:
+            aspect = vertical / horizontal
+            return aspect if 1 / ASPECT_LIMIT <= aspect <= ASPECT_LIMIT else 1.0
+    return 1.0
+
+
+def shown_size(size: tuple[int, int], aspect: float, viewport: tuple[int, int] | None) -> tuple[int, int]:
+    """The (width, height) a frame of ``size`` pixels is shown at: its pixels made square (a
+    CR or ultrasound image with pixels twice as tall as wide is drawn twice as tall, as the
+    viewer draws it), then fitted inside ``viewport`` (never enlarged), as PIL's thumbnail
+    does."""
+    width, height = size
+    if abs(aspect - 1.0) > 0.01:
+        grown = (width, height * aspect) if aspect > 1 else (width / aspect, height)
+        scale = min(1.0, SQUARE_LIMIT / max(grown))
+        width, height = max(1, round(grown[0] * scale)), max(1, round(grown[1] * scale))
+    if viewport is not None:
+        scale = min(1.0, viewport[0] / width, viewport[1] / height)
+        width, height = max(1, round(width * scale)), max(1, round(height * scale))
+    return width, height
+
+
 def render(
     handle: IO[bytes],
     syntax: str,
@@ -96,8 +134,8 @@ def render(
     media_type: str = "image/jpeg",
     quality: int = 90,
 ) -> bytes:
-    """Frame ``index`` as a JPEG or PNG (``media_type``), fitted inside ``viewport``
-    (width, height) when given. ``NotDecodable`` / ``NoSuchFrame`` as ``decoded_array``."""
+    """Frame ``index`` as a JPEG or PNG (``media_type``), with square pixels (``shown_size``),
+    fitted inside ``viewport`` (width, height) when given. ``NotDecodable`` / ``NoSuchFrame`` as ``decoded_array``."""
     ds = read_header(handle)
     array = decoded_array(handle, syntax, index)
     colour = array.ndim == 3 or str(ds.get("PhotometricInterpretation", "")) == "PALETTE COLOR"
@@ -107,8 +145,9 @@ def render(
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
         # decoded, but the header's description of it (palette, rescale, shape) does not fit
         raise NotDecodable(str(error)) from error
-    if viewport is not None:
-        image.thumbnail(viewport, Image.Resampling.LANCZOS)
+    size = shown_size(image.size, pixel_aspect(ds), viewport)
+    if size != image.size:
+        image = image.resize(size, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     if RENDERED_TYPES[media_type] == "JPEG":
         image.save(out, "JPEG", quality=quality)

@@ -26,6 +26,7 @@ from pydicom.pixels import apply_rescale
 from pydicom.pixels.utils import get_expected_length
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
+from postdicom.dicom.render import pixel_aspect, shown_size
 from postdicom.local.models import InstanceRecord, Institution
 from postdicom.types import Role
 from tests.conftest import make_user
@@ -137,7 +138,8 @@ def _check_decodable(client: Client, case: Case) -> list[str]:
     if rendered.status_code != 200:
         return [f"rendered {rendered.status_code}: {rendered.content[:200]!r}"]
     image = Image.open(io.BytesIO(rendered.content))
-    if image.format != "PNG" or image.size != (int(case.ds.Columns), int(case.ds.Rows)):
+    square = shown_size((int(case.ds.Columns), int(case.ds.Rows)), pixel_aspect(case.ds), None)  # square pixels
+    if image.format != "PNG" or image.size != square:
         problems.append(f"rendered {image.format} {image.size}")
     if oracle.min() != oracle.max() and _blank(image):
         # the file's own window may leave nothing to see (a CT windowed for soft tissue that
