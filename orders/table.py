@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.http import QueryDict
+
 from orders.forms.search import OrderSearchForm, presets
 from orders.views.choices import Assignee, assignees
 from portal.access import AuthedRequest, me
@@ -81,7 +83,23 @@ class OrderTable:
     @property
     def show_institution(self) -> bool:
         """The institution column, for users who see more than one."""
-        return len(self.form.fields["institution"].choices) > 1  # type: ignore[attr-defined]
+        field = self.form.fields.get("institution")
+        return field is not None and len(field.choices) > 1  # type: ignore[attr-defined]
+
+    @property
+    def applied_url(self) -> str:
+        """This search without the filters the backend could not apply (``form.not_applied``)."""
+        params = QueryDict(mutable=True)
+        params.update(self.form.data)  # every value of a repeated parameter (a QueryDict's lists)
+        for name in [*self.form.not_applied_fields, "page"]:
+            params.pop(name, None)
+        encoded = params.urlencode()
+        return f"{self.options.list_url}?{encoded}" if encoded else self.options.list_url
+
+    @property
+    def sortable(self) -> bool:
+        """Whether the column headings sort the list (the backend applies a sort of one's own)."""
+        return "sort" in self.form.fields
 
 
 def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
@@ -91,7 +109,7 @@ def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
     offered = api.capabilities
     flag_groups = tuple(api.flag_dictionary(actor=actor)) if Capability.FLAG_DICTIONARY in offered else ()
     institutions = api.list_institutions(actor=actor) if Capability.LIST_INSTITUTIONS in offered else ()
-    form = OrderSearchForm(request.GET, institutions=institutions, flag_groups=flag_groups)
+    form = OrderSearchForm(request.GET, institutions=institutions, flag_groups=flag_groups, filters=api.order_filters)
     page = None
     if form.is_valid():
         try:
@@ -103,7 +121,7 @@ def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
         options=options,
         form=form,
         page=page,
-        presets=presets(),
+        presets=[(label, params) for label, params in presets() if form.offers(params)],
         flag_groups=flag_groups,
         can_manage=can_manage,
         assignees=assignees(request) if can_manage else [],
