@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from orders.forms.search import OrderSearchForm, presets
 from orders.views.choices import Assignee, assignees
@@ -87,11 +88,22 @@ class OrderTable:
         return field is not None and len(field.choices) > 1  # type: ignore[attr-defined]
 
     @property
+    def _folder_not_applied(self) -> bool:
+        return self.options.folder_filter is not None and self.options.folder_filter.not_applied
+
+    @property
+    def not_applied(self) -> list[Any]:
+        """The labels of the filters the request asks for and the backend cannot apply: the
+        search fields (``form.not_applied``) and the folder filter."""
+        return [*self.form.not_applied, *([_("Folder")] if self._folder_not_applied else [])]
+
+    @property
     def applied_url(self) -> str:
-        """This search without the filters the backend could not apply (``form.not_applied``)."""
+        """This search without the filters the backend could not apply (``not_applied``)."""
         params = QueryDict(mutable=True)
         params.update(self.form.data)  # every value of a repeated parameter (a QueryDict's lists)
-        for name in [*self.form.not_applied_fields, "page"]:
+        folder = ["folder", "sub_folders"] if self._folder_not_applied else []
+        for name in [*self.form.not_applied_fields, *folder, "page"]:
             params.pop(name, None)
         encoded = params.urlencode()
         return f"{self.options.list_url}?{encoded}" if encoded else self.options.list_url

@@ -265,11 +265,12 @@ def test_a_filter_the_server_cannot_apply_is_said_not_applied(
     create(staff_user, clinic, patient_name="QUISPE^Rosa")
     create(staff_user, clinic, patient_name="MAMANI^Luis")
     asked = {"name": "quispe", "flag": "any", "mine": "on", "sort": "patient_name", "status": "closed"}
+    asked |= {"folder": str(get_api().create_folder(actor=staff_user, name="Lima").id), "sub_folders": "true"}
     for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
         page = staff_client.get("/orders/", asked, **headers)
         assert page.status_code == 200
         html = page.content.decode()
-        assert "Not applied: Status, Flag, Assigned to me, Sort order." in html
+        assert "Not applied: Status, Flag, Assigned to me, Sort order, Folder." in html
         assert "The image server cannot search by these" in html
         assert 'href="/orders/?name=quispe"' in html
         assert "QUISPE" in html

@@ -89,7 +89,10 @@ class TestList:
 
     @pytest.mark.parametrize(
         ("language", "presets", "more"),
-        [("en", ("Flagged", "Assigned to me"), "More filters"), ("es", ("Con bandera", "Asignadas a mí"), "Más filtros")],
+        [
+            ("en", ("Flagged", "Assigned to me"), "More filters"),
+            ("es", ("Con bandera", "Asignadas a mí"), "Más filtros"),
+        ],
     )
     def test_the_local_backend_offers_every_filter_preset_and_sort(self, staff_client, order, language, presets, more):
         """It applies every ``OrderFilter``: every preset, field and sortable heading is
@@ -98,7 +101,9 @@ class TestList:
         listing = staff_client.get(reverse("orders:list"), HTTP_ACCEPT_LANGUAGE=language)
         html = listing.content.decode()
         table = listing.context["table"]
-        assert table.sortable and table.form.withheld == [] and table.form.not_applied == []
+        assert table.sortable
+        assert table.form.withheld == []
+        assert table.not_applied == []
         assert len(table.presets) == 4
         chips = html.split('<nav class="presets"', 1)[1].split("</nav>", 1)[0]
         assert all(label in chips for label in presets)
