@@ -3,7 +3,8 @@
 Selected with ``POSTDICOM = {"BACKEND": "postdicom.cloud.CloudBackend", "OPTIONS": {...}}``
 (``CloudOptions``: the server's DICOMweb base URL and the account's credentials). It
 implements what that API can serve and nothing else: ``capabilities`` lists exactly the
-methods overridden here, and the pages hide the rest.
+methods overridden here, ``order_filters`` the search filters GetPatientOrderList applies,
+and the pages hide the rest.
 
 Who acts: every call signs in with the account's credentials and names the portal user it is
 made for in ``X-Rayport-Act-As``. A Rayport server lets an administrator's API key act as

@@ -266,8 +266,8 @@ def test_a_filter_the_server_cannot_apply_is_said_not_applied(
     create(staff_user, clinic, patient_name="MAMANI^Luis")
     asked = {"name": "quispe", "flag": "any", "mine": "on", "sort": "patient_name", "status": "closed"}
     asked |= {"folder": str(get_api().create_folder(actor=staff_user, name="Lima").id), "sub_folders": "true"}
-    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
-        page = staff_client.get("/orders/", asked, **headers)
+    for headers in ({}, {"HX-Request": "true"}):
+        page = staff_client.get("/orders/", asked, headers=headers)
         assert page.status_code == 200
         html = page.content.decode()
         assert "Not applied: Status, Flag, Assigned to me, Sort order, Folder." in html
@@ -275,5 +275,6 @@ def test_a_filter_the_server_cannot_apply_is_said_not_applied(
         assert 'href="/orders/?name=quispe"' in html
         assert "QUISPE" in html
         assert "MAMANI" not in html
+        assert ('class="presets"' in html) is not bool(headers)  # htmx: the results alone
     plain = staff_client.get("/orders/", {"name": "quispe", "sort": "-order_date"}).content.decode()
     assert "Not applied" not in plain  # newest first is the server's own order
