@@ -25,6 +25,7 @@ class FolderFilter:
     malformed: bool = False
     shared_targets: tuple[SharedFolder, ...] = ()  # shared folders the actor may file in
     sub_folders: bool = True  # the chosen folder's sub-folders too
+    not_applied: bool = False  # a folder asked for (a bookmark) where the backend has no folders
 
     def narrow(self, query: OrderQuery) -> OrderQuery:
         """``query`` limited to the chosen folder (and its sub-folders unless unticked).
@@ -56,7 +57,7 @@ class FolderFilter:
 def folder_filter(request: AuthedRequest) -> FolderFilter:
     api = get_api()
     if Capability.FOLDER_TREE not in api.capabilities:
-        return FolderFilter(choices=None)
+        return FolderFilter(choices=None, not_applied=bool(request.GET.get("folder")))
     # The whole tree (no cheaper call says whether there are folders), for a yes/no and the
     # chosen folder's name: the choices themselves are not rendered in the page.
     choices = api.folder_tree(actor=request.user, with_counts=False)

@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
 from orders.forms.search import OrderSearchForm, presets
 from orders.views.choices import Assignee, assignees
 from portal.access import AuthedRequest, me
@@ -81,7 +84,34 @@ class OrderTable:
     @property
     def show_institution(self) -> bool:
         """The institution column, for users who see more than one."""
-        return len(self.form.fields["institution"].choices) > 1  # type: ignore[attr-defined]
+        field = self.form.fields.get("institution")
+        return field is not None and len(field.choices) > 1  # type: ignore[attr-defined]
+
+    @property
+    def _folder_not_applied(self) -> bool:
+        return self.options.folder_filter is not None and self.options.folder_filter.not_applied
+
+    @property
+    def not_applied(self) -> list[Any]:
+        """The labels of the filters the request asks for and the backend cannot apply: the
+        search fields (``form.not_applied``) and the folder filter."""
+        return [*self.form.not_applied, *([_("Folder")] if self._folder_not_applied else [])]
+
+    @property
+    def applied_url(self) -> str:
+        """This search without the filters the backend could not apply (``not_applied``)."""
+        params = QueryDict(mutable=True)
+        params.update(self.form.data)  # every value of a repeated parameter (a QueryDict's lists)
+        folder = ["folder", "sub_folders"] if self._folder_not_applied else []
+        for name in [*self.form.not_applied_fields, *folder, "page"]:
+            params.pop(name, None)
+        encoded = params.urlencode()
+        return f"{self.options.list_url}?{encoded}" if encoded else self.options.list_url
+
+    @property
+    def sortable(self) -> bool:
+        """Whether the column headings sort the list (the backend applies a sort of one's own)."""
+        return "sort" in self.form.fields
 
 
 def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
@@ -91,7 +121,7 @@ def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
     offered = api.capabilities
     flag_groups = tuple(api.flag_dictionary(actor=actor)) if Capability.FLAG_DICTIONARY in offered else ()
     institutions = api.list_institutions(actor=actor) if Capability.LIST_INSTITUTIONS in offered else ()
-    form = OrderSearchForm(request.GET, institutions=institutions, flag_groups=flag_groups)
+    form = OrderSearchForm(request.GET, institutions=institutions, flag_groups=flag_groups, filters=api.order_filters)
     page = None
     if form.is_valid():
         try:
@@ -103,7 +133,7 @@ def order_table(request: AuthedRequest, options: TableOptions) -> OrderTable:
         options=options,
         form=form,
         page=page,
-        presets=presets(),
+        presets=[(label, params) for label, params in presets() if form.offers(params)],
         flag_groups=flag_groups,
         can_manage=can_manage,
         assignees=assignees(request) if can_manage else [],

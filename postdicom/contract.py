@@ -54,6 +54,7 @@ from postdicom.types import (
     InstitutionDraft,
     OrderDetail,
     OrderDraft,
+    OrderFilter,
     OrderQuery,
     OrdersArchive,
     OrderStudies,
@@ -117,6 +118,13 @@ class PostDicomApi:
             for capability in Capability
             if getattr(type(self), capability.value) is not getattr(PostDicomApi, capability.value)
         )
+
+    @property
+    def order_filters(self) -> frozenset[OrderFilter]:
+        """The ``OrderQuery`` filters ``search_orders`` applies (every one, unless a backend's
+        server cannot): the order list offers only these, and a query using another is
+        ``InvalidInput`` on that field rather than a list that looks filtered and is not."""
+        return frozenset(OrderFilter)
 
     @property
     def required_order_fields(self) -> frozenset[str]:
@@ -357,8 +365,8 @@ class PostDicomApi:
         count. Raises ``InvalidInput`` for a patient name shorter than ``MIN_NAME_SEARCH``
         (field ``patient_name``), an unknown sort (``sort``) or reversed date ranges
         (``date_to``, ``birth_date_to``), or a ``folder_id`` that is not one of the actor's
-        folders (``folder_id``); ``Unsupported`` for ``folder_id`` on a backend without
-        folders."""
+        folders (``folder_id``), or for a filter outside ``order_filters`` (on that field:
+        never ignored); ``Unsupported`` for ``folder_id`` on a backend without folders."""
         raise _unsupported("search_orders")
 
     def order_properties(self, *, actor: Actor, order_id: UUID) -> OrderDetail:

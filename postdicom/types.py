@@ -672,6 +672,35 @@ class OrderDraft:
 DIFFERENT_PATIENTS = "confirm_different_patients"
 
 
+class OrderFilter(StrEnum):
+    """The filters of ``OrderQuery`` a backend's ``search_orders`` may or may not apply: one
+    member per field of ``OrderQuery`` but the page's (``page``, ``page_size``), valued as
+    that field. ``api.order_filters`` names those it applies; a query using another is
+    ``InvalidInput`` on that field, never answered as if the filter were not there. The order
+    list offers only these (``orders.forms.search``). ``SORT`` is any sort but the default,
+    newest first (``tests/postdicom/test_get_api.py`` checks the members match the fields)."""
+
+    PATIENT_NAME = "patient_name"
+    PATIENT_ID = "patient_id"
+    EXACT_PATIENT_ID = "exact_patient_id"
+    OTHER_PATIENT_ID = "other_patient_id"
+    ACCESSION_NUMBER = "accession_number"
+    MODALITIES = "modalities"
+    INSTITUTION_IDS = "institution_ids"
+    DATE_FROM = "date_from"
+    DATE_TO = "date_to"
+    BIRTH_DATE_FROM = "birth_date_from"
+    BIRTH_DATE_TO = "birth_date_to"
+    STATUSES = "statuses"
+    FLAG_ID = "flag_id"
+    FLAGGED = "flagged"
+    ASSIGNED_TO_ME = "assigned_to_me"
+    FOLDER_ID = "folder_id"
+    INCLUDE_SUB_FOLDERS = "include_sub_folders"
+    ORDER_IDS = "order_ids"
+    SORT = "sort"
+
+
 @dataclass(frozen=True)
 class OrderQuery:
     """Filters of ``search_orders``; every filter given must match (AND).

@@ -11,7 +11,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from postdicom.types import MODALITIES, ORDER_SORTS, PAGE_NUMBER_MAX, FlagGroup, Institution, OrderQuery, OrderStatus
+from postdicom.types import (
+    MODALITIES,
+    ORDER_SORTS,
+    PAGE_NUMBER_MAX,
+    FlagGroup,
+    Institution,
+    OrderFilter,
+    OrderQuery,
+    OrderStatus,
+)
 
 STATUS_LABELS = {
     OrderStatus.SCHEDULED: _("Scheduled"),
@@ -19,6 +28,29 @@ STATUS_LABELS = {
     OrderStatus.REPORTED: _("Reported"),
     OrderStatus.CLOSED: _("Closed"),
 }
+
+#: The service filters each search field sets. A field is offered only when the backend
+#: applies every one of them (``api.order_filters``): the page never offers a filter whose
+#: results would look filtered and not be. Fields not named here are always offered.
+FIELD_FILTERS: dict[str, tuple[OrderFilter, ...]] = {
+    "name": (OrderFilter.PATIENT_NAME,),
+    "patient_id": (OrderFilter.PATIENT_ID,),
+    "exact_id": (OrderFilter.PATIENT_ID, OrderFilter.EXACT_PATIENT_ID),
+    "other_patient_id": (OrderFilter.OTHER_PATIENT_ID,),
+    "accession": (OrderFilter.ACCESSION_NUMBER,),
+    "modality": (OrderFilter.MODALITIES,),
+    "institution": (OrderFilter.INSTITUTION_IDS,),
+    "date_from": (OrderFilter.DATE_FROM,),
+    "date_to": (OrderFilter.DATE_TO,),
+    "birth_from": (OrderFilter.BIRTH_DATE_FROM,),
+    "birth_to": (OrderFilter.BIRTH_DATE_TO,),
+    "status": (OrderFilter.STATUSES,),
+    "flag": (OrderFilter.FLAG_ID, OrderFilter.FLAGGED),
+    "mine": (OrderFilter.ASSIGNED_TO_ME,),
+    "sort": (OrderFilter.SORT,),
+}
+#: The order every backend lists in (``OrderQuery.sort``): asking for it is no sort of one's own.
+DEFAULT_SORT = OrderQuery().sort
 
 
 class OrderSearchForm(forms.Form):
@@ -55,19 +87,45 @@ class OrderSearchForm(forms.Form):
     flag = forms.TypedChoiceField(label=_("Flag"), required=False, coerce=str, empty_value="")
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     sort = forms.ChoiceField(
-        required=False, choices=[(s, s) for s in ORDER_SORTS] + [(f"-{s}", s) for s in ORDER_SORTS]
+        label=_("Sort order"),
+        required=False,
+        choices=[(s, s) for s in ORDER_SORTS] + [(f"-{s}", s) for s in ORDER_SORTS],
     )
     page = forms.IntegerField(label=_("Page"), required=False, min_value=1, max_value=PAGE_NUMBER_MAX)
 
     def __init__(
-        self, *args: Any, institutions: Sequence[Institution], flag_groups: Sequence[FlagGroup], **kwargs: Any
+        self,
+        *args: Any,
+        institutions: Sequence[Institution],
+        flag_groups: Sequence[FlagGroup],
+        filters: frozenset[OrderFilter] = frozenset(OrderFilter),
+        **kwargs: Any,
     ) -> None:
+        """``filters``: those the backend applies (``api.order_filters``); the fields needing
+        another are left out of the form (``withheld``: their labels), and named in
+        ``not_applied`` (labels) and ``not_applied_fields`` when the request carries them all
+        the same (an old bookmark, a typed address)."""
         super().__init__(*args, **kwargs)
         self.fields["institution"].choices = [(str(i.id), i.name) for i in institutions]  # type: ignore[attr-defined]
         flag_choices: list[tuple[str, Any]] = [("", _("Any")), ("any", _("Any flag"))]
         for group in flag_groups:
             flag_choices.append((group.name, [(str(f.id), f.name) for f in group.flags]))
         self.fields["flag"].choices = flag_choices  # type: ignore[attr-defined]
+        withheld = [name for name, needs in FIELD_FILTERS.items() if not filters.issuperset(needs)]
+        self.withheld = [self.fields[name].label for name in withheld if name not in ("exact_id", "sort")]
+        self.not_applied_fields = [name for name in withheld if self._carries(name)]
+        self.not_applied = [self.fields[name].label for name in self.not_applied_fields]
+        for name in withheld:
+            del self.fields[name]
+
+    def _carries(self, name: str) -> bool:
+        """Whether the request asks for field ``name`` (the default sort is no request)."""
+        values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data.get(name)]
+        return any(value and not (name == "sort" and value == DEFAULT_SORT) for value in values)
+
+    def offers(self, params: dict[str, str]) -> bool:
+        """Whether every parameter of a search (a preset's) is a field of this form."""
+        return all(name in self.fields for name in params)
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
@@ -99,7 +157,7 @@ class OrderSearchForm(forms.Form):
             flag_id=UUID(flag) if flag and flag != "any" else None,
             flagged=flag == "any",
             assigned_to_me=bool(data.get("mine")),
-            sort=data.get("sort") or "-order_date",
+            sort=data.get("sort") or DEFAULT_SORT,
             page=data.get("page") or 1,
         )
 

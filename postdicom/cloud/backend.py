@@ -3,7 +3,8 @@
 Selected with ``POSTDICOM = {"BACKEND": "postdicom.cloud.CloudBackend", "OPTIONS": {...}}``
 (``CloudOptions``: the server's DICOMweb base URL and the account's credentials). It
 implements what that API can serve and nothing else: ``capabilities`` lists exactly the
-methods overridden here, and the pages hide the rest.
+methods overridden here, ``order_filters`` the search filters GetPatientOrderList applies,
+and the pages hide the rest.
 
 Who acts: every call signs in with the account's credentials and names the portal user it is
 made for in ``X-Rayport-Act-As``. A Rayport server lets an administrator's API key act as
@@ -48,6 +49,7 @@ from postdicom.types import (
     Institution,
     OrderDetail,
     OrderDraft,
+    OrderFilter,
     OrderQuery,
     OrderSummary,
     Page,
@@ -65,8 +67,8 @@ from postdicom.types import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-#: ``OrderQuery`` filters GetPatientOrderList applies (others are ``Unsupported``; the sort is
-#: the server's, newest first).
+#: ``OrderQuery`` filters GetPatientOrderList applies (others are refused on their field; the
+#: sort is the server's, newest first).
 _LIST_FILTERS = {
     "institution_ids": "InstitutionUuidList",
     "patient_name": "PatientName",
@@ -84,6 +86,10 @@ _LIST_FILTERS = {
 }
 #: … and back, for its refusals.
 _LIST_REFUSALS = {key: field for field, key in _LIST_FILTERS.items()}
+#: ``order_filters``: those, and ``order_ids`` alone (each order read, ``_orders_by_id``).
+_APPLIED_FILTERS = frozenset(
+    {member for member in OrderFilter if member.value in _LIST_FILTERS} | {OrderFilter.ORDER_IDS}
+)
 #: Contract field ← PostDICOM parameter, for refusals (CreatePatientOrder's draft).
 _DRAFT_FIELDS = {
     **{key: field for field, key in shapes.DRAFT_TEXT.items()},
@@ -150,6 +156,12 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
         if not self.options.institutions:
             offered -= {Capability.LIST_INSTITUTIONS, Capability.GET_INSTITUTION}
         return offered
+
+    @property
+    def order_filters(self) -> frozenset[OrderFilter]:
+        """What GetPatientOrderList can narrow by: not the status, flags, assignments, an exact
+        patient ID, sub-folders nor a sort of the caller's (the server lists newest first)."""
+        return _APPLIED_FILTERS
 
     @property
     def required_order_fields(self) -> frozenset[str]:
@@ -272,11 +284,9 @@ class CloudBackend(CloudUploadsMixin, PostDicomApi):
         used = {f.name for f in dataclasses.fields(query) if getattr(query, f.name) != getattr(defaults, f.name)}
         if query.order_ids and used <= {"order_ids", "page", "page_size"}:
             return self._orders_by_id(actor, query)
-        unsupported = used - set(_LIST_FILTERS) - {"sort"}
-        if unsupported:
-            raise Unsupported(
-                _("The image server cannot search orders by %(names)s.") % {"names": ", ".join(sorted(unsupported))}
-            )
+        refused = used - set(_LIST_FILTERS)
+        if refused:  # on each field, so that no page shows the unfiltered list as if filtered
+            raise InvalidInput({name: _("The image server cannot search by this.") for name in sorted(refused)})
         values = {key: getattr(query, field) for field, key in _LIST_FILTERS.items() if field in used or key == "Page"}
         values["PageSize"] = query.page_size
         answer = self._custom(actor, "getpatientorderlist", "GetPatientOrderList", values, _LIST_REFUSALS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,7 +12,7 @@ from postdicom import PostDicomApi, get_api
 from postdicom.cloud import CloudBackend
 from postdicom.errors import Forbidden, InvalidInput, NotFound
 from postdicom.local.models import Institution
-from postdicom.types import ORDER_REQUIRED_FIELDS, Capability, OrderQuery
+from postdicom.types import ORDER_REQUIRED_FIELDS, Capability, OrderFilter, OrderQuery, OrderStatus
 from tests.missing import offered
 from tests.postdicom.local.orders_setup import create, draft, limited, uid
 
@@ -123,6 +124,52 @@ def test_a_search_names_the_filter_it_refuses(api: PostDicomApi, staff_user: Use
     with pytest.raises(InvalidInput) as refused:
         api.search_orders(actor=staff_user, query=reversed_dates)
     assert set(refused.value.field_errors) == {"date_to"}
+
+
+def _narrowing(member: OrderFilter, clinic: Institution, folder: uuid.UUID) -> object:
+    """A value of the filter ``member`` that narrows a search (not its default)."""
+    values: dict[OrderFilter, object] = {
+        OrderFilter.PATIENT_NAME: "QUISPE",
+        OrderFilter.PATIENT_ID: "P-9",
+        OrderFilter.EXACT_PATIENT_ID: True,
+        OrderFilter.OTHER_PATIENT_ID: "O-9",
+        OrderFilter.ACCESSION_NUMBER: "AN-9",
+        OrderFilter.MODALITIES: ("CT",),
+        OrderFilter.INSTITUTION_IDS: (clinic.uuid,),
+        OrderFilter.DATE_FROM: dt.date(2026, 3, 1),
+        OrderFilter.DATE_TO: dt.date(2026, 3, 1),
+        OrderFilter.BIRTH_DATE_FROM: dt.date(1970, 1, 1),
+        OrderFilter.BIRTH_DATE_TO: dt.date(1970, 1, 1),
+        OrderFilter.STATUSES: (OrderStatus.CLOSED,),
+        OrderFilter.FLAG_ID: uuid.uuid4(),
+        OrderFilter.FLAGGED: True,
+        OrderFilter.ASSIGNED_TO_ME: True,
+        OrderFilter.FOLDER_ID: folder,
+        OrderFilter.INCLUDE_SUB_FOLDERS: True,
+        OrderFilter.ORDER_IDS: (uuid.uuid4(),),
+        OrderFilter.SORT: "patient_name",
+    }
+    return values[member]
+
+
+def test_a_search_takes_each_filter_the_backend_applies_and_refuses_the_others_on_their_field(
+    api: PostDicomApi, staff_user: User, clinic: Institution
+) -> None:
+    """``order_filters`` is the truth: a filter in it is taken, any other is ``InvalidInput``
+    on that field (never a list that looks filtered and is not)."""
+    offered(api, Capability.SEARCH_ORDERS)
+    folder = get_api().create_folder(actor=staff_user, name="Filtros").id
+    refused: dict[str, list[str]] = {}
+    for member in OrderFilter:
+        query = OrderQuery(**{member.value: _narrowing(member, clinic, folder)})  # type: ignore[arg-type]
+        if member in api.order_filters:
+            assert api.search_orders(actor=staff_user, query=query).items == (), member
+            continue
+        with pytest.raises(InvalidInput) as refusal:
+            api.search_orders(actor=staff_user, query=query)
+        refused.update(refusal.value.field_errors)
+    assert set(refused) == {member.value for member in OrderFilter} - api.order_filters
+    assert all(messages for messages in refused.values())
 
 
 def test_a_limited_user_may_not_delete_what_they_see(

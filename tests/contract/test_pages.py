@@ -221,3 +221,60 @@ def test_the_share_dialog_opens_on_the_cloud_backend_without_contacts(
     assert dialog.context["contacts"] == ()
     assert [o.id for o in dialog.context["orders"]] == [order.id]
     assert outsider_client.get(reverse("sharing:share_orders"), {"order_ids": str(order.id)}).status_code == 404
+
+
+def _filters(page: str) -> str:
+    """The order list's presets and filter form."""
+    return page.split('<nav class="presets"', 1)[1].split("</form>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "absent", "withheld"),
+    [
+        ("en", ("Flagged", "Assigned to me"), "Not available with this image server: Status, Flag, Assigned to me."),
+        ("es", ("Con bandera", "Asignadas a mí"), "Estado, Bandera, Asignadas a mí."),
+    ],
+)
+def test_the_order_list_offers_only_the_filters_the_server_applies(
+    language: str, absent: tuple[str, ...], withheld: str, on_cloud: None, staff_client: Client
+) -> None:
+    """GetPatientOrderList cannot narrow by status, flag or assignment, nor sort: the order list
+    offers no preset, field or sortable heading for them, and says which are not available."""
+    listing = staff_client.get("/orders/", HTTP_ACCEPT_LANGUAGE=language)
+    assert listing.status_code == 200
+    table = listing.context["table"]
+    assert [sorted(params) for _label, params in table.presets] == [["date_from", "date_to"]] * 2  # today, week
+    assert not table.sortable
+    filters = _filters(listing.content.decode())
+    for label in absent:
+        assert label not in filters.split("<details", 1)[0], label
+    for name in ("status", "flag", "mine", "exact_id", "sort"):
+        assert f'name="{name}"' not in filters, name
+    for name in ("name", "patient_id", "accession", "date_from", "modality", "birth_from", "other_patient_id"):
+        assert f'name="{name}"' in filters, name
+    assert withheld in filters
+    assert "sort=" not in listing.content.decode()
+
+
+def test_a_filter_the_server_cannot_apply_is_said_not_applied(
+    on_cloud: None, staff_client: Client, staff_user: User, clinic: Institution
+) -> None:
+    """An old bookmark or a typed address asking for a flag, an assignment or a sort: the list
+    is narrowed by what the server can apply, and says, next to the results, what was not,
+    with a link to the search without it (the whole page and the htmx fragment alike)."""
+    create(staff_user, clinic, patient_name="QUISPE^Rosa")
+    create(staff_user, clinic, patient_name="MAMANI^Luis")
+    asked = {"name": "quispe", "flag": "any", "mine": "on", "sort": "patient_name", "status": "closed"}
+    asked |= {"folder": str(get_api().create_folder(actor=staff_user, name="Lima").id), "sub_folders": "true"}
+    for headers in ({}, {"HX-Request": "true"}):
+        page = staff_client.get("/orders/", asked, headers=headers)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "Not applied: Status, Flag, Assigned to me, Sort order, Folder." in html
+        assert "The image server cannot search by these" in html
+        assert 'href="/orders/?name=quispe"' in html
+        assert "QUISPE" in html
+        assert "MAMANI" not in html
+        assert ('class="presets"' in html) is not bool(headers)  # htmx: the results alone
+    plain = staff_client.get("/orders/", {"name": "quispe", "sort": "-order_date"}).content.decode()
+    assert "Not applied" not in plain  # newest first is the server's own order

@@ -87,6 +87,35 @@ class TestList:
         assert response.context["table"].page.total == 1
         assert staff_client.get(reverse("orders:list"), {"modality": "MR"}).context["table"].page.total == 0
 
+    @pytest.mark.parametrize(
+        ("language", "presets", "more"),
+        [
+            ("en", ("Flagged", "Assigned to me"), "More filters"),
+            ("es", ("Con bandera", "Asignadas a mí"), "Más filtros"),
+        ],
+    )
+    def test_the_local_backend_offers_every_filter_preset_and_sort(self, staff_client, order, language, presets, more):
+        """It applies every ``OrderFilter``: every preset, field and sortable heading is
+        offered, nothing is said to be unavailable, and a flag or assignment filter is applied
+        without a "not applied" notice (its cloud counterpart: tests/contract/test_pages.py)."""
+        listing = staff_client.get(reverse("orders:list"), HTTP_ACCEPT_LANGUAGE=language)
+        html = listing.content.decode()
+        table = listing.context["table"]
+        assert table.sortable
+        assert table.form.withheld == []
+        assert table.not_applied == []
+        assert len(table.presets) == 4
+        chips = html.split('<nav class="presets"', 1)[1].split("</nav>", 1)[0]
+        assert all(label in chips for label in presets)
+        for name in ("name", "patient_id", "accession", "date_from", "modality", "status", "flag", "mine"):
+            assert f'name="{name}"' in html, name
+        assert more in html
+        assert "?sort=patient_name" in html
+        assert "Not available with this image server" not in html
+        asked = staff_client.get(reverse("orders:list"), {"flag": "any", "mine": "on", "sort": "patient_name"})
+        assert asked.context["table"].page.total == 0  # applied: the order has no flag
+        assert "Not applied" not in asked.content.decode()
+
 
 class TestCreate:
     def _post(self, client, clinic, **overrides):

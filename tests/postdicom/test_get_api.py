@@ -1,5 +1,6 @@
 """``postdicom.get_api()``: the configured backend, strict about its configuration."""
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from django.test import override_settings
 from postdicom import get_api
 from postdicom.contract import PostDicomApi
 from postdicom.errors import Unsupported
-from postdicom.types import AuditQuery, Capability, Page
+from postdicom.types import AuditQuery, Capability, OrderFilter, OrderQuery, Page
 
 HERE = __name__
 
@@ -86,6 +87,14 @@ def test_every_contract_method_has_its_capability_and_nothing_else_does():
         "postdicom.types.Capability must name exactly the public methods of PostDicomApi"
     )
     assert {capability.name for capability in Capability} == {name.upper() for name in methods}
+
+
+def test_every_order_query_filter_has_its_member_and_a_backend_applies_them_all_unless_it_says():
+    """``OrderFilter`` names every field of ``OrderQuery`` but the page's; a backend that does
+    not narrow ``order_filters`` applies them all."""
+    fields = {f.name for f in dataclasses.fields(OrderQuery)} - {"page", "page_size"}
+    assert {member.value for member in OrderFilter} == fields
+    assert get_api().order_filters == frozenset(OrderFilter)
 
 
 CAPABILITY_AS_TEXT = re.compile(r"""["'][a-z_]+["']\s+(not\s+)?in\s+[\w.()]*capabilities\b""")
