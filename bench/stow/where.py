@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=0, help="measured requests (default: the corpus)")
     parser.add_argument("--top", type=int, default=30, help="functions of the profile shown, by own time")
     parser.add_argument("--cumulative", type=int, default=30, help="functions shown by cumulative time")
+    parser.add_argument("--threads", type=int, default=1, help="send from this many threads at once (no profile)")
     parser.add_argument("--no-profile", action="store_true", help="CPU and statements only, no cProfile")
     args = parser.parse_args()
 
@@ -78,6 +79,9 @@ def main() -> None:
         response = client.post("/dicomweb/studies", body, content_type, headers=headers)
         assert response.status_code == 200, (response.status_code, response.content[:500])
 
+    if args.threads > 1:
+        _threaded(args.threads, measured, per_request, content_type, headers)
+        return
     profile = None if args.no_profile else cProfile.Profile(time.process_time)
     cpu: list[float] = []
     wall: list[float] = []
@@ -106,6 +110,40 @@ def main() -> None:
         stats = pstats.Stats(profile)
         stats.sort_stats("tottime").print_stats(args.top)
         stats.sort_stats("cumulative").print_stats(args.cumulative)
+
+
+def _threaded(threads: int, bodies: list[bytes], per_request: int, content_type: str, headers: dict[str, str]) -> None:
+    """The requests sent by ``threads`` threads at once in this one process, as gunicorn's
+    gthread workers take them: the process's CPU for all of them, and the wall time."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    shares = [bodies[n::threads] for n in range(threads)]
+    failures: list[str] = []
+
+    def send(share: list[bytes]) -> None:
+        client = Client(HTTP_HOST="127.0.0.1")
+        for body in share:
+            response = client.post("/dicomweb/studies", body, content_type, headers=headers)
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.content[:200]!r}")
+        connections.close_all()
+
+    workers = [threading.Thread(target=send, args=(share,)) for share in shares]
+    started, started_cpu = time.perf_counter(), time.process_time()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
+    assert not failures, failures[:3]
+    instances = len(bodies) * per_request
+    print(
+        f"{len(bodies)} requests of {per_request} instance(s) from {threads} threads: "
+        f"CPU {cpu * 1000 / instances:.2f} ms an instance; wall {wall:.2f} s ({instances / wall:.1f} instances/s)"
+    )
 
 
 if __name__ == "__main__":

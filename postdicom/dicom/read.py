@@ -328,7 +328,7 @@ def summarize(path: StrPath, *, max_depth: int = MAX_DEPTH, describe: bool = Fal
         with open(path, "rb") as fp:
             stat = os.fstat(fp.fileno())
             key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, max_depth)
-            if kept is not None and key in kept:
+            if kept is not None and key in kept and (not describe or kept[key].described is not None):
                 return kept.pop(key)
             sniffed = sniff_open(fp, stat.st_size)
             header = read_header(fp, sniffed, max_depth=max_depth)
@@ -354,9 +354,7 @@ def _described(fp: BinaryIO, header: Header, transfer_syntax: str) -> t.Instance
         return None
     fp.seek(layout.pixel_start if layout.pixel_start is not None else layout.file_size)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return described(header.dataset, fp, transfer_syntax)
+        return described(header.dataset, fp, transfer_syntax)
     except (ValueError, TypeError, KeyError, AttributeError, EOFError, OSError):
         return None
 

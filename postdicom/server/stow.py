@@ -90,12 +90,13 @@ class _Instance:
         return f"stow-{self.part.index:05d}.dcm"
 
 
-def _read_uids(item: _Instance, *, stored_as_sent: bool) -> None:
+def _read_uids(item: _Instance) -> None:
     """The header's UIDs (the ingest decides whether the file is acceptable; this only names
     it). Read by the ingest's own reader, inside ``summaries_kept`` (``store``), so an ingest
     in this request does not read the header again; a file that reader cannot use is named
-    by whatever UIDs pydicom finds in it. ``stored_as_sent`` (not anonymized): the reading
-    also describes the header for DICOMweb, which the ingest keeps with the instance."""
+    by whatever UIDs pydicom finds in it. The header is not described for DICOMweb here
+    (``summarize(describe=True)``): the answer does not need it, and the worker describes
+    the stored files after the answer (docs/decisions.md, "Headers described at ingest")."""
     try:
         with open(item.part.path, "rb") as handle:
             if handle.read(4) == b"PK\x03\x04":
@@ -104,7 +105,7 @@ def _read_uids(item: _Instance, *, stored_as_sent: bool) -> None:
     except OSError:
         return
     try:
-        summary = summarize(item.part.path, describe=stored_as_sent)
+        summary = summarize(item.part.path)
     except DicomProblem:
         pass
     else:
@@ -298,7 +299,7 @@ def store(request: AuthedRequest, study: str | None = None) -> HttpResponse:
         instances = [_Instance(part) for part in parts]
         with summaries_kept():
             for item in instances:
-                _check_part(item, study, stored_as_sent=anonymize is None)
+                _check_part(item, study)
             sent = [item for item in instances if item.failure is None]
             if sent:
                 _ingest(request, institution_id, folder_id, anonymize, sent)
@@ -307,13 +308,13 @@ def store(request: AuthedRequest, study: str | None = None) -> HttpResponse:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _check_part(item: _Instance, study: str | None, *, stored_as_sent: bool) -> None:
+def _check_part(item: _Instance, study: str | None) -> None:
     content_type, _params = media_type_parameters(item.part.content_type or "application/dicom")
     if content_type != "application/dicom":
         item.failure = CANNOT_UNDERSTAND
         item.reason = _("Only application/dicom parts are taken; this one is %(type)s.") % {"type": content_type}
         return
-    _read_uids(item, stored_as_sent=stored_as_sent)
+    _read_uids(item)
     if item.failure is None and study is not None and item.study and item.study != study:
         item.failure = DOES_NOT_MATCH
         item.reason = _("The instance belongs to study %(uid)s, not to the study of the address.") % {"uid": item.study}

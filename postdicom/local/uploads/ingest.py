@@ -157,13 +157,16 @@ class _Ready:
     warnings: tuple[DicomWarning, ...]
 
 
-def _read(item: UploadItem, received: Path) -> _Ready | None:
-    """Anonymize (when asked) and read the file; a bad file gets its outcome here."""
+def _read(item: UploadItem, received: Path, *, describe: bool = True) -> _Ready | None:
+    """Anonymize (when asked) and read the file; a bad file gets its outcome here.
+    ``describe``: the reading also describes the header for DICOMweb, kept as the file is
+    stored (a worker's ingest; a request storing a STOW leaves it to the worker, after its
+    answer: docs/decisions.md, "Headers described at ingest")."""
     from postdicom.dicom.read import summarize
 
     try:
         source, warnings = _prepare(item, received)
-        summary = summarize(source, describe=True)
+        summary = summarize(source, describe=describe)
     except DicomProblem as problem:
         state = ItemState.SKIPPED if problem.code is ProblemCode.DICOMDIR else ItemState.REJECTED
         finish_item(item, state, problem=problem)
@@ -536,7 +539,7 @@ def store_taken(batch: UploadBatch, items: list[UploadItem]) -> list[UploadItem]
     claimed: list[tuple[UploadItem, Claim]] = []
     with translation.override(settings.LANGUAGE_CODE):
         for item in items:
-            if (ready := _read(item, item_path(item))) is not None:
+            if (ready := _read(item, item_path(item), describe=False)) is not None:
                 group.append(ready)
         # The last group's outcomes go with the batch's own UPDATE (one statement on
         # PostgreSQL), unless the batch files its orders in a folder, which reads them first.
