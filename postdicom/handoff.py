@@ -33,11 +33,27 @@ def require_files(files: Sequence[UploadFile]) -> None:
         raise InvalidInput({"files": _("These files are missing: %(names)s") % {"names": ", ".join(missing)}})
 
 
+#: Tasks that start a while after they are queued, in seconds (``starts_after``).
+_STARTS_AFTER: dict[str, float] = {}
+
+
+def starts_after(task: str, seconds: float) -> None:
+    """Have ``task`` start ``seconds`` after each ``send``: work that arrives meanwhile finds
+    it waiting and joins it (the thumbnails of a series sent one instance a request)."""
+    _STARTS_AFTER[task] = seconds
+
+
 def send(task: str, *args: object) -> None:
     """Queue ``task`` by name (the registered task when this process has it, so eager mode
-    applies; else a plain message); ``Unavailable`` when the broker does not take it."""
+    applies; else a plain message), to start at once or as ``starts_after`` says;
+    ``Unavailable`` when the broker does not take it."""
     try:
-        current_app.signature(task, args=args).apply_async()
+        wait = _STARTS_AFTER.get(task)
+        signature = current_app.signature(task, args=args)
+        if wait is None:
+            signature.apply_async()
+        else:
+            signature.apply_async(countdown=wait)
     except (OperationalError, OSError) as error:
         log.warning("The broker did not take %s%r (%s); the sweep will queue it again.", task, args, error)
         raise Unavailable(

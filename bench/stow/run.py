@@ -71,6 +71,7 @@ class Server:
     root: str
     base: str  # the DICOMweb base URL
     stow: str  # where instances are POSTed
+    broker: str = ""  # a portal's Redis: its round is over once its queued work is done too
 
 
 def portal_env(
@@ -208,17 +209,24 @@ def send_all(server: Server, corpus: list[Instance], clients: int, per_request: 
     busy = _busy(cpu, _cpu_times())
     if errors:
         raise errors[0]
-    settled = _settle() - started
+    settled = _settle(server.broker) - started
     size = sum(len(c) for c in contents.values()) / 1e6
     return Result(seconds, len(corpus), size, times, busy, settled)
 
 
-def _settle(idle_below: float = 0.15, step: float = 0.25, limit: float = 60.0) -> float:
-    """Wait until the machine's CPU is idle again (under ``idle_below`` busy over ``step``
-    seconds: a server's work after its answers, such as Rayport's worker drawing thumbnails,
-    is done) and return when it was; the next server's round starts then, so nobody's round
-    pays for another's leftovers."""
+def _settle(broker: str = "", idle_below: float = 0.15, step: float = 0.25, limit: float = 60.0) -> float:
+    """Wait until ``broker`` (a portal's Redis) holds no task, waiting or taken (a thumbnail
+    drawing waits two seconds before it starts), and the machine's CPU is idle again (under
+    ``idle_below`` busy over ``step`` seconds: a server's work after its answers is done);
+    return when it was. The next server's round starts then, so nobody's round pays for
+    another's leftovers."""
     deadline = time.perf_counter() + limit
+    if broker:
+        import redis
+
+        queues = redis.Redis.from_url(broker)
+        while time.perf_counter() < deadline and (queues.llen("celery") or queues.hlen("unacked")):
+            time.sleep(step)
     while time.perf_counter() < deadline:
         before = _cpu_times()
         time.sleep(step)
@@ -292,6 +300,12 @@ def main() -> None:
     parser.add_argument("--web-class", default="gthread", help="gunicorn worker class: gthread or sync")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument(
+        "--before-web",
+        default="",
+        help="gunicorn class:workers:threads of the --before portal (default: the same as this one's), "
+        "to compare two configurations of one tree (--before .)",
+    )
     parser.add_argument("--worker-concurrency", type=int, default=2)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
     parser.add_argument(
@@ -328,7 +342,7 @@ def main() -> None:
     database = f"rayport_stow_bench{args.db_suffix}"
     env = portal_env(args, data / "portal", database)
     prepare_portal(env, data / "portal", database)
-    portal = Server("Rayport", f"http://127.0.0.1:{args.port}", "", "")
+    portal = Server("Rayport", f"http://127.0.0.1:{args.port}", "", "", args.redis)
     portal.base = f"{portal.root}/dicomweb"
     portal.stow = f"{portal.base}/studies"
     rayports = [portal]
@@ -341,7 +355,7 @@ def main() -> None:
             parser.error("--before-redis must differ from --redis")
         before_env = portal_env(args, data / "before", before_db, tree, before_redis)
         prepare_portal(before_env, data / "before", before_db, tree)
-        before = Server("Rayport before", f"http://127.0.0.1:{args.port + 1}", "", "")
+        before = Server("Rayport before", f"http://127.0.0.1:{args.port + 1}", "", "", before_redis)
         before.base = f"{before.root}/dicomweb"
         before.stow = f"{before.base}/studies"
         rayports.append(before)
@@ -368,6 +382,11 @@ def main() -> None:
         if args.before:  # the same gunicorn and worker, from the other tree (run there: first on the path)
             bind = web.index("-b") + 1
             before_web = [*web[:bind], f"127.0.0.1:{args.port + 1}", *web[bind + 1 :], "--chdir", str(args.before)]
+            if args.before_web:
+                kind, workers, threads = args.before_web.split(":")
+                for flag, value in (("-k", kind), ("-w", workers), ("--threads", threads)):
+                    before_web[before_web.index(flag) + 1] = value
+                print(f"Rayport before: gunicorn {kind}, {workers} workers x {threads} threads")
             stack.enter_context(running(before_web, before_env, data / "before" / "web.log", cwd=args.before))
             stack.enter_context(running(worker, before_env, data / "before" / "worker.log", cwd=args.before))
         _measure(args, env, data, web, worker, binary, rayports, servers, forms, results, corpus)

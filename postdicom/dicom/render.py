@@ -99,7 +99,7 @@ def pixel_aspect(ds: Dataset) -> float:
     for keyword in ("PixelSpacing", "ImagerPixelSpacing", "PixelAspectRatio"):
         value = ds.get(keyword)
         try:
-            vertical, horizontal = float(value[0]), float(value[1])  # type: ignore[index]
+            vertical, horizontal = float(value[0]), float(value[1])
         except (TypeError, ValueError, IndexError, KeyError):
             continue
         if vertical > 0 and horizontal > 0:

@@ -46,6 +46,13 @@ def batch_finish(batch_pk: int) -> None:
     transaction.on_commit(lambda: _send(FINISH_BATCH, batch_pk))
 
 
+#: A thumbnail drawing starts this long after the request that queued it, so that a series
+#: sent one instance a request (PostDICOM's client) is drawn and described once a burst, not
+#: once per request: each drawing re-reads the study (measured: the worker's CPU for 500
+#: one-instance STOWs, docs/decisions.md, "Thumbnail drawings wait two seconds").
+DRAW_AFTER_SECONDS = 2.0
+handoff.starts_after(DRAW_THUMBNAILS, DRAW_AFTER_SECONDS)
+
 #: How long a study's "drawing queued" mark lasts at most (``thumbnails_draw``): the worker
 #: clears it when it starts; this only bounds a mark whose message was lost.
 THUMBNAILS_QUEUED_SECONDS = 30
@@ -69,7 +76,9 @@ def thumbnails_draw(batch_pk: int, study_ids: Iterable[UUID]) -> None:
     clears the marks when it starts (``thumbnails_started``), before it reads the study, so
     an image committed before a request found the mark is seen by that waiting task, and one
     committed after the task started queues a task of its own. A cache that cannot be
-    reached queues the task, as before."""
+    reached queues the task, as before. The drawing waits ``DRAW_AFTER_SECONDS`` before it
+    starts, so the requests of a burst find it waiting: without the wait a worker that keeps
+    up starts each drawing at once, clears the mark, and the next request queues another."""
     studies = sorted(set(study_ids))
 
     def send() -> None:
