@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -175,3 +175,16 @@ def rayport_server(django_db_setup: None, tmp_path_factory: pytest.TempPathFacto
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def on_cloud(rayport_server: RayportServer, settings: Any, admin_user: User) -> None:
+    """This test's portal on ``CloudBackend``, pointed at the live Rayport with an
+    administrator's API key (the pages in front of the cloud backend)."""
+    from tests.postdicom.local.orders_setup import uid
+
+    _key, secret = get_api().create_api_key(actor=admin_user, name="cloud backend", user_id=uid(admin_user))
+    settings.POSTDICOM = {
+        "BACKEND": "postdicom.cloud.CloudBackend",
+        "OPTIONS": {"base_url": f"{rayport_server.url}/dicomweb/", "api_key": secret, "retries": 0},
+    }

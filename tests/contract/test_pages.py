@@ -16,8 +16,7 @@ from postdicom.cloud import CloudBackend
 from postdicom.local.models import Institution
 from tests.conftest import PASSWORD
 from tests.contract.scenes import store_ct
-from tests.contract.server import RayportServer
-from tests.postdicom.local.orders_setup import create, uid
+from tests.postdicom.local.orders_setup import create
 from tests.uploads.conftest import local_storage
 
 #: page → its status in front of the cloud backend: 501 says what the server cannot do, and the
@@ -31,15 +30,6 @@ PAGES = {
     "/folders/": 501,
     "/administration/": 403,
 }
-
-
-@pytest.fixture
-def on_cloud(rayport_server: RayportServer, settings: Any, admin_user: User) -> None:
-    _key, secret = get_api().create_api_key(actor=admin_user, name="cloud backend", user_id=uid(admin_user))
-    settings.POSTDICOM = {
-        "BACKEND": "postdicom.cloud.CloudBackend",
-        "OPTIONS": {"base_url": f"{rayport_server.url}/dicomweb/", "api_key": secret, "retries": 0},
-    }
 
 
 @pytest.mark.parametrize(("page", "status"), PAGES.items())

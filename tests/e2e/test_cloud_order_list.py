@@ -4,33 +4,20 @@ applies, and a bookmark asking for another says, above the results, that it was 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from postdicom import get_api
 from postdicom.local.models import Institution
 from tests.conftest import PASSWORD
-from tests.contract.server import RayportServer
 from tests.e2e.conftest import shot, sign_in
-from tests.postdicom.local.orders_setup import create, uid
+from tests.postdicom.local.orders_setup import create
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def portal_on_cloud(rayport_server: RayportServer, settings: Any, admin_user: User) -> None:
-    _key, secret = get_api().create_api_key(actor=admin_user, name="cloud portal", user_id=uid(admin_user))
-    settings.POSTDICOM = {
-        "BACKEND": "postdicom.cloud.CloudBackend",
-        "OPTIONS": {"base_url": f"{rayport_server.url}/dicomweb/", "api_key": secret, "retries": 0},
-    }
-
-
 def test_the_cloud_order_list_offers_what_the_server_applies_and_says_what_it_did_not(
-    page, portal_on_cloud: None, staff_user: User, clinic: Institution
+    page, on_cloud: None, staff_user: User, clinic: Institution
 ) -> None:
     create(staff_user, clinic, patient_name="QUISPE^Rosa", patient_id="CL-1")
     create(staff_user, clinic, patient_name="MAMANI^Luis", patient_id="CL-2")
