@@ -146,7 +146,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache and Celery broker ----------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", "", ("redis", "rediss"))
 # Two portals on one Redis database each need their own prefix, or one reads the other's
-# cached entries (rate-limit counters, kept DICOM headers…). The broker is not separated by it.
+# cached entries (rate-limit counters, kept DICOM headers…) and its workers take the other's
+# tasks (an upload ingested against the wrong database is lost to it): the prefix goes before
+# every cache key and every broker key (queues, unacknowledged tasks).
 RAYPORT_CACHE_KEY_PREFIX = env_match(
     "RAYPORT_CACHE_KEY_PREFIX", "", r"[A-Za-z0-9._-]{1,64}", "1 to 64 letters, digits, '.', '_' or '-'"
 )
@@ -226,6 +228,8 @@ if REDIS_URL:
         "socket_timeout": 30,
         "health_check_interval": 25,
     }
+    if RAYPORT_CACHE_KEY_PREFIX:  # before every broker key too (see the cache above)
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = f"{RAYPORT_CACHE_KEY_PREFIX}:"
 else:
     _broker_dir = DATA_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

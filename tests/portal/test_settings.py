@@ -238,6 +238,34 @@ def test_two_portals_on_one_redis_keep_their_cache_keys_apart(environ):
     assert north["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 
+def test_two_portals_on_one_redis_keep_their_tasks_apart(environ):
+    """The prefix also goes before the broker's keys: a task one portal queues waits under its
+    own key, where the other portal's workers never look (they took each other's uploads)."""
+    import redis
+
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
+    env = {**environ, "REDIS_URL": url}
+    told = settings_of({**env, "RAYPORT_CACHE_KEY_PREFIX": "north-1"}, "CELERY_BROKER_TRANSPORT_OPTIONS")
+    assert told["CELERY_BROKER_TRANSPORT_OPTIONS"]["global_keyprefix"] == "north-1:"
+    queued = (
+        "import django; django.setup(); from postdicom.handoff import send;send('postdicom.local.tasks.resume_uploads')"
+    )
+    keys = redis.Redis.from_url(url)
+    keys.delete("north-1:celery", "south-2:celery")
+    for prefix in ("north-1", "north-1", "south-2"):
+        result = subprocess.run(
+            [sys.executable, "-c", queued],
+            cwd=ROOT,
+            env={**env, "RAYPORT_CACHE_KEY_PREFIX": prefix, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+    assert (keys.llen("north-1:celery"), keys.llen("south-2:celery")) == (2, 1)
+    keys.delete("north-1:celery", "south-2:celery")
+
+
 def test_abandoned_uploads_are_cleared_after_a_week_unless_told(environ):
     assert settings_of(environ, "RAYPORT_STAGING_IDLE_DAYS") == {"RAYPORT_STAGING_IDLE_DAYS": 7}
     told = settings_of({**environ, "RAYPORT_STAGING_IDLE_DAYS": "30"}, "RAYPORT_STAGING_IDLE_DAYS")
