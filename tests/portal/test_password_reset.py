@@ -20,11 +20,10 @@ from postdicom.types import Role
 from tests.conftest import PASSWORD, make_user
 from tests.missing import missing
 from tests.smtp_harness import MailServer, parts
-from tests.worker_harness import Worker
+from tests.worker_harness import Worker, free_port
 
 pytestmark = pytest.mark.django_db
 
-SMTP_PORT = 14025  # this suite's own port range (14000-14999)
 NEW_PASSWORD = "lighthouse-copper-47"
 RESET = reverse("password_reset")
 SENT = reverse("password_reset_done")
@@ -33,7 +32,7 @@ _LINK = re.compile(r"https?://[^\s\"<>]+/accounts/password/reset/[^\s\"<>]+/")
 
 @pytest.fixture(scope="module")
 def mail_server():
-    server = MailServer(SMTP_PORT)
+    server = MailServer(free_port())  # a port nothing else holds; kept when it stops and starts again
     server.start()
     yield server
     server.stop()
@@ -49,7 +48,7 @@ def mail_worker(django_db_setup, mail_server, tmp_path_factory):
         "RAYPORT_SECRET_KEY": django_settings.SECRET_KEY,
         "RAYPORT_EMAIL": "smtp",
         "RAYPORT_SMTP_HOST": "127.0.0.1",
-        "RAYPORT_SMTP_PORT": str(SMTP_PORT),
+        "RAYPORT_SMTP_PORT": str(mail_server.port),
     }
     worker = Worker(tmp_path_factory.mktemp("mail-worker"), django_settings.REDIS_URL, concurrency=1, env=env)
     worker.start()

@@ -20,18 +20,17 @@ from postdicom.types import ShareAudience, ShareOptions
 from tests.missing import missing
 from tests.postdicom.local.orders_setup import create
 from tests.smtp_harness import MailServer, parts
-from tests.worker_harness import Worker
+from tests.worker_harness import Worker, free_port
 
 pytestmark = pytest.mark.django_db
 
-SMTP_PORT = 14717  # in this suite's range (14000-14999), apart from the password reset's
 _LINK = re.compile(r"https?://[^\s\"<>]+/s/[A-Za-z0-9_-]{43}/")
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def mail_server():
-    server = MailServer(SMTP_PORT)
+    server = MailServer(free_port())  # a port nothing else holds; kept when it stops and starts again
     server.start()
     yield server
     server.stop()
@@ -41,7 +40,7 @@ def mail_server():
 def mail_worker(django_db_setup, mail_server, tmp_path_factory):
     if not django_settings.REDIS_URL:
         missing("the e-mail tests need Redis (REDIS_URL) for the worker")
-    env = {"RAYPORT_EMAIL": "smtp", "RAYPORT_SMTP_HOST": "127.0.0.1", "RAYPORT_SMTP_PORT": str(SMTP_PORT)}
+    env = {"RAYPORT_EMAIL": "smtp", "RAYPORT_SMTP_HOST": "127.0.0.1", "RAYPORT_SMTP_PORT": str(mail_server.port)}
     worker = Worker(tmp_path_factory.mktemp("share-mail-worker"), django_settings.REDIS_URL, concurrency=1, env=env)
     worker.start()
     yield worker.log
