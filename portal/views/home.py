@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal.access import me
+from portal.logging_filters import redact_share_tokens
 from postdicom import get_api
 from postdicom.server.custom.endpoint import refusal
 from postdicom.types import Capability, Institution
@@ -74,8 +75,8 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 #: The DICOMweb read side mounted under a view link's or a share's token (``/v/<token>/dicomweb/``,
-#: ``/s/<token>/dicomweb/``): the token group is what an answer never repeats.
-_TOKEN_MOUNT = re.compile(r"^/(?P<mount>[vs])/(?P<token>[^/]+)/dicomweb/")
+#: ``/s/<token>/dicomweb/``).
+_TOKEN_MOUNT = re.compile(r"^/[vs]/[^/]+/dicomweb/")
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -83,8 +84,8 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     mount = _TOKEN_MOUNT.match(path)
     if mount:
         # The token opens the link: the answer (and its X-Error-Reason header) names the
-        # address without it, as the logs do.
-        path = f"/{mount['mount']}/[token]/dicomweb/{path[mount.end() :]}"
+        # address without it, redacted as the logs are.
+        path = redact_share_tokens(path)
     if mount or path.startswith(reverse("dicomweb:store")):
         # Scripts calling the HTTP API (or a viewer reading a link's images) get its JSON
         # refusal, never an HTML page.
