@@ -320,9 +320,8 @@ def summarize(path: StrPath, *, max_depth: int = MAX_DEPTH, describe: bool = Fal
     """The summary of one file; raise :class:`DicomProblem` (with a reason) when it is unusable.
     Inside ``summaries_kept`` a file read before in the block is not read again. ``describe``:
     the summary also carries the header as DICOMweb serves it (``described``), made from the
-    same reading, for the ingest to keep with the instance (a worker reading every stored file
-    again for it cost more than the ingest itself: docs/decisions.md, "Headers described at
-    ingest")."""
+    same reading, for a worker's ingest to keep with the instance, so that nothing reads the
+    stored file again for it (docs/decisions.md, "STOW-RS round 5")."""
     kept: dict[tuple[int, ...], DicomSummary] | None = getattr(_kept, "summaries", None)
     try:
         with open(path, "rb") as fp:

@@ -96,7 +96,7 @@ def _read_uids(item: _Instance) -> None:
     in this request does not read the header again; a file that reader cannot use is named
     by whatever UIDs pydicom finds in it. The header is not described for DICOMweb here
     (``summarize(describe=True)``): the answer does not need it, and the worker describes
-    the stored files after the answer (docs/decisions.md, "Headers described at ingest")."""
+    the stored files after the answer (docs/decisions.md, "STOW-RS round 5")."""
     try:
         with open(item.part.path, "rb") as handle:
             if handle.read(4) == b"PK\x03\x04":

@@ -161,7 +161,7 @@ def _read(item: UploadItem, received: Path, *, describe: bool = True) -> _Ready 
     """Anonymize (when asked) and read the file; a bad file gets its outcome here.
     ``describe``: the reading also describes the header for DICOMweb, kept as the file is
     stored (a worker's ingest; a request storing a STOW leaves it to the worker, after its
-    answer: docs/decisions.md, "Headers described at ingest")."""
+    answer: docs/decisions.md, "STOW-RS round 5")."""
     from postdicom.dicom.read import summarize
 
     try:

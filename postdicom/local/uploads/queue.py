@@ -49,7 +49,7 @@ def batch_finish(batch_pk: int) -> None:
 #: A thumbnail drawing starts this long after the request that queued it, so that a series
 #: sent one instance a request (PostDICOM's client) is drawn and described once a burst, not
 #: once per request: each drawing re-reads the study (measured: the worker's CPU for 500
-#: one-instance STOWs, docs/decisions.md, "Thumbnail drawings wait two seconds").
+#: one-instance STOWs, docs/decisions.md, "STOW-RS round 5").
 DRAW_AFTER_SECONDS = 2.0
 handoff.starts_after(DRAW_THUMBNAILS, DRAW_AFTER_SECONDS)
 
