@@ -35,7 +35,9 @@ def uncount(scope: str, subject: str) -> None:
     window it was counted in is over."""
     key = _key(scope, subject)
     try:
-        if cache.decr(key) < 0:  # pragma: no cover - only with a count given back twice
+        # Below zero when the window ended between this event's count and now and the next
+        # window's first event was given back before it: never count less than nothing.
+        if cache.decr(key) < 0:
             cache.incr(key)
     except ValueError:  # the window closed meanwhile: nothing left to give back
         pass

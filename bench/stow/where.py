@@ -26,8 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.dicomweb.run import make_corpus  # noqa: E402
-from bench.ingest.run import fresh_database  # noqa: E402
-from bench.stow.run import BOUNDARY, PASSWORD, PG, body_of, migrated_with_user, variant  # noqa: E402
+from bench.stow.run import BOUNDARY, PASSWORD, body_of, portal_env, prepare_portal, variant  # noqa: E402
 
 DATABASE = "rayport_stow_profile"
 
@@ -44,18 +43,11 @@ def main() -> None:
 
     corpus = make_corpus(ROOT / "bench" / "dicomweb" / ".corpus", 20, 25)
     data = Path(tempfile.mkdtemp(prefix="stow-profile-"))
-    env = {
-        "DATABASE_URL": f"{PG}/{DATABASE}",
-        "RAYPORT_DATA_DIR": str(data),
-        "RAYPORT_DEBUG": "false",
-        "RAYPORT_LOG_LEVEL": "warning",
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "RAYPORT_STOW_IN_REQUEST": "true",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
+    # run.py's portal settings (stored in the request), on this process's REDIS_URL if any
+    settings = argparse.Namespace(redis=os.environ.get("REDIS_URL", ""), through_worker=False)
+    env = portal_env(settings, data, DATABASE)
     os.environ.update(env)
-    fresh_database(DATABASE)
-    migrated_with_user({**os.environ, "PYTHONPATH": str(ROOT)}, data)
+    prepare_portal(env, data, DATABASE)
 
     import django
 
