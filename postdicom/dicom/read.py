@@ -21,20 +21,23 @@ workers do).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from pydicom import datadict
-from pydicom.dataset import Dataset
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filereader import dcmread, read_dataset
 from pydicom.multival import MultiValue
+from pydicom.uid import UID
 
 from postdicom import types as t
 from postdicom.dicom import problems
@@ -121,8 +124,9 @@ def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fp.seek(0)
-            if start.has_meta:
+            if start.has_meta and (start.encoding.deflated or not defer):
+                # pydicom inflates a deflated data set; the anonymizer writes the meta back
+                fp.seek(0)
                 dataset: Dataset = dcmread(
                     fp,
                     force=True,
@@ -130,6 +134,9 @@ def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: 
                     defer_size=None if start.encoding.deflated else defer_size,
                 )
             else:
+                # The sniff has read the meta and found where the data set starts: pydicom reads
+                # from there, as ``dcmread`` would after its own reading of the meta (a third
+                # of the cost of reading a header, which only its transfer syntax is needed of).
                 fp.seek(start.offset)
                 dataset = read_dataset(
                     fp,
@@ -138,6 +145,8 @@ def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: 
                     stop_when=_at_pixel_data,
                     defer_size=defer_size,
                 )
+                if start.has_meta:
+                    dataset.file_meta = _meta(start.transfer_syntax)
         except RecursionError:
             raise problems.too_deep(max_depth) from None
         except DicomProblem:
@@ -150,7 +159,52 @@ def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: 
     return Header(dataset, layout, sniffed, [str(w.message) for w in caught])
 
 
+def _meta(transfer_syntax: str) -> FileMetaDataset:
+    """The file meta a header read without it carries: its transfer syntax (what DICOMweb's
+    description of the pixel data reads, ``frames.pixel_location``)."""
+    meta = FileMetaDataset()
+    meta.TransferSyntaxUID = UID(transfer_syntax)
+    return meta
+
+
 # --- values ------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _tag(keyword: str) -> int:
+    tag = datadict.tag_for_keyword(keyword)
+    assert tag is not None
+    return tag
+
+
+_NOT_PLAIN = object()
+#: The summary's tags whose plain values ``_Reader._plain`` takes as they are, by their VR.
+_PLAIN_VRS: dict[int, str] = {
+    _tag(keyword): datadict.dictionary_VR(keyword)
+    for keyword in (
+        "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID", "SOPClassUID", "NumberOfFrames",
+        "PatientName", "PatientSex", "BurnedInAnnotation", "PatientID", "PatientBirthDate", "Modality",
+        "StudyDate", "StudyTime", "StudyDescription", "AccessionNumber", "SeriesNumber",
+        "SeriesDescription", "InstitutionName",
+    )
+}  # fmt: skip
+#: Printable ASCII but the backslash (which separates values), then any NUL padding.
+_PLAIN_BYTES = re.compile(rb"[\x20-\x5b\x5d-\x7e]*\x00*")
+_INTEGER = re.compile(r" *[+-]?[0-9]+ *")
+#: What pydicom checks when it converts these VRs (``validate_value`` for SH and LO, the
+#: person name's own for PN, ``IS`` for IS): a value passing here is one it would not warn
+#: about. The VRs not named here pydicom takes as they are.
+_PLAIN_CHECKS: dict[str, Callable[[str], bool]] = {
+    "SH": lambda text: len(text) <= 16,
+    "LO": lambda text: len(text) <= 64,
+    "PN": lambda text: len(text) <= 64 and "=" not in text and text.count("^") <= 4,
+    "IS": lambda text: len(text) <= 12 and _INTEGER.fullmatch(text) is not None,
+}
+#: Specific Character Sets in which an ASCII byte is that ASCII letter.
+_ASCII_SETS = frozenset(
+    {b"", b"ISO_IR 6", b"ISO_IR 192", b"GB18030", b"GBK"}
+    | {f"ISO_IR {n}".encode() for n in (100, 101, 109, 110, 126, 127, 138, 144, 148, 166, 203)}
+)
 
 
 class _Reader:
@@ -160,6 +214,7 @@ class _Reader:
         self.dataset = dataset
         self._caught = caught  # what pydicom warns while the summary is read (one recorder per file)
         self._warnings: dict[int, DicomWarning] = {}  # one per tag: the last (most precise) one wins
+        self._ascii: bool | None = None  # ``_ascii_words``, once asked
 
     @property
     def warnings(self) -> tuple[DicomWarning, ...]:
@@ -174,8 +229,10 @@ class _Reader:
         self._warnings[tag] = DicomWarning.of(WarningCode.UNREADABLE_VALUE, tag=tag, keyword=keyword)
 
     def raw(self, keyword: str, *, essential: bool = False) -> Any:
-        tag = datadict.tag_for_keyword(keyword)
-        assert tag is not None
+        tag = _tag(keyword)
+        plain = self._plain(tag)
+        if plain is not _NOT_PLAIN:
+            return plain
         before = len(self._caught)
         try:
             element = self.dataset.get(keyword)
@@ -187,6 +244,42 @@ class _Reader:
         if len(self._caught) > before:
             self._questionable(tag, keyword)
         return element
+
+    def _plain(self, tag: int) -> Any:
+        """The value of ``tag`` when it is plain, without pydicom's conversion (most of the
+        cost of a summary): a single value of printable ASCII (NUL padding aside) of a text
+        VR, in the VR the dictionary gives, short enough for it, and for the VRs whose words
+        depend on the character set, in one where ASCII is ASCII. That is the value pydicom
+        would give, and one pydicom does not warn about. None when the tag is absent;
+        ``_NOT_PLAIN`` for anything else, which pydicom converts (``raw``)."""
+        element = self.dataset.get_item(tag, keep_deferred=True)
+        if element is None:
+            return None
+        if not isinstance(element, RawDataElement) or not isinstance(element.value, bytes):
+            return _NOT_PLAIN
+        vr = _PLAIN_VRS.get(tag)
+        if vr is None or element.VR not in (None, vr):
+            return _NOT_PLAIN
+        value = element.value
+        if _PLAIN_BYTES.fullmatch(value) is None:
+            return _NOT_PLAIN
+        text = value.decode("ascii").rstrip(" \x00")
+        check = _PLAIN_CHECKS.get(vr)
+        if check is not None and (not check(text) or not self._ascii_words()):
+            return _NOT_PLAIN
+        return text
+
+    def _ascii_words(self) -> bool:
+        """Whether the character set writes ASCII bytes as ASCII letters (the default, the
+        ISO 8859 sets, UTF-8, GB18030/GBK; not JIS X 0201 or ISO 2022 with its escapes)."""
+        if self._ascii is None:
+            element = self.dataset.get_item(0x00080005, keep_deferred=True)
+            if element is None:
+                self._ascii = True
+            else:
+                value = element.value if isinstance(element, RawDataElement) else None
+                self._ascii = isinstance(value, bytes) and value.strip(b" \x00") in _ASCII_SETS
+        return self._ascii
 
     def text(self, keyword: str) -> str:
         """The value as text, NUL characters dropped: some writers pad or end values with NUL

@@ -303,3 +303,79 @@ def test_file_summary_for_the_contract(ct_small, tmp_path):
     bad = file_summary("e.dcm", _problem(empty))
     assert not bad.readable
     assert bad.reason == "The file is empty."
+
+
+def _as_pydicom_alone(path):
+    """What ``summarize`` made of a file before its two short cuts: pydicom's ``dcmread`` of
+    the whole header (meta included) and every value converted by pydicom."""
+    import os
+    from unittest import mock
+
+    from pydicom.filereader import dcmread
+
+    from postdicom.dicom import read
+    from postdicom.dicom.sniff import sniff_open
+
+    def whole_header(fp, sniffed, **kwargs):
+        header = original(fp, sniffed, **kwargs)
+        start = sniffed.start
+        if start.has_meta and not start.encoding.deflated:
+            fp.seek(0)
+            dataset = dcmread(fp, force=True, stop_before_pixels=True, defer_size=read.DEFER_BYTES)
+            header = read.Header(dataset, header.layout, header.sniffed)
+        return header
+
+    original = read.read_header
+    with (
+        open(path, "rb") as fp,
+        mock.patch.object(read._Reader, "_plain", lambda self, tag: read._NOT_PLAIN),
+    ):
+        sniffed = sniff_open(fp, os.fstat(fp.fileno()).st_size)
+        try:
+            return read.summary_of(whole_header(fp, sniffed))
+        except DicomProblem as problem:
+            return problem.code
+
+
+@pytest.mark.parametrize("path", shipped_files(), ids=label)
+def test_the_short_cuts_summarize_as_pydicom_alone_does(path):
+    """Reading the data set from where the sniff found it, and taking plain values without
+    pydicom's conversion (``read._Reader._plain``), change nothing of any summary: its
+    values, its warnings and its refusals, in every file pydicom ships (Japanese, Korean,
+    Chinese, Greek, Arabic, Hebrew and Russian names among them)."""
+    try:
+        fast: object = summarize(path)
+    except DicomProblem as problem:
+        fast = problem.code
+    assert fast == _as_pydicom_alone(path)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"PatientSex": "m", "Modality": "ct "},  # lower case: CS as it is, as pydicom leaves it
+        {"AccessionNumber": "A" * 17},  # longer than SH allows: pydicom warns
+        {"InstitutionName": "I" * 65},  # longer than LO allows
+        {"PatientName": "A^B^C^D^E^F"},  # six components
+        {"PatientName": "Doe^John=Doe^John"},  # two component groups
+        {"SeriesNumber": "1.0"},  # not an integer string
+        {"SeriesNumber": "1234567890123"},  # too long for IS
+        {"StudyDescription": "Chest\\Abdomen"},  # two values
+        {"StudyDescription": "CT\tThorax"},  # a control character
+        {"PatientID": "ID\x00\x00"},  # NUL padding
+        {"StudyInstanceUID": "1.2.3 \x00 \x00"},  # spaces and NULs after a UID
+        {"SpecificCharacterSet": "ISO 2022 IR 13", "PatientName": "Yamada^Tarou"},
+    ],
+    ids=lambda extra: ",".join(extra),
+)
+def test_odd_plain_values_summarize_as_pydicom_alone_does(tmp_path, extra):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = make_image(tmp_path / "odd.dcm", extra=extra)
+    try:
+        fast: object = summarize(path)
+    except DicomProblem as problem:
+        fast = problem.code
+    assert fast == _as_pydicom_alone(path)
