@@ -6,7 +6,8 @@ but each request acts as the user the token names and reaches only the orders it
 never the store, the flat paths or the custom endpoints) wrapped so that
 every request first calls ``resolve(request, token)``: it answers either the acting user and
 the public ids of the orders the token covers, or a response (refused, expired…) sent as is.
-The token is resolved on every request, so revoking or expiring it ends access at once. The
+The token is resolved on every request, so revoking or expiring it ends access at once (an
+image the browser keeps is revalidated, never reused unasked: ``REVALIDATE``). The
 view then runs as that user inside ``postdicom.context.only_orders``: whatever else the user
 could see does not exist there, and nothing can be changed (only GET and HEAD are served).
 
@@ -31,6 +32,7 @@ from django.views.decorators.http import require_safe
 
 from postdicom.context import only_orders
 from postdicom.server import urls as dicomweb_urls
+from postdicom.server.http import REVALIDATE
 
 #: ``resolve(request, token)``: the acting user and the orders the token covers, or an answer.
 Resolve = Callable[[HttpRequest, str], "tuple[User, Collection[UUID]] | HttpResponseBase"]
@@ -53,7 +55,12 @@ def scoped(view: Callable[..., HttpResponseBase], resolve: Resolve) -> Callable[
         request.user = user
         with only_orders(order_ids):
             # A streamed body reads only files already checked here; it calls no service.
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+        if "max-age" in response.get("Cache-Control", ""):
+            # An image is reused only after asking (a 304 costs no file read): a revoked or
+            # expired token ends what the browser shows at once, its cached copies included.
+            response["Cache-Control"] = REVALIDATE
+        return response
 
     return wrapper
 

@@ -117,11 +117,16 @@ def test_revoking_counts_on_the_next_request(scans, staff_user, staff_client, cl
     link = _link(staff_user, order_id=scans["ana1"][0])
     series = f"{link.url}dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}"
     frames = f"{series}/instances/{ds.SOPInstanceUID}/frames/1"
-    assert client.get(frames).status_code == 200
+    shown = client.get(frames)
+    assert shown.status_code == 200
+    # the browser asks again before showing its copy (no max-age), and is answered 304 until…
+    assert shown["Cache-Control"] == "private, no-cache"
+    assert client.get(frames, headers={"If-None-Match": shown["ETag"]}).status_code == 304
     confirm = staff_client.get(f"/view-links/{link.id}/revoke/")
     assert confirm.status_code == 200
     assert staff_client.post(f"/view-links/{link.id}/revoke/").status_code == 302
     assert client.get(frames).status_code == 410
+    assert client.get(frames, headers={"If-None-Match": shown["ETag"]}).status_code == 410  # …revoked
     page = client.get(link.url)
     assert page.status_code == 410
     assert b"This link was revoked" in page.content
