@@ -49,19 +49,14 @@ def within_limit(scope: str, subject: str, *, limit: int, window_seconds: int) -
     return count(scope, subject, window_seconds=window_seconds) <= limit
 
 
-def counted(scope: str, subject: str) -> int:
-    """How many events of ``subject`` are counted in the current window (one cache read;
-    counts nothing)."""
-    return int(cache.get(_key(scope, subject)) or 0)
-
-
 def blocked_for(scope: str, subject: str, *, limit: int, window_seconds: int) -> int:
     """Seconds until ``subject`` may try again when ``limit`` events are already counted in
     the current window (at least 1), else 0. Counts nothing: a caller asks this first and
     ``count``\\s only what failed."""
-    if counted(scope, subject) < limit:
-        return 0
     key = _key(scope, subject)
+    counted = cache.get(key)
+    if counted is None or int(counted) < limit:
+        return 0
     opened = cache.get(f"{key}:opened")
     left = window_seconds if opened is None else float(opened) + window_seconds - time.time()
     return max(1, math.ceil(left))

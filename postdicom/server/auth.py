@@ -21,8 +21,7 @@ lockout of a user included. Once ``RAYPORT_API_AUTH_FAILURES`` have failed in
 anything is checked (no password hashing, no key lookup). A correct password is hashed once a
 minute per process, not on every call (docs/decisions.md, "HTTP API sign-in"): see
 ``_VerifiedPasswords``; a user locked out for this address is refused before that memory is
-asked, so it never tells a right guess from a wrong one. Such a remembered pair is let in
-after one read of the address's count instead of a count and its give-back (``_remembered``).
+asked, so it never tells a right guess from a wrong one.
 
 ``api_view`` wraps a view with all of it; ``authenticate_request`` is the same check for code
 that needs only the user.
@@ -53,7 +52,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from portal.throttle import blocked_for, count, counted, uncount
+from portal.throttle import blocked_for, count, uncount
 from postdicom.busy import busy_database
 from postdicom.context import calling_from, client_ip
 from postdicom.errors import PostDicomError
@@ -134,9 +133,6 @@ def authenticate_request(request: HttpRequest) -> User:
         )
     address = throttled_as(client_address(request))
     window, limit = settings.RAYPORT_API_AUTH_WINDOW_SECONDS, settings.RAYPORT_API_AUTH_FAILURES
-    known = _remembered(request, header, address, limit)
-    if known is not None:
-        return _signed_in(request, known, "basic")
     # Each try is counted before its credentials are checked and given back once they pass:
     # guesses sent at once each hold a place in the count while they are checked, so no more
     # than the limit are ever checked, however many arrive together.
@@ -158,34 +154,10 @@ def authenticate_request(request: HttpRequest) -> User:
         uncount(_THROTTLE_SCOPE, address)  # no refusal (the database went away…): not counted
         raise
     uncount(_THROTTLE_SCOPE, address)
-    return _signed_in(request, user, how)
-
-
-def _signed_in(request: HttpRequest, user: User, how: Credentials) -> User:
     user = _acting_for(request, user, how)
     request.user = user
     request.api_credentials = how  # type: ignore[attr-defined]
     return user
-
-
-def _remembered(request: HttpRequest, header: str, address: str, limit: int) -> User | None:
-    """The user of a Basic name and password this process accepted within the minute
-    (``verified_passwords``), asked without counting the call: one cache read (is the
-    address under its budget?) instead of a count and its give-back, four round trips fewer
-    on every call of a script sending a series one instance a request (docs/decisions.md,
-    "STOW-RS round 6"). A guess is never remembered (the memory holds only what passed the
-    check, under a keyed hash), so nothing that needs counting goes this way; an address
-    over its budget, or a user locked out for it, goes the full way and is refused there
-    exactly as before (no oracle). None: the full way."""
-    credentials = _basic_credentials(header)
-    if credentials is None or not verified_passwords.knows(*credentials):
-        return None
-    if counted(_THROTTLE_SCOPE, address) >= limit:
-        return None
-    username, password = credentials
-    if AxesProxyHandler.is_locked(request, {"username": username}):
-        return None
-    return verified_passwords.user(username, password)
 
 
 def _acting_for(request: HttpRequest, user: User, how: Credentials) -> User:
@@ -223,10 +195,17 @@ def _from_header(request: HttpRequest, header: str) -> tuple[User, Credentials]:
         return user, "api_key"
     if scheme != "basic":
         raise _refused()
-    credentials = _basic_credentials(header)
-    if credentials is None:
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise _refused() from None
+    try:
+        text = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        text = decoded.decode("latin-1")
+    username, colon, password = text.partition(":")
+    if not colon or not password:
         raise _refused()
-    username, password = credentials
     if password.startswith(SECRET_START):
         owner = authenticate_api_key(password)
         if owner is not None:
@@ -237,26 +216,6 @@ def _from_header(request: HttpRequest, header: str) -> tuple[User, Credentials]:
     if not username:
         raise _refused()
     return _password_user(request, username, password), "basic"
-
-
-def _basic_credentials(header: str) -> tuple[str, str] | None:
-    """The name and password of a ``Basic`` header (UTF-8, else Latin-1); None for another
-    scheme or a malformed value, or one without a password."""
-    scheme, _space, value = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    try:
-        text = decoded.decode("utf-8")
-    except UnicodeDecodeError:
-        text = decoded.decode("latin-1")
-    username, colon, password = text.partition(":")
-    if not colon or not password:
-        return None
-    return username, password
 
 
 class _VerifiedPasswords:
@@ -280,20 +239,11 @@ class _VerifiedPasswords:
         message = f"{username}\0{password}".encode()
         return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
-    def _entry(self, username: str, password: str) -> tuple[int, str, float] | None:
+    def user(self, username: str, password: str) -> User | None:
         digest = self._digest(username, password)
         with self._lock:
             entry = self._entries.get(digest)
-        return None if entry is None or entry[2] < time.monotonic() else entry
-
-    def knows(self, username: str, password: str) -> bool:
-        """Whether the pair was accepted within ``TTL`` (memory only: the user's row is not
-        read, so the password may have changed since; ``user`` checks)."""
-        return self._entry(username, password) is not None
-
-    def user(self, username: str, password: str) -> User | None:
-        entry = self._entry(username, password)
-        if entry is None:
+        if entry is None or entry[2] < time.monotonic():
             return None
         # the profile along (the role is read next on every call): one statement, not two
         user = get_user_model().objects.select_related("profile").filter(pk=entry[0], is_active=True).first()

@@ -15,7 +15,6 @@ from django.contrib.auth.hashers import check_password
 from django.http import HttpResponse, JsonResponse
 from django.test import Client, RequestFactory
 
-from portal import throttle
 from postdicom import get_api
 from postdicom.local.models import AuditRecord
 from postdicom.server.auth import AuthenticationFailed, api_view, authenticate_request, verified_passwords
@@ -119,22 +118,6 @@ def test_a_correct_password_is_hashed_once_a_minute_not_per_call(staff_user):
         for _ in range(5):
             assert Client().get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
     assert hashed.call_count == 1
-
-
-def test_a_remembered_password_is_let_in_with_one_read_of_the_count(settings, staff_user):
-    """The first call counts and gives its place back; the next ones, with the password
-    remembered, only read the address's count; a wrong password is counted as always."""
-    settings.AXES_FAILURE_LIMIT = 100
-    with (
-        mock.patch("postdicom.server.auth.count", wraps=throttle.count) as counting,
-        mock.patch("postdicom.server.auth.uncount", wraps=throttle.uncount) as giving_back,
-        mock.patch("postdicom.server.auth.counted", wraps=throttle.counted) as reading,
-    ):
-        for _ in range(4):
-            assert Client().get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
-        assert (counting.call_count, giving_back.call_count, reading.call_count) == (1, 1, 3)
-        assert Client().get(STUDIES, headers=basic("sam", "wrong")).status_code == 401
-        assert (counting.call_count, giving_back.call_count) == (2, 1)
 
 
 def test_failures_throttled_per_client_before_any_hashing(settings, staff_user, key_of_sam):
