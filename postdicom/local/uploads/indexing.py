@@ -145,6 +145,11 @@ def made_by_batch(batch: UploadBatch) -> QuerySet[PatientOrder]:
 
 
 def _scheduled_or_matching(batch: UploadBatch, accession: str) -> PatientOrder | None:
+    """The order with this accession number that the batch may join (a scheduled one, or
+    one that already holds images), locked. One statement: an accession number names at
+    most one order of an institution (``order_accession_unique_per_institution``), so there
+    is no scheduled one to prefer over another; asking for a scheduled one first cost a
+    second statement for every new study whose order is not scheduled."""
     if not accession:
         return None
     rows = (
@@ -153,7 +158,7 @@ def _scheduled_or_matching(batch: UploadBatch, accession: str) -> PatientOrder |
         .filter(acc=accession.upper())
         .select_for_update(of=("self",))
     )
-    return rows.filter(status=t.OrderStatus.SCHEDULED.value).first() or rows.first()
+    return rows.first()
 
 
 def _create_order(batch: UploadBatch, summary: DicomSummary) -> PatientOrder:

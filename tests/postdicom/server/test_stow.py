@@ -462,9 +462,9 @@ ONE_INSTANCE_STATEMENTS = 16
 KNOWN_SERIES_STATEMENTS = 11
 
 
-def _statements(tmp_path: Path, study: str, count: int, first: int = 0) -> tuple[int, object]:
+def _statements(tmp_path: Path, study: str, count: int, first: int = 0, accession: str = "") -> tuple[int, object]:
     bodies = [
-        image(tmp_path, f"{study}-{n}.dcm", study_uid=study, series_uid=f"{study}.1")[0]
+        image(tmp_path, f"{study}-{n}.dcm", study_uid=study, series_uid=f"{study}.1", accession=accession)[0]
         for n in range(first, first + count)
     ]
     with CaptureQueriesContext(connection) as queries:
@@ -489,9 +489,14 @@ def test_statements_of_a_stow_in_the_request_are_pinned(settings, staff_user, cl
     known, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.91", 1, first=1)
     # SQLite runs one statement a call, too: the items' and the instances' updates are two there.
     assert known == KNOWN_SERIES_STATEMENTS + 3 * sqlite
-    assert InstanceRecord.objects.filter(stored=True).count() == 28
+    # A new study with an accession number: the order holding it is looked for in one
+    # statement (an accession number names at most one order of an institution; two before,
+    # a scheduled order asked for first), and the new order's INSERT takes a savepoint (two).
+    with_accession, _response = _statements(tmp_path, "1.2.826.0.1.3680043.8.498.93", 1, accession="ACC-93")
+    assert with_accession == one + 3
+    assert InstanceRecord.objects.filter(stored=True).count() == 29
     audits = AuditRecord.objects.filter(action__in=[AuditAction.UPLOAD_STARTED, AuditAction.UPLOAD_FINISHED])
-    assert audits.count() == 8  # the same audit as a browser upload: started and finished, per batch
+    assert audits.count() == 10  # the same audit as a browser upload: started and finished, per batch
 
 
 def _kept_as_read_again(row: InstanceRecord) -> bool:
