@@ -328,7 +328,7 @@ def _as_pydicom_alone(path):
     original = read.read_header
     with (
         open(path, "rb") as fp,
-        mock.patch.object(read._Reader, "_plain", lambda self, tag: read._NOT_PLAIN),
+        mock.patch.object(read._Reader, "_plain", return_value=read._NOT_PLAIN),
     ):
         sniffed = sniff_open(fp, os.fstat(fp.fileno()).st_size)
         try:
