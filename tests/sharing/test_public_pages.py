@@ -123,7 +123,9 @@ def test_revocation_counts_at_the_next_request(visitor, staff_user, token_a, ord
     unlock(visitor, token_a)
     image = f"/s/{token_a}/dicomweb/studies/{order_a.study}/series/{order_a.series}/instances/{order_a.instance}"
     assert visitor.get(f"/s/{token_a}/").status_code == 200
-    assert visitor.get(f"{image}/thumbnail").status_code == 200
+    shown = visitor.get(f"{image}/thumbnail")
+    assert shown.status_code == 200
+    assert shown["Cache-Control"] == "no-store"  # nothing of a share outlives its revocation in the browser
     get_api().revoke_share(actor=staff_user, share_id=_row(token_a).uuid)
     gone = visitor.get(f"/s/{token_a}/")
     assert gone.status_code == 410
