@@ -406,7 +406,28 @@ def main() -> None:
             print(f"{form:8} {server.name:20} {rate:8.1f} {mbs:7.1f} {p50:8.1f} {p95:8.1f}{ratios}")
     print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"(medians of {args.rounds} alternating rounds; ratios above 1: Rayport stores faster)")
+    _paired(forms, rayports, servers, results)
     shutil.rmtree(data, ignore_errors=True)
+
+
+def _paired(
+    forms: list[str], rayports: list[Server], servers: list[Server], results: dict[tuple[str, str], list[Result]]
+) -> None:
+    """Each round's ratio, then their median and range: the servers of one round run within a
+    minute of each other, so a drift of the machine's speed over the run (a third over a day
+    here) cancels out of these, not out of the ratio of the medians above."""
+    print("\nPaired by round: median (lowest–highest) of each round's ratio")
+    for form in forms:
+        for rayport in rayports:
+            for other in servers:
+                if other is rayport or (other in rayports and rayports.index(other) < rayports.index(rayport)):
+                    continue  # itself, or the inverse of a pair already shown
+                ratios = sorted(
+                    (mine.instances / mine.seconds) / (theirs.instances / theirs.seconds)
+                    for mine, theirs in zip(results[(form, rayport.name)], results[(form, other.name)], strict=True)
+                )
+                shown = f"{rayport.name} ÷ {other.name}"
+                print(f"{form:8} {shown:40} {statistics.median(ratios):5.2f}× ({ratios[0]:.2f}–{ratios[-1]:.2f})")
 
 
 def _measure(
