@@ -136,7 +136,8 @@ def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: 
             else:
                 # The sniff has read the meta and found where the data set starts: pydicom reads
                 # from there, as ``dcmread`` would after its own reading of the meta (a third
-                # of the cost of reading a header, which only its transfer syntax is needed of).
+                # of the cost of reading a header, which only its transfer syntax is needed of,
+                # and the sniff has it: ``_described`` gives it to the data set when asked).
                 fp.seek(start.offset)
                 dataset = read_dataset(
                     fp,
@@ -145,8 +146,6 @@ def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: 
                     stop_when=_at_pixel_data,
                     defer_size=defer_size,
                 )
-                if start.has_meta:
-                    dataset.file_meta = _meta(start.transfer_syntax)
         except RecursionError:
             raise problems.too_deep(max_depth) from None
         except DicomProblem:
@@ -160,8 +159,8 @@ def read_header(fp: BinaryIO, sniffed: Sniff, *, defer: bool = True, max_depth: 
 
 
 def _meta(transfer_syntax: str) -> FileMetaDataset:
-    """The file meta a header read without it carries: its transfer syntax (what DICOMweb's
-    description of the pixel data reads, ``frames.pixel_location``)."""
+    """The file meta of a data set read without it (``read_header``): its transfer syntax,
+    what DICOMweb's description of the pixel data reads (``frames.pixel_location``)."""
     meta = FileMetaDataset()
     meta.TransferSyntaxUID = UID(transfer_syntax)
     return meta
@@ -224,8 +223,7 @@ class _Reader:
         self._warnings[tag] = DicomWarning.of(WarningCode.QUESTIONABLE_VALUE, tag=tag, keyword=keyword)
 
     def warn_unreadable(self, keyword: str) -> None:
-        tag = datadict.tag_for_keyword(keyword)
-        assert tag is not None
+        tag = _tag(keyword)
         self._warnings[tag] = DicomWarning.of(WarningCode.UNREADABLE_VALUE, tag=tag, keyword=keyword)
 
     def raw(self, keyword: str, *, essential: bool = False) -> Any:
@@ -296,8 +294,7 @@ class _Reader:
         return text.replace("\x00", "").strip()
 
     def uid(self, keyword: str, *, required: bool) -> str:
-        tag = datadict.tag_for_keyword(keyword)
-        assert tag is not None
+        tag = _tag(keyword)
         value = self.raw(keyword, essential=required)
         # Trailing NULs are UI padding; one inside changes the UID, so it stays (and fails the check).
         text = ("" if value is None else str(value)).strip().rstrip("\x00").strip()
@@ -347,9 +344,7 @@ class _Reader:
             return int(str(value).strip())
         except ValueError:
             if essential:
-                tag = datadict.tag_for_keyword(keyword)
-                assert tag is not None
-                raise problems.damaged_value(tag, keyword) from None
+                raise problems.damaged_value(_tag(keyword), keyword) from None
             self.warn_unreadable(keyword)
             return None
 
@@ -372,7 +367,7 @@ def _summary(header: Header, read: _Reader) -> DicomSummary:
     if frames is None:
         frames = 1 if has_pixels else 0
     elif frames < 1 and has_pixels:
-        raise problems.damaged_value(datadict.tag_for_keyword("NumberOfFrames") or 0, "NumberOfFrames")
+        raise problems.damaged_value(_tag("NumberOfFrames"), "NumberOfFrames")
     patient_name = read.text("PatientName")
     sex = read.text("PatientSex").upper()
     if sex not in ("M", "F", "O"):
@@ -444,6 +439,7 @@ def _described(fp: BinaryIO, header: Header, transfer_syntax: str) -> t.Instance
     start, layout = header.sniffed.start, header.layout
     if start is None or not start.has_meta or start.encoding.deflated or not layout.scanned:
         return None
+    header.dataset.file_meta = _meta(start.transfer_syntax)  # read from the data set's start
     fp.seek(layout.pixel_start if layout.pixel_start is not None else layout.file_size)
     try:
         return described(header.dataset, fp, transfer_syntax)
