@@ -18,10 +18,10 @@ Credentials that fail are counted per client address (an IPv6 client per /64 net
 it may fill with addresses of its choosing); every refusal of the credentials counts, django-axes'
 lockout of a user included. Once ``RAYPORT_API_AUTH_FAILURES`` have failed in
 ``RAYPORT_API_AUTH_WINDOW_SECONDS``, that client is refused with 429 and ``Retry-After`` before
-anything is checked (no password hashing, no key lookup). A correct password is hashed once a
-minute per process, not on every call (docs/decisions.md, "HTTP API sign-in"): see
-``_VerifiedPasswords``; a user locked out for this address is refused before that memory is
-asked, so it never tells a right guess from a wrong one.
+anything is checked (no password hashing, no key lookup). A correct password is hashed once
+per process while a script keeps calling, not on every call (docs/decisions.md, "HTTP API
+sign-in"): see ``_VerifiedPasswords``; a user locked out for this address is refused before
+that memory is asked, so it never tells a right guess from a wrong one.
 
 ``api_view`` wraps a view with all of it; ``authenticate_request`` is the same check for code
 that needs only the user.
@@ -37,7 +37,8 @@ import ipaddress
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, Literal
 
@@ -219,20 +220,27 @@ def _from_header(request: HttpRequest, header: str) -> tuple[User, Credentials]:
 
 
 class _VerifiedPasswords:
-    """Name/password pairs that Django's hashers accepted in the last ``TTL`` seconds, in this
-    process's memory only: a script sending hundreds of calls pays one password hash (hundreds
-    of milliseconds by design) per minute instead of one per call.
+    """Name/password pairs that Django's hashers accepted, in this process's memory only,
+    until they go ``TTL`` seconds unused: a script sending hundreds of calls pays one password
+    hash (hundreds of milliseconds by design) when it starts, not one per call, nor one a
+    minute (docs/decisions.md, "HTTP API sign-in: one hash per script, not per thread").
 
     The entry is a keyed hash (HMAC with ``SECRET_KEY``) of name and password, mapped to the
     user and the user's password hash at the time: changing the password or deactivating the
-    user ends it on the next call, and a wrong password never matches one."""
+    user ends it on the next call, and a wrong password never matches one. So using an entry
+    again answers what hashing the password again would, and each use keeps it another
+    ``TTL``. Calls that miss at once with the same name and password hash it once
+    (``checking``): the others wait for that hash and take its result."""
 
     TTL = 60.0
     SIZE = 1024
+    #: Locks that calls of the same name and password share while one of them hashes it.
+    STRIPES = 64
 
     def __init__(self) -> None:
         self._entries: OrderedDict[str, tuple[int, str, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self._hashing = [threading.Lock() for _ in range(self.STRIPES)]
 
     @staticmethod
     def _digest(username: str, password: str) -> str:
@@ -240,7 +248,9 @@ class _VerifiedPasswords:
         return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
     def user(self, username: str, password: str) -> User | None:
-        digest = self._digest(username, password)
+        return self._user(self._digest(username, password))
+
+    def _user(self, digest: str) -> User | None:
         with self._lock:
             entry = self._entries.get(digest)
         if entry is None or entry[2] < time.monotonic():
@@ -249,10 +259,26 @@ class _VerifiedPasswords:
         user = get_user_model().objects.select_related("profile").filter(pk=entry[0], is_active=True).first()
         if user is None or not hmac.compare_digest(user.password, entry[1]):
             return None
+        self._keep(digest, user)
         return user
 
-    def remember(self, username: str, password: str, user: User) -> None:
+    @contextmanager
+    def checking(self, username: str, password: str) -> Iterator[User | None]:
+        """The remembered user, or None: then the caller hashes the password (and
+        ``remember``s a right one) inside this block, while calls with the same name and
+        password wait at its start and find the result in memory."""
         digest = self._digest(username, password)
+        known = self._user(digest)
+        if known is not None:
+            yield known
+            return
+        with self._hashing[int(digest[:8], 16) % self.STRIPES]:
+            yield self._user(digest)  # remembered by the call this one waited for
+
+    def remember(self, username: str, password: str, user: User) -> None:
+        self._keep(self._digest(username, password), user)
+
+    def _keep(self, digest: str, user: User) -> None:
         with self._lock:
             self._entries[digest] = (user.pk, user.password, time.monotonic() + self.TTL)
             self._entries.move_to_end(digest)
@@ -281,12 +307,16 @@ def _password_user(request: HttpRequest, username: str, password: str) -> User:
     when the user is not locked out for this address (one statement): otherwise a locked-out
     address would be refused every wrong guess and let in by the right one whenever the
     user's own script keeps the password remembered, unlimited guesses at no cost."""
-    if not AxesProxyHandler.is_locked(request, {"username": username}):
-        known = verified_passwords.user(username, password)
-        if known is not None:
-            return known
-    # A locked-out user is refused by django-axes here before any hashing, and recorded as a
-    # failed sign-in as on the sign-in page.
+    if AxesProxyHandler.is_locked(request, {"username": username}):
+        return _hashed(request, username, password)
+    with verified_passwords.checking(username, password) as known:
+        return known or _hashed(request, username, password)
+
+
+def _hashed(request: HttpRequest, username: str, password: str) -> User:
+    """The user Django's ``authenticate`` finds for this name and password, remembered. A
+    locked-out user is refused by django-axes here before any hashing, and recorded as a
+    failed sign-in as on the sign-in page."""
     user = authenticate(request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
         # django-axes refused: answered in JSON instead of its HTML page.

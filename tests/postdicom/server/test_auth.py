@@ -12,6 +12,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.hashers import check_password
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.test import Client, RequestFactory
 
@@ -113,11 +114,55 @@ def test_changed_password_ends_the_remembered_one(staff_user):
     assert Client().get(STUDIES, headers=basic("sam", "a-new-one-42")).status_code == 200
 
 
-def test_a_correct_password_is_hashed_once_a_minute_not_per_call(staff_user):
+def test_a_correct_password_is_hashed_once_while_a_script_keeps_calling(staff_user, monkeypatch):
+    """Each use keeps the remembered password another minute: a script calling every few
+    seconds for ten minutes pays one hash; one that pauses over a minute pays another."""
+    now = [1000.0]
+    monkeypatch.setattr("postdicom.server.auth.time.monotonic", lambda: now[0])
     with mock.patch("django.contrib.auth.base_user.check_password", wraps=check_password) as hashed:
-        for _ in range(5):
+        for _ in range(20):
             assert Client().get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
-    assert hashed.call_count == 1
+            now[0] += 30
+        assert hashed.call_count == 1
+        now[0] += 61
+        assert Client().get(STUDIES, headers=basic("sam", PASSWORD)).status_code == 200
+        assert hashed.call_count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_calls_that_miss_at_once_hash_the_password_once(staff_user, monkeypatch):
+    """Six calls of one script arriving together, before its password is remembered: one
+    hashes it, the others wait for that and take its result (each hashing it would cost six
+    times the CPU, and a web process has threads for several at once)."""
+    from postdicom.server import auth
+
+    hashed: list[str] = []
+    real = auth.authenticate
+
+    def slow_hash(request, **credentials):
+        hashed.append(credentials["username"])
+        time.sleep(0.3)  # the others arrive while this one hashes
+        return real(request, **credentials)
+
+    monkeypatch.setattr("postdicom.server.auth.authenticate", slow_hash)
+    together = threading.Barrier(6)
+    users: list[int] = []
+
+    def call() -> None:
+        request = RequestFactory().get(STUDIES, HTTP_AUTHORIZATION=basic("sam", PASSWORD)["Authorization"])
+        try:
+            together.wait()
+            users.append(authenticate_request(request).pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert hashed == ["sam"]
+    assert users == [staff_user.pk] * 6
 
 
 def test_failures_throttled_per_client_before_any_hashing(settings, staff_user, key_of_sam):
