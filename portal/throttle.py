@@ -1,13 +1,44 @@
 """Counting requests in a fixed window in Django's cache (Redis in production), to limit
-what an anonymous caller may be asked to do: password reset e-mails, HTTP API sign-ins that fail."""
+what an anonymous caller may be asked to do: password reset e-mails, HTTP API sign-ins that fail.
+
+On Redis, ``count`` and ``uncount`` are one round trip each, a Lua script (atomic as a whole):
+through Django's cache API they took five between them (``incr`` and ``decr`` first ask
+whether the key exists), and the API counts every call it signs in (docs/decisions.md,
+"HTTP API sign-in: one hash per script, not per thread"). The values are the same either way
+(a whole number under Django's key), so ``blocked_for`` reads both."""
 
 from __future__ import annotations
 
 import hashlib
 import math
 import time
+from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+
+#: KEYS: the count, the window's opening time; ARGV: the window's seconds, now. Opens the
+#: window when none is open, then counts; the new count.
+_COUNT = """
+if redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX') then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[1])
+end
+return redis.call('INCR', KEYS[1])
+"""
+#: KEYS: the count. One less, never below nothing; nothing once the window is over.
+_UNCOUNT = """
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('DECR', KEYS[1]) < 0 then
+  redis.call('INCR', KEYS[1])
+end
+"""
+
+
+def _redis() -> tuple[RedisCache, Any] | None:
+    """The default cache and its Redis client when it is Django's Redis backend, else None."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend, backend._cache.get_client(write=True)  # type: ignore[attr-defined]  # Django's client, not in the stubs
 
 
 def _key(scope: str, subject: str) -> str:
@@ -20,6 +51,10 @@ def count(scope: str, subject: str, *, window_seconds: int) -> int:
     """Count one more event of ``subject`` in ``scope``; the number counted in the window that
     the first of them opened (this one included)."""
     key = _key(scope, subject)
+    if (redis := _redis()) is not None:
+        backend, client = redis
+        keys = [backend.make_and_validate_key(key), backend.make_and_validate_key(f"{key}:opened")]
+        return int(client.eval(_COUNT, 2, *keys, window_seconds, int(time.time())))
     if cache.add(key, 0, timeout=window_seconds):
         cache.set(f"{key}:opened", time.time(), timeout=window_seconds)
     try:
@@ -34,6 +69,10 @@ def uncount(scope: str, subject: str) -> None:
     """Give back one event ``count`` counted (a try that turned out fine); nothing once the
     window it was counted in is over."""
     key = _key(scope, subject)
+    if (redis := _redis()) is not None:
+        backend, client = redis
+        client.eval(_UNCOUNT, 1, backend.make_and_validate_key(key))
+        return
     try:
         # Below zero when the window ended between this event's count and now and the next
         # window's first event was given back before it: never count less than nothing.

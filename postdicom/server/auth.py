@@ -46,6 +46,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import User
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -255,9 +256,12 @@ class _VerifiedPasswords:
             entry = self._entries.get(digest)
         if entry is None or entry[2] < time.monotonic():
             return None
-        # the profile along (the role is read next on every call): one statement, not two
-        user = get_user_model().objects.select_related("profile").filter(pk=entry[0], is_active=True).first()
-        if user is None or not hmac.compare_digest(user.password, entry[1]):
+        users = get_user_model().objects.select_related("profile")  # the role is read next: one statement
+        try:
+            user = users.get(pk=entry[0], is_active=True)  # half the Python of first()'s ordered slice
+        except ObjectDoesNotExist:
+            return None
+        if not hmac.compare_digest(user.password, entry[1]):
             return None
         self._keep(digest, user)
         return user
