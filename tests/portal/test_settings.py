@@ -235,7 +235,7 @@ def test_two_portals_on_one_redis_keep_their_cache_keys_apart(environ):
     plain = settings_of(env, "CACHES")["CACHES"]["default"]
     north = settings_of({**env, "RAYPORT_CACHE_KEY_PREFIX": "north-1"}, "CACHES")["CACHES"]["default"]
     assert (plain["KEY_PREFIX"], north["KEY_PREFIX"]) == ("", "north-1")
-    assert north["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert north["BACKEND"] == "portal.cache.RedisCache"
 
 
 def test_two_portals_on_one_redis_keep_their_tasks_apart(environ):
