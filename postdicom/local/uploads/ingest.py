@@ -60,6 +60,7 @@ from postdicom.local.uploads.storage import (
     remove_tree,
     sha256_of,
     stored_sha256,
+    sync_names,
 )
 from postdicom.types import AuditAction
 
@@ -201,12 +202,14 @@ def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]
     stored: list[tuple[int, bool, int, str]] = []
     written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
     described: list[tuple[int, str, t.InstanceHeader]] = []  # kept for DICOMweb, as the file's
+    names: list[str] = []
     for ready, claim in zip(group, claims, strict=True):
         problem = None
         warnings = ready.warnings
         if claim.mine:
             if not claim.stored:
                 size, digest = put_file(claim.file_name, str(ready.source), key=str(ready.item.uuid))
+                names.append(claim.file_name)
                 stored.append((claim.instance_pk, True, size, digest))
                 written[claim.instance_pk] = digest
                 if ready.summary.described is not None:
@@ -220,6 +223,7 @@ def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]
         else:
             state, problem = ItemState.CONFLICT, problems.conflict()
         finish_item(ready.item, state, problem=problem, claim=claim, warnings=warnings, save=False)
+    sync_names(names)  # on the disk before the rows that name them commit
     # The files' sizes and digests and the items' outcomes: one statement on PostgreSQL.
     updates: list[Update] = [
         (InstanceRecord, ["stored", "size", "sha256"], stored),

@@ -12,6 +12,12 @@ On local disk a file first goes to ``<name>.part-<key>`` beside its final name (
 to the received file when both are on one disk, else a copy) and is then renamed over it
 (``os.replace`` is atomic): a reader never sees half a file, and the part name is the same
 on every retry of the same upload item, so a retry reuses it rather than leaving it behind.
+On local disk a stored file is also on the disk, not only in the page cache, before the
+database records it (Orthanc's ``SyncStorageArea``): ``put_file`` syncs the file's bytes
+before its rename, and ``sync_names`` the directories that name it, once for the many files
+of a series, before the caller's transaction commits. Without that a power cut could take
+back an image whose row (PostgreSQL's commit is durable) says it is stored, after the sender
+was told so and deleted its copy.
 S3 uploads appear whole or not at all by themselves: the received file is handed to the
 storage open, and django-storages sends it in parts (boto3's managed upload), never reading it
 into memory whole. Reading goes through ``open_stored`` (never ``Storage.path``, which a
@@ -25,6 +31,7 @@ import hashlib
 import io
 import os
 import shutil
+from collections.abc import Iterable
 from typing import IO, Any
 
 from django.core.files import File
@@ -157,6 +164,8 @@ def _copy_hashing(source: str, target: str) -> str:
         while piece := src.read(PIECE):
             digest.update(piece)
             out.write(piece)
+        out.flush()
+        os.fsync(out.fileno())
     return digest.hexdigest()
 
 
@@ -165,7 +174,9 @@ def put_file(name: str, source: str, *, key: str) -> tuple[int, str]:
 
     ``key`` names the part file (use the upload item's id: the same on every retry). On the
     same disk the part is a hard link to ``source`` (no bytes copied); ``source`` stays, so
-    a run that dies before its transaction commits can simply be done again."""
+    a run that dies before its transaction commits can simply be done again. On local disk
+    the file's bytes are synced to the disk before it takes its name; call ``sync_names``
+    for the names before committing the rows that record them."""
     storage = file_storage()
     size = os.path.getsize(source)
     if isinstance(storage, FileSystemStorage):
@@ -176,7 +187,9 @@ def put_file(name: str, source: str, *, key: str) -> tuple[int, str]:
             os.remove(part)
         try:
             os.link(source, part)
-            digest = sha256_of(part)
+            with open(part, "rb") as handle:
+                digest = _sha256_of_handle(handle)
+                os.fsync(handle.fileno())  # the link shares the received bytes: sync them
         except OSError:  # another disk, or links not allowed: copy
             digest = _copy_hashing(source, part)
         os.replace(part, final)
@@ -188,6 +201,34 @@ def put_file(name: str, source: str, *, key: str) -> tuple[int, str]:
             os.chmod(final, storage.file_permissions_mode)
         return size, digest
     return size, _put_remote(storage, name, source)
+
+
+def sync_names(names: Iterable[str]) -> None:
+    """Make the names ``put_file`` gave on local disk last through a power cut: sync each
+    directory that holds them once, and the directories above it up to the storage's root
+    (``put_file`` may have made them). Nothing to do on other storages (an object store's
+    upload is durable once it is answered)."""
+    storage = file_storage()
+    if not isinstance(storage, FileSystemStorage):
+        return
+    root = os.path.abspath(storage.location)  # as storage.path makes the names
+    synced: set[str] = set()
+    for name in names:
+        folder = os.path.dirname(storage.path(name))
+        while folder not in synced:
+            synced.add(folder)
+            _sync_directory(folder)
+            if not folder.startswith(root + os.sep):  # the root (or a folder outside it)
+                break
+            folder = os.path.dirname(folder)
+
+
+def _sync_directory(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _put_remote(storage: Storage, name: str, source: str) -> str:

@@ -4,16 +4,18 @@ out. The ingest runs in this process here (``run_batch``), exactly as a worker r
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pydicom
 import pytest
+from django.db import connection
 from django.test import TestCase
 from django.utils import translation
 from pydicom.uid import generate_uid
 
 from postdicom import get_api
 from postdicom import types as t
-from postdicom.local.models import AuditRecord, InstanceRecord, PatientOrder, StudyRecord, UploadItem
+from postdicom.local.models import AuditRecord, DocumentRecord, InstanceRecord, PatientOrder, StudyRecord, UploadItem
 from postdicom.local.uploads.storage import put_file
 from tests.orders.conftest import new_order
 from tests.uploads.conftest import outcomes, report, stored_files, upload, upload_dirs  # noqa: F401
@@ -376,6 +378,32 @@ def test_storing_the_same_file_again_leaves_no_part_file(tmp_path):
     assert first == second
     assert [str(p) for p in stored_files(tmp_path)] == ["dicom/x/y/z.dcm"]
     assert source.exists()
+
+
+def test_stored_files_are_on_the_disk_before_their_rows_commit(staff_user, clinic, tmp_path, monkeypatch):
+    """An image's and a document's bytes, and every folder on their names' paths up to the
+    storage's root, are synced (fsync) inside the transaction that records them: a power cut
+    after the commit cannot take back a file the database says is stored (as Orthanc's
+    SyncStorageArea)."""
+    synced: dict[int, int] = {}  # inode -> transactions open when it was synced (the test's own is one)
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced[os.fstat(fd).st_ino] = len(connection.atomic_blocks)
+        real(fd)
+
+    def on_the_way(name: str) -> list[int]:
+        stored = tmp_path / "media" / name
+        folders = [folder for folder in stored.parents if folder.is_relative_to(tmp_path / "media")]
+        return [synced.get(item.stat().st_ino, 0) for item in (stored, *folders)]
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    receipt = upload(staff_user, clinic, [make_image(tmp_path / "in" / "a.dcm")], tmp_path)
+    assert on_the_way(InstanceRecord.objects.get().file_name) == [2] * 6  # media/dicom/order/study/series/file
+    (order,) = report(staff_user, receipt).orders
+    pdf = t.UploadFile(name="r.pdf", path=str(_write(tmp_path / "r.pdf", pdf_bytes())), size=10)
+    get_api().upload_documents(actor=staff_user, order_id=order.id, files=[pdf])
+    assert on_the_way(DocumentRecord.objects.get().file_name) == [2] * 4  # media/documents/order/file
 
 
 def test_orders_are_filed_into_the_chosen_folder(staff_user, clinic, tmp_path):
