@@ -219,7 +219,8 @@ def _settle(broker: str = "", idle_below: float = 0.15, step: float = 0.25, limi
     drawing waits two seconds before it starts), and the machine's CPU is idle again (under
     ``idle_below`` busy over ``step`` seconds: a server's work after its answers is done);
     return when it was. The next server's round starts then, so nobody's round pays for
-    another's leftovers."""
+    another's leftovers: the files a server wrote without syncing them are written out here
+    (``os.sync``), not by the kernel's writeback during the next server's round."""
     deadline = time.perf_counter() + limit
     if broker:
         import redis
@@ -227,6 +228,7 @@ def _settle(broker: str = "", idle_below: float = 0.15, step: float = 0.25, limi
         queues = redis.Redis.from_url(broker)
         while time.perf_counter() < deadline and (queues.llen("celery") or queues.hlen("unacked")):
             time.sleep(step)
+    os.sync()
     while time.perf_counter() < deadline:
         before = _cpu_times()
         time.sleep(step)

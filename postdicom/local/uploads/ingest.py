@@ -56,7 +56,7 @@ from postdicom.local.uploads.receive import batch_dir, item_path
 from postdicom.local.uploads.storage import (
     file_storage,
     open_stored,
-    put_file,
+    put_files,
     remove_tree,
     sha256_of,
     stored_sha256,
@@ -202,14 +202,14 @@ def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]
     stored: list[tuple[int, bool, int, str]] = []
     written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
     described: list[tuple[int, str, t.InstanceHeader]] = []  # kept for DICOMweb, as the file's
-    names: list[str] = []
+    fresh = [(ready, claim) for ready, claim in zip(group, claims, strict=True) if claim.mine and not claim.stored]
+    put = iter(put_files([(claim.file_name, str(ready.source), str(ready.item.uuid)) for ready, claim in fresh]))
     for ready, claim in zip(group, claims, strict=True):
         problem = None
         warnings = ready.warnings
         if claim.mine:
             if not claim.stored:
-                size, digest = put_file(claim.file_name, str(ready.source), key=str(ready.item.uuid))
-                names.append(claim.file_name)
+                size, digest = next(put)
                 stored.append((claim.instance_pk, True, size, digest))
                 written[claim.instance_pk] = digest
                 if ready.summary.described is not None:
@@ -223,7 +223,7 @@ def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]
         else:
             state, problem = ItemState.CONFLICT, problems.conflict()
         finish_item(ready.item, state, problem=problem, claim=claim, warnings=warnings, save=False)
-    sync_names(names)  # on the disk before the rows that name them commit
+    sync_names(claim.file_name for _ready, claim in fresh)  # on the disk before the rows naming them commit
     # The files' sizes and digests and the items' outcomes: one statement on PostgreSQL.
     updates: list[Update] = [
         (InstanceRecord, ["stored", "size", "sha256"], stored),

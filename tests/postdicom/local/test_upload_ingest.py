@@ -380,30 +380,41 @@ def test_storing_the_same_file_again_leaves_no_part_file(tmp_path):
     assert source.exists()
 
 
-def test_stored_files_are_on_the_disk_before_their_rows_commit(staff_user, clinic, tmp_path, monkeypatch):
-    """An image's and a document's bytes, and every folder on their names' paths up to the
-    storage's root, are synced (fsync) inside the transaction that records them: a power cut
-    after the commit cannot take back a file the database says is stored (as Orthanc's
-    SyncStorageArea)."""
-    synced: dict[int, int] = {}  # inode -> transactions open when it was synced (the test's own is one)
+def test_stored_files_are_on_the_disk_before_their_rows_say_so(staff_user, clinic, tmp_path, monkeypatch):
+    """Images' and a document's bytes, and every folder on their names' paths up to the
+    storage's root, are synced (fsync, from whichever thread stores them) before the
+    statement that records them as stored: a power cut after the commit cannot take back a
+    file the database names (as Orthanc's SyncStorageArea)."""
+    events: list[object] = []  # inodes synced and statements sent, in the order they happened
     real = os.fsync
 
     def fsync(fd: int) -> None:
-        synced[os.fstat(fd).st_ino] = len(connection.atomic_blocks)
+        events.append(os.fstat(fd).st_ino)
         real(fd)
 
-    def on_the_way(name: str) -> list[int]:
+    def statement(execute, sql, params, many, context):
+        events.append(sql)
+        return execute(sql, params, many, context)
+
+    def synced_before(name: str, recorded: str) -> bool:
         stored = tmp_path / "media" / name
         folders = [folder for folder in stored.parents if folder.is_relative_to(tmp_path / "media")]
-        return [synced.get(item.stat().st_ino, 0) for item in (stored, *folders)]
+        first = next(n for n, event in enumerate(events) if isinstance(event, str) and recorded in event)
+        return {item.stat().st_ino for item in (stored, *folders)} <= set(events[:first])
 
     monkeypatch.setattr(os, "fsync", fsync)
-    receipt = upload(staff_user, clinic, [make_image(tmp_path / "in" / "a.dcm")], tmp_path)
-    assert on_the_way(InstanceRecord.objects.get().file_name) == [2] * 6  # media/dicom/order/study/series/file
-    (order,) = report(staff_user, receipt).orders
-    pdf = t.UploadFile(name="r.pdf", path=str(_write(tmp_path / "r.pdf", pdf_bytes())), size=10)
-    get_api().upload_documents(actor=staff_user, order_id=order.id, files=[pdf])
-    assert on_the_way(DocumentRecord.objects.get().file_name) == [2] * 4  # media/documents/order/file
+    study, series = generate_uid(), generate_uid()
+    images = [make_image(tmp_path / "in" / f"{n}.dcm", study_uid=study, series_uid=series) for n in range(3)]
+    with connection.execute_wrapper(statement):
+        receipt = upload(staff_user, clinic, images, tmp_path)
+        (order,) = report(staff_user, receipt).orders
+        pdf = t.UploadFile(name="r.pdf", path=str(_write(tmp_path / "r.pdf", pdf_bytes())), size=10)
+        get_api().upload_documents(actor=staff_user, order_id=order.id, files=[pdf])
+    names = InstanceRecord.objects.values_list("file_name", flat=True)
+    assert len(names) == 3
+    assert all(synced_before(name, 'SET "stored"') for name in names)  # the UPDATE marking them stored
+    document = DocumentRecord.objects.get()
+    assert synced_before(document.file_name, f'INSERT INTO "{DocumentRecord._meta.db_table}"')
 
 
 def test_orders_are_filed_into_the_chosen_folder(staff_user, clinic, tmp_path):
