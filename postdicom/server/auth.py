@@ -248,9 +248,6 @@ class _VerifiedPasswords:
         message = f"{username}\0{password}".encode()
         return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
-    def user(self, username: str, password: str) -> User | None:
-        return self._user(self._digest(username, password))
-
     def _user(self, digest: str) -> User | None:
         with self._lock:
             entry = self._entries.get(digest)
