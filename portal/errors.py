@@ -9,15 +9,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from postdicom.busy import busy_database
+from postdicom.busy import service_away
 from postdicom.errors import Forbidden, InvalidInput, NotFound, Unavailable, Unsupported
 from postdicom.server.problems import RETRY_AFTER_UNAVAILABLE
 
 
 class ServiceErrorMiddleware:
     """``NotFound`` → 404, ``Forbidden`` → 403, ``Unsupported`` → 501, ``Unavailable`` → 503,
-    an unhandled ``InvalidInput`` → 400, each with a page that says what happened; a busy
-    SQLite (``busy_database``) → 503 with ``Retry-After``."""
+    an unhandled ``InvalidInput`` → 400, each with a page that says what happened; a database
+    or cache that is busy or gone (``service_away``) → 503 with ``Retry-After``. What fails
+    before the view (a middleware's query) reaches ``portal.views.home.server_error``, which
+    answers those with 503 too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -26,8 +28,8 @@ class ServiceErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
-        if (busy := busy_database(exc)) is not None:  # SQLite's lock, held past the wait
-            response = _problem(request, 503, _("Try again in a moment"), busy.message)
+        if (away := service_away(exc)) is not None:  # SQLite's lock, or a service gone for now
+            response = _problem(request, 503, _("Try again in a moment"), away.message)
             response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
             return response
         if isinstance(exc, NotFound):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_safe
 from portal.access import me
 from portal.logging_filters import redact_share_tokens
 from postdicom import get_api
+from postdicom.busy import service_away
 from postdicom.server.custom.endpoint import refusal
+from postdicom.server.problems import RETRY_AFTER_UNAVAILABLE, service_problem
 from postdicom.types import Capability, Institution
 
 
@@ -54,12 +57,23 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page, rendered without the request: no database, no context processors (either
     may be what failed). Should even that fail (say the static files manifest is missing), a
-    plain page in both languages."""
+    plain page in both languages.
+
+    An error that only says the database or the cache is gone for now (``service_away``),
+    raised where ``ServiceErrorMiddleware`` does not see it (a middleware's query), is a 503
+    with ``Retry-After`` instead: the same page saying to try again, or the API's JSON."""
+    away = service_away(error) if (error := sys.exc_info()[1]) is not None else None
+    if away is not None and "/dicomweb/" in request.path:
+        return service_problem(away)
     try:
-        html = loader.get_template("500.html").render()
+        html = loader.get_template("500.html").render({"unavailable": away is not None})
     except Exception:
         html = _PLAIN_500
-    return HttpResponseServerError(html)
+    if away is None:
+        return HttpResponseServerError(html)
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    return response
 
 
 _PLAIN_500 = (

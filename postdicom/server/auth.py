@@ -47,7 +47,6 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
@@ -55,7 +54,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.throttle import blocked_for, count, uncount
-from postdicom.busy import busy_database
+from postdicom.busy import service_away
 from postdicom.context import calling_from, client_ip
 from postdicom.errors import PostDicomError
 from postdicom.local.access import role_of
@@ -347,7 +346,8 @@ def api_view(
     """Decorate an HTTP API view: ``methods`` only (405 with ``Allow`` otherwise), the caller
     authenticated (``authenticate_request``: 401/429 as JSON), CSRF checked for session
     callers of unsafe methods only, the call attributed to the client's address, and service
-    errors answered as JSON (``service_problem``), a busy SQLite too (503: ``busy_database``).
+    errors answered as JSON (``service_problem``), a database or cache that is busy or gone too
+    (503: ``service_away``).
     The view sees ``request.user``."""
     allowed = frozenset(m.upper() for m in methods)
 
@@ -363,6 +363,10 @@ def api_view(
                 authenticate_request(request)
             except AuthenticationFailed as failed:
                 return failed.response()
+            except Exception as error:  # the database or the cache went away: 503, not 500
+                if (away := service_away(error)) is None:
+                    raise
+                return service_problem(away)
             if request.api_credentials == "session" and request.method not in SAFE_METHODS:  # type: ignore[attr-defined]
                 csrf_refused = _csrf_problem(request)
                 if csrf_refused is not None:
@@ -372,10 +376,10 @@ def api_view(
                     return view(request, *args, **kwargs)
                 except PostDicomError as error:
                     return service_problem(error)
-                except OperationalError as error:
-                    if (busy := busy_database(error)) is None:
+                except Exception as error:
+                    if (away := service_away(error)) is None:
                         raise
-                    return service_problem(busy)
+                    return service_problem(away)
 
         return wrapper
 

@@ -4,21 +4,26 @@ errors are still bugs."""
 
 from __future__ import annotations
 
+import base64
+import html
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
-from django.db import OperationalError
+import redis
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
 from portal import urls as portal_urls
 from postdicom import get_api
-from postdicom.busy import busy_database
+from postdicom.busy import busy_database, service_away
 from postdicom.errors import Unavailable
 from postdicom.server.auth import api_view
 from postdicom.server.problems import RETRY_AFTER_UNAVAILABLE
+from tests.conftest import PASSWORD
 
 MESSAGE = "The database is busy with other work; try again in a moment."
 
@@ -63,7 +68,7 @@ def test_only_the_lock_is_busy(locked: OperationalError, tmp_path: Path) -> None
     assert busy_database(cause) is None  # sqlite3's own class is left to Django to wrap
 
 
-_raised: list[OperationalError] = []
+_raised: list[Exception] = []
 
 
 def page(request: HttpRequest) -> HttpResponse:
@@ -113,3 +118,84 @@ def test_another_database_error_is_still_a_500(tmp_path: Path, staff_client: Cli
             Client().get("/busy/api/", headers={"Authorization": f"Bearer {secret}"})
     finally:
         _raised.clear()
+
+
+def _database_gone() -> OperationalError:
+    """What Django raises when PostgreSQL cannot be reached: its ``OperationalError`` around
+    psycopg's (here from a port nothing listens on)."""
+    try:
+        psycopg.connect("postgresql://postgres@127.0.0.1:1/none", connect_timeout=2)
+    except psycopg.OperationalError as cause:
+        error = OperationalError(str(cause))
+        error.__cause__ = cause
+        return error
+    raise AssertionError("something listens on port 1")
+
+
+def _redis_gone() -> redis.exceptions.ConnectionError:
+    try:
+        redis.Redis(port=1, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        return error
+    raise AssertionError("something listens on port 1")
+
+
+GONE = {
+    "database": ("The database cannot be reached just now; try again in a moment.", _database_gone),
+    "redis": ("The portal's cache and task queue cannot be reached just now; try again in a moment.", _redis_gone),
+}
+
+
+def test_what_is_gone_for_now_and_what_stays_a_bug(tmp_path: Path) -> None:
+    assert service_away(_database_gone()) is not None
+    assert service_away(InterfaceError("connection already closed")) is not None
+    assert service_away(_redis_gone()) is not None
+    assert service_away(sqlite_error(tmp_path, "SELECT * FROM no_such_table")) is None  # SQLite: a bug
+    assert service_away(OperationalError("no cause")) is None
+    assert service_away(ValueError("a bug")) is None
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("gone", GONE)
+def test_a_service_gone_is_a_503_on_pages_and_in_the_api(gone: str, staff_client: Client, admin_user, staff_user):
+    message, error = GONE[gone]
+    _raised[:] = [error()]
+    try:
+        page_answer = staff_client.get("/busy/page/")
+        assert (page_answer.status_code, page_answer["Retry-After"]) == (503, str(RETRY_AFTER_UNAVAILABLE))
+        assert html.escape(message) in page_answer.content.decode()
+        _key, secret = get_api().create_api_key(actor=admin_user, name=gone, user_id=staff_user.profile.uuid)
+        api_answer = Client().get("/busy/api/", headers={"Authorization": f"Bearer {secret}"})
+        assert (api_answer.status_code, api_answer["Retry-After"]) == (503, str(RETRY_AFTER_UNAVAILABLE))
+        assert api_answer.json() == {"error": message}
+    finally:
+        _raised.clear()
+
+
+@pytest.mark.parametrize("gone", GONE)
+def test_gone_before_the_view_is_a_503_too(gone: str, staff_client: Client, monkeypatch) -> None:
+    """Raised in a middleware, where ``ServiceErrorMiddleware`` does not see it: the error
+    handler (``server_error``) answers 503, a page or the API's JSON, not its 500."""
+    error = GONE[gone][1]()
+
+    def fails(self, request):
+        raise error
+
+    monkeypatch.setattr("portal.middleware.RequestContextMiddleware.__call__", fails)
+    staff_client.raise_request_exception = False
+    page_answer = staff_client.get("/orders/")
+    assert (page_answer.status_code, page_answer["Retry-After"]) == (503, str(RETRY_AFTER_UNAVAILABLE))
+    assert "Try again in a moment" in page_answer.content.decode()
+    api_answer = staff_client.get("/dicomweb/studies")
+    assert api_answer.status_code == 503
+    assert api_answer.json() == {"error": GONE[gone][0]}
+
+
+def test_the_api_answers_503_while_the_cache_is_down(settings, staff_user) -> None:
+    """The sign-in counts tries in the cache: with Redis down, a call with credentials is a
+    503 to retry (a 500 before), never let in unthrottled."""
+    settings.CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    credentials = base64.b64encode(f"sam:{PASSWORD}".encode()).decode()
+    answer = Client().get("/dicomweb/studies", headers={"Authorization": f"Basic {credentials}"})
+    assert (answer.status_code, answer["Retry-After"]) == (503, str(RETRY_AFTER_UNAVAILABLE))
+    assert answer.json() == {"error": GONE["redis"][0]}
