@@ -246,7 +246,8 @@ def _cpu_times() -> tuple[int, int]:
 
 def _process_cpu() -> dict[str, float]:
     """CPU seconds (user + system) used so far by every process, summed by command name
-    (``postgres``, ``gunicorn``, ``Orthanc``…): what ``--processes`` prints a round of."""
+    (``postgres``, ``gunicorn``, ``Orthanc``, the kernel's ``kworker`` threads as one…): what
+    ``--processes`` prints a round of."""
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -255,6 +256,8 @@ def _process_cpu() -> dict[str, float]:
         except OSError:
             continue
         name = text[text.index("(") + 1 : text.rindex(")")]
+        if name.startswith("kworker/"):  # the kernel's workers rename themselves by job: one line
+            name = "kworker"
         with contextlib.suppress(OSError):
             command = (stat.parent / "cmdline").read_bytes().decode(errors="replace")
             name = next((n for n in ("gunicorn", "celery", "bench/stow/run.py") if n in command), name)
