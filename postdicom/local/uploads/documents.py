@@ -27,7 +27,7 @@ from postdicom.local import convert
 from postdicom.local.audit import SAME_READ_WITHIN, record, record_read
 from postdicom.local.models import DocumentRecord, PatientOrder
 from postdicom.local.orders.visibility import can_manage, order_label, order_row
-from postdicom.local.uploads.storage import delete_files, document_name, open_stored, put_file, sync_names
+from postdicom.local.uploads.storage import delete_files, document_name, open_stored, put_files
 from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
@@ -69,8 +69,7 @@ def _store(actor: User, order: PatientOrder, upload: t.UploadFile, kind: Documen
     name = document_name(order.uuid, doc_uuid, kind.extension)
     try:
         with transaction.atomic():
-            size, digest = put_file(name, upload.path, key=str(doc_uuid))
-            sync_names([name])
+            ((size, digest),) = put_files([(name, upload.path, str(doc_uuid))])
             row = DocumentRecord.objects.create(
                 uuid=doc_uuid,
                 order=order,

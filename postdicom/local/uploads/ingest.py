@@ -60,7 +60,6 @@ from postdicom.local.uploads.storage import (
     remove_tree,
     sha256_of,
     stored_sha256,
-    sync_names,
 )
 from postdicom.types import AuditAction
 
@@ -223,7 +222,6 @@ def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]
         else:
             state, problem = ItemState.CONFLICT, problems.conflict()
         finish_item(ready.item, state, problem=problem, claim=claim, warnings=warnings, save=False)
-    sync_names(claim.file_name for _ready, claim in fresh)  # on the disk before the rows naming them commit
     # The files' sizes and digests and the items' outcomes: one statement on PostgreSQL.
     updates: list[Update] = [
         (InstanceRecord, ["stored", "size", "sha256"], stored),

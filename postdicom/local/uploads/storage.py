@@ -14,7 +14,7 @@ to the received file when both are on one disk, else a copy) and is then renamed
 on every retry of the same upload item, so a retry reuses it rather than leaving it behind.
 On local disk a stored file is also on the disk, not only in the page cache, before the
 database records it (Orthanc's ``SyncStorageArea``): ``put_file`` syncs the file's bytes
-before its rename, and ``sync_names`` the directories that name it, once for the many files
+before its rename, and ``put_files`` the directories that name it, once for the many files
 of a series, before the caller's transaction commits. Without that a power cut could take
 back an image whose row (PostgreSQL's commit is durable) says it is stored, after the sender
 was told so and deleted its copy.
@@ -176,8 +176,8 @@ def put_file(name: str, source: str, *, key: str) -> tuple[int, str]:
     ``key`` names the part file (use the upload item's id: the same on every retry). On the
     same disk the part is a hard link to ``source`` (no bytes copied); ``source`` stays, so
     a run that dies before its transaction commits can simply be done again. On local disk
-    the file's bytes are synced to the disk before it takes its name; call ``sync_names``
-    for the names before committing the rows that record them."""
+    the file's bytes are synced to the disk before it takes its name; the name itself lasts
+    once its folders are synced, which ``put_files`` does (call that, not this, to store)."""
     storage = file_storage()
     size = os.path.getsize(source)
     if isinstance(storage, FileSystemStorage):
@@ -210,19 +210,24 @@ _pools: dict[int, ThreadPoolExecutor] = {}  # by process: a forked child makes i
 
 
 def put_files(files: Sequence[tuple[str, str, str]]) -> list[tuple[int, str]]:
-    """``put_file`` for each ``(name, source, key)``, several at once; the results in order.
-    Hashing a file and syncing it to the disk both let go of the GIL, so the files of a group
-    wait for the disk together instead of one after another: a worker process has no other
-    thread to run meanwhile (measured: bench/README.md, "round 7")."""
+    """Store each ``(name, source, key)`` (``put_file``), several at once, and make the names
+    last (``_sync_names``); the results in order. Call it inside the transaction that records
+    the files, so the rows never commit before the files are on the disk. Hashing a file and
+    syncing it both let go of the GIL, so the files of a group wait for the disk together
+    instead of one after another: a worker process has no other thread to run meanwhile
+    (measured: bench/README.md, "round 7")."""
     if len(files) < 2:
-        return [put_file(name, source, key=key) for name, source, key in files]
-    pool = _pools.get(os.getpid())
-    if pool is None:
-        pool = _pools.setdefault(os.getpid(), ThreadPoolExecutor(PUT_THREADS, thread_name_prefix="rayport-put"))
-    return list(pool.map(lambda file: put_file(file[0], file[1], key=file[2]), files))
+        results = [put_file(name, source, key=key) for name, source, key in files]
+    else:
+        pool = _pools.get(os.getpid())
+        if pool is None:
+            pool = _pools.setdefault(os.getpid(), ThreadPoolExecutor(PUT_THREADS, thread_name_prefix="rayport-put"))
+        results = list(pool.map(lambda file: put_file(file[0], file[1], key=file[2]), files))
+    _sync_names(name for name, _source, _key in files)
+    return results
 
 
-def sync_names(names: Iterable[str]) -> None:
+def _sync_names(names: Iterable[str]) -> None:
     """Make the names ``put_file`` gave on local disk last through a power cut: sync each
     directory that holds them once, and the directories above it up to the storage's root
     (``put_file`` may have made them). Nothing to do on other storages (an object store's
