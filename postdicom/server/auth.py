@@ -340,6 +340,25 @@ def _csrf_problem(request: HttpRequest) -> HttpResponse | None:
     return problem(403, _("The request lacks a valid CSRF token; send credentials, or the page's token."))
 
 
+def _signed_in_call(
+    request: HttpRequest, view: Callable[..., HttpResponseBase], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> HttpResponseBase:
+    """``view`` called for the user ``request`` signs in as (``api_view``)."""
+    try:
+        authenticate_request(request)
+    except AuthenticationFailed as failed:
+        return failed.response()
+    if request.api_credentials == "session" and request.method not in SAFE_METHODS:  # type: ignore[attr-defined]
+        csrf_refused = _csrf_problem(request)
+        if csrf_refused is not None:
+            return csrf_refused
+    with calling_from(client_address(request)):
+        try:
+            return view(request, *args, **kwargs)
+        except PostDicomError as error:
+            return service_problem(error)
+
+
 def api_view(
     methods: Collection[str] = ("GET", "HEAD"),
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
@@ -360,26 +379,11 @@ def api_view(
                 refused["Allow"] = ", ".join(sorted(allowed))
                 return refused
             try:
-                authenticate_request(request)
-            except AuthenticationFailed as failed:
-                return failed.response()
+                return _signed_in_call(request, view, args, kwargs)
             except Exception as error:  # the database or the cache went away: 503, not 500
                 if (away := service_away(error)) is None:
                     raise
                 return service_problem(away)
-            if request.api_credentials == "session" and request.method not in SAFE_METHODS:  # type: ignore[attr-defined]
-                csrf_refused = _csrf_problem(request)
-                if csrf_refused is not None:
-                    return csrf_refused
-            with calling_from(client_address(request)):
-                try:
-                    return view(request, *args, **kwargs)
-                except PostDicomError as error:
-                    return service_problem(error)
-                except Exception as error:
-                    if (away := service_away(error)) is None:
-                        raise
-                    return service_problem(away)
 
         return wrapper
 
