@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
+from postdicom.durable import sync_directory
 from postdicom.local.audit import record
 from postdicom.local.models import AuditRecord
 from postdicom.types import AuditAction
@@ -70,6 +71,7 @@ def archive_before(before: dt.datetime, path: Path) -> int:
             packed.flush()
             raw.flush()
             os.fsync(raw.fileno())
+        sync_directory(path.parent)  # the file's name too, before the events it holds are deleted
         with connection.cursor() as cursor:
             table = AuditRecord._meta.db_table
             cursor.execute(f"DELETE FROM {table} WHERE at < %s AND id <= %s", [before, last_id])  # noqa: S608

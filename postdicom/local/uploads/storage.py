@@ -38,6 +38,8 @@ from typing import IO, Any
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 
+from postdicom.durable import sync_directory
+
 PIECE = 1 << 20  # files are read and written in 1 MiB pieces
 
 
@@ -241,18 +243,10 @@ def _sync_names(names: Iterable[str]) -> None:
         folder = os.path.dirname(storage.path(name))
         while folder not in synced:
             synced.add(folder)
-            _sync_directory(folder)
+            sync_directory(folder)
             if not folder.startswith(root + os.sep):  # the root (or a folder outside it)
                 break
             folder = os.path.dirname(folder)
-
-
-def _sync_directory(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _put_remote(storage: Storage, name: str, source: str) -> str:
