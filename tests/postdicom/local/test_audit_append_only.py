@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import os
 from unittest import mock
 
 import pytest
@@ -19,6 +18,7 @@ from django.utils import timezone
 from postdicom.local.audit import record
 from postdicom.local.models import AuditRecord
 from postdicom.types import AuditAction
+from tests.disk_order import disk_order
 from tests.missing import missing
 
 pytestmark = pytest.mark.django_db
@@ -114,23 +114,10 @@ def test_the_archive_is_on_the_disk_before_the_events_are_deleted(tmp_path, monk
     """The file's bytes and its name (its folder) are synced before the DELETE: a power cut
     after the commit cannot leave the events deleted and the archive gone."""
     _event("2024-03-01T10:00", "old")
-    events: list[object] = []  # inodes synced and statements sent, in order
-    real = os.fsync
-
-    def fsync(fd: int) -> None:
-        events.append(os.fstat(fd).st_ino)
-        real(fd)
-
-    def statement(execute, sql, params, many, context):
-        events.append(sql)
-        return execute(sql, params, many, context)
-
-    monkeypatch.setattr(os, "fsync", fsync)
     archive = tmp_path / "audit-2024.jsonl.gz"
-    with connection.execute_wrapper(statement):
+    with disk_order(monkeypatch) as order:
         call_command("archive_audit", "--before", "2025-01-01", "--to", str(archive))
-    delete = next(n for n, event in enumerate(events) if isinstance(event, str) and event.startswith("DELETE"))
-    assert {archive.stat().st_ino, tmp_path.stat().st_ino} <= set(events[:delete])
+    assert order.synced_before([archive, tmp_path], "DELETE")
 
 
 def test_archive_is_refused_to_a_role_that_is_no_archiver(app_role, tmp_path):

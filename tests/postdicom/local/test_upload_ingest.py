@@ -4,11 +4,10 @@ out. The ingest runs in this process here (``run_batch``), exactly as a worker r
 from __future__ import annotations
 
 import datetime as dt
-import os
+from pathlib import Path
 
 import pydicom
 import pytest
-from django.db import connection
 from django.test import TestCase
 from django.utils import translation
 from pydicom.uid import generate_uid
@@ -17,6 +16,7 @@ from postdicom import get_api
 from postdicom import types as t
 from postdicom.local.models import AuditRecord, DocumentRecord, InstanceRecord, PatientOrder, StudyRecord, UploadItem
 from postdicom.local.uploads.storage import put_file
+from tests.disk_order import disk_order
 from tests.orders.conftest import new_order
 from tests.uploads.conftest import outcomes, report, stored_files, upload, upload_dirs  # noqa: F401
 from tests.uploads.files import (
@@ -385,36 +385,23 @@ def test_stored_files_are_on_the_disk_before_their_rows_say_so(staff_user, clini
     storage's root, are synced (fsync, from whichever thread stores them) before the
     statement that records them as stored: a power cut after the commit cannot take back a
     file the database names (as Orthanc's SyncStorageArea)."""
-    events: list[object] = []  # inodes synced and statements sent, in the order they happened
-    real = os.fsync
 
-    def fsync(fd: int) -> None:
-        events.append(os.fstat(fd).st_ino)
-        real(fd)
-
-    def statement(execute, sql, params, many, context):
-        events.append(sql)
-        return execute(sql, params, many, context)
-
-    def synced_before(name: str, recorded: str) -> bool:
+    def on_the_way(name: str) -> list[Path]:
         stored = tmp_path / "media" / name
-        folders = [folder for folder in stored.parents if folder.is_relative_to(tmp_path / "media")]
-        first = next(n for n, event in enumerate(events) if isinstance(event, str) and recorded in event)
-        return {item.stat().st_ino for item in (stored, *folders)} <= set(events[:first])
+        return [stored, *(folder for folder in stored.parents if folder.is_relative_to(tmp_path / "media"))]
 
-    monkeypatch.setattr(os, "fsync", fsync)
     study, series = generate_uid(), generate_uid()
     images = [make_image(tmp_path / "in" / f"{n}.dcm", study_uid=study, series_uid=series) for n in range(3)]
-    with connection.execute_wrapper(statement):
+    with disk_order(monkeypatch) as order:
         receipt = upload(staff_user, clinic, images, tmp_path)
-        (order,) = report(staff_user, receipt).orders
+        (orders,) = report(staff_user, receipt).orders
         pdf = t.UploadFile(name="r.pdf", path=str(_write(tmp_path / "r.pdf", pdf_bytes())), size=10)
-        get_api().upload_documents(actor=staff_user, order_id=order.id, files=[pdf])
+        get_api().upload_documents(actor=staff_user, order_id=orders.id, files=[pdf])
     names = InstanceRecord.objects.values_list("file_name", flat=True)
     assert len(names) == 3
-    assert all(synced_before(name, 'SET "stored"') for name in names)  # the UPDATE marking them stored
+    assert all(order.synced_before(on_the_way(name), 'SET "stored"') for name in names)  # the UPDATE that marks
     document = DocumentRecord.objects.get()
-    assert synced_before(document.file_name, f'INSERT INTO "{DocumentRecord._meta.db_table}"')
+    assert order.synced_before(on_the_way(document.file_name), f'INSERT INTO "{DocumentRecord._meta.db_table}"')
 
 
 def test_orders_are_filed_into_the_chosen_folder(staff_user, clinic, tmp_path):
