@@ -3,14 +3,26 @@
 
 Only the model's own quoted table and column names are formatted into the SQL; every value
 is a parameter, prepared by its model field as the ORM would (``get_db_prep_save``).
+
+On PostgreSQL the rows travel as one JSON parameter, read back as a typed table by
+``jsonb_to_recordset``: the statement's text is then the same for any number of rows, so
+psycopg parses it once (it parses every statement with over 50 parameters again, in Python:
+a 25-row INSERT cost more to send than to run; docs/decisions.md, "STOW-RS round 8").
+SQLite takes the rows as a ``VALUES`` list.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import json
+import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
+from psycopg.types.json import Jsonb
 
 
 def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -20,7 +32,7 @@ def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
-def value_rows(
+def _value_rows(
     model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
 ) -> tuple[str, list[Any]]:
     """``(%s, …), (%s, …)`` for ``rows`` of the model's fields ``names``, and the parameters,
@@ -33,6 +45,54 @@ def value_rows(
     return holes, params
 
 
+#: Values whose ``str`` is the text PostgreSQL reads them from.
+_AS_TEXT = (uuid.UUID, Decimal, ipaddress.IPv4Address, ipaddress.IPv6Address)
+
+
+def _json_value(value: object) -> object:
+    """A value prepared by its field (``get_db_prep_save``) as ``jsonb_to_recordset`` reads
+    it into the column's type: the text PostgreSQL parses for dates, times, UUIDs and numbers
+    (ISO 8601 with the offset for an aware time), the document itself for a JSON field. Any
+    other value goes as it is, and one JSON cannot carry fails loudly (``json.dumps``)."""
+    if isinstance(value, dt.date | dt.time):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, _AS_TEXT):
+        return str(value)
+    if isinstance(value, Jsonb):
+        return value.obj
+    return value
+
+
+def _recordset(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]) -> tuple[str, Any]:
+    """``jsonb_to_recordset(%s::jsonb) AS v(column1 <type>, …)`` for ``rows`` of the fields
+    ``names`` (PostgreSQL), and its one parameter. The columns have their fields' types, so a
+    value is checked as an INSERT would check it (a text too long for its column fails)."""
+    fields = [model_field(model, name) for name in names]
+    keys = [f"column{index}" for index in range(1, len(fields) + 1)]
+    document = [
+        {
+            key: _json_value(field.get_db_prep_save(value, connection))
+            for key, field, value in zip(keys, fields, row, strict=True)
+        }
+        for row in rows
+    ]
+    columns = ", ".join(f"{key} {field.db_type(connection)}" for key, field in zip(keys, fields, strict=True))
+    text = json.dumps(document, separators=(",", ":"), allow_nan=False)
+    return f"jsonb_to_recordset(%s::jsonb) AS v({columns})", text
+
+
+def rows_to_insert(
+    model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
+) -> tuple[str, list[Any]]:
+    """What follows ``INSERT INTO <table> (<columns of names>)`` for ``rows``, in their order
+    (``RETURNING`` gives the new rows in it), and its parameters."""
+    if connection.vendor == "postgresql":
+        source, document = _recordset(model, names, rows)
+        return f"SELECT * FROM {source}", [document]  # noqa: S608
+    holes, params = _value_rows(model, names, rows)
+    return f"VALUES {holes}", params
+
+
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """One ``INSERT`` of ``rows`` of the model's fields ``names`` (no ``RETURNING``: for rows
     nobody reads back in the same breath, such as audit events). ``bulk_create`` builds the
@@ -40,10 +100,10 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[
     if not rows:
         return
     quote = connection.ops.quote_name
-    holes, params = value_rows(model, names, rows)
+    values, params = rows_to_insert(model, names, rows)
     columns = ", ".join(quote(model_field(model, name).column) for name in names)
     # Only the model's quoted table and column names are formatted in; every value is a parameter.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {holes}"  # noqa: S608
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {values}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -59,13 +119,13 @@ def insert_objects(objects: Sequence[models.Model]) -> None:
     pk = model._meta.pk
     assert pk is not None
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    holes, params = value_rows(
+    values, params = rows_to_insert(
         model, [field.name for field in fields], [[field.pre_save(obj, True) for field in fields] for obj in objects]
     )
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     # Only the model's quoted table and column names are formatted in; every value is a parameter.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {holes} RETURNING {quote(pk.column)}"  # noqa: S608
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {values} RETURNING {quote(pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
@@ -79,19 +139,14 @@ def insert_objects(objects: Sequence[models.Model]) -> None:
 def values_table(
     model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]
 ) -> tuple[str, list[Any]]:
-    """``(VALUES (…), (…)) AS v`` for ``rows`` of the model's fields ``names``, and its
-    parameters. Column *i* (from 1) is ``v.column<i>``, cast to the field's type on PostgreSQL
-    (a column of NULLs would otherwise be text); ``column(i, name)`` spells it."""
-    holes, params = value_rows(model, names, rows)
+    """A table ``v`` of ``rows`` of the model's fields ``names``, to read FROM, and its
+    parameters. Column *i* (from 1) is ``v.column<i>``, of the field's type on PostgreSQL
+    (SQLite takes any value in any column)."""
+    if connection.vendor == "postgresql":
+        source, document = _recordset(model, names, rows)
+        return source, [document]
+    holes, params = _value_rows(model, names, rows)
     return f"(VALUES {holes}) AS v", params
-
-
-def column(model: type[models.Model], index: int, name: str) -> str:
-    """``v.column<index>`` as the type of the model's field ``name``."""
-    plain = f"v.column{index}"
-    if connection.vendor != "postgresql":
-        return plain  # SQLite takes any value in any column; a CAST there would convert it
-    return f"CAST({plain} AS {model_field(model, name).db_type(connection)})"
 
 
 def _update_sql(
@@ -103,13 +158,9 @@ def _update_sql(
     assert pk is not None
     source, params = values_table(model, [pk.name, *names], rows)
     assignments = ", ".join(
-        f"{quote(model_field(model, name).column)} = {column(model, index, name)}"
-        for index, name in enumerate(names, 2)
+        f"{quote(model_field(model, name).column)} = v.column{index}" for index, name in enumerate(names, 2)
     )
-    sql = (
-        f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
-        f"WHERE {table}.{quote(pk.column)} = {column(model, 1, pk.name)}"
-    )
+    sql = f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote(pk.column)} = v.column1"  # noqa: S608
     return sql, params
 
 

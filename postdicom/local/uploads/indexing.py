@@ -45,7 +45,7 @@ from postdicom.dicom.read import DicomSummary
 from postdicom.errors import Forbidden
 from postdicom.local import audit
 from postdicom.local.audit import record
-from postdicom.local.bulk import model_field, value_rows
+from postdicom.local.bulk import model_field, rows_to_insert
 from postdicom.local.models import (
     AuditRecord,
     InstanceRecord,
@@ -431,12 +431,12 @@ def _insert_all(rows: list[dict[str, Any]]) -> set[tuple[int, str]]:
     if not rows:
         return set()
     names = list(rows[0])
-    holes, params = value_rows(InstanceRecord, names, [[row[name] for name in names] for row in rows])
+    values, params = rows_to_insert(InstanceRecord, names, [[row[name] for name in names] for row in rows])
     quote = connection.ops.quote_name
     columns = ", ".join(quote(model_field(InstanceRecord, name).column) for name in names)
     # Only quoted column names from the model are formatted in; every value is a parameter.
     sql = (
-        f"INSERT INTO {quote(InstanceRecord._meta.db_table)} ({columns}) VALUES {holes} "  # noqa: S608
+        f"INSERT INTO {quote(InstanceRecord._meta.db_table)} ({columns}) {values} "
         f"ON CONFLICT ({quote('series_id')}, {quote('sop_instance_uid')}) DO NOTHING "
         f"RETURNING {quote('series_id')}, {quote('sop_instance_uid')}"
     )
