@@ -192,17 +192,18 @@ def _same_image(ready: _Ready, name: str, digest: str) -> bool:
         return False
 
 
-def _store(group: list[_Ready], held: list[Update] | None = None) -> list[Claim]:
+def _store(group: list[_Ready], held: list[Update] | None = None, *, at_once: bool = True) -> list[Claim]:
     """Claim the group's instances, put the files that are this group's to store, record
     every outcome: a few statements whatever the size of the group. The claims, in order.
     With ``held``, the outcomes' UPDATE is added to it instead of sent (the caller sends it
-    with the batch's own: ``_close``)."""
+    with the batch's own: ``_close``). ``at_once``: as ``put_files`` (False in a request)."""
     claims = claim_instances([(ready.item, ready.summary) for ready in group])
     stored: list[tuple[int, bool, int, str]] = []
     written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
     described: list[tuple[int, str, t.InstanceHeader]] = []  # kept for DICOMweb, as the file's
     fresh = [(ready, claim) for ready, claim in zip(group, claims, strict=True) if claim.mine and not claim.stored]
-    put = iter(put_files([(claim.file_name, str(ready.source), str(ready.item.uuid)) for ready, claim in fresh]))
+    files = [(claim.file_name, str(ready.source), str(ready.item.uuid)) for ready, claim in fresh]
+    put = iter(put_files(files, at_once=at_once))
     for ready, claim in zip(group, claims, strict=True):
         problem = None
         warnings = ready.warnings
@@ -549,7 +550,8 @@ def store_taken(batch: UploadBatch, items: list[UploadItem]) -> list[UploadItem]
         for start in range(0, len(group), GROUP):
             part = group[start : start + GROUP]
             last = start + GROUP >= len(group) and batch.folder_uuid is None
-            claimed += zip((ready.item for ready in part), _store(part, held if last else None), strict=True)
+            stored = _store(part, held if last else None, at_once=False)  # in the request: put_files
+            claimed += zip((ready.item for ready in part), stored, strict=True)
     batch.completed_at = timezone.now()
     _close(
         batch,

@@ -4,6 +4,7 @@ out. The ingest runs in this process here (``run_batch``), exactly as a worker r
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pydicom
@@ -402,6 +403,37 @@ def test_stored_files_are_on_the_disk_before_their_rows_say_so(staff_user, clini
     assert all(order.synced_before(on_the_way(name), 'SET "stored"') for name in names)  # the UPDATE that marks
     document = DocumentRecord.objects.get()
     assert order.synced_before(on_the_way(document.file_name), f'INSERT INTO "{DocumentRecord._meta.db_table}"')
+
+
+@pytest.mark.parametrize("store_now", [False, True], ids=["worker", "in the request"])
+def test_a_worker_stores_a_group_at_once_a_request_on_its_own_thread(
+    staff_user, clinic, tmp_path, monkeypatch, store_now
+):
+    """The worker's files wait for the disk together, on the storing pool's threads; a
+    request (STOW-RS stores in it) stores on its own thread, since its process has other
+    requests to serve meanwhile (``put_files(at_once=False)``)."""
+    from postdicom.local.uploads import storage
+
+    threads: list[str] = []
+
+    def put(name: str, source: str, *, key: str) -> tuple[int, str]:
+        threads.append(threading.current_thread().name)
+        return put_file(name, source, key=key)
+
+    monkeypatch.setattr(storage, "put_file", put)
+    study, series = generate_uid(), generate_uid()
+    images = [make_image(tmp_path / "in" / f"{n}.dcm", study_uid=study, series_uid=series) for n in range(4)]
+    files = [t.UploadFile(name=path.name, path=str(path), size=path.stat().st_size) for path in images]
+    if store_now:
+        get_api().upload_dicom(actor=staff_user, institution_id=clinic.uuid, files=files, store_now=True)
+    else:
+        upload(staff_user, clinic, images, tmp_path)
+    assert InstanceRecord.objects.filter(stored=True).count() == 4
+    if store_now:
+        assert threads == [threading.current_thread().name] * 4
+    else:
+        assert len(threads) == 4
+        assert all(name.startswith("rayport-put") for name in threads)
 
 
 def test_orders_are_filed_into_the_chosen_folder(staff_user, clinic, tmp_path):
