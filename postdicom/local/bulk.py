@@ -14,6 +14,7 @@ SQLite takes the rows as a ``VALUES`` list.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import json
 import uuid
@@ -65,10 +66,8 @@ def _json_value(value: object) -> object:
 
 def _recordset(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[object]]) -> tuple[str, Any]:
     """``jsonb_to_recordset(%s::jsonb) AS v(column1 <type>, …)`` for ``rows`` of the fields
-    ``names`` (PostgreSQL), and its one parameter. The columns have their fields' types, so a
-    value is checked as an INSERT would check it (a text too long for its column fails)."""
-    fields = [model_field(model, name) for name in names]
-    keys = [f"column{index}" for index in range(1, len(fields) + 1)]
+    ``names`` (PostgreSQL), and its one parameter (``_types``)."""
+    source, fields, keys = _record_type(model, tuple(names))
     document = [
         {
             key: _json_value(field.get_db_prep_save(value, connection))
@@ -76,9 +75,30 @@ def _recordset(model: type[models.Model], names: Sequence[str], rows: Sequence[S
         }
         for row in rows
     ]
-    columns = ", ".join(f"{key} {field.db_type(connection)}" for key, field in zip(keys, fields, strict=True))
-    text = json.dumps(document, separators=(",", ":"), allow_nan=False)
-    return f"jsonb_to_recordset(%s::jsonb) AS v({columns})", text
+    return source, json.dumps(document, separators=(",", ":"), allow_nan=False)
+
+
+@functools.cache
+def _record_type(
+    model: type[models.Model], names: tuple[str, ...]
+) -> tuple[str, list[models.Field[Any, Any]], list[str]]:
+    """What does not change between calls for these fields: the table's spelling, the fields
+    and the rows' keys (a field's ``db_type`` alone costs more than a row's values)."""
+    fields = [model_field(model, name) for name in names]
+    keys = [f"column{index}" for index in range(1, len(fields) + 1)]
+    columns = ", ".join(f"{key} {kind}" for key, kind in zip(keys, _types(model, names), strict=True))
+    return f"jsonb_to_recordset(%s::jsonb) AS v({columns})", fields, keys
+
+
+@functools.cache
+def _types(model: type[models.Model], names: tuple[str, ...]) -> list[str]:
+    """The fields' column types on PostgreSQL without their length (``varchar``, not
+    ``varchar(64)``), as Django's own ``UNNEST`` spells them: the assignment to the column
+    then refuses a text too long for it, as the ORM's statements do (the UPDATE's values
+    were once cast to ``varchar(64)``, which cuts a longer text short without a word)."""
+    kinds = [model_field(model, name).db_type(connection) for name in names]
+    assert None not in kinds, names  # a field with a column has a type
+    return [str(kind).split("(")[0] for kind in kinds]
 
 
 def rows_to_insert(
