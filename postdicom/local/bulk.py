@@ -60,6 +60,8 @@ def _json_value(value: object) -> object:
     if isinstance(value, _AS_TEXT):
         return str(value)
     if isinstance(value, Jsonb):
+        if value.obj is None:  # the record would read it as SQL NULL, not as JSON's null
+            raise TypeError("A JSON field's null cannot be told from SQL NULL in a record.")
         return value.obj
     return value
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db import DataError, connection, transaction
+from django.db.models import JSONField, Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -141,3 +142,13 @@ def test_a_value_json_cannot_carry_is_refused_before_anything_is_sent(admin_user
     with CaptureQueriesContext(connection) as queries, pytest.raises(TypeError):
         bulk.insert_rows(AuditRecord, COLUMNS, [row])
     assert queries.captured_queries == []
+
+
+def test_json_null_is_refused_not_turned_into_sql_null(admin_user: User) -> None:
+    """``jsonb_to_recordset`` reads JSON's null as SQL NULL, so the ORM's way of writing the
+    JSON document ``null`` (``Value(None, JSONField())``) is refused rather than written as
+    SQL NULL. (A plain None is SQL NULL for the ORM too.)"""
+    row = _audit_rows(admin_user, 1)[0]
+    row[-1] = Value(None, JSONField())
+    with pytest.raises(TypeError, match="JSON field's null"):
+        bulk.insert_rows(AuditRecord, COLUMNS, [row])
