@@ -1,5 +1,6 @@
 """What reached the disk before which statement: every ``os.fsync`` (from any thread, by the
-inode synced) and every SQL statement, in the order they happened."""
+inode synced), every SQL statement and every ``os.replace`` (``"replace <target>"``), in the
+order they happened."""
 
 from __future__ import annotations
 
@@ -18,8 +19,15 @@ class DiskOrder:
 
     def synced_before(self, paths: list[Path], statement: str) -> bool:
         """Every one of ``paths`` was synced before the first statement containing ``statement``."""
-        first = next(n for n, event in enumerate(self.events) if isinstance(event, str) and statement in event)
-        return {path.stat().st_ino for path in paths} <= set(self.events[:first])
+        return {path.stat().st_ino for path in paths} <= set(self.events[: self._first(statement)])
+
+    def synced_after(self, paths: list[Path], statement: str) -> bool:
+        """Every one of ``paths`` was synced after the last statement containing ``statement``."""
+        last = max(n for n, event in enumerate(self.events) if isinstance(event, str) and statement in event)
+        return {path.stat().st_ino for path in paths} <= set(self.events[last + 1 :])
+
+    def _first(self, statement: str) -> int:
+        return next(n for n, event in enumerate(self.events) if isinstance(event, str) and statement in event)
 
 
 @contextmanager
@@ -35,6 +43,13 @@ def disk_order(monkeypatch: pytest.MonkeyPatch) -> Iterator[DiskOrder]:
         order.events.append(sql)
         return execute(sql, params, many, context)
 
+    renamed = os.replace
+
+    def replace(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+        renamed(source, target)
+        order.events.append(f"replace {os.fspath(target)}")
+
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
     with connection.execute_wrapper(statement):
         yield order

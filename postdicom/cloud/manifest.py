@@ -7,7 +7,14 @@ therefore kept here, in ``RAYPORT_UPLOAD_DIR/cloud/<batch>/``:
 * ``manifest.json``: the batch as JSON (``Manifest``), replaced atomically (written to a
   temporary file, fsynced, renamed) under ``manifest.lock`` (``flock``), so a web process
   adding files and a worker writing outcomes never lose each other's changes;
-* ``files/<file id>``: each file, moved in when it is added, removed once it has its outcome.
+* ``files/<file id>``: each file, moved in when it is added (``take_in``), removed once it
+  has its outcome.
+
+What a call has written lasts through a power cut once it returns: a file taken in is
+synced, and so is the folder naming it, before the manifest that lists it; the manifest's
+folder is synced after its rename (the previous manifest, without the files just received,
+would otherwise come back); a new batch's folder and a new sweep marker are synced too
+(docs/decisions.md, "The cloud upload's manifest lasts through a power cut").
 
 Nothing is lost when the image server or the broker goes away: a file is on disk, named in
 the manifest, until its outcome is written; the workers' sweep (``pending_batches``) finds
@@ -39,6 +46,7 @@ from django.conf import settings
 
 from postdicom import filelocks
 from postdicom import types as t
+from postdicom.durable import sync_directory
 
 #: Outcomes after which a file needs nothing more.
 FINAL = frozenset(
@@ -154,7 +162,20 @@ def new_entry(name: str, size: int, parent: str = "") -> Entry:
 def create(manifest: Manifest) -> None:
     where = folder(manifest.id)
     (where / "files").mkdir(parents=True)
-    _write(where, manifest)
+    _write(where, manifest)  # syncs the batch's folder
+    sync_directory(where.parent)  # the batch's folder's name
+
+
+def take_in(batch_id: UUID | str, files: list[tuple[Entry, str]]) -> None:
+    """Move each received ``(entry, path)`` into the batch, sync its bytes, then the folder
+    naming them: call it under ``changing``, before the manifest listing them is written."""
+    for entry, source in files:
+        target = file_path(batch_id, entry)
+        shutil.move(source, target)
+        with open(target, "rb") as handle:
+            os.fsync(handle.fileno())
+    if files:
+        sync_directory(folder(batch_id) / "files")
 
 
 def read(batch_id: UUID | str) -> Manifest | None:
@@ -210,15 +231,17 @@ BUILT = ".built"
 
 def _write(where: Path, manifest: Manifest) -> None:
     marker = where.parent / PENDING / where.name
-    if manifest.has_work:  # marked first: a crash in between leaves a stale marker, not none
+    if manifest.has_work and not marker.exists():  # marked first: a crash in between leaves a stale marker, not none
         marker.parent.mkdir(exist_ok=True)
         marker.touch()
+        sync_directory(marker.parent)
     temporary = where / f"manifest.{os.getpid()}.tmp"
     with open(temporary, "w", encoding="utf-8") as out:
         json.dump(asdict(manifest), out, ensure_ascii=False)
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, where / "manifest.json")
+    sync_directory(where)  # the rename lasts: the previous manifest cannot come back
     if not manifest.has_work:
         marker.unlink(missing_ok=True)
 

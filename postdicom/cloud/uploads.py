@@ -257,10 +257,12 @@ class CloudUploadsMixin:
             if batch.state != t.UploadState.OPEN.value:
                 raise InvalidInput({"batch_id": _("This upload is finished; start a new one to send more files.")})
             taken = {e.name for e in batch.files if not e.parent}
-            for upload in files:
-                entry = manifest.new_entry(_unique(_clean(upload.name), taken), os.path.getsize(upload.path))
-                shutil.move(upload.path, manifest.file_path(batch_id, entry))
-                batch.files.append(entry)
+            received = [
+                (manifest.new_entry(_unique(_clean(upload.name), taken), os.path.getsize(upload.path)), upload.path)
+                for upload in files
+            ]
+            manifest.take_in(batch_id, received)
+            batch.files += [entry for entry, _path in received]
             return batch.info()
 
     def finish_upload(self, *, actor: User, batch_id: UUID) -> t.UploadBatchInfo:

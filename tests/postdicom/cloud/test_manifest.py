@@ -15,6 +15,7 @@ from postdicom.cloud import manifest, tasks
 from postdicom.cloud.manifest import Manifest
 from postdicom.cloud.uploads import SWEEP_AFTER, sweep_due
 from postdicom.types import UploadOutcome, UploadState
+from tests.disk_order import disk_order
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +49,30 @@ def test_a_change_is_written_and_read_back() -> None:
     assert not list(manifest.folder(batch.id).glob("*.tmp"))  # written through a temporary file, renamed
     assert manifest.read(uuid.uuid4()) is None
     assert manifest.read("../../etc") is None
+
+
+def test_what_a_change_wrote_lasts_once_it_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A power cut after the call cannot take back what it said it kept: the file taken in
+    and the folder naming it are synced before the manifest that lists it is renamed into
+    place, the sweep's new marker before that too, and the manifest's folder after the
+    rename (else the previous manifest, without the file, could come back)."""
+    with disk_order(monkeypatch) as order:
+        batch = _batch()
+    assert order.synced_after([manifest.root(), manifest.folder(batch.id)], "manifest.json")  # a new batch
+    received = tmp_path / "staging" / "IM1"
+    received.parent.mkdir()
+    received.write_bytes(b"DICM")
+    with disk_order(monkeypatch) as order, manifest.changing(batch.id) as current:
+        assert current is not None
+        entry = manifest.new_entry("IM1", 4)
+        manifest.take_in(batch.id, [(entry, str(received))])
+        current.files.append(entry)
+    taken = manifest.file_path(batch.id, entry)
+    assert taken.read_bytes() == b"DICM"
+    assert not received.exists()
+    marker = manifest.root() / manifest.PENDING
+    assert order.synced_before([taken, taken.parent, marker], "manifest.json")
+    assert order.synced_after([manifest.folder(batch.id)], "manifest.json")
 
 
 def test_a_failed_change_writes_nothing() -> None:
