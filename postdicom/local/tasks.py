@@ -12,7 +12,7 @@ from postdicom.local.images import headers, thumbnails
 from postdicom.local.models import StudyRecord, UploadItem
 from postdicom.local.orders.recycle import expired_order_ids
 from postdicom.local.outside import mail as share_mail
-from postdicom.local.uploads import queue
+from postdicom.local.uploads import digests, queue
 from postdicom.local.uploads.ingest import (
     finish_batch_if_done,
     ingest_items,
@@ -77,12 +77,14 @@ def finish_upload_batch(batch_pk: int) -> None:
 @shared_task(name="postdicom.local.tasks.draw_thumbnails")
 def draw_thumbnails(batch_pk: int) -> None:
     """Draw the thumbnails of the studies a batch stored in a request added images to
-    (``ingest.store_taken``), and keep their instances' headers; a failure is logged and the
-    first request for the picture or the metadata makes it."""
+    (``ingest.store_taken``), fill in the digests of the files it stored (``digests``) and
+    keep their instances' headers; a failure is logged and the first request for the
+    picture or the metadata makes it."""
     studies = studies_stored(batch_pk)
     # Cleared before the studies' images are read: a request finding the mark until now is
     # seen by this run (queue.thumbnails_draw).
     queue.thumbnails_started(StudyRecord.objects.filter(pk__in=studies).values_list("uuid", flat=True))
+    digests.fill_for(studies)  # first: the headers are kept by the files' digests
     thumbnails.make_for(studies)
     headers.make_for(studies)
 

@@ -175,14 +175,19 @@ def _read(item: UploadItem, received: Path, *, describe: bool = True) -> _Ready 
     return _Ready(item, summary, source, warnings)
 
 
-def _same_image(ready: _Ready, name: str, digest: str) -> bool:
+def _same_image(ready: _Ready, name: str, digest: str, *, stored: bool) -> bool:
     """Whether the file is the image stored as ``name`` (SHA-256 ``digest``): the same
     bytes, or the same pixel data (an anonymized copy). "Same" when there is nothing to
-    compare with yet (another item holds the instance and is storing it)."""
-    if not digest:
+    compare with yet (another item holds the instance and is storing it: not ``stored``).
+    A file stored without its digest yet (by a request: the worker hashes it after the
+    answer) is hashed now."""
+    if not stored:
         return True
-    if sha256_of(str(ready.source)) == digest:
-        return True
+    try:
+        if sha256_of(str(ready.source)) == (digest or stored_sha256(name)):
+            return True
+    except FileNotFoundError:
+        return False
     from postdicom.dicom.sameness import same_pixels
 
     try:
@@ -192,18 +197,20 @@ def _same_image(ready: _Ready, name: str, digest: str) -> bool:
         return False
 
 
-def _store(group: list[_Ready], held: list[Update] | None = None, *, at_once: bool = True) -> list[Claim]:
+def _store(group: list[_Ready], held: list[Update] | None = None, *, in_request: bool = False) -> list[Claim]:
     """Claim the group's instances, put the files that are this group's to store, record
     every outcome: a few statements whatever the size of the group. The claims, in order.
     With ``held``, the outcomes' UPDATE is added to it instead of sent (the caller sends it
-    with the batch's own: ``_close``). ``at_once``: as ``put_files`` (False in a request)."""
+    with the batch's own: ``_close``). ``in_request``: a request that answers once this
+    commits stores the files on its own thread and leaves their SHA-256 to the worker,
+    after the answer (``digests.fill_for``; docs/decisions.md, "STOW-RS round 8")."""
     claims = claim_instances([(ready.item, ready.summary) for ready in group])
     stored: list[tuple[int, bool, int, str]] = []
     written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
     described: list[tuple[int, str, t.InstanceHeader]] = []  # kept for DICOMweb, as the file's
     fresh = [(ready, claim) for ready, claim in zip(group, claims, strict=True) if claim.mine and not claim.stored]
     files = [(claim.file_name, str(ready.source), str(ready.item.uuid)) for ready, claim in fresh]
-    put = iter(put_files(files, at_once=at_once))
+    put = iter(put_files(files, at_once=not in_request, hashed=not in_request))
     for ready, claim in zip(group, claims, strict=True):
         problem = None
         warnings = ready.warnings
@@ -218,7 +225,12 @@ def _store(group: list[_Ready], held: list[Update] | None = None, *, at_once: bo
             if claim.differs:
                 differs = DicomWarning.of(WarningCode.PATIENT_DIFFERS, fields=",".join(claim.differs))
                 warnings = (*warnings, differs)
-        elif _same_image(ready, claim.file_name, written.get(claim.instance_pk, claim.sha256)):
+        elif _same_image(
+            ready,
+            claim.file_name,
+            written.get(claim.instance_pk, claim.sha256),
+            stored=claim.stored or claim.instance_pk in written,
+        ):
             state = ItemState.DUPLICATE
         else:
             state, problem = ItemState.CONFLICT, problems.conflict()
@@ -550,7 +562,7 @@ def store_taken(batch: UploadBatch, items: list[UploadItem]) -> list[UploadItem]
         for start in range(0, len(group), GROUP):
             part = group[start : start + GROUP]
             last = start + GROUP >= len(group) and batch.folder_uuid is None
-            stored = _store(part, held if last else None, at_once=False)  # in the request: put_files
+            stored = _store(part, held if last else None, in_request=True)
             claimed += zip((ready.item for ready in part), stored, strict=True)
     batch.completed_at = timezone.now()
     _close(

@@ -172,14 +172,16 @@ def _copy_hashing(source: str, target: str) -> str:
     return digest.hexdigest()
 
 
-def put_file(name: str, source: str, *, key: str) -> tuple[int, str]:
+def put_file(name: str, source: str, *, key: str, hashed: bool = True) -> tuple[int, str]:
     """Store the local file ``source`` as ``name``; return (size, SHA-256 in hex).
 
     ``key`` names the part file (use the upload item's id: the same on every retry). On the
     same disk the part is a hard link to ``source`` (no bytes copied); ``source`` stays, so
     a run that dies before its transaction commits can simply be done again. On local disk
     the file's bytes are synced to the disk before it takes its name; the name itself lasts
-    once its folders are synced, which ``put_files`` does (call that, not this, to store)."""
+    once its folders are synced, which ``put_files`` does (call that, not this, to store).
+    ``hashed=False``: a linked file is not read to hash it, and its SHA-256 is "" (a copy
+    and an object store's upload read the file anyway, and hash it as they go)."""
     storage = file_storage()
     size = os.path.getsize(source)
     if isinstance(storage, FileSystemStorage):
@@ -191,7 +193,7 @@ def put_file(name: str, source: str, *, key: str) -> tuple[int, str]:
         try:
             os.link(source, part)
             with open(part, "rb") as handle:
-                digest = _sha256_of_handle(handle)
+                digest = _sha256_of_handle(handle) if hashed else ""
                 os.fsync(handle.fileno())  # the link shares the received bytes: sync them
         except OSError:  # another disk, or links not allowed: copy
             digest = _copy_hashing(source, part)
@@ -211,10 +213,12 @@ PUT_THREADS = 4
 _pools: dict[int, ThreadPoolExecutor] = {}  # by process: a forked child makes its own
 
 
-def put_files(files: Sequence[tuple[str, str, str]], *, at_once: bool = True) -> list[tuple[int, str]]:
-    """Store each ``(name, source, key)`` (``put_file``), and make the names last
-    (``_sync_names``); the results in order. Call it inside the transaction that records the
-    files, so the rows never commit before the files are on the disk.
+def put_files(
+    files: Sequence[tuple[str, str, str]], *, at_once: bool = True, hashed: bool = True
+) -> list[tuple[int, str]]:
+    """Store each ``(name, source, key)`` (``put_file``, ``hashed`` as there), and make the
+    names last (``_sync_names``); the results in order. Call it inside the transaction that
+    records the files, so the rows never commit before the files are on the disk.
 
     ``at_once``: several files at a time, on a pool of threads. Hashing a file and syncing it
     both let go of the GIL, so in a worker process, which has no other thread to run
@@ -223,12 +227,12 @@ def put_files(files: Sequence[tuple[str, str, str]], *, at_once: bool = True) ->
     requests on its other threads while this one waits, and the pool's threads only added
     GIL handoffs there (STOW-RS 5–6% slower with them: bench/README.md, "round 8")."""
     if len(files) < 2 or not at_once:
-        results = [put_file(name, source, key=key) for name, source, key in files]
+        results = [put_file(name, source, key=key, hashed=hashed) for name, source, key in files]
     else:
         pool = _pools.get(os.getpid())
         if pool is None:
             pool = _pools.setdefault(os.getpid(), ThreadPoolExecutor(PUT_THREADS, thread_name_prefix="rayport-put"))
-        results = list(pool.map(lambda file: put_file(file[0], file[1], key=file[2]), files))
+        results = list(pool.map(lambda file: put_file(file[0], file[1], key=file[2], hashed=hashed), files))
     _sync_names(name for name, _source, _key in files)
     return results
 

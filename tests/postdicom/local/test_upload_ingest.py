@@ -411,14 +411,16 @@ def test_a_worker_stores_a_group_at_once_a_request_on_its_own_thread(
 ):
     """The worker's files wait for the disk together, on the storing pool's threads; a
     request (STOW-RS stores in it) stores on its own thread, since its process has other
-    requests to serve meanwhile (``put_files(at_once=False)``)."""
+    requests to serve meanwhile, and leaves the files' digests to the worker."""
     from postdicom.local.uploads import storage
 
     threads: list[str] = []
+    hashing: set[bool] = set()
 
-    def put(name: str, source: str, *, key: str) -> tuple[int, str]:
+    def put(name: str, source: str, *, key: str, hashed: bool = True) -> tuple[int, str]:
         threads.append(threading.current_thread().name)
-        return put_file(name, source, key=key)
+        hashing.add(hashed)
+        return put_file(name, source, key=key, hashed=hashed)
 
     monkeypatch.setattr(storage, "put_file", put)
     study, series = generate_uid(), generate_uid()
@@ -434,6 +436,7 @@ def test_a_worker_stores_a_group_at_once_a_request_on_its_own_thread(
     else:
         assert len(threads) == 4
         assert all(name.startswith("rayport-put") for name in threads)
+    assert hashing == {not store_now}  # a request leaves the digests to the worker
 
 
 def test_orders_are_filed_into_the_chosen_folder(staff_user, clinic, tmp_path):

@@ -24,7 +24,7 @@ from postdicom.local.models import AuditRecord, InstanceHeaderRecord, InstanceRe
 from postdicom.local.tasks import draw_thumbnails
 from postdicom.local.uploads import queue
 from postdicom.local.uploads.ingest import ingest_items, run_batch
-from postdicom.local.uploads.storage import open_stored
+from postdicom.local.uploads.storage import open_stored, stored_sha256
 from postdicom.server.auth import verified_passwords
 from postdicom.server.multipart import MultipartError, TooLarge, save_parts
 from postdicom.server.stow import CANNOT_UNDERSTAND, DOES_NOT_MATCH, chosen_institutions
@@ -642,6 +642,37 @@ def test_a_stow_stored_in_the_request_closes_its_batch_with_the_outcomes(setting
     batch = UploadBatch.objects.get()
     assert (batch.state, batch.finished_at is not None, batch.notes) == ("done", True, [])
     assert sorted(batch.items.values_list("state", flat=True)) == ["stored"] * 3
-    assert InstanceRecord.objects.filter(stored=True).exclude(sha256="").count() == 3
+    assert list(InstanceRecord.objects.filter(stored=True).values_list("sha256", flat=True)) == [""] * 3  # the worker's
+    draw_thumbnails(batch.pk)  # after the answer: the digests, then the headers kept by them
+    for row in InstanceRecord.objects.filter(stored=True).select_related("header"):
+        assert row.sha256 == stored_sha256(row.file_name)
+        assert row.header.source == row.sha256
     if folder is not None:
         assert api.get_folder(actor=staff_user, folder_id=folder.id).order_count == 1
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["in one request", "in the next request"])
+def test_another_image_under_a_stored_uid_is_refused_before_the_worker_hashed_it(
+    settings, staff_user, clinic, tmp_path, together
+):
+    """A request stores its files without their digests (the worker fills them in after the
+    answer), yet an image sent under a SOP Instance UID already stored is still told apart:
+    other pixels are a conflict (failure 0111), the same bytes a duplicate (warning 0111)."""
+    settings.RAYPORT_STOW_IN_REQUEST = True
+    study, sop = "1.2.826.0.1.3680043.8.498.77", "1.2.826.0.1.3680043.8.498.77.1.1"
+    first, _ = image(tmp_path, "x1.dcm", study_uid=study, series_uid=f"{study}.1", sop_uid=sop)
+    other, _ = image(tmp_path, "x2.dcm", study_uid=study, series_uid=f"{study}.1", sop_uid=sop, rows=8, columns=8)
+    if together:
+        response = stow(Client(), "/dicomweb/", body_of(first, other))
+        assert response.status_code == 202
+    else:
+        assert stow(Client(), "/dicomweb/", body_of(first)).status_code == 200
+        assert InstanceRecord.objects.get(sop_instance_uid=sop).sha256 == ""  # not hashed yet
+        response = stow(Client(), "/dicomweb/", body_of(other))
+        assert response.status_code == 409
+        again = stow(Client(), "/dicomweb/", body_of(first))
+        assert again.status_code == 202
+        assert again.json()["00081199"]["Value"][0]["00081196"]["Value"] == [0x0111]
+    (failed,) = response.json()["00081198"]["Value"]
+    assert failed["00081197"]["Value"] == [0x0111]
+    assert InstanceRecord.objects.get(sop_instance_uid=sop).size == len(first)
