@@ -202,15 +202,15 @@ def _store(group: list[_Ready], held: list[Update] | None = None, *, in_request:
     every outcome: a few statements whatever the size of the group. The claims, in order.
     With ``held``, the outcomes' UPDATE is added to it instead of sent (the caller sends it
     with the batch's own: ``_close``). ``in_request``: a request that answers once this
-    commits stores the files on its own thread and leaves their SHA-256 to the worker,
-    after the answer (``digests.fill_for``; docs/decisions.md, "STOW-RS round 8")."""
+    commits leaves the files' SHA-256 to the worker, after the answer (``digests.fill_for``;
+    docs/decisions.md, "STOW-RS round 8")."""
     claims = claim_instances([(ready.item, ready.summary) for ready in group])
     stored: list[tuple[int, bool, int, str]] = []
     written: dict[int, str] = {}  # instance pk → SHA-256 of the file this call stored
     described: list[tuple[int, str, t.InstanceHeader]] = []  # kept for DICOMweb, as the file's
     fresh = [(ready, claim) for ready, claim in zip(group, claims, strict=True) if claim.mine and not claim.stored]
     files = [(claim.file_name, str(ready.source), str(ready.item.uuid)) for ready, claim in fresh]
-    put = iter(put_files(files, at_once=not in_request, hashed=not in_request))
+    put = iter(put_files(files, hashed=not in_request))
     for ready, claim in zip(group, claims, strict=True):
         problem = None
         warnings = ready.warnings

@@ -213,20 +213,14 @@ PUT_THREADS = 4
 _pools: dict[int, ThreadPoolExecutor] = {}  # by process: a forked child makes its own
 
 
-def put_files(
-    files: Sequence[tuple[str, str, str]], *, at_once: bool = True, hashed: bool = True
-) -> list[tuple[int, str]]:
-    """Store each ``(name, source, key)`` (``put_file``, ``hashed`` as there), and make the
-    names last (``_sync_names``); the results in order. Call it inside the transaction that
-    records the files, so the rows never commit before the files are on the disk.
-
-    ``at_once``: several files at a time, on a pool of threads. Hashing a file and syncing it
-    both let go of the GIL, so in a worker process, which has no other thread to run
-    meanwhile, the files of a group wait for the disk together instead of one after another
-    (bench/README.md, "round 7"). A web request passes False: its process serves other
-    requests on its other threads while this one waits, and the pool's threads only added
-    GIL handoffs there (STOW-RS 5–6% slower with them: bench/README.md, "round 8")."""
-    if len(files) < 2 or not at_once:
+def put_files(files: Sequence[tuple[str, str, str]], *, hashed: bool = True) -> list[tuple[int, str]]:
+    """Store each ``(name, source, key)`` (``put_file``, ``hashed`` as there), several at
+    once, and make the names last (``_sync_names``); the results in order. Call it inside
+    the transaction that records the files, so the rows never commit before the files are
+    on the disk. Syncing a file (and hashing it) lets go of the GIL, so the files of a group
+    wait for the disk together instead of one after another (bench/README.md, "round 7"
+    and "round 8")."""
+    if len(files) < 2:
         results = [put_file(name, source, key=key, hashed=hashed) for name, source, key in files]
     else:
         pool = _pools.get(os.getpid())
