@@ -191,6 +191,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Stored images whose digest a request left to the worker, and whose worker step never
+    # ran (the broker was away): postdicom.local.uploads.digests.fill_left.
+    "fill-missing-digests": {
+        "task": "postdicom.local.tasks.fill_missing_digests",
+        "schedule": crontab(minute=29),
+        "options": {"expires": 3000},
+    },
     # The cloud backend's uploads not yet sent to the image server (postdicom.cloud.tasks).
     "resume-cloud-uploads": {
         "task": "postdicom.cloud.tasks.resume_cloud_uploads",

@@ -89,6 +89,15 @@ def draw_thumbnails(batch_pk: int) -> None:
     headers.make_for(studies)
 
 
+@shared_task(name="postdicom.local.tasks.fill_missing_digests")
+def fill_missing_digests() -> int:
+    """The digests of stored images whose batch's own step never ran (``digests.fill_left``)."""
+    count = digests.fill_left()
+    if count:
+        log.info("Filled in the digests of %d stored image(s).", count)
+    return count
+
+
 @shared_task(name="postdicom.local.tasks.resume_uploads")
 def resume_uploads() -> int:
     """Redo the upload work that a killed worker left unfinished (and nobody holds)."""

@@ -194,6 +194,11 @@ class InstanceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["series", "sop_instance_uid"], name="instance_unique_per_series")
         ]
+        indexes = [
+            # Stored without a digest yet (a request leaves it to the worker): the few rows the
+            # hourly sweep looks for (postdicom.local.uploads.digests.fill_left).
+            models.Index(fields=["id"], condition=models.Q(stored=True, sha256=""), name="instance_unhashed_idx")
+        ]
 
     def __str__(self) -> str:
         return self.sop_instance_uid

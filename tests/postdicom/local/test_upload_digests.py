@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from django.utils import timezone
 from pydicom.uid import generate_uid
 
 from postdicom import get_api
 from postdicom import types as t
 from postdicom.local.models import InstanceRecord
+from postdicom.local.tasks import fill_missing_digests
 from postdicom.local.uploads import digests
 from postdicom.local.uploads.storage import file_storage, stored_sha256
 from tests.uploads.conftest import upload_dirs  # noqa: F401
@@ -41,3 +44,25 @@ def test_a_file_that_cannot_be_read_is_logged_and_the_others_filled(staff_user, 
         assert digests.fill_for([rows[0].series.study_id]) == 1
     assert rows[0].file_name in caplog.text
     assert [row.sha256 for row in InstanceRecord.objects.order_by("pk")] == ["", stored_sha256(rows[1].file_name)]
+
+
+def test_the_sweep_fills_in_what_no_worker_step_did_oldest_first(staff_user, clinic, tmp_path):
+    """A batch whose worker step never ran (the broker away when it was answered) is made up
+    for by the hourly sweep, once its images are older than ``LEFT_AFTER``."""
+    rows = _stored_in_a_request(staff_user, clinic, tmp_path, 3)
+    left = timezone.now() - digests.LEFT_AFTER - dt.timedelta(minutes=1)
+    InstanceRecord.objects.filter(pk__in=[rows[0].pk, rows[1].pk]).update(created_at=left)
+    assert digests.fill_left(limit=1) == 1  # the oldest first, at most the limit
+    assert fill_missing_digests() == 1
+    assert [row.sha256 for row in InstanceRecord.objects.order_by("pk")] == [
+        stored_sha256(rows[0].file_name),
+        stored_sha256(rows[1].file_name),
+        "",  # too recent: its batch's own step may still come
+    ]
+    assert fill_missing_digests() == 0
+
+
+def test_the_sweep_is_scheduled_hourly(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["fill-missing-digests"]
+    assert entry["task"] == fill_missing_digests.name
+    assert entry["schedule"].remaining_estimate(timezone.now()) <= dt.timedelta(hours=1)
