@@ -19,15 +19,21 @@ class DiskOrder:
 
     def synced_before(self, paths: list[Path], statement: str) -> bool:
         """Every one of ``paths`` was synced before the first statement containing ``statement``."""
-        return {path.stat().st_ino for path in paths} <= set(self.events[: self._first(statement)])
+        return _inodes(paths) <= set(self.events[: self._at(statement)[0]])
 
     def synced_after(self, paths: list[Path], statement: str) -> bool:
         """Every one of ``paths`` was synced after the last statement containing ``statement``."""
-        last = max(n for n, event in enumerate(self.events) if isinstance(event, str) and statement in event)
-        return {path.stat().st_ino for path in paths} <= set(self.events[last + 1 :])
+        return _inodes(paths) <= set(self.events[self._at(statement)[-1] + 1 :])
 
-    def _first(self, statement: str) -> int:
-        return next(n for n, event in enumerate(self.events) if isinstance(event, str) and statement in event)
+    def _at(self, statement: str) -> list[int]:
+        """Where the statements containing ``statement`` are (at least one)."""
+        found = [n for n, event in enumerate(self.events) if isinstance(event, str) and statement in event]
+        assert found, f"no statement containing {statement!r}"
+        return found
+
+
+def _inodes(paths: list[Path]) -> set[int]:
+    return {path.stat().st_ino for path in paths}
 
 
 @contextmanager

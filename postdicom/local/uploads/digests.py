@@ -31,7 +31,7 @@ def fill_for(study_pks: Iterable[int]) -> int:
     """Hash the stored images of these studies that have no SHA-256 yet; how many were
     filled in (``_fill``)."""
     studies = list(study_pks)
-    return _fill(InstanceRecord.objects.filter(series__study_id__in=studies), f"studies {studies}")
+    return _fill(_unhashed().filter(series__study_id__in=studies), f"studies {studies}")
 
 
 #: How old an image without its digest must be before the sweep takes it (its batch's own
@@ -43,19 +43,20 @@ def fill_left(limit: int = 2000) -> int:
     """The sweep: hash at most ``limit`` stored images left without a digest for longer than
     ``LEFT_AFTER``, oldest first (the rows of ``instance_unhashed_idx``); how many."""
     cutoff = timezone.now() - LEFT_AFTER
-    left = InstanceRecord.objects.filter(stored=True, sha256="", created_at__lt=cutoff).order_by("pk")
-    pks = list(left.values_list("pk", flat=True)[:limit])
-    return _fill(InstanceRecord.objects.filter(pk__in=pks), "the sweep")
+    return _fill(_unhashed().filter(created_at__lt=cutoff)[:limit], "the sweep")
+
+
+def _unhashed() -> QuerySet[InstanceRecord]:
+    return InstanceRecord.objects.filter(stored=True, sha256="").order_by("pk")
 
 
 def _fill(rows: QuerySet[InstanceRecord], what: str) -> int:
-    """Hash the files of ``rows`` that are stored without a SHA-256, and record them. A
-    file that cannot be read is logged and left (its row keeps no digest), and any other
-    failure is logged: the rows simply wait (the module's docstring)."""
+    """Hash the files of ``rows`` (stored without a SHA-256: ``_unhashed``), and record
+    them. A file that cannot be read is logged and left (its row keeps no digest), and any
+    other failure is logged: the rows simply wait (the module's docstring)."""
     try:
         found: list[tuple[int, str]] = []
-        unhashed = rows.filter(stored=True, sha256="").values_list("pk", "file_name").order_by("pk")
-        for pk, name in unhashed:
+        for pk, name in rows.values_list("pk", "file_name"):
             try:
                 found.append((pk, stored_sha256(name)))
             except OSError:
