@@ -10,6 +10,7 @@ whether the key exists), and the API counts every call it signs in (docs/decisio
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import time
 from typing import Any
@@ -86,6 +87,33 @@ def within_limit(scope: str, subject: str, *, limit: int, window_seconds: int) -
     """Count one more request of ``subject`` (an address, a client IP) in ``scope``; False
     once more than ``limit`` were counted in the window that the first of them opened."""
     return count(scope, subject, window_seconds=window_seconds) <= limit
+
+
+def try_within(scope: str, subject: str, *, limit: int, window_seconds: int) -> int:
+    """Count a try of ``subject`` that is about to be checked: 0 when it may be checked (give
+    it back with ``uncount`` once it passes, so only failures stay counted), else the seconds
+    until it may try again (at least 1; this try is not counted). Each try is counted before
+    it is checked: tries sent at once each hold a place while they are checked, so no more
+    than ``limit`` are ever checked, however many arrive together."""
+    if count(scope, subject, window_seconds=window_seconds) <= limit:
+        return 0
+    uncount(scope, subject)  # refused unchecked: only what was checked counts
+    return max(1, blocked_for(scope, subject, limit=limit, window_seconds=window_seconds))
+
+
+def client_subject(address: str) -> str:
+    """What a client's failures are counted against: its address, or for IPv6 its /64 network
+    (one client is usually given a whole /64 and may use any address in it, so counting per
+    address would let it try again from a fresh one without end)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def blocked_for(scope: str, subject: str, *, limit: int, window_seconds: int) -> int:

@@ -33,7 +33,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
 import threading
 import time
 from collections import OrderedDict
@@ -53,7 +52,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from portal.throttle import blocked_for, count, uncount
+from portal.throttle import client_subject, try_within, uncount
 from postdicom.busy import service_away
 from postdicom.context import calling_from, client_ip
 from postdicom.errors import PostDicomError
@@ -93,21 +92,6 @@ def client_address(request: HttpRequest) -> str:
     return client_ip() or request.META.get("REMOTE_ADDR") or ""
 
 
-def throttled_as(address: str) -> str:
-    """What failures are counted against: the address, or for IPv6 its /64 network (one
-    client is usually given a whole /64 and may use any address in it, so counting per
-    address would let it try again from a fresh one without end)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
-    return str(ip)
-
-
 def _challenge(request: HttpRequest) -> dict[str, str]:
     """Scripts are told to send Basic credentials. A browser (``Sec-Fetch-Mode``, sent by every
     current browser) is not: its own password prompt would pop up over the viewer."""
@@ -132,14 +116,10 @@ def authenticate_request(request: HttpRequest) -> User:
         raise AuthenticationFailed(
             401, _("Sign in, or send a user name and password or an API key."), _challenge(request)
         )
-    address = throttled_as(client_address(request))
+    address = client_subject(client_address(request))
     window, limit = settings.RAYPORT_API_AUTH_WINDOW_SECONDS, settings.RAYPORT_API_AUTH_FAILURES
-    # Each try is counted before its credentials are checked and given back once they pass:
-    # guesses sent at once each hold a place in the count while they are checked, so no more
-    # than the limit are ever checked, however many arrive together.
-    if count(_THROTTLE_SCOPE, address, window_seconds=window) > limit:
-        uncount(_THROTTLE_SCOPE, address)  # refused unchecked: only what was checked counts
-        wait = max(1, blocked_for(_THROTTLE_SCOPE, address, limit=limit, window_seconds=window))
+    wait = try_within(_THROTTLE_SCOPE, address, limit=limit, window_seconds=window)
+    if wait:
         raise AuthenticationFailed(
             429,
             _("Too many failed sign-ins from this address. Try again in %(seconds)d seconds.") % {"seconds": wait},

@@ -165,6 +165,69 @@ def test_a_success_resets_the_count(client, staff_user):
     assert sign_in(client, "sam", PASSWORD).status_code == 302
 
 
+# --- A budget of failed sign-ins per client, whatever the user names ------------------------------
+
+
+@pytest.fixture
+def budget_of_three(settings):
+    settings.RAYPORT_LOGIN_FAILURES_PER_CLIENT = 3
+    settings.AXES_COOLOFF_TIME = 0.25  # hours: the budget's window follows the cool-off
+
+
+def test_the_budget_is_wide_by_default():
+    assert settings.RAYPORT_LOGIN_FAILURES_PER_CLIENT == 50
+
+
+def test_one_address_trying_many_user_names_is_paused(client, staff_user, budget_of_three):
+    """axes counts per user name and address: a few guesses on each of many names would never
+    be stopped. Past the budget the address is paused before any password is checked."""
+    for name in ("ana", "ben", "cai"):
+        assert sign_in(client, name, "Winter2026!").status_code == 200
+    response = sign_in(client, "sam", PASSWORD)  # the right password, now unchecked
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 15 * 60
+    page = response.content.decode()
+    assert "Too many failed sign-ins from your network. Wait 15 minutes and try again." in page
+    assert 'value="sam"' in page  # the user name is kept
+    assert SESSION_KEY not in client.session
+    assert len(_events("auth.login_failed")) == 3  # the paused try checked nothing
+    assert not _events("auth.login")
+
+
+def test_another_address_keeps_its_own_budget(client, staff_user, budget_of_three):
+    for name in ("ana", "ben", "cai"):
+        sign_in(client, name, "Winter2026!")
+    assert sign_in(client, "sam", PASSWORD).status_code == 429
+    other = client.__class__()
+    assert sign_in(other, "sam", PASSWORD, ip=OTHER_IP).status_code == 302
+
+
+def test_sign_ins_that_pass_are_given_back(client, staff_user, limited_user, budget_of_three):
+    """A clinic signing in through one address spends nothing on the sign-ins that work."""
+    assert sign_in(client, "sam", "a-typo").status_code == 200
+    assert sign_in(client, "lia", "a-typo").status_code == 200
+    for _ in range(5):
+        assert sign_in(client, "sam", PASSWORD).status_code == 302
+        client.post(reverse("logout"))
+    assert sign_in(client, "lia", "a-typo").status_code == 200  # the third failure: still checked
+    assert sign_in(client, "lia", PASSWORD).status_code == 429
+
+
+def test_an_ipv6_client_is_counted_by_its_network(client, staff_user, budget_of_three):
+    for n, name in enumerate(("ana", "ben", "cai")):
+        sign_in(client, name, "Winter2026!", ip=f"2001:db8:0:1::{n + 1}")
+    assert sign_in(client, "sam", PASSWORD, ip="2001:db8:0:1::ffff").status_code == 429
+    assert sign_in(client, "sam", PASSWORD, ip="2001:db8:0:2::1").status_code == 302
+
+
+def test_the_pause_is_said_in_spanish(client, staff_user, budget_of_three):
+    for name in ("ana", "ben", "cai"):
+        sign_in(client, name, "Winter2026!")
+    response = sign_in(client, "sam", PASSWORD, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 429
+    assert "Demasiados inicios de sesión fallidos desde su red. Espere 15 minutos" in response.content.decode()
+
+
 def test_own_password_change_is_audited(staff_client, staff_user):
     response = staff_client.post(
         reverse("password_change"),

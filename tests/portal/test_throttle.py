@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 
 from portal import throttle
-from portal.throttle import blocked_for, count, uncount
+from portal.throttle import blocked_for, client_subject, count, try_within, uncount
 
 
 @pytest.fixture(params=["redis", "django-api"])
@@ -68,3 +68,27 @@ def test_the_window_expires_with_its_count_on_redis():
     assert 0 < client.ttl(f"{key}:opened") <= 60
     uncount("t", "10.1.1.1")
     assert 0 < client.ttl(key) <= 60  # giving back keeps the window's end
+
+
+def test_a_try_within_the_limit_is_counted_until_given_back(backend):
+    assert [try_within("t", "10.1.1.1", limit=2, window_seconds=60) for _ in range(2)] == [0, 0]
+    wait = try_within("t", "10.1.1.1", limit=2, window_seconds=60)
+    assert 1 <= wait <= 60
+    uncount("t", "10.1.1.1")  # the second passed: one place free again
+    assert try_within("t", "10.1.1.1", limit=2, window_seconds=60) == 0
+    assert try_within("t", "10.1.1.1", limit=2, window_seconds=60) > 0  # a refused try is not counted
+
+
+@pytest.mark.parametrize(
+    ("address", "subject"),
+    [
+        ("203.0.113.25", "203.0.113.25"),
+        ("2001:db8:0:1:aaaa::1", "2001:db8:0:1::/64"),  # the client's whole /64
+        ("2001:db8:0:1:ffff::9", "2001:db8:0:1::/64"),
+        ("::ffff:203.0.113.25", "203.0.113.25"),  # IPv4 seen through an IPv6 socket
+        ("", ""),
+        ("not an address", "not an address"),
+    ],
+)
+def test_a_client_is_counted_by_its_address_or_its_ipv6_network(address, subject):
+    assert client_subject(address) == subject
