@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,9 @@ from portal.middleware import client_address
 from portal.signals import record_authentication
 from portal.tasks import send_password_reset
 from portal.throttle import client_subject, try_within, uncount, within_limit
+from postdicom.busy import service_away
+
+logger = logging.getLogger(__name__)
 
 
 def _record(request: Any, user: Any, event: str) -> None:
@@ -37,16 +41,25 @@ class SignInView(auth_views.LoginView):
     checked, and given back when it succeeds: past ``RAYPORT_LOGIN_FAILURES_PER_CLIENT``
     failures in the cool-off window (``RAYPORT_LOGIN_COOLOFF_MINUTES``), the address gets the
     page again with a 429 and how long to wait, with no password checked (a right one
-    included). The budget is wide: a whole clinic often signs in through one address."""
+    included). The budget is wide: a whole clinic often signs in through one address. While the
+    cache cannot be reached, sign-ins go on without it (axes' lockout still applies)."""
 
     redirect_authenticated_user = True
 
     def post(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
         subject = client_subject(client_address(request) or "")
         window = round(float(settings.AXES_COOLOFF_TIME) * 3600)
-        wait = try_within(
-            SIGN_IN_FAILURES, subject, limit=settings.RAYPORT_LOGIN_FAILURES_PER_CLIENT, window_seconds=window
-        )
+        try:
+            wait = try_within(
+                SIGN_IN_FAILURES, subject, limit=settings.RAYPORT_LOGIN_FAILURES_PER_CLIENT, window_seconds=window
+            )
+        except Exception as error:
+            if service_away(error) is None:
+                raise
+            # The cache is gone for the moment: sign-ins go on under axes' lockout per user
+            # (in the database) alone, rather than nobody signing in until it is back.
+            logger.warning("Sign-in without the per-client budget: %s", error)
+            return super().post(request, *args, **kwargs)
         if wait:
             return self._paused(request, wait)
         try:

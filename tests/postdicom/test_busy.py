@@ -199,3 +199,18 @@ def test_the_api_answers_503_while_the_cache_is_down(settings, staff_user) -> No
     answer = Client().get("/dicomweb/studies", headers={"Authorization": f"Basic {credentials}"})
     assert (answer.status_code, answer["Retry-After"]) == (503, str(RETRY_AFTER_UNAVAILABLE))
     assert answer.json() == {"error": GONE["redis"][0]}
+
+
+def test_the_sign_in_page_signs_in_while_the_cache_is_down(settings, staff_user, caplog) -> None:
+    """The sign-in page counts its failures per client in the cache. With Redis down, staff
+    still sign in (django-axes' lockout per user, in the database, still applies), rather than
+    nobody until it is back; a wrong password is still refused."""
+    settings.CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    client = Client()
+    wrong = client.post("/accounts/login/", {"username": "sam", "password": "not-it"})
+    assert wrong.status_code == 200
+    assert "The user name or password is not right" in wrong.content.decode()
+    answer = client.post("/accounts/login/", {"username": "sam", "password": PASSWORD})
+    assert answer.status_code == 302
+    assert client.session["_auth_user_id"] == str(staff_user.pk)
+    assert "Sign-in without the per-client budget" in caplog.text
