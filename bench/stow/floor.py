@@ -15,7 +15,6 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.dicomweb.run import make_corpus  # noqa: E402
-from bench.ingest.run import running, wait_http  # noqa: E402
+from bench.ingest.run import in_threads, running, wait_http  # noqa: E402
 from bench.stow.run import BOUNDARY, body_of  # noqa: E402
 
 _SPOOL = tempfile.gettempdir()
@@ -87,23 +86,16 @@ def __getattr__(name: str) -> Any:
 def send(url: str, bodies: list[bytes], clients: int) -> float:
     """Requests a second for ``bodies`` POSTed by ``clients`` threads (keep-alive, as run.py)."""
     headers = {"Content-Type": f'multipart/related; type="application/dicom"; boundary={BOUNDARY}'}
-    errors: list[str] = []
 
     def work(n: int) -> None:
         with httpx.Client(timeout=60) as client:
             for body in bodies[n::clients]:
                 response = client.post(url, content=body, headers=headers)
                 if response.status_code != 200:
-                    errors.append(f"{response.status_code} {response.text[:200]}")
+                    raise RuntimeError(f"{response.status_code} {response.text[:200]}")
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise RuntimeError(errors[0])
+    in_threads(work, clients)
     return len(bodies) / (time.perf_counter() - started)
 
 
