@@ -22,6 +22,7 @@ from postdicom.local.access import institutions_of, profile_of, require_active, 
 from postdicom.local.audit import record
 from postdicom.local.models import Institution
 from postdicom.local.paging import paginate
+from postdicom.local.validation import named
 from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
@@ -204,10 +205,10 @@ def _check_draft(draft: t.UserDraft, *, exclude_pk: int | None) -> list[Institut
             UnicodeUsernameValidator()(username)
         except ValidationError:
             errors["username"] = [_("Use only letters, digits and @ . + - _ (no spaces).")]
-        clash = get_user_model().objects.filter(username__iexact=username)
+        others = get_user_model().objects.all()
         if exclude_pk is not None:
-            clash = clash.exclude(pk=exclude_pk)
-        if clash.exists():
+            others = others.exclude(pk=exclude_pk)
+        if named(others, username, field="username"):
             errors["username"] = [_("This user name is already taken.")]
     if draft.email:
         try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
+from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from postdicom.errors import InvalidInput
@@ -20,12 +22,28 @@ def clean_name(value: str, *, field: str = "name", max_length: int = 120) -> str
     return cleaned
 
 
+M = TypeVar("M", bound=Model)
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two names are the same ignoring case, accented capitals included."""
+    return a.casefold() == b.casefold()
+
+
+def named(rows: QuerySet[M], name: str, *, field: str = "name") -> list[M]:
+    """The rows whose ``field`` is ``name`` ignoring case, accented capitals included ("ÁVILA"
+    is "ávila") on every database. SQLite's ``LIKE`` (Django's ``iexact``) and ``lower()``
+    fold only ASCII letters, so the rows whose name has as many characters are read and
+    compared here; PostgreSQL would have matched them in the query."""
+    candidates = rows.annotate(_name_length=Length(field)).filter(_name_length=len(name))
+    return [row for row in candidates if same_name(getattr(row, field), name)]
+
+
 def ensure_unique_name(rows: QuerySet[Model], name: str, *, field: str = "name", exclude_pk: object = None) -> None:
-    """Refuse ``name`` when another row in ``rows`` has it, ignoring case."""
-    clash = rows.filter(name__iexact=name)
+    """Refuse ``name`` when another row in ``rows`` has it, ignoring case (``named``)."""
     if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
+        rows = rows.exclude(pk=exclude_pk)
+    if named(rows, name):
         raise InvalidInput({field: _("“%(name)s” is already taken.") % {"name": name}})
 
 

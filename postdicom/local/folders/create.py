@@ -13,9 +13,10 @@ from postdicom.errors import InvalidInput
 from postdicom.local import convert
 from postdicom.local.access import require_active
 from postdicom.local.folders.access import ancestor_refs, label, record_folder, writable_row
-from postdicom.local.folders.names import clean_description, same_name, split_path
+from postdicom.local.folders.names import clean_description, split_path
 from postdicom.local.folders.tree import describe
 from postdicom.local.models import Folder
+from postdicom.local.validation import named
 from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def _sibling(owner_id: int, parent: Folder | None, name: str) -> Folder | None:
     """The sub-folder of ``parent`` (None: the owner's top level) named ``name``, ignoring case."""
     rows = Folder.objects.filter(owner_id=owner_id)
     rows = rows.filter(parent=parent) if parent is not None else rows.filter(parent__isnull=True)
-    return next((row for row in rows.filter(name__iexact=name) if same_name(row.name, name)), None)
+    return next(iter(named(rows, name)), None)
 
 
 class CreateFoldersMixin:

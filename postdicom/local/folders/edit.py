@@ -22,9 +22,10 @@ from postdicom.local.folders.access import (
     writable_row,
 )
 from postdicom.local.folders.create import taken
-from postdicom.local.folders.names import clean_description, clean_name, same_name
+from postdicom.local.folders.names import clean_description, clean_name
 from postdicom.local.folders.tree import describe, subtree
 from postdicom.local.models import Folder, FolderOrder, FolderShare
+from postdicom.local.validation import named
 from postdicom.types import AuditAction
 
 if TYPE_CHECKING:
@@ -34,9 +35,9 @@ if TYPE_CHECKING:
 def _clash(owner_id: int, parent_pk: int | None, name: str, exclude_pk: int) -> Folder | None:
     """Another folder of the same parent (None: the owner's top level) with ``name``,
     ignoring case."""
-    rows = Folder.objects.filter(owner_id=owner_id).exclude(pk=exclude_pk).filter(name__iexact=name)
+    rows = Folder.objects.filter(owner_id=owner_id).exclude(pk=exclude_pk)
     rows = rows.filter(parent_id=parent_pk) if parent_pk is not None else rows.filter(parent__isnull=True)
-    return next((row for row in rows if same_name(row.name, name)), None)
+    return next(iter(named(rows, name)), None)
 
 
 def _refuse_move(message: str) -> InvalidInput:

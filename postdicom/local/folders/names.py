@@ -55,11 +55,6 @@ def clean_description(text: str) -> str:
     return description
 
 
-def same_name(a: str, b: str) -> bool:
-    """Whether two sibling names clash (ignoring case)."""
-    return a.casefold() == b.casefold()
-
-
 def search_key(text: str) -> str:
     """What name searches compare: without accents and case, spaces collapsed ("avila"
     finds "Ávila", as the folder lists sort them together)."""
