@@ -13,7 +13,6 @@ standard path's, with the same rules and audit: what is not visible is 404, as t
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
@@ -32,12 +31,12 @@ def _required_uid(request: AuthedRequest, tag: str, keyword: str) -> str:
 
 
 @dicomweb_view
-def series_search(request: AuthedRequest) -> HttpResponse:
+def series_search(request: AuthedRequest) -> HttpResponseBase:
     return search.series_of(request, _required_uid(request, "0020000D", "StudyInstanceUID"))
 
 
 @dicomweb_view
-def instance_search(request: AuthedRequest) -> HttpResponse:
+def instance_search(request: AuthedRequest) -> HttpResponseBase:
     series = _required_uid(request, "0020000E", "SeriesInstanceUID")
     study = get_api().find_study(actor=request.user, series_uid=series)
     return search.instances_of(request, study, series)

@@ -25,6 +25,7 @@ from postdicom.server.http import (
     REVALIDATE,
     AuthedRequest,
     NotAcceptable,
+    compressed,
     conditional,
     dicomweb_url,
     dicomweb_view,
@@ -207,7 +208,7 @@ def _metadata(
         kept = stored.headers()
         return StreamingHttpResponse(_metadata_body(request, stored, kept), content_type=media_type)
 
-    return conditional(request, stored, etag, cache_control, body)
+    return compressed(request, conditional(request, stored, etag, cache_control, body))
 
 
 @dicomweb_view

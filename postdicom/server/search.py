@@ -6,16 +6,17 @@ import json
 from collections.abc import Iterable
 
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 from postdicom import get_api
 from postdicom.server import dicomjson, query
-from postdicom.server.http import REVALIDATE, AuthedRequest, NotAcceptable, dicomweb_url, dicomweb_view
+from postdicom.server.http import REVALIDATE, AuthedRequest, NotAcceptable, compressed, dicomweb_url, dicomweb_view
 from postdicom.server.media import first_allowed
 
 _JSON_TYPES = ("application/dicom+json", "application/json")
 
 
-def _answer(request: AuthedRequest, results: Iterable[dicomjson.Json], search: query.Search) -> HttpResponse:
+def _answer(request: AuthedRequest, results: Iterable[dicomjson.Json], search: query.Search) -> HttpResponseBase:
     media_type = first_allowed(request, _JSON_TYPES)
     if media_type is None:
         raise NotAcceptable
@@ -25,7 +26,7 @@ def _answer(request: AuthedRequest, results: Iterable[dicomjson.Json], search: q
     if search.ignored:
         names = ", ".join(search.ignored)
         response["Warning"] = f'299 rayport "The following query keys are not supported: {names}"'
-    return response
+    return compressed(request, response)
 
 
 def _base(request: AuthedRequest, name: str, **uids: str) -> str:
@@ -36,7 +37,7 @@ def _base(request: AuthedRequest, name: str, **uids: str) -> str:
 
 
 @dicomweb_view
-def studies(request: AuthedRequest) -> HttpResponse:
+def studies(request: AuthedRequest) -> HttpResponseBase:
     search = query.parse(request.GET)
     found = get_api().search_studies(actor=request.user, query=search.query)
     base = _base(request, "studies")
@@ -46,11 +47,11 @@ def studies(request: AuthedRequest) -> HttpResponse:
 
 
 @dicomweb_view
-def study_series(request: AuthedRequest, study: str) -> HttpResponse:
+def study_series(request: AuthedRequest, study: str) -> HttpResponseBase:
     return series_of(request, study)
 
 
-def series_of(request: AuthedRequest, study: str) -> HttpResponse:
+def series_of(request: AuthedRequest, study: str) -> HttpResponseBase:
     """The series of ``study`` matching the request's query (also PostDICOM's flat path)."""
     search = query.parse(request.GET)
     found = get_api().search_series(actor=request.user, study_uid=study, query=search.query)
@@ -60,7 +61,7 @@ def series_of(request: AuthedRequest, study: str) -> HttpResponse:
     )
 
 
-def instances_of(request: AuthedRequest, study: str, series: str | None) -> HttpResponse:
+def instances_of(request: AuthedRequest, study: str, series: str | None) -> HttpResponseBase:
     """The instances of ``study`` (or of its ``series``) matching the request's query."""
     search = query.parse(request.GET)
     found = get_api().search_instances(actor=request.user, study_uid=study, series_uid=series, query=search.query)
@@ -76,10 +77,10 @@ def instances_of(request: AuthedRequest, study: str, series: str | None) -> Http
 
 
 @dicomweb_view
-def study_instances(request: AuthedRequest, study: str) -> HttpResponse:
+def study_instances(request: AuthedRequest, study: str) -> HttpResponseBase:
     return instances_of(request, study, None)
 
 
 @dicomweb_view
-def series_instances(request: AuthedRequest, study: str, series: str) -> HttpResponse:
+def series_instances(request: AuthedRequest, study: str, series: str) -> HttpResponseBase:
     return instances_of(request, study, series)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.message
 import email.parser
+import gzip
 import io
 import json
 import tracemalloc
@@ -153,6 +154,28 @@ def test_series_and_instance_metadata(stored, staff_client):
     assert single["Content-Type"] == "application/json"
     assert json.loads(b"".join(single.streaming_content)) == [meta]
     assert staff_client.get(f"{item.url}/metadata", HTTP_ACCEPT="application/dicom+xml").status_code == 406
+
+
+def test_json_answers_are_gzipped_for_clients_that_accept_it(stored, staff_client):
+    """Searches and metadata (repetitive DICOM JSON) go gzipped to a client that says it takes
+    gzip, with ``Vary: Accept-Encoding``; the same JSON as sent plain. A weak ETag (the
+    compressed form's) still gets a 304. Pixel data and pictures are not compressed here."""
+    item = stored["ct"]
+    series = f"/dicomweb/studies/{item.study}/series/{item.series}"
+    for path in (f"{series}/metadata", f"{series}/instances", f"/dicomweb/studies?StudyInstanceUID={item.study}"):
+        plain = staff_client.get(path)
+        zipped = staff_client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert not plain.has_header("Content-Encoding"), path
+        assert zipped["Content-Encoding"] == "gzip", path
+        assert {"Accept", "Cookie", "Accept-Encoding"} <= set(zipped["Vary"].split(", ")), path
+        body = b"".join(zipped.streaming_content) if zipped.streaming else zipped.content
+        assert json.loads(gzip.decompress(body)) == json.loads(b"".join(plain) if plain.streaming else plain.content)
+    metadata = staff_client.get(f"{series}/metadata", HTTP_ACCEPT_ENCODING="gzip")
+    assert metadata["ETag"].startswith('W/"')
+    again = staff_client.get(f"{series}/metadata", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=metadata["ETag"])
+    assert again.status_code == 304
+    for path in (item.url, f"{item.url}/frames/1", f"{item.url}/rendered"):
+        assert not staff_client.get(path, HTTP_ACCEPT_ENCODING="gzip").has_header("Content-Encoding"), path
 
 
 def test_metadata_body(stored, staff_client):
