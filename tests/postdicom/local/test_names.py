@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from postdicom.errors import InvalidInput
 from postdicom.local.models import Folder, Institution
