@@ -123,11 +123,22 @@ def order_url(env: dict[str, str]) -> str:
     return f"/orders/{out.stdout.strip()}/"
 
 
-def one_round(browser, root: str, order: str, timeout: float) -> tuple[float, float, float, str]:
+def one_round(
+    browser, root: str, order: str, timeout: float, link: tuple[float, float] | None = None
+) -> tuple[float, float, float, str]:
     """One look at the order in a fresh context: (first pixels, interactive, whole stack, what
-    showed the first pixels)."""
+    showed the first pixels). ``link``: (Mbit/s, ms of latency) the page's requests are held
+    to (Chromium's network emulation); the whole stack is then not waited for (NaN)."""
     context = browser.new_context(base_url=root, viewport={"width": 1600, "height": 1000})
     page = context.new_page()
+    if link is not None:
+        rate = link[0] * 1e6 / 8  # bytes a second
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": link[1], "downloadThroughput": rate, "uploadThroughput": rate},
+        )
     page.goto("/accounts/login/")
     page.fill("input[name=username]", "bench")
     page.fill("input[name=password]", PASSWORD)
@@ -141,6 +152,9 @@ def one_round(browser, root: str, order: str, timeout: float) -> tuple[float, fl
     page.wait_for_selector('[data-slot="0"][data-rendered="1"]', timeout=timeout * 1000)
     page.wait_for_function(PIXELS, timeout=timeout * 1000, polling="raf")
     first = time.monotonic() - start
+    if link is not None:
+        context.close()
+        return pixels, first, float("nan"), str(shown)
     page.wait_for_function(
         """() => { const v = document.querySelector('[data-viewer]').viewer;
                    const c = v && v.loadedCount(0); return c && c.total > 0 && c.loaded === c.total; }""",
@@ -188,7 +202,17 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--reuse", action="store_true", help="keep the database and files of the last run")
     parser.add_argument("--before", type=Path, help="a checkout to compare with, served on --port + 1 (A/B)")
+    parser.add_argument(
+        "--link",
+        default="",
+        help="MBIT:MS: hold the browser's requests to a link of MBIT Mbit/s and MS ms of latency "
+        "(a clinician at home); the whole stack is then not waited for",
+    )
     args = parser.parse_args()
+    link: tuple[float, float] | None = None
+    if args.link:
+        mbit, latency = args.link.split(":")
+        link = (float(mbit), float(latency))
 
     folder = corpus(args.slices)
     data = HERE / ".data"
@@ -225,10 +249,10 @@ def main() -> None:
             # (the rendering's PIL and numpy paths, say), so one unmeasured round per worker.
             for _ in range(args.web_workers):
                 for name in names:
-                    one_round(browser, servers[name][0], order, args.timeout)
+                    one_round(browser, servers[name][0], order, args.timeout, link)
         for n in range(args.rounds):
             for name in names if n % 2 == 0 else names[::-1]:
-                result = one_round(browser, servers[name][0], order, args.timeout)
+                result = one_round(browser, servers[name][0], order, args.timeout, link)
                 pixels, first, whole, shown = result
                 print(
                     f"round {n + 1} {name}: first pixels {pixels:.2f} s ({shown}), interactive {first:.2f} s, "
